@@ -1,0 +1,289 @@
+//! The typed configuration: one TOML file, every key a documented field of a serde struct.
+//!
+//! Unknown keys are errors; `--set a.b=value` overrides any key before the file is typed; every
+//! error is one line naming the file and the key. The key reference lives in [`explain`] and is
+//! printed by `simrun check --explain` (a test keeps it complete).
+
+pub mod explain;
+mod load;
+mod validate;
+
+pub use load::{apply_override, load, load_str};
+
+use serde::{Deserialize, Serialize};
+
+/// Which physics to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    Heat,
+}
+
+impl ModelKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelKind::Heat => "heat",
+        }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub model: ModelKind,
+    pub grid: GridConfig,
+    #[serde(default)]
+    pub time: TimeConfig,
+    #[serde(default)]
+    pub parallel: ParallelConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+    #[serde(default)]
+    pub heat: HeatConfig,
+}
+
+/// `[grid]`: the global grid. Cell-centred; the domain is [0, lx] x [0, ly] (x [0, lz]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridConfig {
+    pub nx: usize,
+    pub ny: usize,
+    /// Absent for a 2-D problem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nz: Option<usize>,
+    #[serde(default = "one")]
+    pub lx: f64,
+    #[serde(default = "one")]
+    pub ly: f64,
+    #[serde(default = "one")]
+    pub lz: f64,
+}
+
+/// `[time]`: how long and with which step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeConfig {
+    /// Number of steps (give `steps` or `end_time`, not both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u64>,
+    /// Simulated end time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<f64>,
+    /// A fixed time step; checked against the stability limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dt: Option<f64>,
+    /// Fraction of the maximum stable dt used when `dt` is not given.
+    #[serde(default = "default_cfl")]
+    pub cfl: f64,
+}
+
+impl Default for TimeConfig {
+    fn default() -> Self {
+        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl() }
+    }
+}
+
+/// `[parallel]`: how the work is spread.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParallelConfig {
+    /// rayon threads per process; 0 = all cores the process may use.
+    #[serde(default)]
+    pub threads: usize,
+    /// MPI process grid (px, py[, pz]); absent = chosen automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<Vec<usize>>,
+}
+
+/// `[output]`: where and how often results are written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    #[serde(default = "default_dir")]
+    pub dir: String,
+    /// Diagnostics (and the NaN/Inf check) every this many steps; 0 = only at the start and end.
+    #[serde(default = "default_diag_every")]
+    pub diagnostics_every: u64,
+    /// A PNG image every this many steps; 0 = only the final one.
+    #[serde(default)]
+    pub image_every: u64,
+    /// Write PNG images at all.
+    #[serde(default = "yes")]
+    pub images: bool,
+    /// Progress display: "auto" (a bar on a terminal, log lines otherwise), "bar", "log" or "off".
+    #[serde(default = "default_progress")]
+    pub progress: Progress,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: default_dir(),
+            diagnostics_every: default_diag_every(),
+            image_every: 0,
+            images: true,
+            progress: default_progress(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    Auto,
+    Bar,
+    Log,
+    Off,
+}
+
+/// `[heat]`: the heat-diffusion model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeatConfig {
+    /// Thermal diffusivity alpha in dT/dt = alpha * laplacian(T).
+    #[serde(default = "one")]
+    pub alpha: f64,
+    #[serde(default)]
+    pub boundary: BoundaryConfig,
+    #[serde(default)]
+    pub initial: InitialConfig,
+}
+
+impl Default for HeatConfig {
+    fn default() -> Self {
+        HeatConfig { alpha: 1.0, boundary: BoundaryConfig::default(), initial: InitialConfig::default() }
+    }
+}
+
+/// `[heat.boundary]`: one condition per face.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundaryConfig {
+    #[serde(default)]
+    pub x_lo: Face,
+    #[serde(default)]
+    pub x_hi: Face,
+    #[serde(default)]
+    pub y_lo: Face,
+    #[serde(default)]
+    pub y_hi: Face,
+    #[serde(default)]
+    pub z_lo: Face,
+    #[serde(default)]
+    pub z_hi: Face,
+}
+
+impl BoundaryConfig {
+    /// Faces in axis order (z, y, x), each as (lo, hi).
+    pub fn faces_zyx(&self) -> [(Face, Face); 3] {
+        [(self.z_lo, self.z_hi), (self.y_lo, self.y_hi), (self.x_lo, self.x_hi)]
+    }
+}
+
+/// A boundary condition on one face.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Face {
+    pub kind: FaceKind,
+    /// Dirichlet: the wall value. Neumann: the outward normal derivative dT/dn (0 = insulated).
+    #[serde(default)]
+    pub value: f64,
+}
+
+impl Default for Face {
+    fn default() -> Self {
+        Face { kind: FaceKind::Neumann, value: 0.0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceKind {
+    Dirichlet,
+    Neumann,
+    Periodic,
+}
+
+/// `[heat.initial]`: background + shapes + optional sine mode + optional noise.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialConfig {
+    #[serde(default)]
+    pub background: f64,
+    #[serde(default)]
+    pub shapes: Vec<Shape>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sine: Option<Sine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<Noise>,
+}
+
+/// One shape of `[[heat.initial.shapes]]`, applied in order over the background.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Shape {
+    /// Sets `value` inside a disc (2-D) or sphere (3-D).
+    Disc { center: Vec<f64>, radius: f64, value: f64 },
+    /// Same as disc; reads better in 3-D.
+    Sphere { center: Vec<f64>, radius: f64, value: f64 },
+    /// Sets `value` inside the axis-aligned box lo..hi.
+    Box { lo: Vec<f64>, hi: Vec<f64>, value: f64 },
+    /// Adds amplitude * exp(-|x - center|^2 / (2 sigma^2)).
+    Gaussian { center: Vec<f64>, sigma: f64, amplitude: f64 },
+}
+
+/// `[heat.initial.sine]`: adds amplitude * prod_d sin(k_d pi x_d / L_d); enables the L2 error
+/// against the analytic solution (exact with Dirichlet walls at the background value).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sine {
+    #[serde(default = "one")]
+    pub amplitude: f64,
+    /// Integer wave numbers (x, y[, z]).
+    pub k: Vec<u32>,
+}
+
+/// `[heat.initial.noise]`: uniform noise in [-amplitude, amplitude], keyed by global cell index.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    pub amplitude: f64,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl Config {
+    /// Number of space dimensions (2 or 3).
+    pub fn dims(&self) -> usize {
+        if self.grid.nz.is_some() {
+            3
+        } else {
+            2
+        }
+    }
+
+    /// The resolved configuration as TOML text (stored in outputs, printed by `check`).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not serialise: {e}\n"))
+    }
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn yes() -> bool {
+    true
+}
+fn default_cfl() -> f64 {
+    0.9
+}
+fn default_dir() -> String {
+    "out".to_string()
+}
+fn default_diag_every() -> u64 {
+    100
+}
+fn default_progress() -> Progress {
+    Progress::Auto
+}

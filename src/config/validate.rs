@@ -1,0 +1,112 @@
+//! Checks that need more than a type: sizes, ranges, consistency between keys, stability.
+
+use super::{Config, FaceKind, Shape};
+use crate::error::{Error, Result};
+use crate::grid::Grid;
+
+pub(crate) fn validate(cfg: &Config) -> Result<()> {
+    let g = &cfg.grid;
+    for (key, n) in [("grid.nx", g.nx), ("grid.ny", g.ny), ("grid.nz", g.nz.unwrap_or(1))] {
+        if n == 0 {
+            return Err(Error::config(format!("key `{key}` must be at least 1, got 0")));
+        }
+    }
+    for (key, l) in [("grid.lx", g.lx), ("grid.ly", g.ly), ("grid.lz", g.lz)] {
+        positive(key, l)?;
+    }
+    let t = &cfg.time;
+    match (t.steps, t.end_time) {
+        (Some(_), Some(_)) => return Err(Error::config("give `time.steps` or `time.end_time`, not both")),
+        (None, None) => return Err(Error::config("missing key `time.steps` (or `time.end_time`)")),
+        (None, Some(e)) => positive("time.end_time", e)?,
+        (Some(_), None) => {}
+    }
+    if !(t.cfl > 0.0 && t.cfl <= 1.0) {
+        return Err(Error::config(format!("key `time.cfl` must be in (0, 1], got {}", t.cfl)));
+    }
+    if let Some(dt) = t.dt {
+        positive("time.dt", dt)?;
+    }
+    if cfg.output.dir.trim().is_empty() {
+        return Err(Error::config("key `output.dir` must not be empty"));
+    }
+    match cfg.model {
+        crate::config::ModelKind::Heat => validate_heat(cfg),
+    }
+}
+
+fn positive(key: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::config(format!("key `{key}` must be a positive number, got {v}")))
+    }
+}
+
+fn validate_heat(cfg: &Config) -> Result<()> {
+    let h = &cfg.heat;
+    positive("heat.alpha", h.alpha)?;
+    let dims = cfg.dims();
+    let names = [("z_lo", "z_hi"), ("y_lo", "y_hi"), ("x_lo", "x_hi")];
+    for (axis, (lo, hi)) in h.boundary.faces_zyx().iter().enumerate() {
+        if dims == 2 && axis == 0 {
+            continue;
+        }
+        if (lo.kind == FaceKind::Periodic) != (hi.kind == FaceKind::Periodic) {
+            return Err(Error::config(format!(
+                "keys `heat.boundary.{}` and `heat.boundary.{}`: periodic must be set on both faces of an axis",
+                names[axis].0, names[axis].1
+            )));
+        }
+        for (name, f) in [(names[axis].0, lo), (names[axis].1, hi)] {
+            if !f.value.is_finite() {
+                return Err(Error::config(format!("key `heat.boundary.{name}.value` must be finite")));
+            }
+        }
+    }
+    for (i, s) in h.initial.shapes.iter().enumerate() {
+        let key = format!("heat.initial.shapes[{i}]");
+        let (points, len): (Vec<(&str, &Vec<f64>)>, Option<(&str, f64)>) = match s {
+            Shape::Disc { center, radius, .. } | Shape::Sphere { center, radius, .. } => {
+                (vec![("center", center)], Some(("radius", *radius)))
+            }
+            Shape::Box { lo, hi, .. } => (vec![("lo", lo), ("hi", hi)], None),
+            Shape::Gaussian { center, sigma, .. } => (vec![("center", center)], Some(("sigma", *sigma))),
+        };
+        for (name, p) in points {
+            if p.len() != dims {
+                return Err(Error::config(format!(
+                    "key `{key}.{name}` needs {dims} coordinates (x, y{}), got {}",
+                    if dims == 3 { ", z" } else { "" },
+                    p.len()
+                )));
+            }
+        }
+        if let Some((name, v)) = len {
+            positive(&format!("{key}.{name}"), v)?;
+        }
+    }
+    if let Some(s) = &h.initial.sine {
+        if s.k.len() != dims {
+            return Err(Error::config(format!(
+                "key `heat.initial.sine.k` needs {dims} wave numbers, got {}",
+                s.k.len()
+            )));
+        }
+    }
+    if let Some(n) = &h.initial.noise {
+        if !(n.amplitude.is_finite() && n.amplitude >= 0.0) {
+            return Err(Error::config("key `heat.initial.noise.amplitude` must be >= 0"));
+        }
+    }
+    let grid = Grid::from_config(&cfg.grid);
+    let dt_max = crate::models::heat::max_stable_dt(&grid, h.alpha);
+    if let Some(dt) = cfg.time.dt {
+        if dt > dt_max {
+            return Err(Error::config(format!(
+                "key `time.dt` = {dt} is unstable for this grid and alpha: the maximum stable dt is {dt_max:.6e}"
+            )));
+        }
+    }
+    Ok(())
+}

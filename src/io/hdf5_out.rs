@@ -1,0 +1,98 @@
+//! HDF5 files of whole fields. Layout: `/fields/<name>` of the global shape ((ny, nx) or
+//! (nz, ny, nx), C order, f64, fletcher32 checksum); attributes `step`, `time`, `dt` on the root
+//! and on each dataset; on the root also `model`, `simrun_version`, `config` (the resolved TOML),
+//! `grid_shape`, `spacing` (dz, dy, dx) and `layout` (ranks along x, y[, z]) plus `threads`.
+//! Files are written under a temporary name and renamed, so a reader never sees half a file.
+
+use crate::error::{Error, Result};
+use hdf5::types::VarLenUnicode;
+use std::path::Path;
+
+/// What a file says about the run that wrote it.
+#[derive(Debug, Clone)]
+pub struct Meta<'a> {
+    pub model: &'a str,
+    pub step: u64,
+    pub time: f64,
+    pub dt: f64,
+    pub config_toml: &'a str,
+    pub spacing: [f64; 3],
+    pub layout: &'a [usize],
+    pub threads: usize,
+}
+
+fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
+    Error::io(format!("HDF5 {what} {}: {e}", path.display()))
+}
+
+/// Write whole global fields to `path` atomically (temporary file, then rename).
+pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &Meta) -> Result<()> {
+    let tmp = path.with_extension("h5.tmp");
+    let file = hdf5::File::create(&tmp).map_err(|e| h5err(&tmp, "cannot create", e))?;
+    let step = meta.step;
+    let put_scalars = |loc: &hdf5::Location| -> hdf5::Result<()> {
+        loc.new_attr::<u64>().create("step")?.write_scalar(&step)?;
+        loc.new_attr::<f64>().create("time")?.write_scalar(&meta.time)?;
+        loc.new_attr::<f64>().create("dt")?.write_scalar(&meta.dt)?;
+        Ok(())
+    };
+    let write = || -> hdf5::Result<()> {
+        put_scalars(&file)?;
+        put_string(&file, "model", meta.model)?;
+        put_string(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
+        put_string(&file, "config", meta.config_toml)?;
+        let shape_u64: Vec<u64> = shape.iter().map(|&v| v as u64).collect();
+        file.new_attr::<u64>().shape(shape_u64.len()).create("grid_shape")?.write(&shape_u64)?;
+        file.new_attr::<f64>().shape(3).create("spacing")?.write(&meta.spacing)?;
+        let layout: Vec<u64> = meta.layout.iter().map(|&v| v as u64).collect();
+        file.new_attr::<u64>().shape(layout.len()).create("layout")?.write(&layout)?;
+        file.new_attr::<u64>().create("threads")?.write_scalar(&(meta.threads as u64))?;
+        let group = file.create_group("fields")?;
+        for (name, data) in fields {
+            let view = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(shape), data)
+                .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
+            let chunk: Vec<usize> = chunk_shape(shape);
+            let ds = group.new_dataset_builder().chunk(chunk).fletcher32().with_data(&view).create(*name)?;
+            put_scalars(&ds)?;
+        }
+        file.flush()?;
+        Ok(())
+    };
+    write().map_err(|e| h5err(&tmp, "cannot write", e))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("cannot rename {} to {}: {e}", tmp.display(), path.display())))
+}
+
+fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
+    let v: VarLenUnicode = value.parse().map_err(|e| hdf5::Error::from(format!("attribute {name}: {e:?}")))?;
+    loc.new_attr::<VarLenUnicode>().create(name)?.write_scalar(&v)
+}
+
+/// Chunks of about 1 MiB, whole rows.
+fn chunk_shape(shape: &[usize]) -> Vec<usize> {
+    let row = *shape.last().unwrap_or(&1);
+    let rows_per_chunk = ((1 << 17) / row.max(1)).max(1);
+    let mut c: Vec<usize> = shape.iter().map(|_| 1).collect();
+    let d = c.len();
+    c[d - 1] = row.max(1);
+    if d >= 2 {
+        c[d - 2] = rows_per_chunk.min(shape[d - 2]).max(1);
+    }
+    c
+}
+
+/// Read a whole field back: (shape, data).
+pub fn read_field(path: &Path, name: &str) -> Result<(Vec<usize>, Vec<f64>)> {
+    let file = hdf5::File::open(path).map_err(|e| h5err(path, "cannot open", e))?;
+    let ds = file.dataset(&format!("fields/{name}")).map_err(|e| h5err(path, "no dataset in", e))?;
+    let shape = ds.shape();
+    let data: Vec<f64> = ds.read_raw().map_err(|e| h5err(path, "cannot read", e))?;
+    Ok((shape, data))
+}
+
+/// Read a scalar attribute of the root group.
+pub fn read_attr_f64(path: &Path, name: &str) -> Result<f64> {
+    let file = hdf5::File::open(path).map_err(|e| h5err(path, "cannot open", e))?;
+    let a = file.attr(name).map_err(|e| h5err(path, "no attribute in", e))?;
+    a.read_scalar::<f64>().map_err(|e| h5err(path, "cannot read attribute in", e))
+}

@@ -1,0 +1,6 @@
+//! Output: HDF5 files ([`hdf5_out`]), PNG images ([`png_out`]). Only this module calls HDF5.
+
+pub mod colormap;
+pub mod font;
+pub mod hdf5_out;
+pub mod png_out;

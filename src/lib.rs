@@ -1,0 +1,25 @@
+//! simrun: a simulation engine for structured grids.
+//!
+//! The CPU-bound work (stencil sweeps, solvers) runs on rayon threads inside a process and on MPI
+//! ranks across processes; physics kernels never know which. Layout:
+//! - [`config`]: the typed TOML configuration, validation and `--set` overrides.
+//! - [`grid`], [`decomp`], [`field`]: global geometry, the split into rank-local blocks, fields with halos.
+//! - [`par`]: how work is spread: the execution policy (threads) and the communicator (halo exchange,
+//!   deterministic reductions).
+//! - [`models`]: the physics (heat, ...), pure kernels over local blocks.
+//! - [`sim`]: the driver that owns the time loop and every schedule.
+//! - [`io`]: HDF5 output and PNG images.
+//! - [`report`]: phase timers and the JSON run report.
+
+pub mod config;
+pub mod decomp;
+pub mod error;
+pub mod field;
+pub mod grid;
+pub mod io;
+pub mod models;
+pub mod par;
+pub mod report;
+pub mod sim;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,135 @@
+//! `simrun`: thin command-line front end over the library.
+
+mod cli;
+
+use clap::Parser;
+use simrun::config::{self, Config};
+use simrun::models;
+use simrun::par::{Comm, SingleComm};
+use simrun::sim::{self, RunOptions};
+use simrun::{Error, Result};
+
+fn main() {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let code = match cli.command {
+        Some(cli::Command::Check { config, set, explain }) => report_error(check(config, &set, explain), true),
+        None => run(cli.run),
+    };
+    std::process::exit(code);
+}
+
+fn report_error(r: Result<()>, print: bool) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            if print {
+                eprintln!("error: {e}");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool) -> Result<()> {
+    if explain {
+        print!("{}", config::explain::text());
+        if path.is_none() {
+            return Ok(());
+        }
+    }
+    let path = path.ok_or_else(|| Error::config("simrun check needs a CONFIG file (or --explain)"))?;
+    let cfg = config::load(&path, set)?;
+    print_check(&cfg);
+    Ok(())
+}
+
+fn print_check(cfg: &Config) {
+    let (grid, _) = models::geometry(cfg);
+    let (dt, dt_max) = models::stability(cfg);
+    let cells = grid.cells();
+    // Two copies of each field with halos, 8 bytes a value.
+    let mem = 2.0 * 8.0 * cells as f64;
+    println!("# resolved configuration\n{}", cfg.to_toml());
+    println!("# stability and size");
+    println!("dt            = {dt:.6e}");
+    println!("max_stable_dt = {dt_max:.6e}  (dt is {:.1}% of it)", 100.0 * dt / dt_max);
+    match (cfg.time.steps, cfg.time.end_time) {
+        (Some(n), _) => println!("steps         = {n}  (end time {:.6e})", n as f64 * dt),
+        (None, Some(e)) => println!("steps         = {}  (end time {e:.6e})", (e / dt).round() as u64),
+        _ => {}
+    }
+    println!("cells         = {cells}  ({})", grid.shape().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x "));
+    println!("memory        = {:.1} MiB (state, all ranks)", mem / (1024.0 * 1024.0));
+}
+
+fn run(args: cli::RunArgs) -> i32 {
+    let Some(path) = args.config else {
+        eprintln!("error: missing CONFIG file; usage: simrun CONFIG [--set key=value ...] [--report FILE] (see simrun --help)");
+        return 2;
+    };
+    #[cfg(feature = "mpi")]
+    {
+        if simrun::par::mpi_comm::launched_by_mpi() {
+            let comm = match simrun::par::mpi_comm::MpiComm::init() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 1;
+                }
+            };
+            let code = run_on(&path, &args.set, args.report, &comm);
+            drop(comm);
+            return code;
+        }
+    }
+    run_on(&path, &args.set, args.report, &SingleComm)
+}
+
+fn run_on(path: &std::path::Path, set: &[String], report: Option<std::path::PathBuf>, comm: &dyn Comm) -> i32 {
+    let result = config::load(path, set).and_then(|cfg| {
+        if comm.is_root() {
+            eprintln!(
+                "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
+                env!("CARGO_PKG_VERSION"),
+                cfg.model.name(),
+                comm.describe(),
+                path.display(),
+                if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
+                cfg.output.dir
+            );
+        }
+        sim::run(&cfg, comm, &RunOptions { report })
+    });
+    match result {
+        Ok(s) => {
+            if comm.is_root() {
+                let r = &s.report;
+                let d: Vec<String> = s.diagnostics.iter().map(|(k, v)| format!("{k}={v:.9e}")).collect();
+                eprintln!(
+                    "done: {} steps to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
+                    s.steps,
+                    s.sim_time,
+                    s.wall_seconds,
+                    r.cell_updates_per_second / 1e6,
+                    r.ranks,
+                    r.threads
+                );
+                eprintln!("final: {}", d.join(" "));
+                let p: Vec<String> = r.phases.iter().map(|(k, v)| format!("{k}={v:.3}s")).collect();
+                eprintln!("phases (rank 0): {}", p.join(" "));
+                eprintln!("wrote {}/final.h5", r.output_dir);
+            }
+            0
+        }
+        Err(e) => {
+            if comm.is_root() {
+                eprintln!("error: {e}");
+            }
+            e.exit_code()
+        }
+    }
+}

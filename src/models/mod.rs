@@ -1,0 +1,65 @@
+//! The physics. Each model is a state plus pure kernels over rank-local blocks; the driver
+//! ([`crate::sim`]) owns the loop and calls [`Model::step`]. Models never touch files or threads
+//! directly: they get the communicator and the execution policy in a [`StepCtx`].
+
+pub mod heat;
+
+use crate::config::{Config, ModelKind};
+use crate::decomp::Decomp;
+use crate::error::Result;
+use crate::grid::Grid;
+use crate::par::{Comm, Exec};
+use crate::report::Phases;
+
+/// What a model gets to do its work: how to talk to other ranks, how to use threads, where its
+/// block lies, and the phase timers to charge.
+pub struct StepCtx<'a> {
+    pub comm: &'a dyn Comm,
+    pub exec: &'a Exec,
+    pub decomp: &'a Decomp,
+    pub phases: &'a mut Phases,
+}
+
+/// A diagnostic value with its name, e.g. ("total_heat", 1.0).
+pub type Diagnostics = Vec<(String, f64)>;
+
+pub trait Model {
+    fn name(&self) -> &'static str;
+    /// The time step the model wants for the next step (the same on every rank).
+    fn dt(&mut self, ctx: &mut StepCtx) -> f64;
+    /// Advance the state by `dt`; `time` is the simulated time at the start of the step.
+    fn step(&mut self, dt: f64, time: f64, ctx: &mut StepCtx) -> Result<()>;
+    /// Global diagnostics at simulated time `time` (deterministic for any split).
+    fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics;
+    /// Names of the fields written to outputs, in order.
+    fn field_names(&self) -> Vec<&'static str>;
+    /// Copy field `name`'s local interior (C order) into `out`.
+    fn copy_field(&self, name: &str, out: &mut [f64]);
+    /// The field drawn in images.
+    fn image_field(&self) -> &'static str;
+    /// The first non-finite local cell: (field, local (z, y, x)).
+    fn first_non_finite(&self) -> Option<(&'static str, [usize; 3])>;
+}
+
+/// The global geometry and the periodic axes the config asks for (needed before the split).
+pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
+    let grid = Grid::from_config(&cfg.grid);
+    let periodic = match cfg.model {
+        ModelKind::Heat => heat::periodic_axes(cfg),
+    };
+    (grid, periodic)
+}
+
+/// Build the configured model on this rank's block.
+pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<Box<dyn Model>> {
+    match cfg.model {
+        ModelKind::Heat => Ok(Box::new(heat::Heat::new(cfg, grid, decomp, exec)?)),
+    }
+}
+
+/// Stability numbers for `simrun check`: (chosen dt, maximum stable dt).
+pub fn stability(cfg: &Config) -> (f64, f64) {
+    match cfg.model {
+        ModelKind::Heat => heat::plan_dt(cfg),
+    }
+}

@@ -1,0 +1,92 @@
+//! The communicator: everything that crosses rank boundaries. Physics calls it through this trait
+//! and never knows whether it runs in one process or on many MPI ranks.
+
+use super::halo::wrap_local;
+use super::ExactSum;
+use crate::decomp::Decomp;
+use crate::field::Field;
+
+pub trait Comm {
+    fn rank(&self) -> usize;
+    fn size(&self) -> usize;
+    fn is_root(&self) -> bool {
+        self.rank() == 0
+    }
+    /// "1 process" or "MPI (N ranks)": for logs and reports.
+    fn describe(&self) -> String;
+
+    /// Fill the halos of width `w` (z, y, x) on every axis, corners included: axes are exchanged
+    /// in turn (x, then y over the x-padded extent, then z), blocking.
+    fn exchange_halos(&self, d: &Decomp, f: &mut Field, w: [usize; 3]);
+
+    /// Fill the face halos of width `w` (no corners) while `work` runs on the field: messages are
+    /// posted, `work` computes what does not depend on the halos, then the halos are filled.
+    fn exchange_faces_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], work: &mut dyn FnMut(&Field));
+
+    /// Element-wise sum over ranks (exact: integers).
+    fn sum_i64(&self, v: &mut [i64]);
+    /// Element-wise minimum over ranks.
+    fn min_f64(&self, v: &mut [f64]);
+    /// Element-wise maximum over ranks.
+    fn max_f64(&self, v: &mut [f64]);
+    /// Assemble the global C-order array on rank 0 from each rank's interior block.
+    fn gather_to_root(&self, d: &Decomp, local: &[f64]) -> Option<Vec<f64>>;
+    /// Broadcast bytes from rank 0 to every rank.
+    fn broadcast_bytes(&self, buf: &mut Vec<u8>);
+    fn barrier(&self);
+
+    /// The exact global sum of every rank's accumulator; same bits for any split.
+    fn sum_exact(&self, acc: &mut ExactSum) -> f64 {
+        let mut v = acc.limbs_normalized().to_vec();
+        let code = acc.special_code();
+        v.extend([(code == 1) as i64, (code == 2) as i64, (code == 3) as i64]);
+        self.sum_i64(&mut v);
+        let n = v.len() - 3;
+        let mut total = ExactSum::new();
+        total.limbs_normalized().copy_from_slice(&v[..n]);
+        let (pinf, ninf, nan) = (v[n] > 0, v[n + 1] > 0, v[n + 2] > 0);
+        total.set_special_code(if nan || (pinf && ninf) { 3 } else if pinf { 1 } else if ninf { 2 } else { 0 });
+        total.value()
+    }
+}
+
+/// One process owning the whole grid: halo exchange is the periodic wrap, reductions are no-ops.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SingleComm;
+
+impl Comm for SingleComm {
+    fn rank(&self) -> usize {
+        0
+    }
+    fn size(&self) -> usize {
+        1
+    }
+    fn describe(&self) -> String {
+        "1 process".into()
+    }
+    fn exchange_halos(&self, d: &Decomp, f: &mut Field, w: [usize; 3]) {
+        let mut with_halo = [false; 3];
+        for axis in [2, 1, 0] {
+            if w[axis] > 0 && d.periodic[axis] {
+                wrap_local(f, axis, w[axis], with_halo);
+            }
+            with_halo[axis] = true;
+        }
+    }
+    fn exchange_faces_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], work: &mut dyn FnMut(&Field)) {
+        for axis in [2, 1, 0] {
+            if w[axis] > 0 && d.periodic[axis] {
+                wrap_local(f, axis, w[axis], [false; 3]);
+            }
+        }
+        work(f);
+    }
+    fn sum_i64(&self, _v: &mut [i64]) {}
+    fn min_f64(&self, _v: &mut [f64]) {}
+    fn max_f64(&self, _v: &mut [f64]) {}
+    fn gather_to_root(&self, _d: &Decomp, local: &[f64]) -> Option<Vec<f64>> {
+        Some(local.to_vec())
+    }
+    fn broadcast_bytes(&self, _buf: &mut Vec<u8>) {}
+    fn barrier(&self) {}
+}

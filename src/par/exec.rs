@@ -1,0 +1,109 @@
+//! The execution policy of one process: a rayon pool of `threads` threads. Sweeps hand it a
+//! region and a per-row kernel; it splits the x-rows into bands. Every cell is computed by the same
+//! expression whatever the band it falls in, so results are bitwise identical for any thread count.
+
+use crate::error::{Error, Result};
+use crate::field::{Field, Region};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Exec {
+    pool: Arc<rayon::ThreadPool>,
+    threads: usize,
+}
+
+impl std::fmt::Debug for Exec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Exec({} threads)", self.threads)
+    }
+}
+
+impl Exec {
+    /// A pool of `threads` threads; 0 means all cores this process may use.
+    pub fn new(threads: usize) -> Result<Exec> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        } else {
+            threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("simrun-compute-{i}"))
+            .build()
+            .map_err(|e| Error::other(format!("cannot start {threads} compute threads: {e}")))?;
+        Ok(Exec { pool: Arc::new(pool), threads })
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Run `f` inside the pool.
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(f)
+    }
+
+    /// For every x-row (z, y) of `region`, call `f(z, y, row)` with `row` the part
+    /// `region.lo[2]..region.hi[2]` of that row of `dst`, in parallel bands of rows.
+    pub fn for_each_row<F>(&self, dst: &mut Field, region: Region, f: F)
+    where
+        F: Fn(usize, usize, &mut [f64]) + Sync + Send,
+    {
+        if region.is_empty() {
+            return;
+        }
+        let p = dst.padded();
+        let h = dst.h;
+        let row_len = p[2];
+        let (x0, x1) = (h[2] + region.lo[2], h[2] + region.hi[2]);
+        // Only the padded rows that hold region rows: from the first to the last.
+        let first = (region.lo[0] + h[0]) * p[1] + region.lo[1] + h[1];
+        let last = (region.hi[0] - 1 + h[0]) * p[1] + region.hi[1] - 1 + h[1];
+        let rows = &mut dst.data[first * row_len..(last + 1) * row_len];
+        let nrows = last + 1 - first;
+        let min_len = (nrows / (self.threads * 4)).max(1);
+        let body = |(k, row): (usize, &mut [f64])| {
+            let r = first + k;
+            let (pz, py) = (r / p[1], r % p[1]);
+            if py < region.lo[1] + h[1] || py >= region.hi[1] + h[1] {
+                return;
+            }
+            f(pz - h[0], py - h[1], &mut row[x0..x1]);
+        };
+        if self.threads == 1 {
+            rows.chunks_mut(row_len).enumerate().for_each(body);
+        } else {
+            self.pool.install(|| rows.par_chunks_mut(row_len).with_min_len(min_len).enumerate().for_each(body));
+        }
+    }
+
+    /// Fold every x-row (z, y) of `region` of `src` into accumulators of type `A` (one per band)
+    /// and merge them. Use only with order-independent accumulators (exact sums, min, max).
+    pub fn fold_rows<A, F, M>(&self, src: &Field, region: Region, init: impl Fn() -> A + Sync + Send, fold: F, merge: M) -> A
+    where
+        A: Send,
+        F: Fn(&mut A, usize, usize, &[f64]) + Sync + Send,
+        M: Fn(A, A) -> A + Sync + Send,
+    {
+        let nz = region.hi[0].saturating_sub(region.lo[0]);
+        let ny = region.hi[1].saturating_sub(region.lo[1]);
+        if region.is_empty() {
+            return init();
+        }
+        let (x0, x1) = (region.lo[2], region.hi[2]);
+        let body = |mut acc: A, k: usize| {
+            let (z, y) = (region.lo[0] + k / ny, region.lo[1] + k % ny);
+            fold(&mut acc, z, y, &src.row(z, y)[x0..x1]);
+            acc
+        };
+        if self.threads == 1 {
+            (0..nz * ny).fold(init(), body)
+        } else {
+            let min_len = (nz * ny / (self.threads * 4)).max(1);
+            self.pool.install(|| {
+                (0..nz * ny).into_par_iter().with_min_len(min_len).fold(&init, body).reduce(&init, &merge)
+            })
+        }
+    }
+}

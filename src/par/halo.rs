@@ -1,0 +1,87 @@
+//! Packing and unpacking halo slabs: the cells a rank sends to a neighbour, and the halo cells it
+//! fills from what it receives. Shared by the single-process and MPI communicators.
+
+use crate::field::Field;
+
+/// One slab: along `axis`, on the low (`hi = false`) or high side, `width` cells deep. Along the
+/// other axes the slab spans the interior, or the padded extent where `with_halo[b]` is set
+/// (axis-by-axis exchange with corners).
+#[derive(Debug, Clone, Copy)]
+pub struct SlabSpec {
+    pub axis: usize,
+    pub hi: bool,
+    pub width: usize,
+    pub with_halo: [bool; 3],
+}
+
+impl SlabSpec {
+    /// Padded-coordinate ranges of the slab. `halo = false`: the interior cells next to the face
+    /// (what is sent); `halo = true`: the halo cells beyond it (what is received).
+    fn ranges(&self, f: &Field, halo: bool) -> [(usize, usize); 3] {
+        let p = f.padded();
+        let mut r = [(0, 0); 3];
+        for b in 0..3 {
+            r[b] = if b == self.axis {
+                let (h, n, w) = (f.h[b], f.n[b], self.width);
+                match (self.hi, halo) {
+                    (false, false) => (h, h + w),
+                    (true, false) => (h + n - w, h + n),
+                    (false, true) => (h - w, h),
+                    (true, true) => (h + n, h + n + w),
+                }
+            } else if self.with_halo[b] {
+                (0, p[b])
+            } else {
+                (f.h[b], f.h[b] + f.n[b])
+            };
+        }
+        r
+    }
+
+    pub fn len(&self, f: &Field) -> usize {
+        self.ranges(f, false).iter().map(|(a, b)| b - a).product()
+    }
+
+    /// The same slab seen from the opposite side (what the neighbour sends us).
+    pub fn opposite(&self) -> SlabSpec {
+        SlabSpec { hi: !self.hi, ..*self }
+    }
+}
+
+fn for_each_run(f: &Field, r: [(usize, usize); 3], mut g: impl FnMut(usize, usize)) {
+    let s = f.strides();
+    let run = r[2].1 - r[2].0;
+    for z in r[0].0..r[0].1 {
+        for y in r[1].0..r[1].1 {
+            g(z * s[0] + y * s[1] + r[2].0, run);
+        }
+    }
+}
+
+/// Copy the interior cells next to the face described by `spec` into `buf` (cleared first).
+pub fn pack_slab(f: &Field, spec: SlabSpec, buf: &mut Vec<f64>) {
+    buf.clear();
+    for_each_run(f, spec.ranges(f, false), |i, n| buf.extend_from_slice(&f.data[i..i + n]));
+}
+
+/// Write `buf` (packed by the neighbour as the opposite slab) into the halo of `spec`'s face.
+pub fn unpack_slab(f: &mut Field, spec: SlabSpec, buf: &[f64]) {
+    let r = spec.ranges(f, true);
+    let mut k = 0;
+    let mut runs = Vec::new();
+    for_each_run(f, r, |i, n| runs.push((i, n)));
+    for (i, n) in runs {
+        f.data[i..i + n].copy_from_slice(&buf[k..k + n]);
+        k += n;
+    }
+}
+
+/// Periodic wrap within one block along `axis` (the rank is its own neighbour).
+pub fn wrap_local(f: &mut Field, axis: usize, width: usize, with_halo: [bool; 3]) {
+    let mut buf = Vec::new();
+    for hi in [false, true] {
+        let spec = SlabSpec { axis, hi, width, with_halo };
+        pack_slab(f, spec.opposite(), &mut buf);
+        unpack_slab(f, spec, &buf);
+    }
+}

@@ -1,0 +1,36 @@
+//! How work is spread, passed around as values:
+//! - [`Exec`]: the threads of this process; splits sweeps over x-rows into bands.
+//! - [`Comm`]: the ranks (a single process, or MPI): halo exchange, reductions, gathers.
+//! - [`ExactSum`]: an exact, order-independent sum, so reductions give the same bits for any split.
+
+mod comm;
+mod exact_sum;
+mod exec;
+mod halo;
+#[cfg(feature = "mpi")]
+pub mod mpi_comm;
+
+pub use comm::{Comm, SingleComm};
+pub use exact_sum::ExactSum;
+pub use exec::Exec;
+pub use halo::{pack_slab, unpack_slab, SlabSpec};
+
+/// Minimum by total order (so -0.0 < 0.0 and the result never depends on argument order).
+#[inline]
+pub fn min_total(a: f64, b: f64) -> f64 {
+    if b.total_cmp(&a).is_lt() {
+        b
+    } else {
+        a
+    }
+}
+
+/// Maximum by total order.
+#[inline]
+pub fn max_total(a: f64, b: f64) -> f64 {
+    if b.total_cmp(&a).is_gt() {
+        b
+    } else {
+        a
+    }
+}

@@ -1,0 +1,179 @@
+//! The MPI communicator (rsmpi over the system MPI): halo exchange by non-blocking point-to-point
+//! messages, reductions and gathers by MPI collectives. Reductions of floating-point sums go
+//! through [`super::ExactSum`] limbs (integers), so they are exact and split-independent.
+
+use super::halo::{pack_slab, unpack_slab, wrap_local, SlabSpec};
+use super::Comm;
+use crate::decomp::Decomp;
+use crate::field::Field;
+use mpi::collective::SystemOperation;
+use mpi::point_to_point::{Destination, Source};
+use mpi::topology::{Communicator, SimpleCommunicator};
+use mpi::traits::*;
+
+pub struct MpiComm {
+    world: SimpleCommunicator,
+    // Finalises MPI when dropped; declared last so the communicator goes first.
+    _universe: mpi::environment::Universe,
+}
+
+/// Was this process started by an MPI launcher (mpirun, srun)?
+pub fn launched_by_mpi() -> bool {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+}
+
+impl MpiComm {
+    /// Initialise MPI with at least funneled threading (only the main thread calls MPI).
+    pub fn init() -> Result<MpiComm, String> {
+        let (universe, threading) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+            .ok_or_else(|| "MPI was already initialised".to_string())?;
+        if threading < mpi::Threading::Funneled {
+            return Err(format!("the MPI library offers only {threading:?} threading; simrun needs Funneled"));
+        }
+        let world = universe.world();
+        Ok(MpiComm { world, _universe: universe })
+    }
+
+    /// One axis, both sides: post receives and sends, run `work` while they fly, then unpack.
+    fn exchange_axes(&self, d: &Decomp, f: &mut Field, specs: &[SlabSpec], work: &mut dyn FnMut(&Field)) {
+        // Messages: (neighbour rank, tag, send buffer, receive spec, receive buffer).
+        let mut sends: Vec<(i32, i32, Vec<f64>)> = Vec::new();
+        let mut recvs: Vec<(i32, i32, SlabSpec, Vec<f64>)> = Vec::new();
+        for &spec in specs {
+            let dir = if spec.hi { 1 } else { -1 };
+            let Some(nb) = d.neighbour(spec.axis, dir) else { continue };
+            // We send our interior next to this face; it lands in the neighbour's opposite halo.
+            let mut buf = Vec::new();
+            pack_slab(f, spec, &mut buf);
+            let send_tag = (spec.axis * 2 + usize::from(!spec.hi)) as i32;
+            let recv_tag = (spec.axis * 2 + usize::from(spec.hi)) as i32;
+            let n = buf.len();
+            sends.push((nb as i32, send_tag, buf));
+            recvs.push((nb as i32, recv_tag, spec, vec![0.0; n]));
+        }
+        mpi::request::scope(|scope| {
+            let mut reqs = Vec::new();
+            for (nb, tag, _, buf) in recvs.iter_mut() {
+                reqs.push(self.world.process_at_rank(*nb).immediate_receive_into_with_tag(scope, &mut buf[..], *tag));
+            }
+            let mut sreqs = Vec::new();
+            for (nb, tag, buf) in sends.iter() {
+                sreqs.push(self.world.process_at_rank(*nb).immediate_send_with_tag(scope, &buf[..], *tag));
+            }
+            work(f);
+            for r in reqs {
+                r.wait();
+            }
+            for r in sreqs {
+                r.wait();
+            }
+        });
+        for (_, _, spec, buf) in recvs {
+            unpack_slab(f, spec, &buf);
+        }
+    }
+}
+
+impl Comm for MpiComm {
+    fn rank(&self) -> usize {
+        self.world.rank() as usize
+    }
+    fn size(&self) -> usize {
+        self.world.size() as usize
+    }
+    fn describe(&self) -> String {
+        format!("MPI ({} ranks)", self.size())
+    }
+
+    fn exchange_halos(&self, d: &Decomp, f: &mut Field, w: [usize; 3]) {
+        let mut with_halo = [false; 3];
+        for axis in [2, 1, 0] {
+            if w[axis] > 0 {
+                if d.procs[axis] == 1 {
+                    if d.periodic[axis] {
+                        wrap_local(f, axis, w[axis], with_halo);
+                    }
+                } else {
+                    let specs = [false, true].map(|hi| SlabSpec { axis, hi, width: w[axis], with_halo });
+                    self.exchange_axes(d, f, &specs, &mut |_| {});
+                }
+            }
+            with_halo[axis] = true;
+        }
+    }
+
+    fn exchange_faces_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], work: &mut dyn FnMut(&Field)) {
+        let mut specs = Vec::new();
+        for axis in [2, 1, 0] {
+            if w[axis] == 0 {
+                continue;
+            }
+            if d.procs[axis] == 1 {
+                if d.periodic[axis] {
+                    wrap_local(f, axis, w[axis], [false; 3]);
+                }
+            } else {
+                for hi in [false, true] {
+                    specs.push(SlabSpec { axis, hi, width: w[axis], with_halo: [false; 3] });
+                }
+            }
+        }
+        self.exchange_axes(d, f, &specs, work);
+    }
+
+    fn sum_i64(&self, v: &mut [i64]) {
+        let send = v.to_vec();
+        self.world.all_reduce_into(&send[..], v, SystemOperation::sum());
+    }
+    fn min_f64(&self, v: &mut [f64]) {
+        let send = v.to_vec();
+        self.world.all_reduce_into(&send[..], v, SystemOperation::min());
+    }
+    fn max_f64(&self, v: &mut [f64]) {
+        let send = v.to_vec();
+        self.world.all_reduce_into(&send[..], v, SystemOperation::max());
+    }
+
+    fn gather_to_root(&self, d: &Decomp, local: &[f64]) -> Option<Vec<f64>> {
+        const TAG: i32 = 100;
+        if self.rank() != 0 {
+            self.world.process_at_rank(0).send_with_tag(local, TAG);
+            return None;
+        }
+        let g = d.global;
+        let mut out = vec![0.0; g.iter().product()];
+        for r in 0..self.size() {
+            let (o, s) = d.block_of(r);
+            let buf: Vec<f64> = if r == 0 {
+                local.to_vec()
+            } else {
+                let mut b = vec![0.0; s.iter().product()];
+                self.world.process_at_rank(r as i32).receive_into_with_tag(&mut b[..], TAG);
+                b
+            };
+            let mut k = 0;
+            for z in 0..s[0] {
+                for y in 0..s[1] {
+                    let i = ((o[0] + z) * g[1] + o[1] + y) * g[2] + o[2];
+                    out[i..i + s[2]].copy_from_slice(&buf[k..k + s[2]]);
+                    k += s[2];
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn broadcast_bytes(&self, buf: &mut Vec<u8>) {
+        let root = self.world.process_at_rank(0);
+        let mut len = [buf.len() as u64];
+        root.broadcast_into(&mut len[..]);
+        buf.resize(len[0] as usize, 0);
+        root.broadcast_into(&mut buf[..]);
+    }
+
+    fn barrier(&self) {
+        self.world.barrier();
+    }
+}
