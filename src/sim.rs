@@ -6,7 +6,7 @@ use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::grid::Grid;
 use crate::io::{hdf5_out, png_out};
-use crate::models::{self, Diagnostics, Model, StepCtx};
+use crate::models::{self, Clock, Diagnostics, Model, StepCtx};
 use crate::par::{Comm, Exec};
 use crate::report::{PhaseStat, Phases, Report};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -136,7 +136,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     progress.line(step, time, &diags);
     let loop_start = Instant::now();
     loop {
-        if done(cfg, step, time, last_dt) {
+        if done(cfg, step, time, last_dt, model.strict_end_time()) {
             break;
         }
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
@@ -146,11 +146,11 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
                 dt = end - time;
             }
         }
-        model.step(dt, time, &mut ctx)?;
+        model.step(Clock { step, time, dt }, &mut ctx)?;
         step += 1;
         time += dt;
         last_dt = dt;
-        let finished = done(cfg, step, time, last_dt);
+        let finished = done(cfg, step, time, last_dt, model.strict_end_time());
         if every > 0 && step % every == 0 && !finished {
             diags = model.diagnostics(time, &mut ctx);
             check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
@@ -237,10 +237,12 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     Ok(RunSummary { steps: step, sim_time: time, wall_seconds, diagnostics: diags, report })
 }
 
-/// Has the run reached its end (step count, or end time up to round-off)?
-fn done(cfg: &Config, step: u64, time: f64, last_dt: f64) -> bool {
+/// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
+/// round-off)?
+fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool {
     match (cfg.time.steps, cfg.time.end_time) {
         (Some(n), _) => step >= n,
+        (None, Some(end)) if strict => time >= end,
         (None, Some(end)) => time >= end - 1e-9 * last_dt.max(f64::MIN_POSITIVE),
         (None, None) => true,
     }

@@ -20,6 +20,15 @@ pub struct StepCtx<'a> {
     pub phases: &'a mut Phases,
 }
 
+/// Where the run is: `step` steps done so far, at simulated `time`; the step about to be taken has
+/// size `dt`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    pub step: u64,
+    pub time: f64,
+    pub dt: f64,
+}
+
 /// A diagnostic value with its name, e.g. ("total_heat", 1.0).
 pub type Diagnostics = Vec<(String, f64)>;
 
@@ -27,14 +36,25 @@ pub trait Model {
     fn name(&self) -> &'static str;
     /// The time step the model wants for the next step (the same on every rank).
     fn dt(&mut self, ctx: &mut StepCtx) -> f64;
-    /// Advance the state by `dt`; `time` is the simulated time at the start of the step.
-    fn step(&mut self, dt: f64, time: f64, ctx: &mut StepCtx) -> Result<()>;
+    /// Advance the state by `clock.dt` from `clock.time` (the `clock.step`-th step, from 0).
+    fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()>;
+    /// With `time.end_time`, does the loop run while `time < end_time` exactly (true, as some
+    /// reference codes do, possibly taking a round-off-sized last step), or stop within round-off
+    /// of the end (false, the default)?
+    fn strict_end_time(&self) -> bool {
+        false
+    }
     /// Global diagnostics at simulated time `time` (deterministic for any split).
     fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics;
-    /// Names of the fields written to outputs, in order.
+    /// Names of the fields written to outputs for viewing, in order.
     fn field_names(&self) -> Vec<&'static str>;
-    /// Copy field `name`'s local interior (C order) into `out`.
+    /// Names of the fields that make up the full state: restoring them (and the clock) continues
+    /// the run bit for bit. May overlap with `field_names`.
+    fn state_names(&self) -> Vec<&'static str>;
+    /// Copy field `name`'s local interior (C order) into `out` (any name of either list).
     fn copy_field(&self, name: &str, out: &mut [f64]);
+    /// Overwrite state field `name`'s local interior from `data` (C order), for restarts.
+    fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()>;
     /// The field drawn in images.
     fn image_field(&self) -> &'static str;
     /// The first non-finite local cell: (field, local (z, y, x)).

@@ -10,10 +10,10 @@
 pub mod initial;
 pub mod kernel;
 
-use super::{Diagnostics, Model, StepCtx};
+use super::{Clock, Diagnostics, Model, StepCtx};
 use crate::config::{Config, Face, FaceKind, HeatConfig};
 use crate::decomp::Decomp;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
 use crate::par::{max_total, min_total, Exec, ExactSum};
@@ -146,8 +146,8 @@ impl Model for Heat {
         self.dt
     }
 
-    fn step(&mut self, dt: f64, _time: f64, ctx: &mut StepCtx) -> Result<()> {
-        let coef = self.coef(dt);
+    fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
+        let coef = self.coef(clock.dt);
         let t0 = Instant::now();
         kernel::apply_boundaries(&mut self.t, ctx.decomp, &self.faces, self.grid.d);
         let mut compute = t0.elapsed().as_secs_f64();
@@ -220,9 +220,21 @@ impl Model for Heat {
         vec!["temperature"]
     }
 
+    fn state_names(&self) -> Vec<&'static str> {
+        vec!["temperature"]
+    }
+
     fn copy_field(&self, name: &str, out: &mut [f64]) {
-        assert_eq!(name, "temperature");
+        assert_eq!(name, "temperature", "heat has one field");
         self.t.copy_interior_into(out);
+    }
+
+    fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()> {
+        if name != "temperature" || data.len() != self.t.interior_len() {
+            return Err(Error::io(format!("heat cannot restore field `{name}` of {} values", data.len())));
+        }
+        self.t.set_interior_from(data);
+        Ok(())
     }
 
     fn image_field(&self) -> &'static str {
