@@ -30,7 +30,11 @@ fn from_table(table: toml::Table, origin: &str) -> Result<Config> {
     serde_path_to_error::deserialize::<_, Config>(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.inner().to_string();
+        // The value deserializer appends " in `path`"; we name the key ourselves.
         let inner = inner.trim();
+        let inner = inner.split(['\n', ' ']).collect::<Vec<_>>().join(" ");
+        let inner = inner.split(" in `").next().unwrap_or(&inner).trim().to_string();
+        let inner = inner.as_str();
         let msg = if let Some(field) = between(inner, "unknown field `", "`") {
             let key = join_key(&path, &field);
             let expected = inner.split_once(", expected").map(|(_, rest)| format!(" (expected{rest})")).unwrap_or_default();
@@ -48,7 +52,9 @@ fn from_table(table: toml::Table, origin: &str) -> Result<Config> {
 }
 
 fn join_key(path: &str, field: &str) -> String {
-    if path.is_empty() || path == "." {
+    if path == field || path.ends_with(&format!(".{field}")) {
+        path.to_string()
+    } else if path.is_empty() || path == "." {
         field.to_string()
     } else {
         format!("{path}.{field}")

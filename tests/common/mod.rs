@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use simrun::config::{self, Config};
+use simrun::par::SingleComm;
+use simrun::sim::{self, RunOptions, RunSummary};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_simrun")
+}
+
+/// A fresh scratch directory under the target dir (kept for inspection after failures).
+pub fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Load a config from TOML text plus overrides.
+pub fn cfg(text: &str, overrides: &[&str]) -> Config {
+    let ov: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    config::load_str(text, "test", &ov).unwrap_or_else(|e| panic!("config: {e}"))
+}
+
+/// Run in this process (one rank).
+pub fn run(cfg: &Config) -> RunSummary {
+    sim::run(cfg, &SingleComm, &RunOptions::default()).unwrap_or_else(|e| panic!("run: {e}"))
+}
+
+pub fn diag(s: &RunSummary, name: &str) -> f64 {
+    s.diagnostics.iter().find(|(k, _)| k == name).map(|(_, v)| *v).unwrap_or_else(|| panic!("no diagnostic {name}"))
+}
+
+/// Read `/fields/<name>` of `<dir>/final.h5`.
+pub fn final_field(dir: &Path, name: &str) -> Vec<f64> {
+    simrun::io::hdf5_out::read_field(&dir.join("final.h5"), name).unwrap_or_else(|e| panic!("{e}")).1
+}
+
+/// Bitwise equality of two f64 arrays, with the first difference in the message.
+pub fn assert_bits_eq(a: &[f64], b: &[f64], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths differ");
+    if let Some(i) = a.iter().zip(b).position(|(x, y)| x.to_bits() != y.to_bits()) {
+        panic!("{what}: first difference at {i}: {} vs {}", a[i], b[i]);
+    }
+}
+
+/// Run the simrun binary with arguments.
+pub fn simrun(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("simrun runs")
+}
+
+/// Run the simrun binary under `mpirun -n ranks` (oversubscribed, unbound, allowed as root).
+pub fn mpirun(ranks: usize, args: &[&str]) -> Output {
+    Command::new("mpirun")
+        .args(["-n", &ranks.to_string(), "--oversubscribe", "--bind-to", "none"])
+        .arg(bin())
+        .args(args)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .output()
+        .expect("mpirun runs (install openmpi-bin: ./scripts/test.sh does)")
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}

@@ -1,0 +1,143 @@
+//! MPI ranks (and ranks x threads) give the same bits as one process, for 2-D and 3-D, periodic
+//! and wall boundaries, uneven splits included. Runs the release binary under mpirun.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const BASE: &str = r#"
+model = "heat"
+[grid]
+nx = 37
+ny = 29
+[time]
+steps = 60
+[output]
+dir = "OUT"
+images = false
+progress = "off"
+diagnostics_every = 20
+[heat.initial]
+background = 0.5
+[[heat.initial.shapes]]
+kind = "disc"
+center = [0.3, 0.6]
+radius = 0.2
+value = 2.0
+[heat.initial.noise]
+amplitude = 0.25
+seed = 11
+"#;
+
+const WALLS: &str = r#"
+[heat.boundary]
+x_lo = { kind = "dirichlet", value = 1.0 }
+x_hi = { kind = "neumann", value = -0.5 }
+y_lo = { kind = "dirichlet", value = 0.0 }
+y_hi = { kind = "neumann", value = 0.0 }
+z_lo = { kind = "dirichlet", value = 2.0 }
+z_hi = { kind = "neumann", value = 0.0 }
+"#;
+
+const PERIODIC: &str = r#"
+[heat.boundary]
+x_lo = { kind = "periodic" }
+x_hi = { kind = "periodic" }
+y_lo = { kind = "periodic" }
+y_hi = { kind = "periodic" }
+z_lo = { kind = "periodic" }
+z_hi = { kind = "periodic" }
+"#;
+
+fn config_text(three_d: bool, bc: &str) -> String {
+    let mut t = format!("{BASE}{bc}");
+    if three_d {
+        t = t.replace("ny = 29", "ny = 13\nnz = 11").replace("center = [0.3, 0.6]", "center = [0.3, 0.6, 0.5]").replace("nx = 37", "nx = 17");
+    }
+    t
+}
+
+fn diagnostics(report: &Path) -> Vec<(String, u64)> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    v["diagnostics"].as_object().unwrap().iter().map(|(k, x)| (k.clone(), x.as_f64().unwrap().to_bits())).collect()
+}
+
+fn run_split(name: &str, text: &str, ranks: usize, threads: usize) -> (Vec<f64>, Vec<(String, u64)>) {
+    let dir = scratch(&format!("mpi_{name}_r{ranks}_t{threads}"));
+    let path = write(&dir, "c.toml", &text.replace("OUT", &dir.join("out").display().to_string()));
+    let report = dir.join("report.json");
+    let args = [path.display().to_string(), "--set".into(), format!("parallel.threads={threads}"), "--report".into(), report.display().to_string()];
+    let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let o = if ranks == 0 { simrun(&args) } else { mpirun(ranks, &args) };
+    assert!(o.status.success(), "{name} ranks={ranks} threads={threads}: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(v["ranks"].as_u64().unwrap() as usize, ranks.max(1));
+    assert_eq!(v["threads"].as_u64().unwrap() as usize, threads);
+    for phase in ["compute", "halo", "reduce", "io"] {
+        assert!(v["phases"][phase].is_number() && v["phases_over_ranks"][phase]["max"].is_number(), "phase {phase} missing");
+    }
+    (final_field(&dir.join("out"), "temperature"), diagnostics(&report))
+}
+
+fn check_case(name: &str, three_d: bool, bc: &str, rank_counts: &[usize]) {
+    let text = config_text(three_d, bc);
+    let (f0, d0) = run_split(name, &text, 0, 1);
+    let mut splits = vec![(0, 2)];
+    for &r in rank_counts {
+        splits.push((r, 1));
+        splits.push((r, 2));
+    }
+    for (ranks, threads) in splits {
+        let (f, d) = run_split(name, &text, ranks, threads);
+        assert_bits_eq(&f0, &f, &format!("{name}: {ranks} ranks x {threads} threads vs 1 process"));
+        assert_eq!(d0, d, "{name}: diagnostics differ with {ranks} ranks x {threads} threads");
+    }
+}
+
+#[test]
+fn heat_2d_walls_bitwise_across_splits() {
+    check_case("2d_walls", false, WALLS, &[2, 3, 4]);
+}
+
+#[test]
+fn heat_2d_periodic_bitwise_across_splits() {
+    check_case("2d_periodic", false, PERIODIC, &[2, 3, 4]);
+}
+
+#[test]
+fn heat_3d_walls_bitwise_across_splits() {
+    check_case("3d_walls", true, WALLS, &[2, 3, 4, 6]);
+}
+
+#[test]
+fn heat_3d_periodic_bitwise_across_splits() {
+    check_case("3d_periodic", true, PERIODIC, &[2, 3, 4, 6]);
+}
+
+#[test]
+fn eight_ranks_on_two_cores_and_an_explicit_layout() {
+    let text = config_text(false, WALLS);
+    let (f0, _) = run_split("eight_ref", &text, 0, 1);
+    let (f8, _) = run_split("eight", &text, 8, 1);
+    assert_bits_eq(&f0, &f8, "8 ranks vs 1 process");
+    let dir = scratch("mpi_layout");
+    let path = write(&dir, "c.toml", &(text.replace("OUT", &dir.join("out").display().to_string()) + "\n[parallel]\nlayout = [4, 1]\n"));
+    let o = mpirun(4, &[&path.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_bits_eq(&f0, &final_field(&dir.join("out"), "temperature"), "layout [4, 1]");
+}
+
+#[test]
+fn impossible_splits_are_clear_errors() {
+    let dir = scratch("mpi_errors");
+    let tiny = config_text(false, WALLS).replace("nx = 37", "nx = 2").replace("ny = 29", "ny = 2").replace("OUT", &dir.join("out").display().to_string());
+    let path = write(&dir, "tiny.toml", &tiny);
+    let o = mpirun(5, &[&path.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot split the grid"), "{}", stderr(&o));
+    let o = mpirun(3, &[&path.display().to_string(), "--set", "grid.nx=30", "--set", "parallel.layout=[2, 2]"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("parallel.layout") && stderr(&o).contains("3"), "{}", stderr(&o));
+    let errors = stderr(&o).lines().filter(|l| l.starts_with("error:")).count();
+    assert_eq!(errors, 1, "only rank 0 prints: {}", stderr(&o));
+}
