@@ -10,7 +10,7 @@ use std::path::PathBuf;
     version,
     about = "Scientific simulation on structured grids (heat diffusion; more models to come), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure."
+    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// Write a JSON run report to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Continue from a checkpoint: `latest` (in output.dir) or a checkpoint directory / checkpoint.h5.
+    #[arg(long, value_name = "PATH|latest")]
+    pub restart: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,5 +46,10 @@ pub enum Command {
         /// Print the reference of every configuration key.
         #[arg(long)]
         explain: bool,
+    },
+    /// Print what a checkpoint holds: model, step, time, fields, shape, the split that wrote it, committed or not.
+    Inspect {
+        /// A checkpoint directory, its checkpoint.h5, one rank file, or an output directory (its latest checkpoint).
+        path: PathBuf,
     },
 }

@@ -17,6 +17,7 @@ fn main() {
         .init();
     let code = match cli.command {
         Some(cli::Command::Check { config, set, explain }) => report_error(check(config, &set, explain), true),
+        Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
         None => run(cli.run),
     };
     std::process::exit(code);
@@ -47,6 +48,25 @@ fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool) -> Res
     Ok(())
 }
 
+fn inspect(path: &std::path::Path) -> Result<()> {
+    use simrun::io::checkpoint;
+    // An output directory or the `latest` pointer: follow it.
+    let target = if path.join("checkpoints").join(checkpoint::LATEST).is_file() {
+        let name = std::fs::read_to_string(path.join("checkpoints").join(checkpoint::LATEST)).unwrap_or_default();
+        path.join("checkpoints").join(name.trim())
+    } else if path.file_name().is_some_and(|n| n == checkpoint::LATEST) && path.is_file() {
+        let name = std::fs::read_to_string(path).unwrap_or_default();
+        path.parent().unwrap_or(std::path::Path::new(".")).join(name.trim())
+    } else {
+        path.to_path_buf()
+    };
+    if !target.exists() {
+        return Err(Error::io(format!("{}: no such checkpoint", path.display())));
+    }
+    print!("{}", checkpoint::describe(&target)?);
+    Ok(())
+}
+
 fn print_check(cfg: &Config) {
     let (grid, _) = models::geometry(cfg);
     let (dt, dt_max) = models::stability(cfg);
@@ -67,7 +87,7 @@ fn print_check(cfg: &Config) {
 }
 
 fn run(args: cli::RunArgs) -> i32 {
-    let Some(path) = args.config else {
+    let Some(path) = args.config.clone() else {
         eprintln!("error: missing CONFIG file; usage: simrun CONFIG [--set key=value ...] [--report FILE] (see simrun --help)");
         return 2;
     };
@@ -81,16 +101,16 @@ fn run(args: cli::RunArgs) -> i32 {
                     return 1;
                 }
             };
-            let code = run_on(&path, &args.set, args.report, &comm);
+            let code = run_on(&path, &args, &comm);
             drop(comm);
             return code;
         }
     }
-    run_on(&path, &args.set, args.report, &SingleComm)
+    run_on(&path, &args, &SingleComm)
 }
 
-fn run_on(path: &std::path::Path, set: &[String], report: Option<std::path::PathBuf>, comm: &dyn Comm) -> i32 {
-    let result = config::load(path, set).and_then(|cfg| {
+fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
+    let result = config::load(path, &args.set).and_then(|cfg| {
         if comm.is_root() {
             eprintln!(
                 "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
@@ -102,7 +122,8 @@ fn run_on(path: &std::path::Path, set: &[String], report: Option<std::path::Path
                 cfg.output.dir
             );
         }
-        sim::run(&cfg, comm, &RunOptions { report })
+        let opts = RunOptions { report: args.report.clone(), restart: args.restart.clone(), handle_signals: true };
+        sim::run(&cfg, comm, &opts)
     });
     match result {
         Ok(s) => {
@@ -121,9 +142,18 @@ fn run_on(path: &std::path::Path, set: &[String], report: Option<std::path::Path
                 eprintln!("final: {}", d.join(" "));
                 let p: Vec<String> = r.phases.iter().map(|(k, v)| format!("{k}={v:.3}s")).collect();
                 eprintln!("phases (rank 0): {}", p.join(" "));
-                eprintln!("wrote {}/final.h5", r.output_dir);
+                match &s.interrupted {
+                    Some(why) => eprintln!(
+                        "stopped early on {why}: the final checkpoint is committed; continue with --restart latest"
+                    ),
+                    None => eprintln!("wrote {}/final.h5", r.output_dir),
+                }
             }
-            0
+            if s.interrupted.is_some() {
+                simrun::sim::signals::EXIT_INTERRUPTED
+            } else {
+                0
+            }
         }
         Err(e) => {
             if comm.is_root() {

@@ -40,7 +40,68 @@ pub struct Config {
     #[serde(default)]
     pub output: OutputConfig,
     #[serde(default)]
+    pub checkpoint: CheckpointConfig,
+    #[serde(default)]
     pub heat: HeatConfig,
+}
+
+/// `[checkpoint]`: asynchronous, crash-safe checkpoints written by the I/O thread.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointConfig {
+    /// A checkpoint every this many steps; 0 = off.
+    #[serde(default)]
+    pub every_steps: u64,
+    /// A checkpoint every this much simulated time; 0 = off.
+    #[serde(default)]
+    pub every_time: f64,
+    /// A checkpoint every this many wall-clock seconds (rank 0's clock); 0 = off.
+    #[serde(default)]
+    pub every_wall: f64,
+    /// Keep the last this many committed checkpoints; older ones are removed.
+    #[serde(default = "default_keep")]
+    pub keep: usize,
+    /// Checkpoints that may wait in the queue to the I/O thread.
+    #[serde(default = "default_queue")]
+    pub queue: usize,
+    /// When the queue is full: "wait" (timed, reported as io_wait) or "skip" this checkpoint.
+    #[serde(default = "default_on_full")]
+    pub on_full: OnFull,
+    /// false = the compute thread waits for each checkpoint to be written (for comparison).
+    #[serde(default = "yes")]
+    pub asynchronous: bool,
+    /// Deflate level 1-9 for checkpoint data; 0 = off.
+    #[serde(default)]
+    pub compression: u8,
+}
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        CheckpointConfig {
+            every_steps: 0,
+            every_time: 0.0,
+            every_wall: 0.0,
+            keep: default_keep(),
+            queue: default_queue(),
+            on_full: default_on_full(),
+            asynchronous: true,
+            compression: 0,
+        }
+    }
+}
+
+impl CheckpointConfig {
+    /// Is any checkpoint schedule set?
+    pub fn enabled(&self) -> bool {
+        self.every_steps > 0 || self.every_time > 0.0 || self.every_wall > 0.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFull {
+    Wait,
+    Skip,
 }
 
 /// `[grid]`: the global grid. Cell-centred; the domain is [0, lx] x [0, ly] (x [0, lz]).
@@ -76,11 +137,15 @@ pub struct TimeConfig {
     /// Fraction of the maximum stable dt used when `dt` is not given.
     #[serde(default = "default_cfl")]
     pub cfl: f64,
+    /// Wall-clock budget in seconds: before it runs out, write a final checkpoint and stop
+    /// (exit code 75), as for SIGTERM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_limit: Option<f64>,
 }
 
 impl Default for TimeConfig {
     fn default() -> Self {
-        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl() }
+        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None }
     }
 }
 
@@ -263,6 +328,21 @@ impl Config {
         }
     }
 
+    /// The part of the configuration that defines the state: model, grid and the model's own
+    /// section. A checkpoint restarts only into a config with the same signature.
+    pub fn state_signature(&self) -> String {
+        let section = match self.model {
+            ModelKind::Heat => toml::to_string(&self.heat),
+        };
+        format!(
+            "model = {:?}\n[grid]\n{}\n[{}]\n{}",
+            self.model.name(),
+            toml::to_string(&self.grid).unwrap_or_default(),
+            self.model.name(),
+            section.unwrap_or_default()
+        )
+    }
+
     /// The resolved configuration as TOML text (stored in outputs, printed by `check`).
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not serialise: {e}\n"))
@@ -283,6 +363,15 @@ fn default_dir() -> String {
 }
 fn default_diag_every() -> u64 {
     100
+}
+fn default_keep() -> usize {
+    3
+}
+fn default_queue() -> usize {
+    2
+}
+fn default_on_full() -> OnFull {
+    OnFull::Wait
 }
 fn default_progress() -> Progress {
     Progress::Auto

@@ -27,6 +27,24 @@ pub(crate) fn validate(cfg: &Config) -> Result<()> {
     if let Some(dt) = t.dt {
         positive("time.dt", dt)?;
     }
+    if let Some(w) = t.wall_limit {
+        positive("time.wall_limit", w)?;
+    }
+    let c = &cfg.checkpoint;
+    for (key, v) in [("checkpoint.every_time", c.every_time), ("checkpoint.every_wall", c.every_wall)] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::config(format!("key `{key}` must be >= 0 (0 = off), got {v}")));
+        }
+    }
+    if c.keep == 0 {
+        return Err(Error::config("key `checkpoint.keep` must be at least 1"));
+    }
+    if c.queue == 0 {
+        return Err(Error::config("key `checkpoint.queue` must be at least 1"));
+    }
+    if c.compression > 9 {
+        return Err(Error::config(format!("key `checkpoint.compression` must be 0 (off) to 9, got {}", c.compression)));
+    }
     if cfg.output.dir.trim().is_empty() {
         return Err(Error::config("key `output.dir` must not be empty"));
     }

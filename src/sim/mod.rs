@@ -1,17 +1,26 @@
-//! The driver: owns the time loop and every schedule (diagnostics, images, progress, output).
-//! Models only step; the driver decides when to look at them and what to write.
+//! The driver: owns the time loop and every schedule (diagnostics, images, checkpoints, progress,
+//! signals, wall-clock limit) and the restart. Models only step; the driver decides when to look
+//! at them and what to write. Only the I/O thread ([`crate::io::thread`]) touches HDF5.
 
-use crate::config::{Config, Progress};
+mod checkpoints;
+mod progress;
+mod restart;
+pub mod signals;
+
+use crate::config::Config;
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::grid::Grid;
-use crate::io::{hdf5_out, png_out};
+use crate::io::checkpoint::{self, MasterMeta, Stamp};
+use crate::io::png_out;
+use crate::io::thread::{FinalMeta, Job};
 use crate::models::{self, Clock, Diagnostics, Model, StepCtx};
 use crate::par::{Comm, Exec};
 use crate::report::{PhaseStat, Phases, Report};
-use indicatif::{ProgressBar, ProgressStyle};
+use checkpoints::Checkpointer;
+use progress::Progressor;
+use signals::StopFlag;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -20,6 +29,10 @@ use std::time::Instant;
 pub struct RunOptions {
     /// Write the JSON run report here (rank 0).
     pub report: Option<PathBuf>,
+    /// Continue from a checkpoint: a checkpoint directory (or its checkpoint.h5), or "latest".
+    pub restart: Option<String>,
+    /// React to SIGINT/SIGTERM (the command line sets this; library callers usually do not).
+    pub handle_signals: bool,
 }
 
 /// What a finished run tells its caller.
@@ -30,84 +43,8 @@ pub struct RunSummary {
     pub wall_seconds: f64,
     pub diagnostics: Diagnostics,
     pub report: Report,
-}
-
-struct Progressor {
-    bar: Option<ProgressBar>,
-    log: bool,
-    start: Instant,
-    total_steps: Option<u64>,
-    end_time: Option<f64>,
-}
-
-impl Progressor {
-    fn new(mode: Progress, is_root: bool, total_steps: Option<u64>, end_time: Option<f64>) -> Progressor {
-        let terminal = std::io::stderr().is_terminal();
-        let (bar, log) = match (is_root, mode) {
-            (false, _) | (_, Progress::Off) => (false, false),
-            (true, Progress::Bar) => (true, false),
-            (true, Progress::Log) => (false, true),
-            (true, Progress::Auto) => (terminal, !terminal),
-        };
-        let bar = bar.then(|| {
-            let len = total_steps.unwrap_or(0);
-            let pb = ProgressBar::new(len);
-            pb.set_style(
-                ProgressStyle::with_template("{bar:30} step {pos}/{len} {msg} [{elapsed_precise} < {eta_precise}]")
-                    .expect("valid template"),
-            );
-            pb
-        });
-        Progressor { bar, log, start: Instant::now(), total_steps, end_time }
-    }
-
-    fn fraction(&self, step: u64, time: f64) -> f64 {
-        match (self.total_steps, self.end_time) {
-            (Some(n), _) if n > 0 => step as f64 / n as f64,
-            (_, Some(e)) if e > 0.0 => time / e,
-            _ => 1.0,
-        }
-    }
-
-    fn update(&self, step: u64, time: f64, every: u64) {
-        if let Some(pb) = &self.bar {
-            if self.total_steps.is_none() {
-                // Unknown step count: drive the bar by simulated time, in permille.
-                pb.set_length(1000);
-                pb.set_position((self.fraction(step, time) * 1000.0) as u64);
-            } else {
-                pb.set_position(step);
-            }
-            if step % every.max(1) == 0 {
-                let rate = step as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-                pb.set_message(format!("t={time:.4e} {rate:.1} steps/s"));
-            }
-        }
-    }
-
-    fn line(&self, step: u64, time: f64, diags: &Diagnostics) {
-        let elapsed = self.start.elapsed().as_secs_f64();
-        let rate = step as f64 / elapsed.max(1e-9);
-        let frac = self.fraction(step, time);
-        let eta = if frac > 0.0 { elapsed * (1.0 - frac) / frac } else { 0.0 };
-        let d: Vec<String> = diags.iter().map(|(k, v)| format!("{k}={v:.6e}")).collect();
-        let text = format!(
-            "step {step} t={time:.6e} {:.0}% {rate:.1} steps/s eta {eta:.1}s | {}",
-            frac * 100.0,
-            d.join(" ")
-        );
-        if let Some(pb) = &self.bar {
-            pb.println(text);
-        } else if self.log {
-            eprintln!("{text}");
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(pb) = &self.bar {
-            pb.finish_and_clear();
-        }
-    }
+    /// Why the run stopped early after its final checkpoint (signal, wall limit), if it did.
+    pub interrupted: Option<String>,
 }
 
 /// Run the configured simulation on `comm` (one process or MPI ranks).
@@ -119,26 +56,62 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let exec = Exec::new(cfg.parallel.threads)?;
     let out_dir = PathBuf::from(&cfg.output.dir);
     prepare_output_dir(&out_dir, comm)?;
+    let stop = opts.handle_signals.then(StopFlag::install);
 
     let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec))?;
     let config_toml = cfg.to_toml();
-    let progress = Progressor::new(cfg.output.progress, comm.is_root(), cfg.time.steps, cfg.time.end_time);
-    let every = cfg.output.diagnostics_every;
+    let mut fields: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
+    for f in model.field_names() {
+        if !fields.iter().any(|g| g == f) {
+            fields.push(f.to_string());
+        }
+    }
+    let meta = MasterMeta {
+        stamp: Stamp { step: 0, time: 0.0, dt: 0.0 },
+        model: model.name().to_string(),
+        config_toml: config_toml.clone(),
+        state_signature: cfg.state_signature(),
+        dims: grid.dims,
+        global: grid.n,
+        spacing: grid.d,
+        layout: decomp.layout_xyz(),
+        threads: exec.threads(),
+        blocks: (0..comm.size()).map(|r| decomp.block_of(r)).collect(),
+        fields,
+        state_fields: model.state_names().iter().map(|s| s.to_string()).collect(),
+    };
+    let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank())?;
 
     let mut step: u64 = 0;
     let mut time = 0.0f64;
     let mut last_dt = 0.0;
+    if let Some(spec) = &opts.restart {
+        let root = comm.is_root();
+        let say = move |m: &str| {
+            if root {
+                eprintln!("{m}");
+            }
+        };
+        let t = Instant::now();
+        let stamp = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say)?;
+        phases.add("io", t.elapsed().as_secs_f64());
+        (step, time, last_dt) = (stamp.step, stamp.time, stamp.dt);
+        ckpt.last_step = Some(step);
+    }
+
+    let progress = Progressor::new(cfg.output.progress, comm.is_root(), cfg.time.steps, cfg.time.end_time, step);
+    let every = cfg.output.diagnostics_every;
     let mut diags = {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
         model.diagnostics(time, &mut ctx)
     };
     check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
     progress.line(step, time, &diags);
+    let strict = model.strict_end_time();
     let loop_start = Instant::now();
-    loop {
-        if done(cfg, step, time, last_dt, model.strict_end_time()) {
-            break;
-        }
+    let loop_step0 = step;
+    let mut interrupted = None;
+    while !done(cfg, step, time, last_dt, strict) {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
         let mut dt = model.dt(&mut ctx);
         if let (None, Some(end)) = (cfg.time.steps, cfg.time.end_time) {
@@ -147,11 +120,30 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
             }
         }
         model.step(Clock { step, time, dt }, &mut ctx)?;
+        let prev_time = time;
         step += 1;
         time += dt;
         last_dt = dt;
-        let finished = done(cfg, step, time, last_dt, model.strict_end_time());
+        let finished = done(cfg, step, time, last_dt, strict);
+
+        // One agreement per step: stop requests, wall-clock schedule, I/O state.
+        let signal = stop.as_ref().is_some_and(|s| s.raised());
+        let near_limit = comm.is_root() && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0);
+        let t = Instant::now();
+        let agreed = ckpt.agree(comm, signal, near_limit)?;
+        phases.add("reduce", t.elapsed().as_secs_f64());
+        let stamp = Stamp { step, time, dt };
+        if agreed.stop_signal || agreed.stop_wall {
+            interrupted = Some(if agreed.stop_signal { "a signal (SIGINT/SIGTERM)" } else { "time.wall_limit" }.to_string());
+            progress.say(&format!("stopping at step {step} on {}: writing a final checkpoint", interrupted.as_deref().unwrap_or("")));
+            ckpt.handoff(&*model, &decomp, stamp, &mut phases, true);
+            break;
+        }
+        if cfg.checkpoint.enabled() && (ckpt.due(step, prev_time, time, &agreed) || finished) {
+            ckpt.handoff(&*model, &decomp, stamp, &mut phases, finished);
+        }
         if every > 0 && step % every == 0 && !finished {
+            let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
             diags = model.diagnostics(time, &mut ctx);
             check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
             progress.line(step, time, &diags);
@@ -160,53 +152,25 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
             let path = out_dir.join("images").join(format!("{}_{step:07}.png", model.image_field()));
             phases.time("io", || write_image(&*model, &decomp, &grid, comm, step, time, &path))?;
         }
-        progress.update(step, time, every.max(1));
+        progress.update(step, time);
     }
     let loop_seconds = loop_start.elapsed().as_secs_f64();
     {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
         diags = model.diagnostics(time, &mut ctx);
     }
-    check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
     progress.line(step, time, &diags);
     progress.finish();
+    let finite = check_finite(&*model, &decomp, &grid, comm, step, &diags);
 
-    // Final state: HDF5 and an image.
-    let layout = decomp.layout_xyz();
-    let t_io = Instant::now();
-    let names = model.field_names();
-    let mut globals: Vec<(&str, Vec<f64>)> = Vec::new();
-    let mut local = vec![0.0; decomp.size.iter().product()];
-    for name in &names {
-        model.copy_field(name, &mut local);
-        if let Some(g) = comm.gather_to_root(&decomp, &local) {
-            globals.push((name, g));
-        }
+    // Final state: one self-contained file gathered on rank 0, written by its I/O thread.
+    if finite.is_ok() && interrupted.is_none() {
+        let t_io = Instant::now();
+        write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, Stamp { step, time, dt: last_dt }, &exec)?;
+        phases.add("io", t_io.elapsed().as_secs_f64());
     }
-    if comm.is_root() {
-        let meta = hdf5_out::Meta {
-            model: model.name(),
-            step,
-            time,
-            dt: last_dt,
-            config_toml: &config_toml,
-            spacing: grid.d,
-            layout: &layout,
-            threads: exec.threads(),
-        };
-        let fields: Vec<(&str, &[f64])> = globals.iter().map(|(n, d)| (*n, d.as_slice())).collect();
-        hdf5_out::write_fields(&out_dir.join("final.h5"), &grid.shape(), &fields, &meta)?;
-        if cfg.output.images {
-            let img = globals.iter().find(|(n, _)| *n == model.image_field()).map(|(_, d)| d.as_slice());
-            if let Some(data) = img {
-                let title = format!("{} step {step} t={time:.4e}", model.image_field());
-                let (ny, nx, slice) = slice_for_image(&grid, data);
-                png_out::write_field_png(&out_dir.join("final.png"), slice, ny, nx, &title)?;
-            }
-        }
-    }
-    phases.add("io", t_io.elapsed().as_secs_f64());
-    drop(globals);
+    ckpt.drain(comm, &mut phases)?;
+    finite?;
 
     let wall_seconds = wall.elapsed().as_secs_f64();
     let cells = grid.cells();
@@ -220,8 +184,8 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         grid: grid.shape(),
         ranks: comm.size(),
         threads: exec.threads(),
-        layout,
-        cell_updates_per_second: cells as f64 * step as f64 / loop_seconds.max(1e-12),
+        layout: decomp.layout_xyz(),
+        cell_updates_per_second: cells as f64 * (step - loop_step0) as f64 / loop_seconds.max(1e-12),
         phases: phases.all(),
         phases_over_ranks: phase_stats(&phases, comm),
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
@@ -234,7 +198,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
                 .map_err(|e| Error::io(format!("cannot write report {}: {e}", path.display())))?;
         }
     }
-    Ok(RunSummary { steps: step, sim_time: time, wall_seconds, diagnostics: diags, report })
+    Ok(RunSummary { steps: step, sim_time: time, wall_seconds, diagnostics: diags, report, interrupted })
 }
 
 /// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
@@ -248,22 +212,76 @@ fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool 
     }
 }
 
+/// Stop before `time.wall_limit` with room for two more steps and a final checkpoint: the margin
+/// is the larger of twice the mean step time and 5 % of the limit.
+fn near_wall_limit(cfg: &Config, elapsed: f64, loop_start: &Instant, steps: u64) -> bool {
+    let Some(limit) = cfg.time.wall_limit else { return false };
+    let per_step = loop_start.elapsed().as_secs_f64() / steps.max(1) as f64;
+    elapsed + (2.0 * per_step).max(0.05 * limit) >= limit
+}
+
 fn prepare_output_dir(dir: &Path, comm: &dyn Comm) -> Result<()> {
     let mut status = vec![0u8];
     if comm.is_root() {
         let r = std::fs::create_dir_all(dir.join("images")).and_then(|_| {
+            std::fs::create_dir_all(checkpoint::root(dir))?;
             let probe = dir.join(".simrun-write-test");
             std::fs::write(&probe, b"ok")?;
             std::fs::remove_file(probe)
         });
-        if let Err(e) = r {
-            status = format!("output directory {} is not writable: {e}", dir.display()).into_bytes();
+        match r {
+            Err(e) => status = format!("output directory {} is not writable: {e}", dir.display()).into_bytes(),
+            Ok(()) => checkpoint::remove_uncommitted(dir),
         }
     }
     comm.broadcast_bytes(&mut status);
     if status != [0u8] {
         return Err(Error::io(String::from_utf8_lossy(&status).to_string()));
     }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_final(
+    cfg: &Config,
+    model: &dyn Model,
+    decomp: &Decomp,
+    grid: &Grid,
+    comm: &dyn Comm,
+    ckpt: &mut Checkpointer,
+    stamp: Stamp,
+    exec: &Exec,
+) -> Result<()> {
+    let out_dir = PathBuf::from(&cfg.output.dir);
+    let mut globals: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut local = ckpt.io.buffer(decomp.size.iter().product());
+    for name in model.field_names() {
+        model.copy_field(name, &mut local);
+        if let Some(g) = comm.gather_to_root(decomp, &local) {
+            globals.push((name.to_string(), g));
+        }
+    }
+    if !comm.is_root() {
+        return Ok(());
+    }
+    if cfg.output.images {
+        if let Some((_, data)) = globals.iter().find(|(n, _)| n == model.image_field()) {
+            let title = format!("{} step {} t={:.4e}", model.image_field(), stamp.step, stamp.time);
+            let (ny, nx, slice) = slice_for_image(grid, data);
+            png_out::write_field_png(&out_dir.join("final.png"), slice, ny, nx, &title)?;
+        }
+    }
+    let meta = FinalMeta {
+        model: model.name().to_string(),
+        step: stamp.step,
+        time: stamp.time,
+        dt: stamp.dt,
+        config_toml: cfg.to_toml(),
+        spacing: grid.d,
+        layout: decomp.layout_xyz(),
+        threads: exec.threads(),
+    };
+    ckpt.io.submit(Job::Final { path: out_dir.join("final.h5"), shape: grid.shape(), fields: globals, meta: Box::new(meta) });
     Ok(())
 }
 
