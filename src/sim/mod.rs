@@ -135,7 +135,11 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         let stamp = Stamp { step, time, dt };
         if agreed.stop_signal || agreed.stop_wall {
             interrupted = Some(if agreed.stop_signal { "a signal (SIGINT/SIGTERM)" } else { "time.wall_limit" }.to_string());
-            progress.say(&format!("stopping at step {step} on {}: writing a final checkpoint", interrupted.as_deref().unwrap_or("")));
+            let msg = format!("stopping at step {step} on {}: writing a final checkpoint", interrupted.as_deref().unwrap_or(""));
+            progress.finish();
+            if comm.is_root() {
+                eprintln!("{msg}");
+            }
             ckpt.handoff(&*model, &decomp, stamp, &mut phases, true);
             break;
         }

@@ -1,0 +1,226 @@
+//! Checkpoints: restart on another split continues bit for bit; SIGKILL at any instant leaves a
+//! usable committed checkpoint; corruption and missing files are detected; signals and the wall
+//! limit stop cleanly; the virtual dataset reads as one global array.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BASE: &str = r#"
+model = "heat"
+[grid]
+nx = 120
+ny = 90
+[time]
+steps = 300
+[output]
+dir = "OUT"
+images = false
+progress = "off"
+[checkpoint]
+every_steps = 50
+keep = 3
+[heat.boundary]
+x_lo = { kind = "periodic" }
+x_hi = { kind = "periodic" }
+y_lo = { kind = "dirichlet", value = 1.0 }
+[heat.initial]
+[[heat.initial.shapes]]
+kind = "disc"
+center = [0.4, 0.5]
+radius = 0.25
+value = 2.0
+[heat.initial.noise]
+amplitude = 0.3
+seed = 5
+"#;
+
+fn setup(name: &str, text: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(&format!("ckpt_{name}"));
+    let out = dir.join("out");
+    let path = write(&dir, "c.toml", &text.replace("OUT", &out.display().to_string()));
+    (path, out)
+}
+
+fn ok(o: std::process::Output, what: &str) -> std::process::Output {
+    assert!(o.status.success(), "{what}: exit {:?}: {}", o.status.code(), stderr(&o));
+    o
+}
+
+fn reference(text: &str, name: &str) -> Vec<f64> {
+    let (path, out) = setup(&format!("{name}_ref"), text);
+    ok(simrun(&[path.to_str().unwrap(), "--set", "checkpoint.every_steps=0"]), "reference");
+    final_field(&out, "temperature")
+}
+
+/// Run the first half on `first` (ranks, threads), restart `latest` on `second`, compare.
+fn continuation(name: &str, text: &str, first: (usize, usize), second: (usize, usize)) {
+    let full = reference(text, name);
+    let (path, out) = setup(name, text);
+    let p = path.to_str().unwrap();
+    let launch = |(ranks, threads): (usize, usize), extra: &[&str]| {
+        let t = format!("parallel.threads={threads}");
+        let mut args = vec![p, "--set", t.as_str()];
+        args.extend_from_slice(extra);
+        if ranks > 1 {
+            mpirun(ranks, &args)
+        } else {
+            simrun(&args)
+        }
+    };
+    ok(launch(first, &["--set", "time.steps=150"]), "first half");
+    let o = ok(launch(second, &["--restart", "latest"]), "second half");
+    assert!(stderr(&o).contains("restarted from") && stderr(&o).contains("step 150"), "{}", stderr(&o));
+    assert_bits_eq(&full, &final_field(&out, "temperature"), &format!("{name}: restarted {first:?} -> {second:?} vs uninterrupted"));
+}
+
+#[test]
+fn restart_one_process_to_three_ranks() {
+    continuation("1to3", BASE, (1, 1), (3, 1));
+}
+
+#[test]
+fn restart_four_ranks_to_one_process() {
+    continuation("4to1", BASE, (4, 1), (1, 2));
+}
+
+#[test]
+fn restart_two_threads_to_one_3d() {
+    let text = BASE
+        .replace("ny = 90", "ny = 30\nnz = 20")
+        .replace("nx = 120", "nx = 40")
+        .replace("center = [0.4, 0.5]", "center = [0.4, 0.5, 0.5]");
+    continuation("3d_t2to1", &text, (1, 2), (1, 1));
+    continuation("3d_2to4", &text, (2, 2), (4, 1));
+}
+
+#[test]
+fn four_rank_checkpoint_reads_as_one_global_array() {
+    let (path, out) = setup("vds", BASE);
+    ok(mpirun(4, &[path.to_str().unwrap(), "--set", "time.steps=100"]), "4 ranks");
+    let (rp, rout) = setup("vds_ref", BASE);
+    ok(simrun(&[rp.to_str().unwrap(), "--set", "time.steps=100"]), "1 rank");
+    let master = out.join("checkpoints").join("ckpt_0000000100").join("checkpoint.h5");
+    let (shape, vds) = simrun::io::hdf5_out::read_field(&master, "temperature").unwrap();
+    assert_eq!(shape, vec![90, 120]);
+    assert_bits_eq(&final_field(&rout, "temperature"), &vds, "4-rank virtual dataset vs 1-rank result");
+    assert!(out.join("checkpoints").join("ckpt_0000000100").join("rank_00003.h5").exists());
+    // h5dump reads it too, from another working directory.
+    let o = Command::new("h5dump").args(["-H", master.to_str().unwrap()]).current_dir("/").output().expect("h5dump (hdf5-tools)");
+    assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("( 90, 120 )"));
+    // Moved away from its rank files, a virtual dataset would read zeros: inspect and restart refuse it.
+    let moved = scratch("ckpt_vds_moved");
+    std::fs::copy(&master, moved.join("checkpoint.h5")).unwrap();
+    let o = simrun(&["inspect", moved.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing"), "{}", stderr(&o));
+    // Inspect names the layout that wrote it.
+    let o = ok(simrun(&["inspect", out.to_str().unwrap()]), "inspect");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("4 rank(s)") && text.contains("step: 100") && text.contains("committed: yes"), "{text}");
+}
+
+fn flip_bytes(file: &Path) {
+    let mut b = std::fs::read(file).unwrap();
+    let mid = b.len() / 2;
+    for x in &mut b[mid..mid + 64] {
+        *x ^= 0x5a;
+    }
+    std::fs::write(file, b).unwrap();
+}
+
+#[test]
+fn corrupted_or_incomplete_checkpoints_are_refused_and_latest_falls_back() {
+    let full = reference(BASE, "corrupt");
+    let (path, out) = setup("corrupt", BASE);
+    let p = path.to_str().unwrap();
+    ok(mpirun(2, &[p, "--set", "time.steps=200"]), "first run");
+    let ck = out.join("checkpoints");
+    flip_bytes(&ck.join("ckpt_0000000200").join("rank_00001.h5"));
+    // Named explicitly: refused with a clear error.
+    let o = simrun(&[p, "--restart", ck.join("ckpt_0000000200").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ckpt_0000000200") && stderr(&o).contains("unusable"), "{}", stderr(&o));
+    // latest: falls back to step 150, says so, and still matches the uninterrupted run.
+    std::fs::remove_file(ck.join("ckpt_0000000150").join("rank_00000.h5")).unwrap();
+    let o = ok(simrun(&[p, "--restart", "latest"]), "fallback restart");
+    let err = stderr(&o);
+    assert!(err.contains("falling back") && err.contains("missing") && err.contains("step 100"), "{err}");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "after fallback");
+}
+
+#[test]
+fn restart_into_a_different_grid_is_refused() {
+    let (path, _) = setup("mismatch", BASE);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p, "--set", "time.steps=50"]), "first");
+    let o = simrun(&[p, "--set", "grid.nx=64", "--restart", "latest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nx"), "{}", stderr(&o));
+    // Output schedule and end time may change.
+    ok(simrun(&[p, "--set", "checkpoint.every_steps=7", "--set", "time.steps=60", "--restart", "latest"]), "allowed change");
+}
+
+/// A long checkpoint-heavy run, started in the background.
+fn heavy(name: &str) -> (PathBuf, PathBuf, String) {
+    let text = BASE.replace("nx = 120", "nx = 320").replace("ny = 90", "ny = 320").replace("steps = 300", "steps = 2400").replace("every_steps = 50", "every_steps = 15");
+    let (path, out) = setup(name, &text);
+    (path, out, text)
+}
+
+fn wait_for(file: &Path, limit: Duration) {
+    let t = Instant::now();
+    while !file.exists() {
+        assert!(t.elapsed() < limit, "{} did not appear", file.display());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn sigkill_at_random_instants_never_loses_the_last_committed_checkpoint() {
+    let (_, _, text) = heavy("kill_ref");
+    let full = reference(&text, "kill");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..20 {
+        let (path, out, _) = heavy(&format!("kill{round}"));
+        let mut child = Command::new(bin()).arg(&path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        wait_for(&out.join("checkpoints").join("latest"), Duration::from_secs(60));
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(seed % 900));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let o = simrun(&[path.to_str().unwrap(), "--restart", "latest"]);
+        assert!(o.status.success(), "round {round}: restart failed: {}", stderr(&o));
+        assert_bits_eq(&full, &final_field(&out, "temperature"), &format!("round {round}: killed and restarted vs uninterrupted"));
+    }
+}
+
+#[test]
+fn sigterm_and_wall_limit_stop_with_a_final_checkpoint() {
+    let (_, _, text) = heavy("term_ref");
+    let full = reference(&text, "term");
+    let (path, out, _) = heavy("term");
+    let child = Command::new(bin()).arg(&path).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for(&out.join("checkpoints").join("latest"), Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stopped early"), "{}", stderr(&o));
+    let latest = std::fs::read_to_string(out.join("checkpoints").join("latest")).unwrap();
+    let stopped: u64 = stderr(&o).split("stopping at step ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert_eq!(latest.trim(), format!("ckpt_{stopped:010}"), "the final checkpoint is the committed latest");
+    ok(simrun(&[path.to_str().unwrap(), "--restart", "latest"]), "restart after SIGTERM");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "SIGTERM + restart vs uninterrupted");
+
+    let (path, out, _) = heavy("wall");
+    let o = simrun(&[path.to_str().unwrap(), "--set", "time.wall_limit=0.6", "--set", "time.steps=1000000"]);
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(stderr(&o).contains("time.wall_limit"), "{}", stderr(&o));
+    assert!(out.join("checkpoints").join("latest").exists());
+}
