@@ -58,6 +58,8 @@ pub struct Report {
     pub threads: usize,
     pub layout: Vec<usize>,
     pub cell_updates_per_second: f64,
+    /// Wall seconds of the time loop alone (no setup, final output or draining of the I/O queue).
+    pub loop_seconds: f64,
     /// Seconds per phase on rank 0 (compute, halo, reduce, io, ...).
     pub phases: BTreeMap<String, f64>,
     /// The same phases, max and mean over ranks.

@@ -190,6 +190,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         threads: exec.threads(),
         layout: decomp.layout_xyz(),
         cell_updates_per_second: cells as f64 * (step - loop_step0) as f64 / loop_seconds.max(1e-12),
+        loop_seconds,
         phases: phases.all(),
         phases_over_ranks: phase_stats(&phases, comm),
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
