@@ -8,4 +8,4 @@ simrun_setup
 echo "build: cargo build --release (the binary the MPI tests launch)" >&2
 cargo build --release --quiet
 echo "test: cargo test --release" >&2
-cargo test --release "$@"
+cargo test --release --no-fail-fast "$@"

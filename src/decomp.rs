@@ -36,9 +36,10 @@ pub fn split(n: usize, p: usize, c: usize) -> (usize, usize) {
 
 /// Choose a balanced process grid for `nranks` ranks over global cells `n` (z, y, x): among all
 /// factorisations with at least one cell per rank on every axis, the one with the smallest halo
-/// surface per rank (ties: more ranks along slower axes, so x rows stay long).
+/// surface per rank (ties: the most nearly cubic block, then more ranks along slower axes, so x
+/// rows stay long).
 pub fn choose_procs(n: [usize; 3], dims: usize, nranks: usize) -> Result<[usize; 3]> {
-    let mut best: Option<([usize; 3], f64)> = None;
+    let mut best: Option<([usize; 3], f64, f64)> = None;
     let zmax = if dims == 3 { nranks } else { 1 };
     for pz in 1..=zmax {
         if nranks % pz != 0 {
@@ -62,16 +63,22 @@ pub fn choose_procs(n: [usize; 3], dims: usize, nranks: usize) -> Result<[usize;
                     surface += 2.0 * (0..3).filter(|&b| b != a).map(|b| local[b]).product::<f64>();
                 }
             }
+            // Ties: the most nearly cubic block, then more ranks along slower axes.
+            let used: Vec<f64> = (3 - dims..3).map(|a| local[a]).collect();
+            let aspect = used.iter().cloned().fold(0.0, f64::max) / used.iter().cloned().fold(f64::INFINITY, f64::min);
             let better = match &best {
                 None => true,
-                Some((_, s)) => surface < *s - 1e-9,
+                Some((bp, s, asp)) => {
+                    surface < *s - 1e-9
+                        || (surface <= *s + 1e-9 && (aspect < *asp - 1e-9 || (aspect <= *asp + 1e-9 && p > *bp)))
+                }
             };
             if better {
-                best = Some((p, surface));
+                best = Some((p, surface, aspect));
             }
         }
     }
-    best.map(|(p, _)| p).ok_or_else(|| {
+    best.map(|(p, _, _)| p).ok_or_else(|| {
         Error::config(format!(
             "cannot split the grid ({}) over {nranks} ranks with at least one cell per rank in each direction",
             shape_text(n, dims)
