@@ -174,7 +174,13 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     // Final state: HDF5 and an image.
     let layout = decomp.layout_xyz();
     let t_io = Instant::now();
-    let names = model.field_names();
+    // The viewing fields, then any state fields not among them (so final.h5 can seed a restart).
+    let mut names = model.field_names();
+    for n in model.state_names() {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
     let mut globals: Vec<(&str, Vec<f64>)> = Vec::new();
     let mut local = vec![0.0; decomp.size.iter().product()];
     for name in &names {

@@ -17,12 +17,14 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     Heat,
+    Weather,
 }
 
 impl ModelKind {
     pub fn name(&self) -> &'static str {
         match self {
             ModelKind::Heat => "heat",
+            ModelKind::Weather => "weather",
         }
     }
 }
@@ -41,6 +43,8 @@ pub struct Config {
     pub output: OutputConfig,
     #[serde(default)]
     pub heat: HeatConfig,
+    #[serde(default)]
+    pub weather: WeatherConfig,
 }
 
 /// `[grid]`: the global grid. Cell-centred; the domain is [0, lx] x [0, ly] (x [0, lz]).
@@ -154,6 +158,55 @@ impl Default for HeatConfig {
     fn default() -> Self {
         HeatConfig { alpha: 1.0, boundary: BoundaryConfig::default(), initial: InitialConfig::default() }
     }
+}
+
+/// `[weather]`: the miniWeather-class compressible atmosphere (see [`crate::models::weather`]).
+/// The weather model's vertical z is the grid's y axis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeatherConfig {
+    /// The test case (initial state, background, forcing).
+    #[serde(default = "default_weather_case")]
+    pub case: WeatherCase,
+    /// "none": the physically intended scheme; "miniweather": reproduce the upstream C code.
+    #[serde(default = "default_compat")]
+    pub compat: Compat,
+    /// dt = cfl * min(dx, dz) / 450 m/s when `time.dt` is absent.
+    #[serde(default = "default_weather_cfl")]
+    pub cfl: f64,
+    /// Hyperviscosity strength beta in [0, 1].
+    #[serde(default = "default_hv_beta")]
+    pub hv_beta: f64,
+}
+
+impl Default for WeatherConfig {
+    fn default() -> Self {
+        WeatherConfig {
+            case: default_weather_case(),
+            compat: default_compat(),
+            cfl: default_weather_cfl(),
+            hv_beta: default_hv_beta(),
+        }
+    }
+}
+
+/// The five test cases of miniWeather.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeatherCase {
+    Thermal,
+    Collision,
+    GravityWaves,
+    DensityCurrent,
+    Injection,
+}
+
+/// Compatibility mode of the weather model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compat {
+    None,
+    Miniweather,
 }
 
 /// `[heat.boundary]`: one condition per face.
@@ -277,6 +330,18 @@ fn yes() -> bool {
 }
 fn default_cfl() -> f64 {
     0.9
+}
+fn default_weather_case() -> WeatherCase {
+    WeatherCase::Thermal
+}
+fn default_compat() -> Compat {
+    Compat::None
+}
+fn default_weather_cfl() -> f64 {
+    1.5
+}
+fn default_hv_beta() -> f64 {
+    0.05
 }
 fn default_dir() -> String {
     "out".to_string()
