@@ -41,6 +41,31 @@ pub struct Block {
     pub sdecomp: Decomp,
 }
 
+/// Work arrays of the z stages: the twelfths of the forcing field and the interface fluxes.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub za: Vec<f64>,
+    pub zb: Vec<f64>,
+    /// (nz + 1) x 4 x nx.
+    pub zflux: Vec<f64>,
+}
+
+/// Run `f(k, a_chunk, b_chunk)` over matching `plane`-long chunks of `a` and `b` on `exec`.
+pub fn planes2<F>(exec: &Exec, a: &mut [f64], b: &mut [f64], plane: usize, f: F)
+where
+    F: Fn(usize, &mut [f64], &mut [f64]) + Sync + Send,
+{
+    if exec.threads() == 1 {
+        for (k, (x, y)) in a.chunks_mut(plane).zip(b.chunks_mut(plane)).enumerate() {
+            f(k, x, y);
+        }
+    } else {
+        exec.install(|| {
+            a.par_chunks_mut(plane).zip(b.par_chunks_mut(plane)).enumerate().for_each(|(k, (x, y))| f(k, x, y))
+        });
+    }
+}
+
 /// Run `f(scratch, k, chunk)` over the `plane`-long chunks of `data`, on the threads of `exec`.
 pub fn planes<S, I, F>(exec: &Exec, data: &mut [f64], plane: usize, init: I, f: F)
 where
@@ -59,6 +84,11 @@ where
             data.par_chunks_mut(plane).with_min_len(min).enumerate().for_each_init(&init, |s, (k, c)| f(s, k, c))
         });
     }
+}
+
+/// Planes k..k + 4 of `x` (the z stencil of interface k, in padded plane numbering).
+fn four_planes(x: &[f64], k: usize, plane: usize) -> [&[f64]; 4] {
+    [0, 1, 2, 3].map(|j| &x[(k + j) * plane..(k + j + 1) * plane])
 }
 
 impl Block {
@@ -94,9 +124,9 @@ impl Block {
     }
 
     /// out = init + dt_s R_dir(forcing) on the interior (`init = None`: out is also init).
-    /// `forcing`'s halos must be refreshed. `zflux` is scratch of (nz + 1) * 4 * nx values.
+    /// `forcing`'s halos must be refreshed.
     #[allow(clippy::too_many_arguments)]
-    pub fn stage(&self, exec: &Exec, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field, zflux: &mut [f64]) {
+    pub fn stage(&self, exec: &Exec, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field, scratch: &mut Scratch) {
         let (w, plane) = self.widths();
         let (nx, nz) = (self.nx, self.nz);
         let f = &forcing.data[..];
@@ -105,10 +135,11 @@ impl Block {
         match dir {
             Dir::X => {
                 let st = Stage::new(dt_s, self.dx, self.beta);
-                planes(exec, out_int, plane, || vec![0.0; NV * (nx + 1)], |flux, k, o| {
+                let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; plane], vec![0.0; plane]);
+                planes(exec, out_int, plane, scratch, |(flux, ta, tb), k, o| {
                     let p = (k + HS) * plane;
                     let (hr, hrt) = (self.bg.rho_c[k + HS], self.bg.rt_c[k + HS]);
-                    kernel::x_fluxes(&f[p..p + plane], w, nx, hr, hrt, st.hv, flux);
+                    kernel::x_fluxes(&f[p..p + plane], ta, tb, w, nx, hr, hrt, st.hv, flux);
                     let init = idata.map(|d| &d[p..p + plane]);
                     kernel::apply(o, init, w, nx, flux, nx + 1, &flux[1..], nx + 1, &st, None, self.force_row(k));
                 });
@@ -116,13 +147,18 @@ impl Block {
             Dir::Z => {
                 let st = Stage::new(dt_s, self.dz, self.beta);
                 let bg = &self.bg;
-                planes(exec, &mut zflux[..(nz + 1) * NV * nx], NV * nx, || (), |_, k, fl| {
-                    let pl = |j: usize| &f[(k + j) * plane..(k + j + 1) * plane];
+                let (za, zb) = (&mut scratch.za, &mut scratch.zb);
+                za.resize(f.len(), 0.0);
+                zb.resize(f.len(), 0.0);
+                planes2(exec, za, zb, plane, |k, a, b| kernel::twelfths(&f[k * plane..(k + 1) * plane], a, b));
+                let (za, zb) = (&*za, &*zb);
+                planes(exec, &mut scratch.zflux[..(nz + 1) * NV * nx], NV * nx, || (), |_, k, fl| {
+                    let four = |x| four_planes(x, k, plane);
                     let kg = self.k0 + k;
                     let wall = kg == 0 || kg == self.nz_glob;
-                    kernel::z_fluxes([pl(0), pl(1), pl(2), pl(3)], w, nx, bg.rho_i[k], bg.rt_i[k], bg.p_i[k], st.hv, wall, fl);
+                    kernel::z_fluxes(four(f), four(za), four(zb), w, nx, bg.rho_i[k], bg.rt_i[k], bg.p_i[k], st.hv, wall, fl);
                 });
-                let zf = &*zflux;
+                let zf = &scratch.zflux[..];
                 planes(exec, out_int, plane, || (), |_, k, o| {
                     let p = (k + HS) * plane;
                     let (lo, hi) = (&zf[k * NV * nx..], &zf[(k + 1) * NV * nx..]);
