@@ -26,7 +26,7 @@ fn interp(s0: f64, s1: f64, s2: f64, s3: f64) -> f64 {
 /// interfaces, so computing these once per cell halves the divisions, and
 /// -a0 + b1 + b2 - a3 is bitwise `interp` (negation commutes with division).
 #[inline(always)]
-pub fn twelfths(src: &[f64], a: &mut [f64], b: &mut [f64]) {
+fn twelfths_impl(src: &[f64], a: &mut [f64], b: &mut [f64]) {
     let n = src.len();
     let (a, b) = (&mut a[..n], &mut b[..n]);
     for i in 0..n {
@@ -150,8 +150,9 @@ fn fluxes<'a>(s: &Sten<'a>, a: &Sten<'a>, b: &Sten<'a>, n: usize, hr: f64, hrt: 
 /// `w` its padded row length (nx + 4); `ta`, `tb`: scratch for its twelfths (4 w each); `hr`,
 /// `hrt`: background rho and rho theta of the row.
 #[allow(clippy::too_many_arguments)]
-pub fn x_fluxes(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, hr: f64, hrt: f64, hv: f64, flux: &mut [f64]) {
-    twelfths(&f[..NV * w], ta, tb);
+#[inline(always)]
+fn x_fluxes_impl(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, hr: f64, hrt: f64, hv: f64, flux: &mut [f64]) {
+    twelfths_impl(&f[..NV * w], ta, tb);
     let (ta, tb) = (&*ta, &*tb);
     fluxes(&x_sten(f, w, nx + 1), &x_sten(ta, w, nx + 1), &x_sten(tb, w, nx + 1), nx + 1, hr, hrt, 0.0, hv, false, false, flux, nx + 1);
 }
@@ -160,7 +161,8 @@ pub fn x_fluxes(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, 
 /// k-1, k, k+1, `pa`, `pb` their twelfths; `w` their padded row length. `wall`: the interface is
 /// a solid wall.
 #[allow(clippy::too_many_arguments)]
-pub fn z_fluxes(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize, nx: usize, hr: f64, hrt: f64, hp: f64, hv: f64, wall: bool, flux: &mut [f64]) {
+#[inline(always)]
+fn z_fluxes_impl(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize, nx: usize, hr: f64, hrt: f64, hp: f64, hv: f64, wall: bool, flux: &mut [f64]) {
     fluxes(&z_sten(planes, w, nx), &z_sten(pa, w, nx), &z_sten(pb, w, nx), nx, hr, hrt, hp, hv, true, wall, flux, nx);
 }
 
@@ -169,7 +171,8 @@ pub fn z_fluxes(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize,
 /// tendency also gets `-rho' g` (z only, `rho_g` = the forcing plane's rho' row) and the forcing.
 /// `init = None` updates `out` in place.
 #[allow(clippy::too_many_arguments)]
-pub fn apply(
+#[inline(always)]
+fn apply_impl(
     out: &mut [f64],
     init: Option<&[f64]>,
     w: usize,
@@ -231,6 +234,47 @@ pub fn apply(
             }
         }
     }
+}
+
+/// A public kernel that runs its `#[inline(always)]` body compiled for AVX2 when the CPU has it
+/// (wider vectors, above all for the divisions), else for the baseline. Same bits either way:
+/// IEEE add, multiply and divide are exact-rounded at any width, and no FMA is enabled.
+macro_rules! dispatch {
+    ($(#[$m:meta])* pub fn $name:ident = $imp:ident / $avx:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        #[allow(clippy::too_many_arguments)]
+        fn $avx($($arg: $ty),*) {
+            $imp($($arg),*)
+        }
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { $avx($($arg),*) };
+            }
+            $imp($($arg),*)
+        }
+    };
+}
+
+dispatch! {
+    /// See [`twelfths_impl`]: (s/12, 7 s/12) of every value of `src`.
+    pub fn twelfths = twelfths_impl / twelfths_avx2(src: &[f64], a: &mut [f64], b: &mut [f64])
+}
+dispatch! {
+    /// See [`x_fluxes_impl`].
+    pub fn x_fluxes = x_fluxes_impl / x_fluxes_avx2(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, hr: f64, hrt: f64, hv: f64, flux: &mut [f64])
+}
+dispatch! {
+    /// See [`z_fluxes_impl`].
+    pub fn z_fluxes = z_fluxes_impl / z_fluxes_avx2(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize, nx: usize, hr: f64, hrt: f64, hp: f64, hv: f64, wall: bool, flux: &mut [f64])
+}
+dispatch! {
+    /// See [`apply_impl`].
+    pub fn apply = apply_impl / apply_avx2(out: &mut [f64], init: Option<&[f64]>, w: usize, nx: usize, lo: &[f64], lo_stride: usize, hi: &[f64], hi_stride: usize, st: &Stage, rho_g: Option<&[f64]>, force: Option<WForce>)
 }
 
 #[cfg(test)]

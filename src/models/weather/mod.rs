@@ -86,8 +86,6 @@ pub struct Weather {
     q: Field,
     a: Field,
     b: Field,
-    /// Work arrays of the z stages.
-    scratch: stages::Scratch,
     /// This block's share of the initial mass and energy, and the global values once reduced.
     init_totals: Totals,
     totals0: OnceLock<(f64, f64)>,
@@ -164,7 +162,6 @@ impl Weather {
             a: q.clone(),
             b: q.clone(),
             q,
-            scratch: stages::Scratch { zflux: vec![0.0; (nz + 1) * NV * nx], ..Default::default() },
             block,
             init_totals: Totals::default(),
             totals0: OnceLock::new(),
@@ -207,15 +204,15 @@ impl Weather {
         let th = Instant::now();
         b.refresh(ctx.comm, &mut self.q, dir);
         halo += th.elapsed().as_secs_f64();
-        b.stage(ctx.exec, dir, dt / 3.0, &mut self.a, Some(&self.q), &self.q, &mut self.scratch);
+        b.stage(ctx.exec, dir, dt / 3.0, &mut self.a, Some(&self.q), &self.q);
         let th = Instant::now();
         b.refresh(ctx.comm, &mut self.a, dir);
         halo += th.elapsed().as_secs_f64();
-        b.stage(ctx.exec, dir, dt / 2.0, &mut self.b, Some(&self.q), &self.a, &mut self.scratch);
+        b.stage(ctx.exec, dir, dt / 2.0, &mut self.b, Some(&self.q), &self.a);
         let th = Instant::now();
         b.refresh(ctx.comm, &mut self.b, dir);
         halo += th.elapsed().as_secs_f64();
-        b.stage(ctx.exec, dir, dt, &mut self.q, None, &self.b, &mut self.scratch);
+        b.stage(ctx.exec, dir, dt, &mut self.q, None, &self.b);
         let total = t0.elapsed().as_secs_f64();
         ctx.phases.add("halo", halo);
         ctx.phases.add("compute", (total - halo).max(0.0));

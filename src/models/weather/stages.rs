@@ -6,7 +6,7 @@
 use super::background::{Background, HS};
 use super::boundary;
 use super::kernel::{self, Stage, WForce, NV};
-use crate::decomp::Decomp;
+use crate::decomp::{split, Decomp};
 use crate::field::Field;
 use crate::par::{Comm, Exec};
 use rayon::prelude::*;
@@ -41,31 +41,6 @@ pub struct Block {
     pub sdecomp: Decomp,
 }
 
-/// Work arrays of the z stages: the twelfths of the forcing field and the interface fluxes.
-#[derive(Debug, Default)]
-pub struct Scratch {
-    pub za: Vec<f64>,
-    pub zb: Vec<f64>,
-    /// (nz + 1) x 4 x nx.
-    pub zflux: Vec<f64>,
-}
-
-/// Run `f(k, a_chunk, b_chunk)` over matching `plane`-long chunks of `a` and `b` on `exec`.
-pub fn planes2<F>(exec: &Exec, a: &mut [f64], b: &mut [f64], plane: usize, f: F)
-where
-    F: Fn(usize, &mut [f64], &mut [f64]) + Sync + Send,
-{
-    if exec.threads() == 1 {
-        for (k, (x, y)) in a.chunks_mut(plane).zip(b.chunks_mut(plane)).enumerate() {
-            f(k, x, y);
-        }
-    } else {
-        exec.install(|| {
-            a.par_chunks_mut(plane).zip(b.par_chunks_mut(plane)).enumerate().for_each(|(k, (x, y))| f(k, x, y))
-        });
-    }
-}
-
 /// Run `f(scratch, k, chunk)` over the `plane`-long chunks of `data`, on the threads of `exec`.
 pub fn planes<S, I, F>(exec: &Exec, data: &mut [f64], plane: usize, init: I, f: F)
 where
@@ -89,6 +64,11 @@ where
 /// Planes k..k + 4 of `x` (the z stencil of interface k, in padded plane numbering).
 fn four_planes(x: &[f64], k: usize, plane: usize) -> [&[f64]; 4] {
     [0, 1, 2, 3].map(|j| &x[(k + j) * plane..(k + j + 1) * plane])
+}
+
+/// Padded planes k..k + 4 from a ring of four planes (plane j in slot j % 4).
+fn ring(x: &[f64], k: usize, plane: usize) -> [&[f64]; 4] {
+    [0, 1, 2, 3].map(|j| &x[((k + j) % 4) * plane..((k + j) % 4 + 1) * plane])
 }
 
 impl Block {
@@ -123,10 +103,42 @@ impl Block {
         self.force.as_ref().map(|(r, times)| WForce { rate: &r[k * self.nx..(k + 1) * self.nx], times: *times })
     }
 
+    /// The z stage for the rows k0.. of the band whose output planes are `o`.
+    fn z_band(&self, k0: usize, o: &mut [f64], f: &[f64], init: Option<&[f64]>, st: &Stage) {
+        let (w, plane) = self.widths();
+        let (nx, bg) = (self.nx, &self.bg);
+        let rows = o.len() / plane;
+        // Ring slot j % 4 holds the twelfths of padded plane j.
+        let (mut ta, mut tb) = (vec![0.0; 4 * plane], vec![0.0; 4 * plane]);
+        let twelfths = |j: usize, ta: &mut [f64], tb: &mut [f64]| {
+            let slot = (j % 4) * plane..(j % 4 + 1) * plane;
+            kernel::twelfths(&f[j * plane..(j + 1) * plane], &mut ta[slot.clone()], &mut tb[slot]);
+        };
+        for j in k0..k0 + 3 {
+            twelfths(j, &mut ta, &mut tb);
+        }
+        let (mut lo, mut hi) = (vec![0.0; NV * nx], vec![0.0; NV * nx]);
+        for k in k0..=k0 + rows {
+            // Interface k (bottom of row k) uses padded planes k..k + 4.
+            twelfths(k + 3, &mut ta, &mut tb);
+            let kg = self.k0 + k;
+            let wall = kg == 0 || kg == self.nz_glob;
+            kernel::z_fluxes(four_planes(f, k, plane), ring(&ta, k, plane), ring(&tb, k, plane), w, nx, bg.rho_i[k], bg.rt_i[k], bg.p_i[k], st.hv, wall, &mut hi);
+            if k > k0 {
+                let r = k - 1;
+                let p = (r + HS) * plane;
+                let out = &mut o[(r - k0) * plane..(r - k0 + 1) * plane];
+                let init = init.map(|d| &d[p..p + plane]);
+                kernel::apply(out, init, w, nx, &lo, nx, &hi, nx, st, Some(&f[p + HS..p + HS + nx]), self.force_row(r));
+            }
+            std::mem::swap(&mut lo, &mut hi);
+        }
+    }
+
     /// out = init + dt_s R_dir(forcing) on the interior (`init = None`: out is also init).
     /// `forcing`'s halos must be refreshed.
     #[allow(clippy::too_many_arguments)]
-    pub fn stage(&self, exec: &Exec, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field, scratch: &mut Scratch) {
+    pub fn stage(&self, exec: &Exec, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field) {
         let (w, plane) = self.widths();
         let (nx, nz) = (self.nx, self.nz);
         let f = &forcing.data[..];
@@ -146,26 +158,24 @@ impl Block {
             }
             Dir::Z => {
                 let st = Stage::new(dt_s, self.dz, self.beta);
-                let bg = &self.bg;
-                let (za, zb) = (&mut scratch.za, &mut scratch.zb);
-                za.resize(f.len(), 0.0);
-                zb.resize(f.len(), 0.0);
-                planes2(exec, za, zb, plane, |k, a, b| kernel::twelfths(&f[k * plane..(k + 1) * plane], a, b));
-                let (za, zb) = (&*za, &*zb);
-                planes(exec, &mut scratch.zflux[..(nz + 1) * NV * nx], NV * nx, || (), |_, k, fl| {
-                    let four = |x| four_planes(x, k, plane);
-                    let kg = self.k0 + k;
-                    let wall = kg == 0 || kg == self.nz_glob;
-                    kernel::z_fluxes(four(f), four(za), four(zb), w, nx, bg.rho_i[k], bg.rt_i[k], bg.p_i[k], st.hv, wall, fl);
-                });
-                let zf = &scratch.zflux[..];
-                planes(exec, out_int, plane, || (), |_, k, o| {
-                    let p = (k + HS) * plane;
-                    let (lo, hi) = (&zf[k * NV * nx..], &zf[(k + 1) * NV * nx..]);
-                    let rho = &f[p + HS..p + HS + nx];
-                    let init = idata.map(|d| &d[p..p + plane]);
-                    kernel::apply(o, init, w, nx, lo, nx, hi, nx, &st, Some(rho), self.force_row(k));
-                });
+                // Bands of rows, each swept bottom to top with a ring of the twelfths of the last
+                // four planes and the fluxes of the interfaces below and above the current row,
+                // so the forcing field is read once and nothing field-sized is written but `out`.
+                let bands = if exec.threads() == 1 { 1 } else { (exec.threads() * 4).min(nz) };
+                let mut parts = Vec::with_capacity(bands);
+                let mut rest = out_int;
+                for b in 0..bands {
+                    let (k0, n) = split(nz, bands, b);
+                    let (head, tail) = rest.split_at_mut(n * plane);
+                    parts.push((k0, head));
+                    rest = tail;
+                }
+                let sweep = |(k0, o): (usize, &mut [f64])| self.z_band(k0, o, f, idata, &st);
+                if bands == 1 {
+                    parts.into_iter().for_each(sweep);
+                } else {
+                    exec.install(|| parts.into_par_iter().for_each(sweep));
+                }
             }
         }
     }
