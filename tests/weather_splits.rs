@@ -123,72 +123,30 @@ fn check_case(case: &str, end: f64, splits: &[(usize, usize, Option<&str>)]) {
     }
 }
 
-#[test]
-fn thermal_full_time_and_splits_agree() {
-    let (case, end) = CASES[0];
-    check_case(case, end, &SPLITS[..1]);
-    check_case(case, 60.0, &SPLITS);
+/// Per case: the suite test (full sim_time on one process, splits to 60 s) and the ignored
+/// full-length split comparison.
+macro_rules! case_tests {
+    ($($quick:ident, $full:ident => $idx:expr;)*) => {$(
+        #[test]
+        fn $quick() {
+            let (case, end) = CASES[$idx];
+            check_case(case, end, &SPLITS[..1]);
+            check_case(case, 60.0, &SPLITS);
+        }
+
+        #[test]
+        #[ignore = "minutes: every split to the full sim_time"]
+        fn $full() {
+            let (case, end) = CASES[$idx];
+            check_case(case, end, &SPLITS);
+        }
+    )*};
 }
 
-#[test]
-#[ignore = "minutes: every split to the full sim_time"]
-fn thermal_splits_agree_full() {
-    let (case, end) = CASES[0];
-    check_case(case, end, &SPLITS);
-}
-
-#[test]
-fn collision_full_time_and_splits_agree() {
-    let (case, end) = CASES[1];
-    check_case(case, end, &SPLITS[..1]);
-    check_case(case, 60.0, &SPLITS);
-}
-
-#[test]
-#[ignore = "minutes: every split to the full sim_time"]
-fn collision_splits_agree_full() {
-    let (case, end) = CASES[1];
-    check_case(case, end, &SPLITS);
-}
-
-#[test]
-fn gravity_waves_full_time_and_splits_agree() {
-    let (case, end) = CASES[2];
-    check_case(case, end, &SPLITS[..1]);
-    check_case(case, 60.0, &SPLITS);
-}
-
-#[test]
-#[ignore = "minutes: every split to the full sim_time"]
-fn gravity_waves_splits_agree_full() {
-    let (case, end) = CASES[2];
-    check_case(case, end, &SPLITS);
-}
-
-#[test]
-fn density_current_full_time_and_splits_agree() {
-    let (case, end) = CASES[3];
-    check_case(case, end, &SPLITS[..1]);
-    check_case(case, 60.0, &SPLITS);
-}
-
-#[test]
-#[ignore = "minutes: every split to the full sim_time"]
-fn density_current_splits_agree_full() {
-    let (case, end) = CASES[3];
-    check_case(case, end, &SPLITS);
-}
-
-#[test]
-fn injection_full_time_and_splits_agree() {
-    let (case, end) = CASES[4];
-    check_case(case, end, &SPLITS[..1]);
-    check_case(case, 60.0, &SPLITS);
-}
-
-#[test]
-#[ignore = "minutes: every split to the full sim_time"]
-fn injection_splits_agree_full() {
-    let (case, end) = CASES[4];
-    check_case(case, end, &SPLITS);
+case_tests! {
+    thermal_full_time_and_splits_agree, thermal_splits_agree_full => 0;
+    collision_full_time_and_splits_agree, collision_splits_agree_full => 1;
+    gravity_waves_full_time_and_splits_agree, gravity_waves_splits_agree_full => 2;
+    density_current_full_time_and_splits_agree, density_current_splits_agree_full => 3;
+    injection_full_time_and_splits_agree, injection_splits_agree_full => 4;
 }
