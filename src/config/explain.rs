@@ -3,7 +3,7 @@
 
 /// (key, type, default, meaning). `[]` marks an array-of-tables entry.
 pub const KEYS: &[(&str, &str, &str, &str)] = &[
-    ("model", "string", "required", "physics to run: \"heat\""),
+    ("model", "string", "required", "physics to run: \"heat\" or \"weather\""),
     ("grid.nx", "integer >= 1", "required", "cells along x"),
     ("grid.ny", "integer >= 1", "required", "cells along y"),
     ("grid.nz", "integer >= 1", "absent (2-D)", "cells along z; present = 3-D"),
@@ -46,6 +46,10 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
     ("heat.initial.sine.k", "array of integers", "required", "wave numbers (kx, ky[, kz]); exact with Dirichlet walls at the background value"),
     ("heat.initial.noise.amplitude", "number >= 0", "required", "adds uniform noise in [-amplitude, amplitude], keyed by global cell index"),
     ("heat.initial.noise.seed", "integer >= 0", "0", "noise seed"),
+    ("weather.case", "string", "\"thermal\"", "\"thermal\", \"collision\", \"gravity_waves\", \"density_current\" or \"injection\" (grid y is the vertical z)"),
+    ("weather.compat", "string", "\"none\"", "\"none\" (physically intended) or \"miniweather\" (reproduce the upstream C code and its quirks)"),
+    ("weather.cfl", "number > 0", "1.5", "dt = cfl * min(dx, dz) / 450 m/s when time.dt is absent"),
+    ("weather.hv_beta", "number in [0, 1]", "0.05", "hyperviscosity strength beta"),
 ];
 
 /// The reference as aligned text.

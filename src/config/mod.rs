@@ -17,12 +17,14 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     Heat,
+    Weather,
 }
 
 impl ModelKind {
     pub fn name(&self) -> &'static str {
         match self {
             ModelKind::Heat => "heat",
+            ModelKind::Weather => "weather",
         }
     }
 }
@@ -43,6 +45,8 @@ pub struct Config {
     pub checkpoint: CheckpointConfig,
     #[serde(default)]
     pub heat: HeatConfig,
+    #[serde(default)]
+    pub weather: WeatherConfig,
 }
 
 /// `[checkpoint]`: asynchronous, crash-safe checkpoints written by the I/O thread.
@@ -221,6 +225,55 @@ impl Default for HeatConfig {
     }
 }
 
+/// `[weather]`: the miniWeather-class compressible atmosphere (see [`crate::models::weather`]).
+/// The weather model's vertical z is the grid's y axis.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeatherConfig {
+    /// The test case (initial state, background, forcing).
+    #[serde(default = "default_weather_case")]
+    pub case: WeatherCase,
+    /// "none": the physically intended scheme; "miniweather": reproduce the upstream C code.
+    #[serde(default = "default_compat")]
+    pub compat: Compat,
+    /// dt = cfl * min(dx, dz) / 450 m/s when `time.dt` is absent.
+    #[serde(default = "default_weather_cfl")]
+    pub cfl: f64,
+    /// Hyperviscosity strength beta in [0, 1].
+    #[serde(default = "default_hv_beta")]
+    pub hv_beta: f64,
+}
+
+impl Default for WeatherConfig {
+    fn default() -> Self {
+        WeatherConfig {
+            case: default_weather_case(),
+            compat: default_compat(),
+            cfl: default_weather_cfl(),
+            hv_beta: default_hv_beta(),
+        }
+    }
+}
+
+/// The five test cases of miniWeather.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeatherCase {
+    Thermal,
+    Collision,
+    GravityWaves,
+    DensityCurrent,
+    Injection,
+}
+
+/// Compatibility mode of the weather model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compat {
+    None,
+    Miniweather,
+}
+
 /// `[heat.boundary]`: one condition per face.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -333,6 +386,7 @@ impl Config {
     pub fn state_signature(&self) -> String {
         let section = match self.model {
             ModelKind::Heat => toml::to_string(&self.heat),
+            ModelKind::Weather => toml::to_string(&self.weather),
         };
         format!(
             "model = {:?}\n[grid]\n{}\n[{}]\n{}",
@@ -357,6 +411,18 @@ fn yes() -> bool {
 }
 fn default_cfl() -> f64 {
     0.9
+}
+fn default_weather_case() -> WeatherCase {
+    WeatherCase::Thermal
+}
+fn default_compat() -> Compat {
+    Compat::None
+}
+fn default_weather_cfl() -> f64 {
+    1.5
+}
+fn default_hv_beta() -> f64 {
+    0.05
 }
 fn default_dir() -> String {
     "out".to_string()

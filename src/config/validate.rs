@@ -50,6 +50,7 @@ pub(crate) fn validate(cfg: &Config) -> Result<()> {
     }
     match cfg.model {
         crate::config::ModelKind::Heat => validate_heat(cfg),
+        crate::config::ModelKind::Weather => validate_weather(cfg),
     }
 }
 
@@ -59,6 +60,23 @@ fn positive(key: &str, v: f64) -> Result<()> {
     } else {
         Err(Error::config(format!("key `{key}` must be a positive number, got {v}")))
     }
+}
+
+fn validate_weather(cfg: &Config) -> Result<()> {
+    if cfg.grid.nz.is_some() {
+        return Err(Error::config("key `grid.nz`: the weather model is 2-D (x and vertical = grid y); remove grid.nz"));
+    }
+    for (key, n) in [("grid.nx", cfg.grid.nx), ("grid.ny", cfg.grid.ny)] {
+        if n < 2 {
+            return Err(Error::config(format!("key `{key}` must be at least 2 for the weather model (halo width 2), got {n}")));
+        }
+    }
+    positive("weather.cfl", cfg.weather.cfl)?;
+    let b = cfg.weather.hv_beta;
+    if !(b.is_finite() && (0.0..=1.0).contains(&b)) {
+        return Err(Error::config(format!("key `weather.hv_beta` must be in [0, 1], got {b}")));
+    }
+    Ok(())
 }
 
 fn validate_heat(cfg: &Config) -> Result<()> {

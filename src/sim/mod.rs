@@ -260,7 +260,14 @@ fn write_final(
     let out_dir = PathBuf::from(&cfg.output.dir);
     let mut globals: Vec<(String, Vec<f64>)> = Vec::new();
     let mut local = ckpt.io.buffer(decomp.size.iter().product());
-    for name in model.field_names() {
+    // The viewing fields, then any state fields not among them (so final.h5 can seed a restart).
+    let mut names = model.field_names();
+    for n in model.state_names() {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    for name in names {
         model.copy_field(name, &mut local);
         if let Some(g) = comm.gather_to_root(decomp, &local) {
             globals.push((name.to_string(), g));

@@ -1,0 +1,127 @@
+//! The weather model through the library: restart continues bit for bit, the config rejects bad
+//! input with one-line errors naming the key, and every weather key is documented.
+
+use simrun::config::{self, explain, Config};
+use simrun::decomp::Decomp;
+use simrun::models::{self, Clock, Model, StepCtx};
+use simrun::par::{Exec, SingleComm};
+use simrun::report::Phases;
+
+const BASE: &str = r#"
+model = "weather"
+[grid]
+nx = 40
+ny = 20
+lx = 20000.0
+ly = 10000.0
+[time]
+steps = 10
+[weather]
+"#;
+
+/// The base config plus `extra` lines in `[weather]` (case gravity_waves unless given).
+fn cfg(extra: &str) -> simrun::Result<Config> {
+    let case = if extra.contains("case") { "" } else { "case = \"gravity_waves\"\n" };
+    config::load_str(&format!("{BASE}{case}{extra}"), "test.toml", &[])
+}
+
+/// Build the model on one process and take `steps` steps from clock `start`.
+fn advance(m: &mut dyn Model, cfg: &Config, start: u64, steps: u64) -> u64 {
+    let (grid, periodic) = models::geometry(cfg);
+    let decomp = Decomp::single(grid.n, grid.dims, periodic);
+    let exec = Exec::new(1).unwrap();
+    let mut phases = Phases::default();
+    let mut ctx = StepCtx { comm: &SingleComm, exec: &exec, decomp: &decomp, phases: &mut phases };
+    let dt = m.dt(&mut ctx);
+    for s in start..start + steps {
+        m.step(Clock { step: s, time: s as f64 * dt, dt }, &mut ctx).unwrap();
+    }
+    start + steps
+}
+
+fn build(cfg: &Config) -> Box<dyn Model> {
+    let (grid, periodic) = models::geometry(cfg);
+    let decomp = Decomp::single(grid.n, grid.dims, periodic);
+    models::build(cfg, &grid, &decomp, &Exec::new(1).unwrap()).unwrap()
+}
+
+fn state(m: &dyn Model) -> Vec<Vec<f64>> {
+    m.state_names()
+        .iter()
+        .map(|n| {
+            let mut v = vec![0.0; 40 * 20];
+            m.copy_field(n, &mut v);
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn restart_from_state_fields_continues_bit_for_bit() {
+    for compat in ["none", "miniweather"] {
+        let c = cfg(&format!("compat = \"{compat}\"\n")).unwrap();
+        let mut whole = build(&c);
+        advance(&mut *whole, &c, 0, 7);
+        let mut first = build(&c);
+        let at = advance(&mut *first, &c, 0, 3);
+        let saved = state(&*first);
+        let mut second = build(&c);
+        for (name, data) in second.state_names().iter().zip(&saved) {
+            second.restore_field(name, data).unwrap();
+        }
+        advance(&mut *second, &c, at, 4);
+        assert_eq!(state(&*whole), state(&*second), "{compat}: restart differs");
+    }
+}
+
+#[test]
+fn viewing_fields_are_perturbations() {
+    let c = cfg("").unwrap();
+    let mut m = build(&c);
+    let mut u = vec![0.0; 800];
+    m.copy_field("uwnd", &mut u);
+    assert!(u.iter().all(|&v| (v - 15.0).abs() < 1e-9), "gravity_waves starts with u = 15");
+    let mut th = vec![0.0; 800];
+    m.copy_field("theta", &mut th);
+    assert!(th.iter().all(|v| v.abs() < 1e-9), "no initial theta perturbation");
+    assert!(m.restore_field("theta", &th).is_err(), "theta is not a state field");
+}
+
+#[test]
+fn bad_input_gives_one_line_errors_naming_the_key() {
+    for (extra, key) in [
+        ("case = \"tornado\"\n", "weather.case"),
+        ("compat = \"fortran\"\n", "weather.compat"),
+        ("cfl = -1.0\n", "weather.cfl"),
+        ("hv_beta = 2.0\n", "weather.hv_beta"),
+        ("wind = 3\n", "weather.wind"),
+    ] {
+        let e = cfg(extra).unwrap_err();
+        assert!(e.message.contains(key), "{extra}: {}", e.message);
+        assert!(!e.to_string().contains('\n'));
+        assert_eq!(e.exit_code(), 2);
+    }
+    let e = config::load_str(&BASE.replace("ny = 20", "ny = 20\nnz = 4"), "t", &[]).unwrap_err();
+    assert!(e.message.contains("grid.nz"), "{}", e.message);
+    let e = config::load_str(&BASE.replace("ny = 20", "ny = 1"), "t", &[]).unwrap_err();
+    assert!(e.message.contains("grid.ny"), "{}", e.message);
+    // A split that leaves a rank fewer cells than the halo width is refused, not a panic.
+    let c = cfg("").unwrap();
+    let (grid, periodic) = models::geometry(&c);
+    let d = Decomp::new(grid.n, grid.dims, 40, 0, periodic, Some(&[40, 1])).unwrap();
+    let e = models::build(&c, &grid, &d, &Exec::new(1).unwrap()).err().expect("refused");
+    assert!(e.message.contains("parallel.layout"), "{}", e.message);
+}
+
+#[test]
+fn every_weather_key_is_documented() {
+    for key in ["model", "weather.case", "weather.compat", "weather.cfl", "weather.hv_beta"] {
+        assert!(explain::documented(key), "{key}");
+    }
+    let c = cfg("").unwrap();
+    let table: toml::Table = c.to_toml().parse().unwrap();
+    let weather = table["weather"].as_table().unwrap();
+    for k in weather.keys() {
+        assert!(explain::documented(&format!("weather.{k}")), "weather.{k} undocumented");
+    }
+}
