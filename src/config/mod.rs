@@ -6,9 +6,11 @@
 
 pub mod explain;
 mod load;
+mod navier_stokes;
 mod validate;
 
 pub use load::{apply_override, load, load_str};
+pub use navier_stokes::{MultigridConfig, NavierStokesConfig, NsBoundary, NsFace, NsFaceKind, NsInitial};
 
 use serde::{Deserialize, Serialize};
 
@@ -17,12 +19,14 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     Heat,
+    NavierStokes,
 }
 
 impl ModelKind {
     pub fn name(&self) -> &'static str {
         match self {
             ModelKind::Heat => "heat",
+            ModelKind::NavierStokes => "navier_stokes",
         }
     }
 }
@@ -41,6 +45,8 @@ pub struct Config {
     pub output: OutputConfig,
     #[serde(default)]
     pub heat: HeatConfig,
+    #[serde(default)]
+    pub navier_stokes: NavierStokesConfig,
 }
 
 /// `[grid]`: the global grid. Cell-centred; the domain is [0, lx] x [0, ly] (x [0, lz]).

@@ -3,6 +3,7 @@
 //! directly: they get the communicator and the execution policy in a [`StepCtx`].
 
 pub mod heat;
+pub mod navier_stokes;
 
 use crate::config::{Config, ModelKind};
 use crate::decomp::Decomp;
@@ -66,6 +67,7 @@ pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
     let grid = Grid::from_config(&cfg.grid);
     let periodic = match cfg.model {
         ModelKind::Heat => heat::periodic_axes(cfg),
+        ModelKind::NavierStokes => navier_stokes::periodic_axes(cfg),
     };
     (grid, periodic)
 }
@@ -74,6 +76,7 @@ pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
 pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<Box<dyn Model>> {
     match cfg.model {
         ModelKind::Heat => Ok(Box::new(heat::Heat::new(cfg, grid, decomp, exec)?)),
+        ModelKind::NavierStokes => Ok(Box::new(navier_stokes::NavierStokes::new(cfg, grid, decomp, exec)?)),
     }
 }
 
@@ -81,5 +84,6 @@ pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<
 pub fn stability(cfg: &Config) -> (f64, f64) {
     match cfg.model {
         ModelKind::Heat => heat::plan_dt(cfg),
+        ModelKind::NavierStokes => navier_stokes::plan_dt(cfg),
     }
 }
