@@ -44,7 +44,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
     ("navier_stokes.boundary.<face>.velocity", "number", "0.0", "wall only: tangential wall speed (u on y faces, v on x faces), e.g. 1.0 on y_hi for a lid"),
     ("navier_stokes.multigrid.tolerance", "number > 0", "1e-8", "stop V-cycles when max |residual| (= max divergence after projection, 1/time) is at most this"),
     ("navier_stokes.multigrid.max_cycles", "integer >= 1", "30", "at most this many V-cycles per pressure solve"),
-    ("navier_stokes.multigrid.smooth", "integer >= 1", "2", "red-black Gauss-Seidel sweeps before and after each coarse-grid correction"),
+    ("navier_stokes.multigrid.smooth", "integer >= 1", "3", "red-black Gauss-Seidel sweeps before and after each coarse-grid correction"),
 ];
 
 /// The reference as aligned text.

@@ -124,5 +124,5 @@ fn default_cycles() -> u32 {
     30
 }
 fn default_smooth() -> u32 {
-    2
+    3
 }
