@@ -222,22 +222,24 @@ pub fn restrict(exec: &Exec, fine_r: &Field, out: &mut Field) {
     });
 }
 
-/// fine phi += bilinear interpolation of the coarse correction. Coarse local cell (J, I) is
-/// `coarse` cell (c_off + J, c_off + I); its halos (ghosts) must be filled.
-pub fn prolong_add(exec: &Exec, coarse: &Field, c_off: [usize; 2], fine: &mut Field) {
+/// fine phi += bilinear interpolation of the coarse correction. The fine block starts at global
+/// cell `fine_off` (y, x); `coarse` holds global coarse cells from `coarse_off` on (its local cell
+/// (J, I) is global coarse cell coarse_off + (J, I)), with halos (ghosts) filled.
+pub fn prolong_add(exec: &Exec, coarse: &Field, coarse_off: [usize; 2], fine: &mut Field, fine_off: [usize; 2]) {
     let n = fine.n;
     let cs = coarse.strides()[1];
     let cd = &coarse.data;
     exec.for_each_row(fine, Region::whole(n), |_, y, row| {
-        let jc = c_off[0] + y / 2;
-        let dy: isize = if y % 2 == 0 { -1 } else { 1 };
-        let r0 = coarse.idx(0, jc as isize, c_off[1] as isize);
+        let gy = fine_off[0] + y;
+        let jc = gy / 2 - coarse_off[0];
+        let dy: isize = if gy % 2 == 0 { -1 } else { 1 };
+        let r0 = coarse.idx(0, jc as isize, 0);
         let ry = (r0 as isize + dy * cs as isize) as usize;
         for (x, o) in row.iter_mut().enumerate() {
-            let ic = x / 2;
-            let dx: isize = if x % 2 == 0 { -1 } else { 1 };
+            let gx = fine_off[1] + x;
+            let ic = gx / 2 - coarse_off[1];
             let c0 = cd[r0 + ic];
-            let (cx, cxy) = if dx < 0 { (cd[r0 + ic - 1], cd[ry + ic - 1]) } else { (cd[r0 + ic + 1], cd[ry + ic + 1]) };
+            let (cx, cxy) = if gx % 2 == 0 { (cd[r0 + ic - 1], cd[ry + ic - 1]) } else { (cd[r0 + ic + 1], cd[ry + ic + 1]) };
             let cy = cd[ry + ic];
             *o += 0.5625 * c0 + 0.1875 * cy + 0.1875 * cx + 0.0625 * cxy;
         }

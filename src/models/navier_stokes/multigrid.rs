@@ -144,8 +144,9 @@ impl Multigrid {
         }
     }
 
-    /// Coarse f of level k+1 from the residual of level k (gathering if k+1 is replicated and k
-    /// is not).
+    /// Coarse f of level k+1 from the residual of level k. Distributed to replicated: if every
+    /// block of level k is even, restrict locally and gather the coarse blocks; otherwise gather
+    /// the fine residual and restrict the whole level on every rank.
     fn restrict_to(&mut self, k: usize, comm: &dyn Comm, exec: &Exec) {
         let (fine, coarse) = self.levels.split_at_mut(k + 1);
         let (fine, coarse) = (&fine[k], &mut coarse[0]);
@@ -153,21 +154,25 @@ impl Multigrid {
             restrict(exec, &fine.r, &mut coarse.f);
             return;
         }
-        let s = fine.d.size;
-        let local = [1, s[1] / 2, s[2] / 2];
-        if self.gather_buf.n != local {
-            self.gather_buf = Field::new(local, [0, 0, 0]);
-        }
-        restrict(exec, &fine.r, &mut self.gather_buf);
-        let all = comm.all_gather_f64(&self.gather_buf.data);
-        let mut k0 = 0;
-        for (o, s) in &fine.blocks {
-            let (oy, ox, sy, sx) = (o[1] / 2, o[2] / 2, s[1] / 2, s[2] / 2);
-            for y in 0..sy {
-                let i = coarse.f.idx(0, (oy + y) as isize, ox as isize);
-                coarse.f.data[i..i + sx].copy_from_slice(&all[k0..k0 + sx]);
-                k0 += sx;
+        let even = fine.blocks.iter().all(|(o, s)| o[1] % 2 == 0 && o[2] % 2 == 0 && s[1] % 2 == 0 && s[2] % 2 == 0);
+        if even {
+            let s = fine.d.size;
+            let local = [1, s[1] / 2, s[2] / 2];
+            if self.gather_buf.n != local {
+                self.gather_buf = Field::new(local, [0, 0, 0]);
             }
+            restrict(exec, &fine.r, &mut self.gather_buf);
+            let halves: Vec<_> = fine.blocks.iter().map(|(o, s)| ([0, o[1] / 2, o[2] / 2], [1, s[1] / 2, s[2] / 2])).collect();
+            let all = comm.all_gather_f64(&self.gather_buf.data);
+            place_blocks(&all, &halves, &mut coarse.f);
+        } else {
+            let g = fine.d.global;
+            if self.gather_buf.n != g {
+                self.gather_buf = Field::new(g, [0, 0, 0]);
+            }
+            let all = comm.all_gather_f64(&fine.r.interior_vec());
+            place_blocks(&all, &fine.blocks, &mut self.gather_buf);
+            restrict(exec, &self.gather_buf, &mut coarse.f);
         }
     }
 
@@ -175,8 +180,22 @@ impl Multigrid {
         let (fine, coarse) = self.levels.split_at_mut(k);
         let (fine, coarse) = (&mut fine[k - 1], &mut coarse[0]);
         coarse.exchange_phi_with_ghosts(comm);
-        let c_off = if coarse.replicated && !fine.replicated { [fine.d.offset[1] / 2, fine.d.offset[2] / 2] } else { [0, 0] };
-        prolong_add(exec, &coarse.phi, c_off, &mut fine.phi);
+        let c_off = [coarse.d.offset[1], coarse.d.offset[2]];
+        let f_off = [fine.d.offset[1], fine.d.offset[2]];
+        prolong_add(exec, &coarse.phi, c_off, &mut fine.phi, f_off);
+    }
+}
+
+/// Copy the concatenated rank blocks `all` (rank order, each C order) into `out` at their
+/// offsets.
+fn place_blocks(all: &[f64], blocks: &[([usize; 3], [usize; 3])], out: &mut Field) {
+    let mut k = 0;
+    for (o, s) in blocks {
+        for y in 0..s[1] {
+            let i = out.idx(0, (o[1] + y) as isize, o[2] as isize);
+            out.data[i..i + s[2]].copy_from_slice(&all[k..k + s[2]]);
+            k += s[2];
+        }
     }
 }
 
