@@ -21,13 +21,15 @@ const W: usize = 520;
 const H: usize = 520;
 const M: usize = 60;
 
-/// Panels side by side, each with its own data range and tick labels at the ends of the axes.
-pub fn write_panels(path: &Path, panels: &[Panel]) -> Result<()> {
+/// Panels side by side, each with its own data range and tick labels at the ends of the axes, and
+/// a `legend` line under them.
+pub fn write_panels(path: &Path, panels: &[Panel], legend: &str) -> Result<()> {
     let width = W * panels.len();
     let mut img = vec![255u8; width * H * 3];
     for (k, p) in panels.iter().enumerate() {
         draw_panel(&mut img, width, k * W, p);
     }
+    draw_text(&mut img, width, M, H - 22, legend, 1, [0, 0, 0]);
     let file = std::fs::File::create(path).map_err(|e| Error::io(format!("cannot create {}: {e}", path.display())))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width as u32, H as u32);
     enc.set_color(png::ColorType::Rgb);

@@ -35,6 +35,21 @@ pub fn read_ghia(path: &Path, re: u32) -> Result<Profile> {
     Ok(out)
 }
 
+/// Coordinates of points that the reference file's comments flag for Reynolds number `re`
+/// (a comment "... the Re=400 value at x=0.9063 breaks its neighbours' trend ...").
+pub fn flagged_points(path: &Path, re: u32) -> Vec<f64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let tag = format!("Re={re} value at ");
+    text.lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let rest = &l[l.find(&tag)? + tag.len()..];
+            let num: String = rest.get(2..)?.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            num.parse().ok()
+        })
+        .collect()
+}
+
 /// u along x = lx/2 from the face array `u_face` ((ny, nx) C order, u on east faces), with the
 /// wall values 0 at y = 0 and `lid` at y = ly.
 pub fn u_on_vertical_centreline(u_face: &[f64], ny: usize, nx: usize, ly: f64, lid: f64) -> Profile {
@@ -106,6 +121,15 @@ mod tests {
         for x in [0.0, 0.05, 0.4, 0.77, 1.0] {
             assert!((interpolate(&p, x) - f(x)).abs() < 1e-14, "{x}");
         }
+    }
+
+    #[test]
+    fn flagged_points_are_read_from_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("g.csv");
+        std::fs::write(&p, "# Note: the Re=400 value at x=0.9063 breaks its trend\nk,x,re100,re400\n").unwrap();
+        assert_eq!(flagged_points(&p, 400), vec![0.9063]);
+        assert!(flagged_points(&p, 100).is_empty());
     }
 
     #[test]
