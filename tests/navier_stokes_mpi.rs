@@ -44,7 +44,7 @@ fn run(config: &str, sets: &[String], ranks: usize, threads: usize, out: &Path) 
 }
 
 fn fields(path: &Path) -> Vec<(String, Vec<u64>)> {
-    ["u", "v", "p", "vorticity", "u_face", "v_face"]
+    ["u", "v", "p", "vorticity", "speed", "u_face", "v_face"]
         .iter()
         .map(|n| (n.to_string(), read_field(path, n).unwrap().1.iter().map(|x| x.to_bits()).collect()))
         .collect()

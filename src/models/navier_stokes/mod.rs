@@ -337,7 +337,7 @@ impl Model for NavierStokes {
     }
 
     fn field_names(&self) -> Vec<&'static str> {
-        vec!["u", "v", "p", "vorticity", "u_face", "v_face"]
+        vec!["u", "v", "p", "vorticity", "speed", "u_face", "v_face"]
     }
 
     fn state_names(&self) -> Vec<&'static str> {
@@ -367,8 +367,10 @@ impl Model for NavierStokes {
         Ok(())
     }
 
+    /// Speed: the vorticity's range is set by the lid corners' singularity, which leaves the
+    /// rest of a linear colour scale flat.
     fn image_field(&self) -> &'static str {
-        "vorticity"
+        "speed"
     }
 
     fn first_non_finite(&self) -> Option<(&'static str, [usize; 3])> {
