@@ -118,13 +118,14 @@ impl Level {
         let (ny, nx) = (self.d.size[1], self.d.size[2]);
         let s = self.phi.strides()[1];
         let base = self.phi.idx(0, 0, 0);
-        let ptr = Shared(self.phi.data.as_mut_ptr());
-        let f = &self.f;
-        let this = &*self;
         let st = self.stencil();
+        let parity0 = self.d.offset[1] + self.d.offset[2];
+        let f = &self.f;
+        let ptr = Shared(self.phi.data.as_mut_ptr());
         let row = |y: usize| {
             let p = ptr;
-            let first = (colour + self_parity(this, y)) % 2;
+            // Red cells have (gx + gy) even: the first cell of this colour in row y.
+            let first = (colour + parity0 + y) % 2;
             let fr = f.row(0, y);
             let mut x = first;
             while x < nx {
@@ -202,11 +203,6 @@ impl Stencil {
             if self.wall[1] && gx + 1 == self.global[1] { 0.0 } else { ax },
         ]
     }
-}
-
-#[inline(always)]
-fn self_parity(l: &Level, y: usize) -> usize {
-    (l.d.offset[1] + y + l.d.offset[2]) % 2
 }
 
 /// Restrict the fine residual (local block, even offsets and sizes) into the coarse right-hand
