@@ -1,7 +1,8 @@
 //! Determinism contract for the CFD model: the same config gives the same bits in final.h5 on 1
 //! process and on mpirun -n 2, 3, 4, each with 1 and 2 threads per process. The splits exercise
-//! every path of the multigrid: distributed coarse levels (2 and 4 ranks), agglomeration at the
-//! finest level (3 ranks: blocks of odd size), periodic exchange across ranks (Taylor-Green).
+//! every path of the multigrid: distributed coarse levels (2 and 4 ranks: 64^2 and 48^2 keep
+//! blocks of at least 256 cells on level 1), gathering at the finest level (3 ranks: blocks of
+//! odd size), periodic exchange across ranks (Taylor-Green).
 //! Skipped (with a note) when `mpirun` is not installed.
 
 use simrun::io::hdf5_out::read_field;
@@ -85,12 +86,12 @@ fn check_all_splits(config: &str, sets: &[String]) {
 
 #[test]
 fn cavity_is_bitwise_identical_on_every_split() {
-    let sets = ["grid.nx=32", "grid.ny=32", "time.end_time=0.25"].map(String::from);
+    let sets = ["grid.nx=64", "grid.ny=64", "time.end_time=0.2"].map(String::from);
     check_all_splits("cavity-re100.toml", &sets);
 }
 
 #[test]
 fn periodic_taylor_green_is_bitwise_identical_on_every_split() {
-    let sets = ["grid.nx=24", "grid.ny=24", "time.end_time=0.5"].map(String::from);
+    let sets = ["grid.nx=48", "grid.ny=48", "time.end_time=0.3"].map(String::from);
     check_all_splits("taylor-green.toml", &sets);
 }

@@ -5,9 +5,10 @@
 //!
 //! The hierarchy of global grid sizes depends only on the global grid (halve while both sides are
 //! even and at least 4), never on the split. Levels are distributed over the ranks like the fine
-//! grid while every rank's block can be halved (even offsets and sizes, at least 2 cells after
-//! halving); from the first level where that fails the level is gathered to every rank
-//! (`Comm::all_gather_f64`) and the rest of the hierarchy is solved redundantly. Every cell value
+//! grid while every rank's block can be halved (even offsets and sizes) and keeps at least
+//! [`MIN_BLOCK_CELLS`] cells; from the first level where that fails the level is gathered to every
+//! rank (`Comm::all_gather_f64`) and the rest of the hierarchy is solved redundantly (small coarse
+//! levels cost less redundantly than in a dozen latency-bound halo exchanges per V-cycle). Every cell value
 //! is computed by the same expression wherever it lives, and the global mean (the null space of
 //! the pure-Neumann problem) is removed with the exact accumulator, so the iterates are bitwise
 //! identical for every ranks x threads split.
@@ -17,6 +18,9 @@ use super::mg_level::{prolong_add, restrict, Level};
 use crate::decomp::Decomp;
 use crate::field::{Field, Region};
 use crate::par::{Comm, ExactSum, Exec};
+
+/// Smallest rank block (cells) of a distributed coarse level.
+pub const MIN_BLOCK_CELLS: usize = 256;
 
 pub struct Multigrid {
     pub levels: Vec<Level>,
@@ -48,7 +52,9 @@ impl Multigrid {
             let prev = levels.last().expect("at least the fine level");
             let coarsest = !(g[0] % 2 == 0 && g[1] % 2 == 0 && g[0] >= 4 && g[1] >= 4);
             let halvable = !prev.replicated
-                && prev.blocks.iter().all(|(o, s)| o[1] % 2 == 0 && o[2] % 2 == 0 && s[1] % 2 == 0 && s[2] % 2 == 0 && s[1] >= 4 && s[2] >= 4);
+                && prev.blocks.iter().all(|(o, s)| {
+                    o[1] % 2 == 0 && o[2] % 2 == 0 && s[1] % 2 == 0 && s[2] % 2 == 0 && (s[1] / 2) * (s[2] / 2) >= MIN_BLOCK_CELLS
+                });
             let global = [1, g[0], g[1]];
             let level = if halvable && !coarsest {
                 let blocks: Vec<_> =
