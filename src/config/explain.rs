@@ -3,7 +3,7 @@
 
 /// (key, type, default, meaning). `[]` marks an array-of-tables entry.
 pub const KEYS: &[(&str, &str, &str, &str)] = &[
-    ("model", "string", "required", "physics to run: \"heat\" or \"weather\""),
+    ("model", "string", "required", "physics to run: \"heat\", \"weather\" or \"navier_stokes\" (2-D)"),
     ("grid.nx", "integer >= 1", "required", "cells along x"),
     ("grid.ny", "integer >= 1", "required", "cells along y"),
     ("grid.nz", "integer >= 1", "absent (2-D)", "cells along z; present = 3-D"),
@@ -50,6 +50,14 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
     ("weather.compat", "string", "\"none\"", "\"none\" (physically intended) or \"miniweather\" (reproduce the upstream C code and its quirks)"),
     ("weather.cfl", "number > 0", "1.5", "dt = cfl * min(dx, dz) / 450 m/s when time.dt is absent"),
     ("weather.hv_beta", "number in [0, 1]", "0.05", "hyperviscosity strength beta"),
+    ("navier_stokes.re", "number > 0", "100.0", "Reynolds number; viscosity nu = 1/re (density 1)"),
+    ("navier_stokes.initial", "string", "\"rest\"", "initial velocity: \"rest\" or \"taylor_green\" (one period of the Taylor-Green vortex over the domain)"),
+    ("navier_stokes.body_force", "array [fx, fy]", "[0.0, 0.0]", "body force per unit mass, e.g. a driving pressure gradient -dp/dx for a channel"),
+    ("navier_stokes.boundary.<face>.kind", "string", "\"wall\"", "face = x_lo, x_hi, y_lo, y_hi; \"wall\" (no-slip) or \"periodic\" (both faces of an axis)"),
+    ("navier_stokes.boundary.<face>.velocity", "number", "0.0", "wall only: tangential wall speed (u on y faces, v on x faces), e.g. 1.0 on y_hi for a lid"),
+    ("navier_stokes.multigrid.tolerance", "number > 0", "1e-8", "stop V-cycles when max |residual| (= max divergence after projection, 1/time) is at most this"),
+    ("navier_stokes.multigrid.max_cycles", "integer >= 1", "30", "at most this many V-cycles per pressure solve"),
+    ("navier_stokes.multigrid.smooth", "integer >= 1", "3", "red-black Gauss-Seidel sweeps before and after each coarse-grid correction"),
 ];
 
 /// The reference as aligned text.

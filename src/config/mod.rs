@@ -6,9 +6,11 @@
 
 pub mod explain;
 mod load;
+mod navier_stokes;
 mod validate;
 
 pub use load::{apply_override, load, load_str};
+pub use navier_stokes::{MultigridConfig, NavierStokesConfig, NsBoundary, NsFace, NsFaceKind, NsInitial};
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub enum ModelKind {
     Heat,
     Weather,
+    NavierStokes,
 }
 
 impl ModelKind {
@@ -25,6 +28,7 @@ impl ModelKind {
         match self {
             ModelKind::Heat => "heat",
             ModelKind::Weather => "weather",
+            ModelKind::NavierStokes => "navier_stokes",
         }
     }
 }
@@ -47,6 +51,8 @@ pub struct Config {
     pub heat: HeatConfig,
     #[serde(default)]
     pub weather: WeatherConfig,
+    #[serde(default)]
+    pub navier_stokes: NavierStokesConfig,
 }
 
 /// `[checkpoint]`: asynchronous, crash-safe checkpoints written by the I/O thread.
@@ -387,6 +393,7 @@ impl Config {
         let section = match self.model {
             ModelKind::Heat => toml::to_string(&self.heat),
             ModelKind::Weather => toml::to_string(&self.weather),
+            ModelKind::NavierStokes => toml::to_string(&self.navier_stokes),
         };
         format!(
             "model = {:?}\n[grid]\n{}\n[{}]\n{}",

@@ -1,6 +1,6 @@
 //! Checks that need more than a type: sizes, ranges, consistency between keys, stability.
 
-use super::{Config, FaceKind, Shape};
+use super::{Config, FaceKind, NsFaceKind, Shape};
 use crate::error::{Error, Result};
 use crate::grid::Grid;
 
@@ -51,6 +51,7 @@ pub(crate) fn validate(cfg: &Config) -> Result<()> {
     match cfg.model {
         crate::config::ModelKind::Heat => validate_heat(cfg),
         crate::config::ModelKind::Weather => validate_weather(cfg),
+        crate::config::ModelKind::NavierStokes => validate_navier_stokes(cfg),
     }
 }
 
@@ -141,6 +142,58 @@ fn validate_heat(cfg: &Config) -> Result<()> {
         if dt > dt_max {
             return Err(Error::config(format!(
                 "key `time.dt` = {dt} is unstable for this grid and alpha: the maximum stable dt is {dt_max:.6e}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn validate_navier_stokes(cfg: &Config) -> Result<()> {
+    let ns = &cfg.navier_stokes;
+    if cfg.dims() != 2 {
+        return Err(Error::config("model `navier_stokes` is 2-D: remove key `grid.nz`"));
+    }
+    for (key, n) in [("grid.nx", cfg.grid.nx), ("grid.ny", cfg.grid.ny)] {
+        if n < 2 {
+            return Err(Error::config(format!("key `{key}` must be at least 2 for navier_stokes, got {n}")));
+        }
+    }
+    positive("navier_stokes.re", ns.re)?;
+    if ns.body_force.len() != 2 || ns.body_force.iter().any(|f| !f.is_finite()) {
+        return Err(Error::config("key `navier_stokes.body_force` needs 2 finite numbers [fx, fy]"));
+    }
+    let faces = ns.boundary.named();
+    for pair in faces.chunks(2) {
+        let ((lo, a), (hi, b)) = (pair[0], pair[1]);
+        if (a.kind == NsFaceKind::Periodic) != (b.kind == NsFaceKind::Periodic) {
+            return Err(Error::config(format!(
+                "keys `navier_stokes.boundary.{lo}` and `navier_stokes.boundary.{hi}`: periodic must be set on both faces of an axis"
+            )));
+        }
+    }
+    for (name, f) in faces {
+        if !f.velocity.is_finite() {
+            return Err(Error::config(format!("key `navier_stokes.boundary.{name}.velocity` must be finite")));
+        }
+        if f.kind == NsFaceKind::Periodic && f.velocity != 0.0 {
+            return Err(Error::config(format!(
+                "key `navier_stokes.boundary.{name}.velocity` applies to walls only, but the face is periodic"
+            )));
+        }
+    }
+    let mg = &ns.multigrid;
+    positive("navier_stokes.multigrid.tolerance", mg.tolerance)?;
+    if mg.max_cycles == 0 {
+        return Err(Error::config("key `navier_stokes.multigrid.max_cycles` must be at least 1"));
+    }
+    if mg.smooth == 0 {
+        return Err(Error::config("key `navier_stokes.multigrid.smooth` must be at least 1"));
+    }
+    if let Some(dt) = cfg.time.dt {
+        let (_, dt_max) = crate::models::navier_stokes::plan_dt(cfg);
+        if dt > dt_max {
+            return Err(Error::config(format!(
+                "key `time.dt` = {dt} is unstable for this grid, Reynolds number and speed scale: the maximum stable dt is {dt_max:.6e}"
             )));
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod heat;
 pub mod weather;
+pub mod navier_stokes;
 
 use crate::config::{Config, ModelKind};
 use crate::decomp::Decomp;
@@ -68,6 +69,7 @@ pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
     let periodic = match cfg.model {
         ModelKind::Heat => heat::periodic_axes(cfg),
         ModelKind::Weather => weather::periodic_axes(),
+        ModelKind::NavierStokes => navier_stokes::periodic_axes(cfg),
     };
     (grid, periodic)
 }
@@ -77,6 +79,7 @@ pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<
     match cfg.model {
         ModelKind::Heat => Ok(Box::new(heat::Heat::new(cfg, grid, decomp, exec)?)),
         ModelKind::Weather => Ok(Box::new(weather::Weather::new(cfg, grid, decomp, exec)?)),
+        ModelKind::NavierStokes => Ok(Box::new(navier_stokes::NavierStokes::new(cfg, grid, decomp, exec)?)),
     }
 }
 
@@ -85,5 +88,6 @@ pub fn stability(cfg: &Config) -> (f64, f64) {
     match cfg.model {
         ModelKind::Heat => heat::plan_dt(cfg),
         ModelKind::Weather => weather::plan_dt(cfg),
+        ModelKind::NavierStokes => navier_stokes::plan_dt(cfg),
     }
 }

@@ -33,6 +33,8 @@ pub trait Comm {
     fn gather_to_root(&self, d: &Decomp, local: &[f64]) -> Option<Vec<f64>>;
     /// Broadcast bytes from rank 0 to every rank.
     fn broadcast_bytes(&self, buf: &mut Vec<u8>);
+    /// Every rank's `local` (lengths may differ), concatenated in rank order, on every rank.
+    fn all_gather_f64(&self, local: &[f64]) -> Vec<f64>;
     fn barrier(&self);
 
     /// The exact global sum of every rank's accumulator; same bits for any split.
@@ -88,5 +90,8 @@ impl Comm for SingleComm {
         Some(local.to_vec())
     }
     fn broadcast_bytes(&self, _buf: &mut Vec<u8>) {}
+    fn all_gather_f64(&self, local: &[f64]) -> Vec<f64> {
+        local.to_vec()
+    }
     fn barrier(&self) {}
 }

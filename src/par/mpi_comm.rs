@@ -173,6 +173,27 @@ impl Comm for MpiComm {
         root.broadcast_into(&mut buf[..]);
     }
 
+    fn all_gather_f64(&self, local: &[f64]) -> Vec<f64> {
+        let n = self.size();
+        let mut counts = vec![0 as mpi::Count; n];
+        self.world.all_gather_into(&(local.len() as mpi::Count), &mut counts[..]);
+        let displs: Vec<mpi::Count> = counts
+            .iter()
+            .scan(0, |acc, &c| {
+                let d = *acc;
+                *acc += c;
+                Some(d)
+            })
+            .collect();
+        let total: usize = counts.iter().map(|&c| c as usize).sum();
+        let mut out = vec![0.0; total];
+        {
+            let mut part = mpi::datatype::PartitionMut::new(&mut out[..], counts, &displs[..]);
+            self.world.all_gather_varcount_into(local, &mut part);
+        }
+        out
+    }
+
     fn barrier(&self) {
         self.world.barrier();
     }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Cost per pressure V-cycle over 128^2 .. 1024^2 (navier_stokes multigrid, one process).
+# Usage: scripts/bench-multigrid.sh [THREADS] [OUT.csv]
+# Prints the CSV of examples/bench_multigrid.rs and the cost per cell relative to 128^2: a
+# multigrid V-cycle is O(N), so ns/cell should stay flat (cache effects aside).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads="${1:-1}"
+out="${2:-bench-multigrid.csv}"
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --release --example bench_multigrid >&2
+./target/release/examples/bench_multigrid "$threads" 128 256 512 1024 | tee "$out"
+awk -F, 'NR == 2 { base = $5 } NR > 1 { printf "%5d^2: %8.3f ms per V-cycle, %6.2f ns/cell (x%.2f of 128^2 per cell)\n", $1, $4 * 1e3, $5, $5 / base }' "$out"

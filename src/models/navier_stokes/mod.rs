@@ -1,0 +1,384 @@
+//! Incompressible Navier-Stokes in 2-D (density 1):
+//!
+//!   du/dt + (u . grad) u = -grad p + nu lap u + f,    div u = 0,    nu = 1 / Re,
+//!
+//! on the staggered MAC grid of Harlow & Welch (1965) ([`mac`]), advanced by a projection
+//! (fractional-step) method after Chorin (1968): every stage of the two-stage, second-order
+//! strong-stability-preserving Runge-Kutta scheme (Shu & Osher 1988) takes an explicit step of
+//! advection + diffusion + body force to u*, then projects it onto divergence-free fields,
+//! u = u* - grad phi with lap phi = div u*. Because the explicit stages start from discretely
+//! divergence-free fields and every stage is projected, the scheme is the method of lines for the
+//! discretely divergence-free system: second order in space and time for the velocity. The
+//! pressure is p = 2 phi / dt of the final stage (first order in time; written for viewing and
+//! used as the next solve's initial guess).
+//!
+//! The Poisson problem is solved by geometric multigrid ([`multigrid`]); with walls and periodic
+//! faces only, it is a pure-Neumann problem whose null space (constants) is removed exactly.
+//!
+//! Time step: explicit central advection + diffusion, dt = cfl / (|u|max/dx + |v|max/dy +
+//! (8/3) nu (1/dx^2 + 1/dy^2)) (the 8/3 instead of 2 covers the quadratic wall ghosts), or a
+//! fixed `time.dt` that is checked against the same limit every step.
+//!
+//! Validation: lid-driven cavity against Ghia, Ghia & Shin (1982), J. Comput. Phys. 48:387-411
+//! ([`profiles`]); Taylor-Green vortex ([`cases`]) converging at second order; plane Poiseuille
+//! flow reproduced to round-off.
+
+pub mod cases;
+pub mod coarse;
+pub mod mac;
+pub mod mg_level;
+pub mod multigrid;
+pub mod profiles;
+
+use super::{Clock, Diagnostics, Model, StepCtx};
+use crate::config::{Config, NavierStokesConfig, NsFaceKind};
+use crate::decomp::Decomp;
+use crate::error::{Error, Result};
+use crate::field::{Field, Region};
+use crate::grid::Grid;
+use crate::par::{Comm, ExactSum, Exec};
+use cases::Reference;
+use mac::Mac;
+use multigrid::{Multigrid, SolveStats};
+use std::time::Instant;
+
+/// What the last step measured (reported by the diagnostics).
+#[derive(Debug, Clone, Copy, Default)]
+struct StepInfo {
+    cycles: u32,
+    residual: f64,
+    reduction: f64,
+    max_divergence: f64,
+    cfl: f64,
+    change: f64,
+}
+
+pub struct NavierStokes {
+    cfg: NavierStokesConfig,
+    grid: Grid,
+    mac: Mac,
+    decomp: Decomp,
+    u: Field,
+    v: Field,
+    p: Field,
+    /// Stage buffers.
+    u1: Field,
+    v1: Field,
+    u2: Field,
+    v2: Field,
+    mg: Multigrid,
+    fixed_dt: Option<f64>,
+    cfl: f64,
+    reference: Reference,
+    last: StepInfo,
+}
+
+/// Periodic axes (z, y, x) from the boundary config.
+pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
+    let b = &cfg.navier_stokes.boundary;
+    [false, b.y_lo.kind == NsFaceKind::Periodic, b.x_lo.kind == NsFaceKind::Periodic]
+}
+
+/// The inverse of the stable dt for speed maxima (su, sv): |u|/dx + |v|/dy + (8/3) nu (1/dx^2 + 1/dy^2).
+pub fn inverse_dt_limit(grid: &Grid, nu: f64, su: f64, sv: f64) -> f64 {
+    let (dy, dx) = (grid.d[1], grid.d[2]);
+    su / dx + sv / dy + 8.0 / 3.0 * nu * (1.0 / (dx * dx) + 1.0 / (dy * dy))
+}
+
+/// (chosen dt, maximum stable dt) at the start of the run, for `simrun check` and validation:
+/// the speed scale is the walls', the initial field's or the Poiseuille centre-line speed.
+pub fn plan_dt(cfg: &Config) -> (f64, f64) {
+    let grid = Grid::from_config(&cfg.grid);
+    let ns = &cfg.navier_stokes;
+    let (su, sv) = cases::speed_scale(ns, &grid);
+    let dt_max = 1.0 / inverse_dt_limit(&grid, 1.0 / ns.re, su, sv);
+    (cfg.time.dt.unwrap_or(cfg.time.cfl * dt_max), dt_max)
+}
+
+impl NavierStokes {
+    pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, _exec: &Exec) -> Result<NavierStokes> {
+        let ns = cfg.navier_stokes.clone();
+        for r in 0..decomp.nranks() {
+            let (_, s) = decomp.block_of(r);
+            if s[1] < 2 || s[2] < 2 {
+                return Err(Error::config(format!(
+                    "grid {}x{} is too small for {} ranks: navier_stokes needs at least 2 cells per rank along each axis (key `parallel.layout` or fewer ranks)",
+                    grid.n[2], grid.n[1], decomp.nranks()
+                )));
+            }
+        }
+        let b = &ns.boundary;
+        let speeds = [b.x_lo.velocity, b.x_hi.velocity, b.y_lo.velocity, b.y_hi.velocity];
+        let mac = Mac::new(decomp, [grid.d[1], grid.d[2]], speeds, 1.0 / ns.re, [ns.body_force[1], ns.body_force[0]]);
+        let h = [0, 1, 1];
+        let mut u = Field::new(decomp.size, h);
+        let mut v = Field::new(decomp.size, h);
+        let (oy, ox) = (decomp.offset[1], decomp.offset[2]);
+        for j in 0..mac.n[0] {
+            for i in 0..mac.n[1] {
+                let (xc, yc) = (grid.centre(2, ox + i), grid.centre(1, oy + j));
+                let (xf, yf) = ((ox + i + 1) as f64 * grid.d[2], (oy + j + 1) as f64 * grid.d[1]);
+                u.set(0, j as isize, i as isize, cases::initial_velocity(&ns, grid, xf, yc).0);
+                v.set(0, j as isize, i as isize, cases::initial_velocity(&ns, grid, xc, yf).1);
+            }
+        }
+        // Walls hold zero normal velocity.
+        for j in 0..mac.n[0] {
+            if mac.u_cols() < mac.n[1] {
+                u.set(0, j as isize, mac.n[1] as isize - 1, 0.0);
+            }
+            if j >= mac.v_rows() {
+                for i in 0..mac.n[1] {
+                    v.set(0, j as isize, i as isize, 0.0);
+                }
+            }
+        }
+        let mg = Multigrid::new(decomp, [grid.d[1], grid.d[2]], ns.multigrid.smooth);
+        tracing::debug!("multigrid levels: {}", mg.describe());
+        Ok(NavierStokes {
+            reference: Reference::detect(&ns, grid),
+            cfg: ns,
+            grid: grid.clone(),
+            mac,
+            decomp: decomp.clone(),
+            p: Field::new(decomp.size, h),
+            u1: u.clone(),
+            v1: v.clone(),
+            u2: u.clone(),
+            v2: v.clone(),
+            u,
+            v,
+            mg,
+            fixed_dt: cfg.time.dt,
+            cfl: cfg.time.cfl,
+            last: StepInfo::default(),
+        })
+    }
+
+    /// Global (max |u|, max |v|) over the faces and the wall speeds.
+    fn speed_maxima(&self, comm: &dyn Comm) -> (f64, f64) {
+        let walls = self.mac.wall_speed.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+        let mut m = [max_abs(&self.u).max(walls), max_abs(&self.v).max(walls)];
+        comm.max_f64(&mut m);
+        (m[0], m[1])
+    }
+
+    /// Project (u, v) (interior set) onto discretely divergence-free fields; `guess` scales p
+    /// into the initial phi.
+    fn project(&mut self, which: usize, guess: f64, comm: &dyn Comm, exec: &Exec) -> SolveStats {
+        let (u, v) = if which == 1 { (&mut self.u1, &mut self.v1) } else { (&mut self.u2, &mut self.v2) };
+        self.mac.fill_ghosts(comm, &self.decomp, u, v);
+        let (f, phi) = self.mg.fine_mut();
+        self.mac.divergence(exec, u, v, f);
+        let pd = &self.p;
+        exec.for_each_row(phi, Region::whole(pd.n), |_, y, row| {
+            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
+                *o = guess * q;
+            }
+        });
+        let mgc = &self.cfg.multigrid;
+        let stats = self.mg.solve(comm, exec, mgc.tolerance, mgc.max_cycles);
+        let phi = &mut self.mg.fine_mut().1;
+        comm.exchange_halos(&self.decomp, phi, [0, 1, 1]);
+        self.mac.subtract_gradient(exec, self.mg.fine_phi(), u, v);
+        stats
+    }
+
+    /// Exact solution error: RMS over all u and v faces (for Taylor-Green and Poiseuille), and
+    /// the max over faces.
+    fn reference_errors(&self, time: f64, comm: &dyn Comm) -> Option<(f64, f64)> {
+        self.reference.velocity(0.0, 0.0, time)?;
+        let (oy, ox) = (self.decomp.offset[1], self.decomp.offset[2]);
+        let g = &self.grid;
+        let mut e2 = ExactSum::new();
+        let mut emax = 0.0f64;
+        for j in 0..self.mac.n[0] {
+            for i in 0..self.mac.n[1] {
+                let (xc, yc) = (g.centre(2, ox + i), g.centre(1, oy + j));
+                let (xf, yf) = ((ox + i + 1) as f64 * g.d[2], (oy + j + 1) as f64 * g.d[1]);
+                let eu = self.u.get(0, j as isize, i as isize) - self.reference.velocity(xf, yc, time)?.0;
+                let ev = self.v.get(0, j as isize, i as isize) - self.reference.velocity(xc, yf, time)?.1;
+                e2.add(eu * eu);
+                e2.add(ev * ev);
+                emax = emax.max(eu.abs()).max(ev.abs());
+            }
+        }
+        let rms = (comm.sum_exact(&mut e2) / (2 * g.cells()) as f64).sqrt();
+        let mut m = [emax];
+        comm.max_f64(&mut m);
+        Some((rms, m[0]))
+    }
+}
+
+fn max_abs(f: &Field) -> f64 {
+    let mut m = 0.0f64;
+    for y in 0..f.n[1] {
+        for &x in f.row(0, y) {
+            m = m.max(x.abs());
+        }
+    }
+    m
+}
+
+fn max_abs_diff(a: &Field, b: &Field) -> f64 {
+    let mut m = 0.0f64;
+    for y in 0..a.n[1] {
+        for (x, z) in a.row(0, y).iter().zip(b.row(0, y)) {
+            m = m.max((x - z).abs());
+        }
+    }
+    m
+}
+
+impl Model for NavierStokes {
+    fn name(&self) -> &'static str {
+        "navier_stokes"
+    }
+
+    fn dt(&mut self, ctx: &mut StepCtx) -> f64 {
+        if let Some(dt) = self.fixed_dt {
+            return dt;
+        }
+        let (su, sv) = self.speed_maxima(ctx.comm);
+        self.cfl / inverse_dt_limit(&self.grid, self.mac.nu, su, sv)
+    }
+
+    fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
+        let t0 = Instant::now();
+        let (comm, exec) = (ctx.comm, ctx.exec);
+        let dt = clock.dt;
+        let (su, sv) = self.speed_maxima(comm);
+        let limit = 1.0 / inverse_dt_limit(&self.grid, self.mac.nu, su, sv);
+        if self.fixed_dt.is_some() && dt > limit {
+            return Err(Error::numerical(format!(
+                "key `time.dt` = {dt:e} exceeds the stability limit {limit:.4e} at step {} (t = {:.4e}); reduce time.dt or remove it to use the adaptive dt",
+                clock.step, clock.time
+            )));
+        }
+        // Stage 1: u1 = P(u + dt F(u)).
+        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        let mut solve = 0.0;
+        self.mac.stage(exec, (&self.u, &self.v), (&self.u, &self.v), (&mut self.u1, &mut self.v1), dt, 0.0, 1.0);
+        let ts = Instant::now();
+        let s1 = self.project(1, dt, comm, exec);
+        solve += ts.elapsed().as_secs_f64();
+        // Stage 2: u2 = P(u / 2 + (u1 + dt F(u1)) / 2).
+        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u1, &mut self.v1);
+        self.mac.stage(exec, (&self.u1, &self.v1), (&self.u, &self.v), (&mut self.u2, &mut self.v2), dt, 0.5, 0.5);
+        let ts = Instant::now();
+        let s2 = self.project(2, 0.5 * dt, comm, exec);
+        solve += ts.elapsed().as_secs_f64();
+        let phi = self.mg.fine_phi();
+        let scale = 2.0 / dt;
+        let n = self.p.n;
+        exec.for_each_row(&mut self.p, Region::whole(n), |_, y, row| {
+            for (o, &q) in row.iter_mut().zip(phi.row(0, y)) {
+                *o = scale * q;
+            }
+        });
+        let mut change = [max_abs_diff(&self.u2, &self.u).max(max_abs_diff(&self.v2, &self.v)) / dt];
+        comm.max_f64(&mut change);
+        std::mem::swap(&mut self.u, &mut self.u2);
+        std::mem::swap(&mut self.v, &mut self.v2);
+        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        // The divergence actually left after projection.
+        let (div, _) = self.mg.fine_mut();
+        self.mac.divergence(exec, &self.u, &self.v, div);
+        let mut dmax = [max_abs(div)];
+        comm.max_f64(&mut dmax);
+        let (su, sv) = self.speed_maxima(comm);
+        let reduction = if s2.cycles > 0 && s2.initial_residual > 0.0 {
+            (s2.residual / s2.initial_residual).powf(1.0 / s2.cycles as f64)
+        } else {
+            0.0
+        };
+        self.last = StepInfo {
+            cycles: s1.cycles + s2.cycles,
+            residual: s2.residual,
+            reduction,
+            max_divergence: dmax[0],
+            cfl: dt * (su / self.grid.d[2] + sv / self.grid.d[1]),
+            change: change[0],
+        };
+        ctx.phases.add("pressure", solve);
+        ctx.phases.add("compute", t0.elapsed().as_secs_f64() - solve);
+        Ok(())
+    }
+
+    fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics {
+        let t0 = Instant::now();
+        let mut ke = ExactSum::new();
+        for f in [&self.u, &self.v] {
+            for y in 0..f.n[1] {
+                f.row(0, y).iter().for_each(|&x| ke.add(x * x));
+            }
+        }
+        let da = self.grid.d[1] * self.grid.d[2];
+        let ke = 0.5 * ctx.comm.sum_exact(&mut ke) * da;
+        let l = self.last;
+        let mut d = vec![
+            ("kinetic_energy".to_string(), ke),
+            ("max_divergence".to_string(), l.max_divergence),
+            ("mg_cycles".to_string(), l.cycles as f64),
+            ("mg_residual".to_string(), l.residual),
+            ("mg_reduction".to_string(), l.reduction),
+            ("cfl".to_string(), l.cfl),
+            ("max_dudt".to_string(), l.change),
+        ];
+        if let Some(e) = self.reference.kinetic_energy(&self.grid, time) {
+            d.push(("kinetic_energy_exact".to_string(), e));
+        }
+        if let Some((rms, max)) = self.reference_errors(time, ctx.comm) {
+            d.push(("velocity_error_rms".to_string(), rms));
+            d.push(("velocity_error_max".to_string(), max));
+        }
+        ctx.phases.add("reduce", t0.elapsed().as_secs_f64());
+        d
+    }
+
+    fn field_names(&self) -> Vec<&'static str> {
+        vec!["u", "v", "p", "vorticity", "speed", "u_face", "v_face"]
+    }
+
+    fn state_names(&self) -> Vec<&'static str> {
+        vec!["u_face", "v_face", "p"]
+    }
+
+    fn copy_field(&self, name: &str, out: &mut [f64]) {
+        match name {
+            "u_face" => self.u.copy_interior_into(out),
+            "v_face" => self.v.copy_interior_into(out),
+            "p" => self.p.copy_interior_into(out),
+            _ => self.mac.centred(name, &self.u, &self.v, out),
+        }
+    }
+
+    fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()> {
+        let f = match name {
+            "u_face" => &mut self.u,
+            "v_face" => &mut self.v,
+            "p" => &mut self.p,
+            _ => return Err(Error::io(format!("navier_stokes has no state field `{name}`"))),
+        };
+        if data.len() != f.interior_len() {
+            return Err(Error::io(format!("field `{name}`: {} values for a block of {}", data.len(), f.interior_len())));
+        }
+        f.set_interior_from(data);
+        Ok(())
+    }
+
+    /// Speed: the vorticity's range is set by the lid corners' singularity, which leaves the
+    /// rest of a linear colour scale flat.
+    fn image_field(&self) -> &'static str {
+        "speed"
+    }
+
+    fn first_non_finite(&self) -> Option<(&'static str, [usize; 3])> {
+        for (name, f) in [("u", &self.u), ("v", &self.v), ("p", &self.p)] {
+            if let Some(c) = f.first_non_finite() {
+                return Some((name, c));
+            }
+        }
+        None
+    }
+}

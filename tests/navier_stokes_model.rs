@@ -1,0 +1,148 @@
+//! The navier_stokes model through the `Model` trait: restarts from the state fields continue bit
+//! for bit, the projection leaves the velocity divergence-free to the solver tolerance, and bad
+//! configurations are one-line errors naming the key.
+
+use simrun::config::{explain, load_str};
+use simrun::decomp::Decomp;
+use simrun::models::{self, Clock, Model, StepCtx};
+use simrun::par::{Exec, SingleComm};
+use simrun::report::Phases;
+
+const CAVITY: &str = r#"
+model = "navier_stokes"
+[grid]
+nx = 24
+ny = 16
+[time]
+steps = 30
+[navier_stokes]
+re = 400.0
+[navier_stokes.boundary]
+y_hi = { kind = "wall", velocity = 1.0 }
+"#;
+
+fn build(text: &str) -> (Box<dyn Model>, Decomp, Exec) {
+    let cfg = load_str(text, "test", &[]).unwrap();
+    let (grid, periodic) = models::geometry(&cfg);
+    let d = Decomp::new(grid.n, 2, 1, 0, periodic, None).unwrap();
+    let exec = Exec::new(1).unwrap();
+    let m = models::build(&cfg, &grid, &d, &exec).unwrap();
+    (m, d, exec)
+}
+
+fn advance(m: &mut dyn Model, d: &Decomp, exec: &Exec, from: u64, steps: u64, time: &mut f64) {
+    let mut phases = Phases::default();
+    for step in from..from + steps {
+        let mut ctx = StepCtx { comm: &SingleComm, exec, decomp: d, phases: &mut phases };
+        let dt = m.dt(&mut ctx);
+        m.step(Clock { step, time: *time, dt }, &mut ctx).unwrap();
+        *time += dt;
+    }
+}
+
+fn state(m: &dyn Model, d: &Decomp) -> Vec<Vec<f64>> {
+    let n: usize = d.size.iter().product();
+    m.state_names()
+        .iter()
+        .map(|name| {
+            let mut v = vec![0.0; n];
+            m.copy_field(name, &mut v);
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn restart_from_state_fields_continues_bit_for_bit() {
+    let (mut a, d, exec) = build(CAVITY);
+    let mut t = 0.0;
+    advance(&mut *a, &d, &exec, 0, 20, &mut t);
+    let saved = state(&*a, &d);
+    let t_saved = t;
+    advance(&mut *a, &d, &exec, 20, 10, &mut t);
+
+    let (mut b, _, _) = build(CAVITY);
+    for (name, data) in b.state_names().into_iter().zip(&saved) {
+        b.restore_field(name, data).unwrap();
+    }
+    let mut tb = t_saved;
+    advance(&mut *b, &d, &exec, 20, 10, &mut tb);
+    assert_eq!(t.to_bits(), tb.to_bits());
+    let (sa, sb) = (state(&*a, &d), state(&*b, &d));
+    for (x, y) in sa.iter().zip(&sb) {
+        assert!(x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()));
+    }
+    assert!(b.restore_field("vorticity", &saved[0]).is_err(), "derived fields are not state");
+}
+
+#[test]
+fn projection_leaves_the_velocity_divergence_free_to_the_tolerance() {
+    let (mut m, d, exec) = build(CAVITY);
+    let mut t = 0.0;
+    advance(&mut *m, &d, &exec, 0, 5, &mut t);
+    let mut phases = Phases::default();
+    let mut ctx = StepCtx { comm: &SingleComm, exec: &exec, decomp: &d, phases: &mut phases };
+    let diags = m.diagnostics(t, &mut ctx);
+    let get = |k: &str| diags.iter().find(|(n, _)| n == k).unwrap().1;
+    assert!(get("max_divergence") <= 1e-8 * 1.0001, "{}", get("max_divergence"));
+    assert!(get("mg_cycles") >= 1.0);
+    assert!(get("kinetic_energy") > 0.0);
+    assert!(get("cfl") > 0.0 && get("cfl") < 1.0);
+}
+
+#[test]
+fn bad_navier_stokes_configs_name_the_key() {
+    let cases = [
+        ("[navier_stokes]\nre = -1.0", "navier_stokes.re"),
+        ("[navier_stokes]\nbody_force = [1.0]", "navier_stokes.body_force"),
+        ("[navier_stokes.boundary]\nx_lo = { kind = \"periodic\" }", "navier_stokes.boundary.x_lo"),
+        ("[navier_stokes.boundary]\nx_lo = { kind = \"periodic\", velocity = 1.0 }\nx_hi = { kind = \"periodic\" }", "navier_stokes.boundary.x_lo.velocity"),
+        ("[navier_stokes.multigrid]\ntolerance = 0.0", "navier_stokes.multigrid.tolerance"),
+        ("[navier_stokes.multigrid]\nmax_cycles = 0", "navier_stokes.multigrid.max_cycles"),
+        ("[navier_stokes]\nviscosity = 1.0", "navier_stokes.viscosity"),
+        ("[navier_stokes]\ninitial = \"vortex\"", "navier_stokes.initial"),
+    ];
+    let base = "model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\n[time]\nsteps = 1\n";
+    for (extra, key) in cases {
+        let e = load_str(&format!("{base}{extra}\n"), "t.toml", &[]).unwrap_err();
+        assert!(e.message.contains(key), "`{extra}` gave: {}", e.message);
+        assert!(!e.to_string().contains('\n'));
+    }
+    let e = load_str(&format!("{base}[navier_stokes]\nre = 100.0\n"), "t.toml", &["time.dt=1.0".into()]).unwrap_err();
+    assert!(e.message.contains("time.dt"), "{}", e.message);
+    let e = load_str("model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\nnz = 8\n[time]\nsteps = 1\n", "t.toml", &[]).unwrap_err();
+    assert!(e.message.contains("grid.nz"), "{}", e.message);
+}
+
+#[test]
+fn every_navier_stokes_key_is_documented() {
+    for key in [
+        "navier_stokes.re",
+        "navier_stokes.initial",
+        "navier_stokes.body_force",
+        "navier_stokes.boundary.x_lo.kind",
+        "navier_stokes.boundary.y_hi.velocity",
+        "navier_stokes.multigrid.tolerance",
+        "navier_stokes.multigrid.max_cycles",
+        "navier_stokes.multigrid.smooth",
+    ] {
+        assert!(explain::documented(key), "{key} missing from explain::KEYS");
+    }
+    // And every key of the resolved config, as the config serialises it.
+    let cfg = load_str(CAVITY, "t", &[]).unwrap();
+    let table: toml::Table = cfg.to_toml().parse().unwrap();
+    let ns = table["navier_stokes"].as_table().unwrap();
+    for (k, v) in ns {
+        match v.as_table() {
+            Some(t) => {
+                for (k2, v2) in t {
+                    match v2.as_table() {
+                        Some(t2) => t2.keys().for_each(|k3| assert!(explain::documented(&format!("navier_stokes.{k}.{k2}.{k3}")), "{k}.{k2}.{k3}")),
+                        None => assert!(explain::documented(&format!("navier_stokes.{k}.{k2}")), "{k}.{k2}"),
+                    }
+                }
+            }
+            None => assert!(explain::documented(&format!("navier_stokes.{k}")), "{k}"),
+        }
+    }
+}
