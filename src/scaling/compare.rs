@@ -140,7 +140,7 @@ impl Figure for RatioFigure<'_> {
         root.fill(&WHITE).map_err(msg)?;
         let n = self.rows.len();
         let labels: Vec<String> = self.rows.iter().map(|r| format!("{}x{}", r.ranks, r.threads)).collect();
-        let finite = |v: f64| if v.is_finite() { v } else { 1.0 };
+        let finite = |v: f64| if v.is_finite() && v > 0.0 { v } else { 1.0 };
         let hi = self.rows.iter().map(|r| finite(r.ratio_hi).max(finite(r.ratio))).fold(1.0, f64::max) * 1.1;
         let lo = self.rows.iter().map(|r| finite(r.ratio_lo).min(finite(r.ratio))).fold(1.0, f64::min) * 0.9;
         let mut chart = ChartBuilder::on(root)
@@ -148,14 +148,14 @@ impl Figure for RatioFigure<'_> {
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, lo..hi)
+            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, (lo..hi).log_scale())
             .map_err(msg)?;
         chart
             .configure_mesh()
             .x_labels(n + 1)
             .x_label_formatter(&|x| index_label(&labels, *x))
             .x_desc("ranks x threads")
-            .y_desc("time per step B / A (bar: min-max range)")
+            .y_desc("time per step B / A, log scale (bar: min-max range)")
             .disable_x_mesh()
             .label_style(("sans-serif", 15))
             .draw()

@@ -88,12 +88,14 @@ impl Figure for StackFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
         let n = self.columns.len();
-        let mut chart = ChartBuilder::on(root)
+        // The legend gets its own strip on the right, clear of the bars.
+        let (w, _) = root.dim_in_pixel();
+        let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(170));
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption(&self.title, ("sans-serif", 22))
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .right_y_label_area_size(150)
             .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..100f64)
             .map_err(msg)?;
         chart
@@ -119,20 +121,12 @@ impl Figure for StackFigure {
                     r
                 })
                 .collect();
-            chart
-                .draw_series(bars)
-                .map_err(msg)?
-                .label(name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+            chart.draw_series(bars).map_err(msg)?;
+            let y = 60 + 24 * i as i32;
+            legend_area.draw(&Rectangle::new([(10, y), (26, y + 16)], color.filled())).map_err(msg)?;
+            legend_area.draw(&Text::new(name.clone(), (34, y), ("sans-serif", 15))).map_err(msg)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(msg)
+        Ok(())
     }
 }
 

@@ -76,6 +76,9 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
     std::fs::create_dir_all(spec.out.join("runs"))
         .map_err(|e| Error::io(format!("cannot create study directory {}: {e}", spec.out.display())))?;
 
+    // The configuration as given, beside the results, so the study can be rerun as it was.
+    std::fs::copy(&spec.config, spec.out.join("config.toml"))
+        .map_err(|e| Error::io(format!("cannot copy {} into {}: {e}", spec.config.display(), spec.out.display())))?;
     let configs: Vec<(usize, usize)> = ranks.iter().flat_map(|&r| threads.iter().map(move |&t| (r, t))).collect();
     // Grid per configuration, decided (and refused) before anything runs.
     let mut grown = Vec::new();

@@ -55,12 +55,22 @@ pub fn phase_names<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, f64>>) ->
     names
 }
 
+fn phase_header(s: &mut String, phases: &[String]) {
+    for p in phases {
+        let _ = write!(s, ",phase_{p}_max_s");
+    }
+}
+
+fn phase_cells(s: &mut String, phases: &[String], values: &BTreeMap<String, f64>) {
+    for p in phases {
+        let _ = write!(s, ",{}", values.get(p).map(|v| num(*v)).unwrap_or_default());
+    }
+}
+
 fn runs_csv(runs: &[RunRecord]) -> String {
     let phases = phase_names(runs.iter().map(|r| &r.phases_max));
     let mut s = String::from("ranks,threads,cores,repeat,ok,grid,cells,steps,time_per_step_s,cell_updates_per_second,wall_seconds");
-    for p in &phases {
-        let _ = write!(s, ",phase_{p}_max_s");
-    }
+    phase_header(&mut s, &phases);
     s.push_str(",error\n");
     for r in runs {
         let _ = write!(
@@ -78,9 +88,7 @@ fn runs_csv(runs: &[RunRecord]) -> String {
             num(r.cell_updates_per_second),
             num(r.wall_seconds)
         );
-        for p in &phases {
-            let _ = write!(s, ",{}", r.phases_max.get(p).map(|v| num(*v)).unwrap_or_default());
-        }
+        phase_cells(&mut s, &phases, &r.phases_max);
         let _ = writeln!(s, ",{}", quote(r.error.as_deref().unwrap_or("")));
     }
     s
@@ -91,9 +99,7 @@ fn summary_csv(summary: &[ConfigSummary]) -> String {
     let mut s = String::from(
         "ranks,threads,cores,grid,cells,runs_ok,runs_failed,time_per_step_median_s,time_per_step_min_s,time_per_step_max_s,cell_updates_per_second,speedup,efficiency",
     );
-    for p in &phases {
-        let _ = write!(s, ",phase_{p}_max_s");
-    }
+    phase_header(&mut s, &phases);
     s.push('\n');
     for c in summary {
         let _ = write!(
@@ -113,9 +119,7 @@ fn summary_csv(summary: &[ConfigSummary]) -> String {
             opt(c.speedup),
             opt(c.efficiency)
         );
-        for p in &phases {
-            let _ = write!(s, ",{}", c.phases_max.get(p).map(|v| num(*v)).unwrap_or_default());
-        }
+        phase_cells(&mut s, &phases, &c.phases_max);
         s.push('\n');
     }
     s
