@@ -78,10 +78,13 @@ pub struct ScaleArgs {
     /// Study directory: study.csv, summary.csv, study.json, summary.md, plots, runs/.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Launcher for more than one rank; {ranks} is replaced by the rank count (e.g. "srun -n {ranks}").
+    /// Launcher for more than one rank: {ranks} becomes the rank count, {threads} the threads per rank (e.g. "srun -n {ranks} -c {threads}").
     #[arg(long, default_value = "mpirun --oversubscribe --bind-to none -n {ranks}")]
     pub launcher: String,
     /// Override a configuration key in every run (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Keep every run's output directory (runs/*/out: final.h5, images); removed by default.
+    #[arg(long)]
+    pub keep_outputs: bool,
 }

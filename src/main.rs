@@ -48,6 +48,7 @@ fn scale_spec(a: cli::ScaleArgs) -> simrun::scaling::StudySpec {
         out: a.out,
         launcher: a.launcher,
         set: a.set,
+        keep_outputs: a.keep_outputs,
     }
 }
 

@@ -140,6 +140,7 @@ fn strong_study_records_every_configuration_with_efficiencies_from_the_times() {
     for run in json["runs"].as_array().unwrap() {
         let rep = out.join(run["report"].as_str().unwrap());
         assert!(rep.is_file(), "per-run report {} kept", rep.display());
+        assert!(!rep.with_file_name("out").exists(), "run outputs are removed by default");
     }
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("| ranks | threads |") && md.contains("Amdahl serial fraction"), "{md}");
@@ -152,8 +153,9 @@ fn weak_study_grows_the_grid_with_the_cores() {
     let dir = scratch("scale_weak");
     let cfg = write(&dir, "tiny.toml", TINY);
     let out = dir.join("study");
-    let o = scale(&[cfg.to_str().unwrap(), "--mode", "weak", "--ranks", "1,2", "--threads", "1,2", "--repeat", "1", "--out", out.to_str().unwrap()]);
+    let o = scale(&[cfg.to_str().unwrap(), "--mode", "weak", "--ranks", "1,2", "--threads", "1,2", "--repeat", "1", "--keep-outputs", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "weak scale failed: {}", stderr(&o));
+    assert!(out.join("runs/r2_t2_1/out/final.h5").is_file(), "--keep-outputs keeps final.h5");
     let summary = csv(&out.join("summary.csv"));
     let grid: BTreeMap<String, (String, u64)> = summary
         .iter()

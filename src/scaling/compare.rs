@@ -197,7 +197,8 @@ pub fn compare_command(dir_a: &Path, dir_b: &Path, out: Option<&Path>) -> Result
         put(dir, "compare.csv", &csv(&rows))?;
         let json = serde_json::to_string_pretty(&rows).map_err(|e| Error::other(e.to_string()))?;
         put(dir, "compare.json", &(json + "\n"))?;
-        let fig = RatioFigure { rows: &rows, title: format!("Time per step B/A: A={} B={}", dir_a.display(), dir_b.display()) };
+        let name = |d: &Path| d.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| d.display().to_string());
+        let fig = RatioFigure { rows: &rows, title: format!("Time per step B/A (A: {}, B: {})", name(dir_a), name(dir_b)) };
         render(&fig, dir, "ratio", super::plot::SIZE)?;
         eprintln!("compare: wrote {}/{{compare.md, compare.csv, compare.json, ratio.png, ratio.svg}}", dir.display());
     }

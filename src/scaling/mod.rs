@@ -21,8 +21,9 @@
 //!
 //! Outputs in DIR ([`write`], [`plot`]): `study.csv` (every run), `summary.csv` (per
 //! configuration), `study.json` (both, the fits and how the study was run), `summary.md`, and
-//! `speedup`, `efficiency`, `phases` plots as PNG and SVG. `runs/rR_tT_K/` holds each run's
-//! report, stderr and outputs.
+//! `speedup`, `efficiency`, `phases` plots as PNG and SVG, and `config.toml` (the configuration
+//! as given). `runs/rR_tT_K/` holds each run's report and stderr, and its output directory `out/`
+//! when the run failed or with `--keep-outputs`.
 //!
 //! [`compare`] sets two study directories side by side.
 
@@ -73,6 +74,9 @@ pub struct StudySpec {
     pub launcher: String,
     /// `--set key=value` overrides applied to every run.
     pub set: Vec<String>,
+    /// Keep each successful run's output directory (final.h5, images); by default it is removed
+    /// once the report is read, since a study of big grids would otherwise fill the disk.
+    pub keep_outputs: bool,
 }
 
 /// One finished (or failed) run.

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A launcher template such as `mpirun --oversubscribe --bind-to none -n {ranks}` or
-/// `srun -n {ranks}`: words split at whitespace (no shell quoting), `{ranks}` replaced by the
-/// rank count; the simrun binary and its arguments follow the last word.
+/// `srun -n {ranks} -c {threads}`: words split at whitespace (no shell quoting), `{ranks}`
+/// replaced by the rank count and `{threads}` (optional) by the threads per rank; the simrun
+/// binary and its arguments follow the last word.
 #[derive(Debug, Clone)]
 pub struct Launcher {
     words: Vec<String>,
@@ -53,9 +54,10 @@ impl Launcher {
         }
     }
 
-    /// The command that starts `exe` on `ranks` ranks.
-    pub fn command(&self, ranks: usize, exe: &Path) -> Command {
-        let words: Vec<String> = self.words.iter().map(|w| w.replace("{ranks}", &ranks.to_string())).collect();
+    /// The command that starts `exe` on `ranks` ranks of `threads` threads.
+    pub fn command(&self, ranks: usize, threads: usize, exe: &Path) -> Command {
+        let fill = |w: &String| w.replace("{ranks}", &ranks.to_string()).replace("{threads}", &threads.to_string());
+        let words: Vec<String> = self.words.iter().map(fill).collect();
         let mut c = Command::new(&words[0]);
         c.args(&words[1..]).arg(exe);
         c
@@ -74,6 +76,7 @@ pub struct RunPlan<'a> {
     pub overrides: Vec<String>,
     /// Expected global array shape, checked against the report.
     pub expect_grid: Option<Vec<usize>>,
+    pub keep_outputs: bool,
     pub study_dir: &'a Path,
 }
 
@@ -142,6 +145,9 @@ pub fn run(plan: &RunPlan) -> RunRecord {
         Ok(r) => fill(&mut rec, r, plan),
         Err(e) => rec.error = Some(e),
     }
+    if rec.ok && !plan.keep_outputs {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+    }
     rec
 }
 
@@ -149,7 +155,7 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let report = dir.join("report.json");
-    let mut cmd = if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.exe) } else { Command::new(plan.exe) };
+    let mut cmd = if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.threads, plan.exe) } else { Command::new(plan.exe) };
     cmd.arg(plan.config).arg("--report").arg(&report);
     let mut sets = plan.overrides.clone();
     sets.push(format!("output.dir={}", dir.join("out").display()));
@@ -215,11 +221,11 @@ mod tests {
     fn launcher_template_needs_ranks_and_fills_it() {
         assert!(Launcher::parse("mpirun -n 4").unwrap_err().message.contains("{ranks}"));
         assert!(Launcher::parse("  ").is_err());
-        let l = Launcher::parse("srun --mpi=pmix -n {ranks}").unwrap();
-        let c = l.command(8, Path::new("/bin/simrun"));
+        let l = Launcher::parse("srun --mpi=pmix -n {ranks} --cpus-per-task={threads}").unwrap();
+        let c = l.command(8, 2, Path::new("/bin/simrun"));
         let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().to_string()).collect();
         assert_eq!(c.get_program(), "srun");
-        assert_eq!(args, ["--mpi=pmix", "-n", "8", "/bin/simrun"]);
+        assert_eq!(args, ["--mpi=pmix", "-n", "8", "--cpus-per-task=2", "/bin/simrun"]);
     }
 
     #[test]

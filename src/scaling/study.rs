@@ -116,6 +116,7 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
                 overrides,
                 expect_grid: grown[i].as_ref().map(|g| g.shape.clone()),
                 study_dir: &spec.out,
+                keep_outputs: spec.keep_outputs,
             };
             let rec = runner::run(&plan);
             progress(&rec, runs.len() + 1, total, start);
