@@ -1,5 +1,6 @@
 //! The command line: `simrun CONFIG [--set k=v ...] [--report FILE]` runs a simulation;
-//! `simrun check CONFIG [--explain]` validates and prints the resolved configuration.
+//! `simrun check CONFIG [--explain]` validates and prints the resolved configuration;
+//! `simrun scale CONFIG ...` runs a scaling study; `simrun compare DIR_A DIR_B` compares two.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
     version,
     about = "Scientific simulation on structured grids (heat diffusion; more models to come), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest)."
+    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -52,4 +53,46 @@ pub enum Command {
         /// A checkpoint directory, its checkpoint.h5, one rank file, or an output directory (its latest checkpoint).
         path: PathBuf,
     },
+    /// Run a strong or weak scaling study over ranks x threads; writes tables and plots into --out.
+    Scale(ScaleArgs),
+    /// Set two scaling studies side by side: ratio of time per step per configuration, with noise.
+    Compare {
+        /// The reference study directory (A).
+        dir_a: PathBuf,
+        /// The study directory compared with it (B).
+        dir_b: PathBuf,
+        /// Also write compare.md/.csv/.json and the ratio plot (PNG, SVG) into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// The TOML configuration file (the 1-core problem for --mode weak).
+    pub config: PathBuf,
+    /// Rank counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1", value_name = "N,N,...")]
+    pub ranks: Vec<usize>,
+    /// Threads per rank, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1", value_name = "N,N,...")]
+    pub threads: Vec<usize>,
+    /// strong: fixed grid; weak: the grid grows with ranks x threads (cells per core constant).
+    #[arg(long, value_enum, default_value_t = simrun::scaling::Mode::Strong)]
+    pub mode: simrun::scaling::Mode,
+    /// Runs per configuration (interleaved); the median counts, min-max shows the noise.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Study directory: study.csv, summary.csv, study.json, summary.md, plots, runs/.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Launcher for more than one rank: {ranks} becomes the rank count, {threads} the threads per rank (e.g. "srun -n {ranks} -c {threads}").
+    #[arg(long, default_value = "mpirun --oversubscribe --bind-to none -n {ranks}")]
+    pub launcher: String,
+    /// Override a configuration key in every run (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Keep every run's output directory (runs/*/out: final.h5, images); removed by default.
+    #[arg(long)]
+    pub keep_outputs: bool,
 }

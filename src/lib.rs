@@ -10,6 +10,7 @@
 //! - [`sim`]: the driver that owns the time loop and every schedule.
 //! - [`io`]: HDF5 output and PNG images.
 //! - [`report`]: phase timers and the JSON run report.
+//! - [`scaling`]: strong/weak scaling studies over ranks x threads (`simrun scale`, `simrun compare`).
 
 pub mod config;
 pub mod decomp;
@@ -20,6 +21,7 @@ pub mod io;
 pub mod models;
 pub mod par;
 pub mod report;
+pub mod scaling;
 pub mod sim;
 
 pub use error::{Error, ErrorKind, Result};

@@ -18,6 +18,10 @@ fn main() {
     let code = match cli.command {
         Some(cli::Command::Check { config, set, explain }) => report_error(check(config, &set, explain), true),
         Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
+        Some(cli::Command::Scale(a)) => report_error(simrun::scaling::scale_command(&scale_spec(a)), true),
+        Some(cli::Command::Compare { dir_a, dir_b, out }) => {
+            report_error(simrun::scaling::compare::compare_command(&dir_a, &dir_b, out.as_deref()), true)
+        }
         None => run(cli.run),
     };
     std::process::exit(code);
@@ -32,6 +36,20 @@ fn report_error(r: Result<()>, print: bool) -> i32 {
             }
             e.exit_code()
         }
+    }
+}
+
+fn scale_spec(a: cli::ScaleArgs) -> simrun::scaling::StudySpec {
+    simrun::scaling::StudySpec {
+        config: a.config,
+        ranks: a.ranks,
+        threads: a.threads,
+        mode: a.mode,
+        repeat: a.repeat,
+        out: a.out,
+        launcher: a.launcher,
+        set: a.set,
+        keep_outputs: a.keep_outputs,
     }
 }
 

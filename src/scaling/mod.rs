@@ -1,0 +1,196 @@
+//! Scaling studies: `simrun scale` and `simrun compare`.
+//!
+//! `simrun scale CONFIG --ranks 1,2,4 --threads 1,2 --mode strong|weak --repeat 3 --out DIR`
+//! launches every ranks x threads combination `repeat` times, each as a separate process of the
+//! current executable with `--report FILE`, `--set parallel.threads=T` and its own output
+//! directory. More than one rank goes through the launcher template (default
+//! `mpirun --oversubscribe --bind-to none -n {ranks}`, `srun -n {ranks}` on a cluster); one rank
+//! runs the binary directly. The repeats are interleaved (every configuration once, then again),
+//! so a burst of load on a shared machine spreads over configurations instead of spoiling one.
+//!
+//! Per configuration the study records the time per step (the time loop only, from the report's
+//! `cell_updates_per_second`: `cells / cell_updates_per_second`) as median, min and max over the
+//! repeats, cell updates per second, every phase in the reports (max and mean over ranks), and the
+//! speedup and parallel efficiency against the baseline (the 1 x 1 run; if absent, the
+//! configuration with the fewest cores). With `p = ranks x threads` cores and `T` the median time
+//! per step:
+//! - strong (fixed grid): speedup `S = T_base p_base / T_p` (`T_1 / T_p` against 1 x 1),
+//!   efficiency `S / p`; Amdahl's serial fraction is fitted by least squares ([`fit`]).
+//! - weak (grid grown with p, see [`weak`]): efficiency `T_base / T_p`, scaled speedup `p x
+//!   efficiency`; Gustafson's serial fraction is fitted.
+//!
+//! Outputs in DIR ([`write`], [`plot`]): `study.csv` (every run), `summary.csv` (per
+//! configuration), `study.json` (both, the fits and how the study was run), `summary.md`, and
+//! `speedup`, `efficiency`, `phases` plots as PNG and SVG, and `config.toml` (the configuration
+//! as given). `runs/rR_tT_K/` holds each run's report and stderr, and its output directory `out/`
+//! when the run failed or with `--keep-outputs`.
+//!
+//! [`compare`] sets two study directories side by side.
+
+pub mod compare;
+pub mod fit;
+pub mod plot;
+mod canvas;
+mod runner;
+mod study;
+pub mod summary;
+pub mod weak;
+pub mod write;
+
+pub use runner::Launcher;
+pub use study::{run_study, scale_command};
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Strong scaling (fixed global grid) or weak scaling (grid grows with the cores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Strong,
+    Weak,
+}
+
+impl Mode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Strong => "strong",
+            Mode::Weak => "weak",
+        }
+    }
+}
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct StudySpec {
+    pub config: PathBuf,
+    pub ranks: Vec<usize>,
+    pub threads: Vec<usize>,
+    pub mode: Mode,
+    pub repeat: usize,
+    pub out: PathBuf,
+    /// The launcher template for more than one rank; `{ranks}` is replaced by the rank count.
+    pub launcher: String,
+    /// `--set key=value` overrides applied to every run.
+    pub set: Vec<String>,
+    /// Keep each successful run's output directory (final.h5, images); by default it is removed
+    /// once the report is read, since a study of big grids would otherwise fill the disk.
+    pub keep_outputs: bool,
+}
+
+/// One finished (or failed) run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub ranks: usize,
+    pub threads: usize,
+    /// Repeat index, 1-based.
+    pub repeat: usize,
+    pub ok: bool,
+    /// One line: why the run failed, with the tail of its stderr.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub grid: Vec<usize>,
+    pub cells: u64,
+    pub steps: u64,
+    /// Seconds per step of the time loop.
+    pub time_per_step: f64,
+    pub cell_updates_per_second: f64,
+    pub wall_seconds: f64,
+    /// Seconds per phase on rank 0.
+    pub phases: BTreeMap<String, f64>,
+    /// Seconds per phase, max over ranks.
+    pub phases_max: BTreeMap<String, f64>,
+    /// Seconds per phase, mean over ranks.
+    pub phases_mean: BTreeMap<String, f64>,
+    /// The run's report file, relative to the study directory.
+    pub report: String,
+}
+
+impl RunRecord {
+    pub fn cores(&self) -> usize {
+        self.ranks * self.threads
+    }
+}
+
+/// A ranks x threads configuration summarised over its repeats.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigSummary {
+    pub ranks: usize,
+    pub threads: usize,
+    /// ranks x threads.
+    pub cores: usize,
+    pub grid: Vec<usize>,
+    pub cells: u64,
+    pub runs_ok: usize,
+    pub runs_failed: usize,
+    /// Median, min and max over the successful repeats (seconds per step); NaN if none succeeded.
+    pub time_per_step_median: f64,
+    pub time_per_step_min: f64,
+    pub time_per_step_max: f64,
+    /// cells / median time per step.
+    pub cell_updates_per_second: f64,
+    /// Strong: T_base p_base / T; weak: p x efficiency. None without a baseline time.
+    pub speedup: Option<f64>,
+    /// Strong: speedup / p; weak: T_base / T.
+    pub efficiency: Option<f64>,
+    /// Median over repeats of each phase's seconds (max over ranks).
+    pub phases_max: BTreeMap<String, f64>,
+    /// Median over repeats of each phase's seconds (mean over ranks).
+    pub phases_mean: BTreeMap<String, f64>,
+}
+
+impl ConfigSummary {
+    /// "RxT", e.g. "2x1": ranks x threads.
+    pub fn label(&self) -> String {
+        format!("{}x{}", self.ranks, self.threads)
+    }
+}
+
+/// A least-squares fit of a scaling law.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fit {
+    /// Which points: "all", "threads only (1 rank)", "ranks only (1 thread)".
+    pub points: String,
+    /// "amdahl" (strong) or "gustafson" (weak).
+    pub law: String,
+    /// The fitted serial fraction.
+    pub serial_fraction: f64,
+    /// Root-mean-square of measured minus fitted speedup over the points used.
+    pub rms_residual: f64,
+    pub n_points: usize,
+}
+
+/// How and where the study ran.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StudyMeta {
+    pub simrun_version: String,
+    pub command: String,
+    pub config: String,
+    pub mode: Mode,
+    pub ranks: Vec<usize>,
+    pub threads: Vec<usize>,
+    pub repeat: usize,
+    pub launcher: String,
+    pub set: Vec<String>,
+    /// The 1-core grid (the configured one).
+    pub base_grid: Vec<usize>,
+    pub host: String,
+    pub cpus: usize,
+    /// /proc/loadavg (1, 5, 15 min) before and after the study, if readable.
+    pub loadavg_before: Option<[f64; 3]>,
+    pub loadavg_after: Option<[f64; 3]>,
+    /// Unix seconds.
+    pub started: u64,
+    pub seconds: f64,
+}
+
+/// Everything a study produced (`study.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Study {
+    pub meta: StudyMeta,
+    pub baseline: Option<String>,
+    pub runs: Vec<RunRecord>,
+    pub summary: Vec<ConfigSummary>,
+    pub fits: Vec<Fit>,
+}

@@ -1,0 +1,243 @@
+//! Launching one run of a study: the launcher template, the command line of a run, and reading
+//! back its JSON report into a [`RunRecord`].
+
+use super::RunRecord;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A launcher template such as `mpirun --oversubscribe --bind-to none -n {ranks}` or
+/// `srun -n {ranks} -c {threads}`: words split at whitespace (no shell quoting), `{ranks}`
+/// replaced by the rank count and `{threads}` (optional) by the threads per rank; the simrun
+/// binary and its arguments follow the last word.
+#[derive(Debug, Clone)]
+pub struct Launcher {
+    words: Vec<String>,
+}
+
+impl Launcher {
+    pub fn parse(template: &str) -> Result<Launcher> {
+        let words: Vec<String> = template.split_whitespace().map(str::to_string).collect();
+        if words.is_empty() {
+            return Err(Error::config("--launcher is empty; e.g. --launcher \"mpirun -n {ranks}\""));
+        }
+        if !words.iter().any(|w| w.contains("{ranks}")) {
+            return Err(Error::config(format!(
+                "--launcher \"{template}\" has no {{ranks}} placeholder; e.g. \"srun -n {{ranks}}\""
+            )));
+        }
+        Ok(Launcher { words })
+    }
+
+    pub fn program(&self) -> &str {
+        &self.words[0]
+    }
+
+    /// The launcher program exists: a path to a file, or a name found on PATH.
+    pub fn check_program(&self) -> Result<()> {
+        let prog = self.program();
+        let found = if prog.contains('/') {
+            Path::new(prog).is_file()
+        } else {
+            std::env::var_os("PATH")
+                .map(|paths| std::env::split_paths(&paths).any(|d| d.join(prog).is_file()))
+                .unwrap_or(false)
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(Error::config(format!(
+                "launcher program `{prog}` not found (on PATH); install it or pass --launcher \"...{{ranks}}...\""
+            )))
+        }
+    }
+
+    /// The command that starts `exe` on `ranks` ranks of `threads` threads.
+    pub fn command(&self, ranks: usize, threads: usize, exe: &Path) -> Command {
+        let fill = |w: &String| w.replace("{ranks}", &ranks.to_string()).replace("{threads}", &threads.to_string());
+        let words: Vec<String> = self.words.iter().map(fill).collect();
+        let mut c = Command::new(&words[0]);
+        c.args(&words[1..]).arg(exe);
+        c
+    }
+}
+
+/// One run to launch.
+pub struct RunPlan<'a> {
+    pub exe: &'a Path,
+    pub launcher: &'a Launcher,
+    pub config: &'a Path,
+    pub ranks: usize,
+    pub threads: usize,
+    pub repeat: usize,
+    /// User overrides then study overrides (grid growth); later ones win.
+    pub overrides: Vec<String>,
+    /// Expected global array shape, checked against the report.
+    pub expect_grid: Option<Vec<usize>>,
+    pub keep_outputs: bool,
+    pub study_dir: &'a Path,
+}
+
+impl RunPlan<'_> {
+    /// Directory of this run, relative to the study directory.
+    pub fn rel_dir(&self) -> PathBuf {
+        PathBuf::from("runs").join(format!("r{}_t{}_{}", self.ranks, self.threads, self.repeat))
+    }
+}
+
+/// The parts of the run report a study reads (other fields are ignored, so the report can grow).
+#[derive(Debug, Deserialize)]
+struct ReportIn {
+    steps: u64,
+    cells: u64,
+    grid: Vec<usize>,
+    ranks: usize,
+    threads: usize,
+    wall_seconds: f64,
+    cell_updates_per_second: f64,
+    #[serde(default)]
+    phases: BTreeMap<String, f64>,
+    #[serde(default)]
+    phases_over_ranks: BTreeMap<String, PhaseIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PhaseIn {
+    max: f64,
+    mean: f64,
+}
+
+/// Last `n` non-empty lines of `text`, joined on one line.
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let t = lines[lines.len().saturating_sub(n)..].join(" | ");
+    if t.is_empty() {
+        "(no stderr)".to_string()
+    } else {
+        t
+    }
+}
+
+/// Launch the run and read its report. Never fails: a failure is a record with `ok = false`.
+pub fn run(plan: &RunPlan) -> RunRecord {
+    let rel = plan.rel_dir();
+    let dir = plan.study_dir.join(&rel);
+    let mut rec = RunRecord {
+        ranks: plan.ranks,
+        threads: plan.threads,
+        repeat: plan.repeat,
+        ok: false,
+        error: None,
+        grid: plan.expect_grid.clone().unwrap_or_default(),
+        cells: 0,
+        steps: 0,
+        time_per_step: f64::NAN,
+        cell_updates_per_second: f64::NAN,
+        wall_seconds: f64::NAN,
+        phases: BTreeMap::new(),
+        phases_max: BTreeMap::new(),
+        phases_mean: BTreeMap::new(),
+        report: rel.join("report.json").display().to_string(),
+    };
+    match launch(plan, &dir) {
+        Ok(r) => fill(&mut rec, r, plan),
+        Err(e) => rec.error = Some(e),
+    }
+    if rec.ok && !plan.keep_outputs {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+    }
+    rec
+}
+
+fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let report = dir.join("report.json");
+    let mut cmd = if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.threads, plan.exe) } else { Command::new(plan.exe) };
+    cmd.arg(plan.config).arg("--report").arg(&report);
+    let mut sets = plan.overrides.clone();
+    sets.push(format!("output.dir={}", dir.join("out").display()));
+    sets.push(format!("parallel.threads={}", plan.threads));
+    for s in &sets {
+        cmd.arg("--set").arg(s);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let _ = std::fs::write(dir.join("stderr.txt"), &stderr);
+    if !out.status.success() {
+        return Err(format!("exit {}: {}", out.status.code().map_or("by signal".to_string(), |c| c.to_string()), tail(&stderr, 4)));
+    }
+    let text = std::fs::read_to_string(&report).map_err(|e| format!("no report {}: {e}; stderr: {}", report.display(), tail(&stderr, 4)))?;
+    serde_json::from_str(&text).map_err(|e| format!("unreadable report {}: {e}", report.display()))
+}
+
+fn fill(rec: &mut RunRecord, r: ReportIn, plan: &RunPlan) {
+    let mut problems = Vec::new();
+    if r.ranks != plan.ranks {
+        problems.push(format!(
+            "asked for {} ranks but the run reports {} (does the launcher start MPI ranks, and was simrun built with MPI?)",
+            plan.ranks, r.ranks
+        ));
+    }
+    if r.threads != plan.threads {
+        problems.push(format!("asked for {} threads but the run reports {}", plan.threads, r.threads));
+    }
+    if let Some(g) = &plan.expect_grid {
+        if *g != r.grid {
+            problems.push(format!("expected grid {g:?} but the run reports {:?}", r.grid));
+        }
+    }
+    if !(r.cell_updates_per_second > 0.0 && r.cell_updates_per_second.is_finite()) || r.steps == 0 {
+        problems.push("the run made no timed steps (set time.steps or time.end_time)".to_string());
+    }
+    rec.grid = r.grid;
+    rec.cells = r.cells;
+    rec.steps = r.steps;
+    rec.time_per_step = r.cells as f64 / r.cell_updates_per_second;
+    rec.cell_updates_per_second = r.cell_updates_per_second;
+    rec.wall_seconds = r.wall_seconds;
+    rec.phases = r.phases;
+    rec.phases_max = r.phases_over_ranks.iter().map(|(k, v)| (k.clone(), v.max)).collect();
+    rec.phases_mean = r.phases_over_ranks.iter().map(|(k, v)| (k.clone(), v.mean)).collect();
+    if rec.phases_max.is_empty() {
+        // A report without per-rank statistics: rank 0's phases stand in for both.
+        rec.phases_max = rec.phases.clone();
+        rec.phases_mean = rec.phases.clone();
+    }
+    if problems.is_empty() {
+        rec.ok = true;
+    } else {
+        rec.error = Some(problems.join("; "));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launcher_template_needs_ranks_and_fills_it() {
+        assert!(Launcher::parse("mpirun -n 4").unwrap_err().message.contains("{ranks}"));
+        assert!(Launcher::parse("  ").is_err());
+        let l = Launcher::parse("srun --mpi=pmix -n {ranks} --cpus-per-task={threads}").unwrap();
+        let c = l.command(8, 2, Path::new("/bin/simrun"));
+        let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().to_string()).collect();
+        assert_eq!(c.get_program(), "srun");
+        assert_eq!(args, ["--mpi=pmix", "-n", "8", "--cpus-per-task=2", "/bin/simrun"]);
+    }
+
+    #[test]
+    fn missing_launcher_program_is_named() {
+        let e = Launcher::parse("no-such-launcher-xyz -n {ranks}").unwrap().check_program().unwrap_err();
+        assert!(e.message.contains("`no-such-launcher-xyz` not found"), "{}", e.message);
+        assert!(Launcher::parse("sh -c {ranks}").unwrap().check_program().is_ok());
+    }
+
+    #[test]
+    fn stderr_tail_is_one_line() {
+        assert_eq!(tail("a\n\nb\nc\nd\ne\n", 3), "c | d | e");
+        assert_eq!(tail("", 3), "(no stderr)");
+    }
+}

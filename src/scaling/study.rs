@@ -1,0 +1,169 @@
+//! The study loop: check everything that can be checked before the first run, launch every
+//! configuration `repeat` times (interleaved), show progress and ETA on stderr, then summarise,
+//! fit, write and plot.
+
+use super::runner::{self, Launcher, RunPlan};
+use super::{fit, plot, summary, weak, write, Mode, RunRecord, Study, StudyMeta, StudySpec};
+use crate::config;
+use crate::error::{Error, Result};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// `simrun scale`: run the study, write DIR, print the summary; an error if any run failed
+/// (after everything is written).
+pub fn scale_command(spec: &StudySpec) -> Result<()> {
+    let study = run_study(spec)?;
+    print!("{}", write::summary_markdown(&study));
+    let failed = study.runs.iter().filter(|r| !r.ok).count();
+    eprintln!("scale: wrote {}/{{study.csv, summary.csv, study.json, summary.md, *.png, *.svg}}", spec.out.display());
+    if failed > 0 {
+        return Err(Error::other(format!(
+            "{failed} of {} runs failed (errors in {}/study.json)",
+            study.runs.len(),
+            spec.out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn dedup(v: &[usize]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for &x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+fn check_spec(spec: &StudySpec) -> Result<()> {
+    for (name, v) in [("--ranks", &spec.ranks), ("--threads", &spec.threads)] {
+        if v.is_empty() || v.contains(&0) {
+            return Err(Error::config(format!("{name} needs a list of positive counts, e.g. {name} 1,2,4")));
+        }
+    }
+    if spec.repeat == 0 {
+        return Err(Error::config("--repeat must be at least 1"));
+    }
+    Ok(())
+}
+
+fn loadavg() -> Option<[f64; 3]> {
+    let t = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let v: Vec<f64> = t.split_whitespace().take(3).filter_map(|s| s.parse().ok()).collect();
+    (v.len() == 3).then(|| [v[0], v[1], v[2]])
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+}
+
+/// Run the whole study and write its outputs into `spec.out`.
+pub fn run_study(spec: &StudySpec) -> Result<Study> {
+    check_spec(spec)?;
+    let cfg = config::load(&spec.config, &spec.set)?;
+    if let Some(l) = &cfg.parallel.layout {
+        return Err(Error::config(format!(
+            "{}: key `parallel.layout` = {l:?} pins the process grid; remove it (or --set it away) to scale over ranks",
+            spec.config.display()
+        )));
+    }
+    let launcher = Launcher::parse(&spec.launcher)?;
+    let (ranks, threads) = (dedup(&spec.ranks), dedup(&spec.threads));
+    if ranks.iter().any(|&r| r > 1) {
+        launcher.check_program()?;
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::other(format!("cannot find the simrun executable: {e}")))?;
+    std::fs::create_dir_all(spec.out.join("runs"))
+        .map_err(|e| Error::io(format!("cannot create study directory {}: {e}", spec.out.display())))?;
+
+    // The configuration as given, beside the results, so the study can be rerun as it was.
+    std::fs::copy(&spec.config, spec.out.join("config.toml"))
+        .map_err(|e| Error::io(format!("cannot copy {} into {}: {e}", spec.config.display(), spec.out.display())))?;
+    let configs: Vec<(usize, usize)> = ranks.iter().flat_map(|&r| threads.iter().map(move |&t| (r, t))).collect();
+    // Grid per configuration, decided (and refused) before anything runs.
+    let mut grown = Vec::new();
+    for &(r, t) in &configs {
+        grown.push(match spec.mode {
+            Mode::Strong => None,
+            Mode::Weak => Some(weak::grow(&cfg, r * t)?),
+        });
+    }
+    let meta_start = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let load_before = loadavg();
+    let total = configs.len() * spec.repeat;
+    let start = Instant::now();
+    let mut runs: Vec<RunRecord> = Vec::with_capacity(total);
+    eprintln!(
+        "scale: {} study of {} over ranks {ranks:?} x threads {threads:?}, {} repeat(s): {total} runs into {}",
+        spec.mode.name(),
+        spec.config.display(),
+        spec.repeat,
+        spec.out.display()
+    );
+    for repeat in 1..=spec.repeat {
+        for (i, &(r, t)) in configs.iter().enumerate() {
+            let mut overrides = spec.set.clone();
+            if let Some(g) = &grown[i] {
+                overrides.extend(g.overrides.iter().cloned());
+            }
+            let plan = RunPlan {
+                exe: &exe,
+                launcher: &launcher,
+                config: &spec.config,
+                ranks: r,
+                threads: t,
+                repeat,
+                overrides,
+                expect_grid: grown[i].as_ref().map(|g| g.shape.clone()),
+                study_dir: &spec.out,
+                keep_outputs: spec.keep_outputs,
+            };
+            let rec = runner::run(&plan);
+            progress(&rec, runs.len() + 1, total, start);
+            runs.push(rec);
+        }
+    }
+    let (summary, baseline) = summary::summarise(spec.mode, &configs, &runs);
+    let fits = fit::fits(spec.mode, &summary);
+    let meta = StudyMeta {
+        simrun_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        config: spec.config.display().to_string(),
+        mode: spec.mode,
+        ranks,
+        threads,
+        repeat: spec.repeat,
+        launcher: spec.launcher.clone(),
+        set: spec.set.clone(),
+        base_grid: crate::grid::Grid::from_config(&cfg.grid).shape(),
+        host: host(),
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        loadavg_before: load_before,
+        loadavg_after: loadavg(),
+        started: meta_start,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let study = Study { meta, baseline, runs, summary, fits };
+    write::all(&study, &spec.out)?;
+    plot::study_plots(&study, &spec.out)?;
+    Ok(study)
+}
+
+/// One line per finished run: count, configuration, result, elapsed and ETA.
+fn progress(rec: &RunRecord, done: usize, total: usize, start: Instant) {
+    let elapsed = start.elapsed().as_secs_f64();
+    let eta = elapsed / done as f64 * (total - done) as f64;
+    let what = format!("ranks {} x threads {} (repeat {})", rec.ranks, rec.threads, rec.repeat);
+    if rec.ok {
+        eprintln!(
+            "scale: [{done}/{total}] {what}: {:.4} ms/step, {:.1} M cell updates/s | elapsed {elapsed:.0} s, ETA {eta:.0} s",
+            rec.time_per_step * 1e3,
+            rec.cell_updates_per_second / 1e6
+        );
+    } else {
+        eprintln!(
+            "scale: [{done}/{total}] {what}: FAILED: {} | elapsed {elapsed:.0} s, ETA {eta:.0} s",
+            rec.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Study outputs as text: `study.json`, `study.csv` (every run), `summary.csv` (per
+//! configuration) and `summary.md` (a Markdown table with the fits). Numbers in the CSV files are
+//! written in Rust's shortest round-trip form, so a reader recomputes exactly what simrun did; a
+//! missing value (a configuration whose runs all failed) is an empty field.
+
+use super::{ConfigSummary, RunRecord, Study};
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Write every text output of `study` into `dir`.
+pub fn all(study: &Study, dir: &Path) -> Result<()> {
+    let json = serde_json::to_string_pretty(study).map_err(|e| Error::other(format!("study.json: {e}")))?;
+    put(dir, "study.json", &(json + "\n"))?;
+    put(dir, "study.csv", &runs_csv(&study.runs))?;
+    put(dir, "summary.csv", &summary_csv(&study.summary))?;
+    put(dir, "summary.md", &summary_markdown(study))
+}
+
+pub(crate) fn put(dir: &Path, name: &str, text: &str) -> Result<()> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).map_err(|e| Error::io(format!("cannot write {}: {e}", p.display())))
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_default()
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn grid_text(g: &[usize]) -> String {
+    g.iter().rev().map(|v| v.to_string()).collect::<Vec<_>>().join("x")
+}
+
+/// Every phase name over a set of phase maps, sorted.
+pub fn phase_names<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, f64>>) -> Vec<String> {
+    let mut names: Vec<String> = maps.flat_map(|m| m.keys().cloned()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn phase_header(s: &mut String, phases: &[String]) {
+    for p in phases {
+        let _ = write!(s, ",phase_{p}_max_s");
+    }
+}
+
+fn phase_cells(s: &mut String, phases: &[String], values: &BTreeMap<String, f64>) {
+    for p in phases {
+        let _ = write!(s, ",{}", values.get(p).map(|v| num(*v)).unwrap_or_default());
+    }
+}
+
+fn runs_csv(runs: &[RunRecord]) -> String {
+    let phases = phase_names(runs.iter().map(|r| &r.phases_max));
+    let mut s = String::from("ranks,threads,cores,repeat,ok,grid,cells,steps,time_per_step_s,cell_updates_per_second,wall_seconds");
+    phase_header(&mut s, &phases);
+    s.push_str(",error\n");
+    for r in runs {
+        let _ = write!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            r.ranks,
+            r.threads,
+            r.cores(),
+            r.repeat,
+            r.ok,
+            grid_text(&r.grid),
+            r.cells,
+            r.steps,
+            num(r.time_per_step),
+            num(r.cell_updates_per_second),
+            num(r.wall_seconds)
+        );
+        phase_cells(&mut s, &phases, &r.phases_max);
+        let _ = writeln!(s, ",{}", quote(r.error.as_deref().unwrap_or("")));
+    }
+    s
+}
+
+fn summary_csv(summary: &[ConfigSummary]) -> String {
+    let phases = phase_names(summary.iter().map(|c| &c.phases_max));
+    let mut s = String::from(
+        "ranks,threads,cores,grid,cells,runs_ok,runs_failed,time_per_step_median_s,time_per_step_min_s,time_per_step_max_s,cell_updates_per_second,speedup,efficiency",
+    );
+    phase_header(&mut s, &phases);
+    s.push('\n');
+    for c in summary {
+        let _ = write!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            c.ranks,
+            c.threads,
+            c.cores,
+            grid_text(&c.grid),
+            c.cells,
+            c.runs_ok,
+            c.runs_failed,
+            num(c.time_per_step_median),
+            num(c.time_per_step_min),
+            num(c.time_per_step_max),
+            num(c.cell_updates_per_second),
+            opt(c.speedup),
+            opt(c.efficiency)
+        );
+        phase_cells(&mut s, &phases, &c.phases_max);
+        s.push('\n');
+    }
+    s
+}
+
+fn ms(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.3}", v * 1e3)
+    } else {
+        "-".to_string()
+    }
+}
+
+fn fixed(v: Option<f64>, digits: usize) -> String {
+    v.filter(|x| x.is_finite()).map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".to_string())
+}
+
+/// The Markdown summary: how the study ran, the table, the fits, the failed runs.
+pub fn summary_markdown(study: &Study) -> String {
+    let m = &study.meta;
+    let mut s = String::new();
+    let grids: Vec<String> = study.summary.iter().map(|c| grid_text(&c.grid)).collect();
+    let title_grid = if study.meta.mode == super::Mode::Strong { grids.first().cloned().unwrap_or_default() } else { format!("{} per core", grid_text(&m.base_grid)) };
+    let _ = writeln!(s, "# {} scaling: {} ({title_grid})\n", capital(m.mode.name()), m.config);
+    let _ = writeln!(s, "Command: `{}`  ", m.command);
+    let load = |l: Option<[f64; 3]>| l.map(|v| format!("{:.2} {:.2} {:.2}", v[0], v[1], v[2])).unwrap_or_else(|| "n/a".into());
+    let _ = writeln!(
+        s,
+        "Host `{}`, {} CPUs; load average (1/5/15 min) {} before, {} after; {} repeat(s), interleaved; {:.0} s in all; baseline {}.\n",
+        m.host,
+        m.cpus,
+        load(m.loadavg_before),
+        load(m.loadavg_after),
+        m.repeat,
+        m.seconds,
+        study.baseline.as_deref().unwrap_or("none (no successful run)")
+    );
+    let phases = phase_names(study.summary.iter().map(|c| &c.phases_max));
+    let _ = write!(s, "| ranks | threads | cores | grid | time/step median (ms) | min - max (ms) | M cell updates/s | speedup | efficiency |");
+    for p in &phases {
+        let _ = write!(s, " {p} (s) |");
+    }
+    s.push('\n');
+    s.push_str(&"|---".repeat(9 + phases.len()));
+    s.push_str("|\n");
+    for c in &study.summary {
+        let _ = write!(
+            s,
+            "| {} | {} | {} | {} | {} | {} - {} | {} | {} | {} |",
+            c.ranks,
+            c.threads,
+            c.cores,
+            grid_text(&c.grid),
+            ms(c.time_per_step_median),
+            ms(c.time_per_step_min),
+            ms(c.time_per_step_max),
+            fixed(Some(c.cell_updates_per_second / 1e6), 1),
+            fixed(c.speedup, 2),
+            fixed(c.efficiency, 2)
+        );
+        for p in &phases {
+            let _ = write!(s, " {} |", fixed(c.phases_max.get(p).copied(), 3));
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "\nPhase seconds are per run (median over repeats of the max over ranks); `setup` and the final `io` fall outside the timed loop.\n");
+    for f in &study.fits {
+        let _ = writeln!(
+            s,
+            "- {} serial fraction ({}, {} points): {:.4}, RMS residual {:.4} (speedup units)",
+            capital(&f.law),
+            f.points,
+            f.n_points,
+            f.serial_fraction,
+            f.rms_residual
+        );
+    }
+    let failed: Vec<&RunRecord> = study.runs.iter().filter(|r| !r.ok).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(s, "\n## Failed runs\n");
+        for r in failed {
+            let _ = writeln!(s, "- ranks {} x threads {} (repeat {}): {}", r.ranks, r.threads, r.repeat, r.error.as_deref().unwrap_or(""));
+        }
+    }
+    s
+}
+
+pub(crate) fn capital(w: &str) -> String {
+    let mut c = w.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}

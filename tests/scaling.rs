@@ -1,0 +1,270 @@
+//! `simrun scale` and `simrun compare` end to end on tiny heat grids: every configuration is in
+//! the CSV/JSON, speedups and efficiencies follow from the recorded times, weak grids grow by the
+//! core count, plots are valid PNG/SVG, failed runs are reported while the study goes on.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const TINY: &str = r#"
+model = "heat"
+[grid]
+nx = 48
+ny = 40
+[time]
+steps = 20
+[output]
+images = false
+progress = "off"
+diagnostics_every = 0
+[heat.initial]
+background = 0.5
+[[heat.initial.shapes]]
+kind = "disc"
+center = [0.3, 0.6]
+radius = 0.2
+value = 2.0
+"#;
+
+fn scale(args: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("scale")
+        .args(args)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .output()
+        .expect("simrun runs")
+}
+
+/// A CSV file as rows of column name -> text.
+fn csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let head: Vec<String> = lines.next().expect("header").split(',').map(str::to_string).collect();
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.splitn(head.len(), ',').collect();
+            head.iter().cloned().zip(cells.iter().map(|c| c.to_string())).collect()
+        })
+        .collect()
+}
+
+fn f(row: &BTreeMap<String, String>, key: &str) -> f64 {
+    row[key].parse().unwrap_or_else(|_| panic!("{key} = {:?} is not a number", row[key]))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+}
+
+fn assert_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} lacks the PNG signature", path.display());
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().expect("PNG header decodes");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG image decodes");
+    assert!(info.width >= 400 && info.height >= 300, "{}: {}x{}", path.display(), info.width, info.height);
+    let data = &buf[..info.buffer_size()];
+    // Not blank: a white background with drawn (non-white) pixels.
+    let dark = data.chunks(3).filter(|p| p.iter().any(|&c| c < 128)).count();
+    assert!(dark > 1000, "{}: only {dark} dark pixels", path.display());
+}
+
+fn assert_svg(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let body = text.trim_start();
+    let body = if body.starts_with("<?xml") { &body[body.find("?>").unwrap() + 2..] } else { body };
+    assert!(body.trim_start().starts_with("<svg"), "{} has no <svg root", path.display());
+    assert!(text.trim_end().ends_with("</svg>"), "{} is not closed", path.display());
+    assert_eq!(text.matches('<').count(), text.matches('>').count(), "{}: unbalanced tags", path.display());
+    assert!(text.contains("<text"), "{}: no text drawn", path.display());
+}
+
+fn assert_plots(dir: &Path, names: &[&str]) {
+    for n in names {
+        assert_png(&dir.join(format!("{n}.png")));
+        assert_svg(&dir.join(format!("{n}.svg")));
+    }
+}
+
+#[test]
+fn strong_study_records_every_configuration_with_efficiencies_from_the_times() {
+    let dir = scratch("scale_strong");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1,2", "--threads", "1,2", "--repeat", "2", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "scale failed: {}", stderr(&o));
+    assert!(stderr(&o).contains("[8/8]") && stderr(&o).contains("ETA"), "no study progress: {}", stderr(&o));
+
+    let runs = csv(&out.join("study.csv"));
+    assert_eq!(runs.len(), 8, "2 ranks x 2 threads x 2 repeats");
+    let summary = csv(&out.join("summary.csv"));
+    assert_eq!(summary.len(), 4);
+    let t = |r: usize, th: usize| -> Vec<f64> {
+        runs.iter().filter(|x| x["ranks"] == r.to_string() && x["threads"] == th.to_string()).map(|x| f(x, "time_per_step_s")).collect()
+    };
+    for (r, th) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
+        let times = t(r, th);
+        assert_eq!(times.len(), 2, "{r}x{th}");
+        assert!(runs.iter().all(|x| x["ok"] == "true" && x["grid"] == "48x40" && x["steps"] == "20"));
+        assert!(runs[0].contains_key("phase_compute_max_s") && runs[0].contains_key("phase_halo_max_s"));
+    }
+    let t1 = median(t(1, 1));
+    for row in &summary {
+        let (r, th): (usize, usize) = (row["ranks"].parse().unwrap(), row["threads"].parse().unwrap());
+        let tm = median(t(r, th));
+        assert!(close(f(row, "time_per_step_median_s"), tm), "{r}x{th} median");
+        let (lo, hi) = t(r, th).into_iter().fold((f64::MAX, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        assert!(close(f(row, "time_per_step_min_s"), lo) && close(f(row, "time_per_step_max_s"), hi));
+        let p = (r * th) as f64;
+        assert!(close(f(row, "speedup"), t1 / tm), "{r}x{th} speedup");
+        assert!(close(f(row, "efficiency"), t1 / tm / p), "{r}x{th} efficiency");
+        assert!(close(f(row, "cell_updates_per_second"), 48.0 * 40.0 / tm));
+    }
+
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
+    assert_eq!(json["runs"].as_array().unwrap().len(), 8);
+    assert_eq!(json["summary"].as_array().unwrap().len(), 4);
+    assert_eq!(json["baseline"], "1x1");
+    let fits = json["fits"].as_array().unwrap();
+    assert!(fits.iter().any(|f| f["law"] == "amdahl" && f["points"] == "all" && f["serial_fraction"].is_number()));
+    for run in json["runs"].as_array().unwrap() {
+        let rep = out.join(run["report"].as_str().unwrap());
+        assert!(rep.is_file(), "per-run report {} kept", rep.display());
+        assert!(!rep.with_file_name("out").exists(), "run outputs are removed by default");
+    }
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("| ranks | threads |") && md.contains("Amdahl serial fraction"), "{md}");
+    assert_eq!(md.lines().filter(|l| l.starts_with("| 1 |") || l.starts_with("| 2 |")).count(), 4);
+    assert_plots(&out, &["speedup", "efficiency", "phases"]);
+}
+
+#[test]
+fn weak_study_grows_the_grid_with_the_cores() {
+    let dir = scratch("scale_weak");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    let o = scale(&[cfg.to_str().unwrap(), "--mode", "weak", "--ranks", "1,2", "--threads", "1,2", "--repeat", "1", "--keep-outputs", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "weak scale failed: {}", stderr(&o));
+    assert!(out.join("runs/r2_t2_1/out/final.h5").is_file(), "--keep-outputs keeps final.h5");
+    let summary = csv(&out.join("summary.csv"));
+    let grid: BTreeMap<String, (String, u64)> = summary
+        .iter()
+        .map(|r| (format!("{}x{}", r["ranks"], r["threads"]), (r["grid"].clone(), r["cells"].parse().unwrap())))
+        .collect();
+    // nx doubles first, then ny: cells per core stay 48 x 40.
+    assert_eq!(grid["1x1"], ("48x40".to_string(), 1920));
+    assert_eq!(grid["1x2"], ("96x40".to_string(), 2 * 1920));
+    assert_eq!(grid["2x1"], ("96x40".to_string(), 2 * 1920));
+    assert_eq!(grid["2x2"], ("96x80".to_string(), 4 * 1920));
+    let t1 = f(summary.iter().find(|r| r["ranks"] == "1" && r["threads"] == "1").unwrap(), "time_per_step_median_s");
+    for row in &summary {
+        let tp = f(row, "time_per_step_median_s");
+        let p = f(row, "cores");
+        assert!(close(f(row, "efficiency"), t1 / tp), "weak efficiency is T1/Tp");
+        assert!(close(f(row, "speedup"), p * t1 / tp), "scaled speedup is p T1/Tp");
+    }
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
+    assert!(json["fits"].as_array().unwrap().iter().any(|f| f["law"] == "gustafson"));
+    for run in json["runs"].as_array().unwrap() {
+        // The run itself reports the grown grid (and the same cell size: the plate grew).
+        let rep: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(run["report"].as_str().unwrap())).unwrap()).unwrap();
+        assert_eq!(rep["grid"], run["grid"]);
+    }
+    assert_plots(&out, &["speedup", "efficiency", "phases"]);
+}
+
+#[test]
+fn compare_gives_ratios_and_tells_noise_from_a_real_difference() {
+    let dir = scratch("scale_compare");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let a = dir.join("a");
+    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1", "--threads", "1,2", "--repeat", "2", "--out", a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // B: the same study made k times slower, k large enough that B's fastest repeat is slower
+    // than A's slowest (a shared machine can make the min-max range of A wide).
+    let b = dir.join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    let mut study: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("study.json")).unwrap()).unwrap();
+    let spread = |c: &serde_json::Value| c["time_per_step_max"].as_f64().unwrap() / c["time_per_step_min"].as_f64().unwrap();
+    let k = 3.0 * study["summary"].as_array().unwrap().iter().map(spread).fold(1.0, f64::max);
+    for c in study["summary"].as_array_mut().unwrap() {
+        for key in ["time_per_step_median", "time_per_step_min", "time_per_step_max"] {
+            c[key] = serde_json::json!(c[key].as_f64().unwrap() * k);
+        }
+    }
+    std::fs::write(b.join("study.json"), study.to_string()).unwrap();
+
+    let same = simrun(&["compare", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert!(same.status.success(), "{}", stderr(&same));
+    let text = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(text.matches("within noise").count(), 2, "{text}");
+    assert_eq!(text.matches("| 1.000 |").count(), 2, "ratio 1 against itself: {text}");
+
+    let cmp = dir.join("cmp");
+    let slower = simrun(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--out", cmp.to_str().unwrap()]);
+    assert!(slower.status.success(), "{}", stderr(&slower));
+    let text = String::from_utf8_lossy(&slower.stdout);
+    assert_eq!(text.matches("B slower").count(), 2, "{text}");
+    let rows = csv(&cmp.join("compare.csv"));
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert!((f(r, "ratio") - k).abs() < 1e-9 * k, "ratio {} should be {k}", r["ratio"]);
+        assert!(close(f(r, "ratio_lo"), f(r, "b_min_s") / f(r, "a_max_s")));
+        assert!(close(f(r, "ratio_hi"), f(r, "b_max_s") / f(r, "a_min_s")));
+    }
+    assert!(std::fs::read_to_string(cmp.join("compare.md")).unwrap().contains("| B/A |"));
+    assert_plots(&cmp, &["ratio"]);
+
+    let missing = simrun(&["compare", a.to_str().unwrap(), dir.join("nope").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(stderr(&missing).trim().lines().count(), 1, "{}", stderr(&missing));
+}
+
+#[test]
+fn a_failed_run_is_reported_with_its_stderr_and_the_study_goes_on() {
+    let dir = scratch("scale_failed");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    // `sh 2 simrun ...` fails: sh cannot open a script named "2". One-rank runs go direct.
+    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1,2", "--repeat", "1", "--launcher", "sh {ranks}", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[2/2]") && stderr(&o).contains("FAILED"), "{}", stderr(&o));
+    let runs = csv(&out.join("study.csv"));
+    let one = runs.iter().find(|r| r["ranks"] == "1").unwrap();
+    let two = runs.iter().find(|r| r["ranks"] == "2").unwrap();
+    assert_eq!(one["ok"], "true");
+    assert_eq!(two["ok"], "false");
+    assert!(two["error"].contains("exit 2") && two["error"].contains("sh:"), "stderr tail: {}", two["error"]);
+    assert!(std::fs::read_to_string(out.join("summary.md")).unwrap().contains("## Failed runs"));
+    assert_plots(&out, &["speedup"]);
+}
+
+#[test]
+fn bad_launcher_or_pinned_layout_is_a_one_line_error() {
+    let dir = scratch("scale_errors");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1,2", "--launcher", "no-such-mpirun -n {ranks}", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.trim().lines().count() == 1 && e.contains("`no-such-mpirun` not found"), "{e}");
+    assert!(!out.join("study.csv").exists(), "nothing ran");
+
+    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "2", "--launcher", "mpirun -n 2", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("{ranks}"), "{}", stderr(&o));
+
+    let o = scale(&[cfg.to_str().unwrap(), "--mode", "weak", "--set", "parallel.layout=[1, 1]", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).trim().lines().count() == 1 && stderr(&o).contains("parallel.layout"), "{}", stderr(&o));
+}
