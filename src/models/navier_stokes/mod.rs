@@ -25,6 +25,7 @@
 
 pub mod cases;
 pub mod coarse;
+pub mod diag;
 pub mod mac;
 pub mod mg_level;
 pub mod multigrid;
@@ -36,7 +37,8 @@ use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
-use crate::par::{Comm, ExactSum, Exec};
+use crate::par::{Comm, Exec};
+use diag::{max_abs, max_abs_diff};
 use cases::Reference;
 use mac::Mac;
 use multigrid::{Multigrid, SolveStats};
@@ -183,51 +185,6 @@ impl NavierStokes {
         self.mac.subtract_gradient(exec, self.mg.fine_phi(), u, v);
         stats
     }
-
-    /// Exact solution error: RMS over all u and v faces (for Taylor-Green and Poiseuille), and
-    /// the max over faces.
-    fn reference_errors(&self, time: f64, comm: &dyn Comm) -> Option<(f64, f64)> {
-        self.reference.velocity(0.0, 0.0, time)?;
-        let (oy, ox) = (self.decomp.offset[1], self.decomp.offset[2]);
-        let g = &self.grid;
-        let mut e2 = ExactSum::new();
-        let mut emax = 0.0f64;
-        for j in 0..self.mac.n[0] {
-            for i in 0..self.mac.n[1] {
-                let (xc, yc) = (g.centre(2, ox + i), g.centre(1, oy + j));
-                let (xf, yf) = ((ox + i + 1) as f64 * g.d[2], (oy + j + 1) as f64 * g.d[1]);
-                let eu = self.u.get(0, j as isize, i as isize) - self.reference.velocity(xf, yc, time)?.0;
-                let ev = self.v.get(0, j as isize, i as isize) - self.reference.velocity(xc, yf, time)?.1;
-                e2.add(eu * eu);
-                e2.add(ev * ev);
-                emax = emax.max(eu.abs()).max(ev.abs());
-            }
-        }
-        let rms = (comm.sum_exact(&mut e2) / (2 * g.cells()) as f64).sqrt();
-        let mut m = [emax];
-        comm.max_f64(&mut m);
-        Some((rms, m[0]))
-    }
-}
-
-fn max_abs(f: &Field) -> f64 {
-    let mut m = 0.0f64;
-    for y in 0..f.n[1] {
-        for &x in f.row(0, y) {
-            m = m.max(x.abs());
-        }
-    }
-    m
-}
-
-fn max_abs_diff(a: &Field, b: &Field) -> f64 {
-    let mut m = 0.0f64;
-    for y in 0..a.n[1] {
-        for (x, z) in a.row(0, y).iter().zip(b.row(0, y)) {
-            m = m.max((x - z).abs());
-        }
-    }
-    m
 }
 
 impl Model for NavierStokes {
@@ -307,14 +264,7 @@ impl Model for NavierStokes {
 
     fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics {
         let t0 = Instant::now();
-        let mut ke = ExactSum::new();
-        for f in [&self.u, &self.v] {
-            for y in 0..f.n[1] {
-                f.row(0, y).iter().for_each(|&x| ke.add(x * x));
-            }
-        }
-        let da = self.grid.d[1] * self.grid.d[2];
-        let ke = 0.5 * ctx.comm.sum_exact(&mut ke) * da;
+        let ke = diag::kinetic_energy(&self.u, &self.v, &self.grid, ctx.comm);
         let l = self.last;
         let mut d = vec![
             ("kinetic_energy".to_string(), ke),
@@ -328,7 +278,8 @@ impl Model for NavierStokes {
         if let Some(e) = self.reference.kinetic_energy(&self.grid, time) {
             d.push(("kinetic_energy_exact".to_string(), e));
         }
-        if let Some((rms, max)) = self.reference_errors(time, ctx.comm) {
+        let off = [self.decomp.offset[1], self.decomp.offset[2]];
+        if let Some((rms, max)) = diag::reference_errors(&self.reference, &self.grid, off, &self.u, &self.v, time, ctx.comm) {
             d.push(("velocity_error_rms".to_string(), rms));
             d.push(("velocity_error_max".to_string(), max));
         }
