@@ -1,5 +1,7 @@
 //! The five test cases of miniWeather: background profile, pointwise initial perturbation, and the
-//! per-cell initial state (3 x 3 Gauss-Legendre average of the pointwise state).
+//! per-cell initial state (3 x 3 Gauss-Legendre average of the pointwise state). Upstream's
+//! sim_time per case (s): collision 700, thermal 1000, gravity_waves 1500, density_current 600,
+//! injection 1200 (the `time.end_time` of configs/weather-*.toml).
 
 use super::physics::{ellipse, Profile, QPOINTS, QWEIGHTS};
 use crate::config::WeatherCase;
@@ -13,17 +15,6 @@ pub fn profile(case: WeatherCase) -> Profile {
     match case {
         WeatherCase::GravityWaves => Profile::ConstBv,
         _ => Profile::ConstTheta,
-    }
-}
-
-/// Upstream's simulation time of a case (s).
-pub fn sim_time(case: WeatherCase) -> f64 {
-    match case {
-        WeatherCase::Collision => 700.0,
-        WeatherCase::Thermal => 1000.0,
-        WeatherCase::GravityWaves => 1500.0,
-        WeatherCase::DensityCurrent => 600.0,
-        WeatherCase::Injection => 1200.0,
     }
 }
 

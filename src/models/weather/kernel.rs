@@ -202,20 +202,18 @@ fn apply_impl(
                 }
                 if let Some(rg) = rho_g {
                     for j in 0..m {
-                        tend[j] = tend[j] - rg[i0 + j] * GRAV;
+                        tend[j] -= rg[i0 + j] * GRAV;
                     }
                 }
                 if let Some(fc) = force {
                     for _ in 0..fc.times {
-                        for j in 0..m {
-                            tend[j] += fc.rate[i0 + j];
-                        }
+                        tend[..m].iter_mut().zip(&fc.rate[i0..i0 + m]).for_each(|(t, r)| *t += r);
                     }
                 }
                 let o = &mut o[i0..i0 + m];
                 match base {
                     Some(b) => o.iter_mut().zip(&b[i0..i0 + m]).zip(&tend[..m]).for_each(|((o, b), t)| *o = b + dt * t),
-                    None => o.iter_mut().zip(&tend[..m]).for_each(|(o, t)| *o = *o + dt * t),
+                    None => o.iter_mut().zip(&tend[..m]).for_each(|(o, t)| *o += dt * t),
                 }
                 i0 += m;
             }
@@ -228,7 +226,7 @@ fn apply_impl(
                 }
                 None => {
                     for i in 0..nx {
-                        o[i] = o[i] + dt * (-(fh[i] - fl[i]) / d);
+                        o[i] += dt * (-(fh[i] - fl[i]) / d);
                     }
                 }
             }

@@ -235,7 +235,7 @@ impl Model for Weather {
 
     fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
         // Upstream counts steps from 1: odd steps go x then z.
-        let order = if clock.step % 2 == 0 { [Dir::X, Dir::Z] } else { [Dir::Z, Dir::X] };
+        let order = if clock.step.is_multiple_of(2) { [Dir::X, Dir::Z] } else { [Dir::Z, Dir::X] };
         for dir in order {
             self.pass(dir, clock.dt, ctx);
         }

@@ -24,7 +24,7 @@ pub const BV_FREQ: f64 = 0.02;
 
 /// 3-point Gauss-Legendre points on [0, 1] and their weights.
 pub const QPOINTS: [f64; 3] = [0.112_701_665_379_258_31, 0.5, 0.887_298_334_620_741_7];
-pub const QWEIGHTS: [f64; 3] = [0.277_777_777_777_777_8, 0.444_444_444_444_444_44, 0.277_777_777_777_777_8];
+pub const QWEIGHTS: [f64; 3] = [0.277_777_777_777_777_8, 0.444_444_444_444_444_4, 0.277_777_777_777_777_8];
 
 /// Hydrostatic background at height z: (rho, theta).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
