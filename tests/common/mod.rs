@@ -61,6 +61,8 @@ pub fn mpirun(ranks: usize, args: &[&str]) -> Output {
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        // Oversubscribed ranks must not spin while they wait for each other.
+        .env("OMPI_MCA_mpi_yield_when_idle", "1")
         .output()
         .expect("mpirun runs (install openmpi-bin: ./scripts/test.sh does)")
 }
