@@ -225,3 +225,21 @@ fn sigterm_and_wall_limit_stop_with_a_final_checkpoint() {
     assert!(stderr(&o).contains("time.wall_limit"), "{}", stderr(&o));
     assert!(out.join("checkpoints").join("latest").exists());
 }
+
+#[test]
+fn weather_run_extended_by_restart_on_another_split_matches_an_uninterrupted_run() {
+    let text = std::fs::read_to_string(root().join("configs/weather-thermal.toml")).unwrap()
+        + "\n[checkpoint]\nevery_steps = 40\n";
+    let text = text.replace("end_time = 1000.0", "end_time = 200.0");
+    assert!(text.contains("end_time = 200.0"), "weather-thermal.toml changed: {text}");
+    let (rp, rout) = setup("weather_ref", &text);
+    let set_dir = |out: &Path| format!("output.dir=\"{}\"", out.display());
+    ok(simrun(&[rp.to_str().unwrap(), "--set", &set_dir(&rout), "--set", "output.progress=\"off\""]), "uninterrupted");
+    let (path, out) = setup("weather_ext", &text);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p, "--set", &set_dir(&out), "--set", "time.end_time=100.0"]), "first 100 s");
+    ok(mpirun(2, &[p, "--set", &set_dir(&out), "--set", "parallel.threads=1", "--restart", "latest"]), "extended on 2 ranks");
+    for f in ["rho_pert", "rho_u", "rho_w", "rho_theta_pert"] {
+        assert_bits_eq(&final_field(&rout, f), &final_field(&out, f), &format!("weather {f}: extended by restart vs uninterrupted"));
+    }
+}
