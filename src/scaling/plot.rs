@@ -14,12 +14,14 @@ use std::path::Path;
 
 pub const SIZE: (u32, u32) = (900, 600);
 
+/// One line of a [`LineFigure`]: its legend and points (cores, value, point label).
+pub type Series = (String, Vec<(f64, f64, String)>);
+
 /// A metric against cores, one line per group, with an ideal line.
 pub struct LineFigure {
     pub title: String,
     pub y_label: String,
-    /// (legend, points (cores, value, point label)).
-    pub series: Vec<(String, Vec<(f64, f64, String)>)>,
+    pub series: Vec<Series>,
     /// The ideal line's points and legend.
     pub ideal: (String, Vec<(f64, f64)>),
 }
@@ -141,7 +143,7 @@ pub fn study_plots(study: &Study, dir: &Path) -> Result<()> {
     let mut threads: Vec<usize> = study.summary.iter().map(|c| c.threads).collect();
     threads.sort();
     threads.dedup();
-    let series = |pick: fn(&super::ConfigSummary) -> Option<f64>| -> Vec<(String, Vec<(f64, f64, String)>)> {
+    let series = |pick: fn(&super::ConfigSummary) -> Option<f64>| -> Vec<Series> {
         threads
             .iter()
             .map(|&t| {
