@@ -56,7 +56,8 @@ pub fn fit(mode: Mode, points: &[(f64, f64)], label: &str) -> Option<Fit> {
 /// Fits over all configurations, over threads only (1 rank) and over ranks only (1 thread), each
 /// where it has a point on more than one core.
 pub fn fits(mode: Mode, summary: &[ConfigSummary]) -> Vec<Fit> {
-    let groups: [(&str, fn(&ConfigSummary) -> bool); 3] = [
+    type Keep = fn(&ConfigSummary) -> bool;
+    let groups: [(&str, Keep); 3] = [
         ("all", |_| true),
         ("threads only (1 rank)", |c| c.ranks == 1),
         ("ranks only (1 thread)", |c| c.threads == 1),

@@ -4,8 +4,10 @@
 //! launches every ranks x threads combination `repeat` times, each as a separate process of the
 //! current executable with `--report FILE`, `--set parallel.threads=T` and its own output
 //! directory. More than one rank goes through the launcher template (default
-//! `mpirun --oversubscribe --bind-to none -n {ranks}`, `srun -n {ranks}` on a cluster); one rank
-//! runs the binary directly. The repeats are interleaved (every configuration once, then again),
+//! `mpirun --oversubscribe --bind-to none -n {ranks}`; `srun -n {ranks} -c {threads}` on a
+//! cluster); one rank runs the binary directly. A launcher program that is not found is a one-line
+//! error (exit 2) before anything runs; a run that fails is recorded with the tail of its stderr
+//! and the study goes on (exit 1 at the end, after every output is written). The repeats are interleaved (every configuration once, then again),
 //! so a burst of load on a shared machine spreads over configurations instead of spoiling one.
 //!
 //! Per configuration the study records the time per step (the time loop only, from the report's

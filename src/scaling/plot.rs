@@ -14,12 +14,14 @@ use std::path::Path;
 
 pub const SIZE: (u32, u32) = (900, 600);
 
+/// One line of a [`LineFigure`]: its legend and points (cores, value, point label).
+pub type Series = (String, Vec<(f64, f64, String)>);
+
 /// A metric against cores, one line per group, with an ideal line.
 pub struct LineFigure {
     pub title: String,
     pub y_label: String,
-    /// (legend, points (cores, value, point label)).
-    pub series: Vec<(String, Vec<(f64, f64, String)>)>,
+    pub series: Vec<Series>,
     /// The ideal line's points and legend.
     pub ideal: (String, Vec<(f64, f64)>),
 }
@@ -58,11 +60,14 @@ impl Figure for LineFigure {
                 .map_err(msg)?
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            // Points of different series often share a core count: stagger their labels.
+            let dy = 4 - 18 * (i as i32 % 2);
             chart
-                .draw_series(good.iter().map(|p| Circle::new((p.0, p.1), 4, color.filled())))
-                .map_err(msg)?;
-            chart
-                .draw_series(good.iter().map(|p| Text::new(p.2.clone(), (p.0, p.1), ("sans-serif", 13))))
+                .draw_series(good.iter().map(|p| {
+                    EmptyElement::at((p.0, p.1))
+                        + Circle::new((0, 0), 4, color.filled())
+                        + Text::new(p.2.clone(), (7, dy), ("sans-serif", 13))
+                }))
                 .map_err(msg)?;
         }
         chart
@@ -138,7 +143,7 @@ pub fn study_plots(study: &Study, dir: &Path) -> Result<()> {
     let mut threads: Vec<usize> = study.summary.iter().map(|c| c.threads).collect();
     threads.sort();
     threads.dedup();
-    let series = |pick: fn(&super::ConfigSummary) -> Option<f64>| -> Vec<(String, Vec<(f64, f64, String)>)> {
+    let series = |pick: fn(&super::ConfigSummary) -> Option<f64>| -> Vec<Series> {
         threads
             .iter()
             .map(|&t| {

@@ -32,7 +32,7 @@ fn prime_factors(mut p: usize) -> Vec<usize> {
     let mut f = Vec::new();
     let mut d = 2;
     while d * d <= p {
-        while p % d == 0 {
+        while p.is_multiple_of(d) {
             f.push(d);
             p /= d;
         }

@@ -185,6 +185,10 @@ pub fn summary_markdown(study: &Study) -> String {
         }
         s.push('\n');
     }
+    let over: Vec<String> = study.summary.iter().filter(|c| c.cores > m.cpus).map(|c| c.label()).collect();
+    if !over.is_empty() {
+        let _ = writeln!(s, "\nOversubscribed (more cores than the {} CPUs): {}.", m.cpus, over.join(", "));
+    }
     let _ = writeln!(s, "\nPhase seconds are per run (median over repeats of the max over ranks); `setup` and the final `io` fall outside the timed loop.\n");
     for f in &study.fits {
         let _ = writeln!(
