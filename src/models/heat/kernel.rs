@@ -17,9 +17,9 @@ pub struct Coef {
     pub c: [f64; 3],
 }
 
-/// Fields larger than this (bytes) are written with non-temporal (streaming) stores: they do not
-/// fit in cache anyway, and streaming saves the read-for-ownership of the destination, so an
-/// update moves 16 bytes (one read, one write) instead of 24.
+/// Fields larger than this (bytes) are written with non-temporal (streaming) stores where the CPU
+/// has AVX2: they do not fit in cache anyway, and streaming saves the read-for-ownership of the
+/// destination, so an update moves 16 bytes (one read, one write) instead of 24.
 pub const STREAMING_THRESHOLD_BYTES: usize = 32 << 20;
 
 /// Update the cells of `region` from `src` into `dst`. `src` halos next to `region` must be valid.
@@ -66,11 +66,9 @@ pub fn update_with(exec: &Exec, src: &Field, dst: &mut Field, coef: Coef, region
                 };
                 return;
             }
-            if streaming {
-                row_2d_streaming(out, c, south, north, cx, cy);
-            } else {
-                row_2d(out, c, south, north, cx, cy);
-            }
+            // Without AVX2, ordinary stores (the same bits).
+            let _ = streaming;
+            row_2d(out, c, south, north, cx, cy);
         }
     });
 }
@@ -123,49 +121,6 @@ mod avx2 {
         let done = head + 4 * quads;
         super::row_2d(&mut out[done..], &c[done..], &s[done..], &n[done..], cx, cy);
     }
-}
-
-/// As [`row_2d`], with the same operations in the same order (so the same bits), two cells at a
-/// time and streaming stores where the output is 16-byte aligned.
-#[inline(always)]
-fn row_2d_streaming(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::*;
-        let len = out.len();
-        let (c, s, n) = (&c[..len + 2], &s[..len], &n[..len]);
-        // Scalar until the output is aligned.
-        let head = ((out.as_ptr() as usize) % 16 != 0) as usize;
-        let head = head.min(len);
-        row_2d(&mut out[..head], &c[..head + 2], &s[..head], &n[..head], cx, cy);
-        let pairs = (len - head) / 2;
-        // SAFETY: SSE2 is part of x86_64; every load reads within the slices checked above
-        // (index i + 2 + 1 < len + 2 for c; i + 1 < len for s and n); the store target is
-        // 16-byte aligned by construction of `head` and lies inside `out`.
-        unsafe {
-            let vcx = _mm_set1_pd(cx);
-            let vcy = _mm_set1_pd(cy);
-            let two = _mm_set1_pd(2.0);
-            let (cp, sp, np, op) = (c.as_ptr(), s.as_ptr(), n.as_ptr(), out.as_mut_ptr());
-            for k in 0..pairs {
-                let i = head + 2 * k;
-                let t = _mm_loadu_pd(cp.add(i + 1));
-                let w = _mm_loadu_pd(cp.add(i));
-                let e = _mm_loadu_pd(cp.add(i + 2));
-                let so = _mm_loadu_pd(sp.add(i));
-                let no = _mm_loadu_pd(np.add(i));
-                let t2 = _mm_mul_pd(two, t);
-                let xs = _mm_mul_pd(vcx, _mm_sub_pd(_mm_add_pd(w, e), t2));
-                let ys = _mm_mul_pd(vcy, _mm_sub_pd(_mm_add_pd(so, no), t2));
-                _mm_stream_pd(op.add(i), _mm_add_pd(_mm_add_pd(t, xs), ys));
-            }
-            _mm_sfence();
-        }
-        let done = head + 2 * pairs;
-        row_2d(&mut out[done..], &c[done..], &s[done..], &n[done..], cx, cy);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    row_2d(out, c, s, n, cx, cy);
 }
 
 #[inline(always)]
