@@ -243,3 +243,20 @@ fn weather_run_extended_by_restart_on_another_split_matches_an_uninterrupted_run
         assert_bits_eq(&final_field(&rout, f), &final_field(&out, f), &format!("weather {f}: extended by restart vs uninterrupted"));
     }
 }
+
+#[test]
+fn a_fresh_run_sets_earlier_checkpoints_aside_instead_of_mixing_histories() {
+    let full = reference(BASE, "aside");
+    let (path, out) = setup("aside", BASE);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p]), "earlier run to step 300");
+    let o = ok(simrun(&[p, "--set", "time.steps=100"]), "fresh run to step 100");
+    assert!(stderr(&o).contains("set aside"), "{}", stderr(&o));
+    let ck = out.join("checkpoints");
+    assert_eq!(std::fs::read_to_string(ck.join("latest")).unwrap().trim(), "ckpt_0000000100");
+    assert!(ck.join("ckpt_0000000100").join("checkpoint.h5").exists(), "the new run's checkpoint was kept");
+    let aside = std::fs::read_dir(&ck).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".superseded-")).count();
+    assert_eq!(aside, 3, "the earlier run's three checkpoints are renamed, not deleted");
+    ok(simrun(&[p, "--restart", "latest"]), "restart");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "fresh run + restart vs uninterrupted");
+}

@@ -413,3 +413,32 @@ pub fn describe(path: &Path) -> Result<String> {
     }
     Ok(s)
 }
+
+/// Set aside committed checkpoints that belong to another history than the run about to start:
+/// all of them for a fresh run (`after = None`), those after step `after` for a restart (they would
+/// otherwise count as newer than what this run writes). They are renamed
+/// `<name>.superseded-<unix seconds>`, never deleted, and no longer count as checkpoints. The
+/// `latest` pointer is moved to the newest checkpoint left, or removed. Returns the new names.
+pub fn set_aside(out_dir: &Path, after: Option<u64>) -> Vec<PathBuf> {
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut moved = Vec::new();
+    for (step, dir) in list_committed(out_dir) {
+        if after.is_none_or(|a| step > a) {
+            let to = dir.with_file_name(format!("{}.superseded-{stamp}", dir_name(step)));
+            if std::fs::rename(&dir, &to).is_ok() {
+                moved.push(to);
+            }
+        }
+    }
+    if !moved.is_empty() {
+        match list_committed(out_dir).first() {
+            Some((step, _)) => {
+                let _ = set_latest(out_dir, *step);
+            }
+            None => {
+                let _ = std::fs::remove_file(root(out_dir).join(LATEST));
+            }
+        }
+    }
+    moved
+}

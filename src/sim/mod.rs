@@ -55,7 +55,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let decomp = Decomp::new(grid.n, grid.dims, comm.size(), comm.rank(), periodic, cfg.parallel.layout.as_deref())?;
     let exec = Exec::new(cfg.parallel.threads)?;
     let out_dir = PathBuf::from(&cfg.output.dir);
-    prepare_output_dir(&out_dir, comm)?;
+    prepare_output_dir(&out_dir, comm, opts.restart.is_none())?;
     let stop = opts.handle_signals.then(StopFlag::install);
 
     let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec))?;
@@ -97,6 +97,9 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         phases.add("io", t.elapsed().as_secs_f64());
         (step, time, last_dt) = (stamp.step, stamp.time, stamp.dt);
         ckpt.last_step = Some(step);
+        if comm.is_root() {
+            say_set_aside(&checkpoint::set_aside(&out_dir, Some(step)), &format!("steps after {step}"));
+        }
     }
 
     let progress = Progressor::new(cfg.output.progress, comm.is_root(), cfg.time.steps, cfg.time.end_time, step);
@@ -229,7 +232,9 @@ fn near_wall_limit(cfg: &Config, elapsed: f64, loop_start: &Instant, steps: u64)
     elapsed + (2.0 * per_step).max(0.05 * limit) >= limit
 }
 
-fn prepare_output_dir(dir: &Path, comm: &dyn Comm) -> Result<()> {
+/// Create the output directory and check it is writable; remove uncommitted checkpoint leftovers;
+/// for a fresh run, set aside the committed checkpoints of an earlier run there.
+fn prepare_output_dir(dir: &Path, comm: &dyn Comm, fresh: bool) -> Result<()> {
     let mut status = vec![0u8];
     if comm.is_root() {
         let r = std::fs::create_dir_all(dir.join("images")).and_then(|_| {
@@ -240,7 +245,12 @@ fn prepare_output_dir(dir: &Path, comm: &dyn Comm) -> Result<()> {
         });
         match r {
             Err(e) => status = format!("output directory {} is not writable: {e}", dir.display()).into_bytes(),
-            Ok(()) => checkpoint::remove_uncommitted(dir),
+            Ok(()) => {
+                checkpoint::remove_uncommitted(dir);
+                if fresh {
+                    say_set_aside(&checkpoint::set_aside(dir, None), "an earlier run");
+                }
+            }
         }
     }
     comm.broadcast_bytes(&mut status);
@@ -248,6 +258,16 @@ fn prepare_output_dir(dir: &Path, comm: &dyn Comm) -> Result<()> {
         return Err(Error::io(String::from_utf8_lossy(&status).to_string()));
     }
     Ok(())
+}
+
+fn say_set_aside(moved: &[PathBuf], whose: &str) {
+    if let Some(first) = moved.first() {
+        eprintln!(
+            "warning: {} committed checkpoint(s) of {whose} set aside (renamed, not deleted), e.g. {}",
+            moved.len(),
+            first.display()
+        );
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

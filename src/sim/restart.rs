@@ -19,16 +19,9 @@ fn candidates(spec: &str, out_dir: &Path) -> (Vec<PathBuf>, bool) {
         let dir = p.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         return (vec![dir], false);
     }
-    let mut v = Vec::new();
-    if let Ok(name) = std::fs::read_to_string(checkpoint::root(out_dir).join(checkpoint::LATEST)) {
-        v.push(checkpoint::root(out_dir).join(name.trim()));
-    }
-    for (_, d) in checkpoint::list_committed(out_dir) {
-        if !v.contains(&d) {
-            v.push(d);
-        }
-    }
-    (v, true)
+    // Newest committed first: a commit is complete once its checkpoint.h5 exists, even if the
+    // job died before the `latest` pointer moved.
+    (checkpoint::list_committed(out_dir).into_iter().map(|(_, d)| d).collect(), true)
 }
 
 fn first_difference(a: &str, b: &str) -> String {
