@@ -89,10 +89,3 @@ pub fn read_field(path: &Path, name: &str) -> Result<(Vec<usize>, Vec<f64>)> {
     let data: Vec<f64> = ds.read_raw().map_err(|e| h5err(path, "cannot read", e))?;
     Ok((shape, data))
 }
-
-/// Read a scalar attribute of the root group.
-pub fn read_attr_f64(path: &Path, name: &str) -> Result<f64> {
-    let file = hdf5::File::open(path).map_err(|e| h5err(path, "cannot open", e))?;
-    let a = file.attr(name).map_err(|e| h5err(path, "no attribute in", e))?;
-    a.read_scalar::<f64>().map_err(|e| h5err(path, "cannot read attribute in", e))
-}

@@ -56,6 +56,8 @@ pub enum Event {
     Written(u64),
     Committed(u64),
     Failed { step: u64, message: String },
+    /// Writing the final file failed (that job is not counted as in flight).
+    FinalFailed(String),
 }
 
 pub struct IoThread {
@@ -169,7 +171,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 };
                 let views: Vec<(&str, &[f64])> = fields.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
                 if let Err(e) = hdf5_out::write_fields(&path, &shape, &views, &m) {
-                    let _ = events.send(Event::Failed { step: meta.step, message: e.to_string() });
+                    let _ = events.send(Event::FinalFailed(e.to_string()));
                 }
             }
             Job::Read { dir, names, dims, offset, size, reply } => {

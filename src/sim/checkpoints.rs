@@ -73,11 +73,16 @@ impl Checkpointer {
                 Event::Committed(_) => self.in_flight = self.in_flight.saturating_sub(1),
                 Event::Failed { message, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
-                    eprintln!("error: rank {}: {message}", self.rank);
-                    self.failure.get_or_insert(message);
+                    self.fail(message);
                 }
+                Event::FinalFailed(message) => self.fail(message),
             }
         }
+    }
+
+    fn fail(&mut self, message: String) {
+        eprintln!("error: rank {}: {message}", self.rank);
+        self.failure.get_or_insert(message);
     }
 
     /// The per-step agreement; also commits what every rank has written.

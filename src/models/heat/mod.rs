@@ -130,10 +130,6 @@ impl Heat {
         })
     }
 
-    /// Local interior access for tests and restarts.
-    pub fn temperature(&self) -> &Field {
-        &self.t
-    }
 }
 
 #[derive(Clone)]
