@@ -1,15 +1,22 @@
 //! Heat-kernel throughput next to the memory-bandwidth bound, measured in the same run.
 //!
-//! For each thread count: a STREAM-style copy (b[i] = a[i] over two 4096^2 f64 arrays with
-//! ordinary stores, 16 bytes counted per element as STREAM counts them) and the 5-point heat update of simrun (the same kernel and thread bands the
-//! engine uses, 16 bytes per cell update when neighbours come from cache). Prints the medians, the
-//! bandwidth bound in million lattice updates per second (copy GB/s / 16 B) and the kernel's share
-//! of it. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...]
+//! For each thread count, interleaved over the repeats so that machine noise hits every column
+//! alike: a STREAM-style copy (b[i] = a[i] over two N^2 f64 arrays with ordinary stores, 16 bytes
+//! counted per element as STREAM counts them), glibc's memcpy, and the engine's 2-D heat sweep
+//! (periodic 5-point update, halo fill included, as `simrun` runs it) taking 1, 2, 4 and 8 steps per
+//! sweep over memory (temporal blocking, `parallel.time_block`). One step per sweep moves 16 bytes
+//! per cell update, so copy GB/s / 16 B is its bandwidth bound in million lattice updates per
+//! second (MLUPS); k steps per sweep move 16/k bytes per update and can pass that bound.
+//! Prints medians, the share of the bound, and one machine-readable `result` line per thread
+//! count. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...]
 
 use rayon::prelude::*;
+use simrun::decomp::Decomp;
 use simrun::field::{Field, Region};
-use simrun::models::heat::kernel::{self, Coef};
-use simrun::par::Exec;
+use simrun::models::heat::boundary::{fill_ghosts, Sides};
+use simrun::models::heat::kernel::{Coef, Row2d, STREAMING_THRESHOLD_BYTES};
+use simrun::models::heat::{fused, AUTO_TIME_BLOCK};
+use simrun::par::{Comm, Exec, SingleComm};
 use std::time::Instant;
 
 /// STREAM "Copy" (b[i] = a[i]) with ordinary stores, as STREAM's loop compiles: explicit vector
@@ -39,6 +46,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Steps per sweep measured.
+const BLOCKS: [usize; 4] = [1, 2, 4, 8];
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4096);
@@ -47,19 +57,29 @@ fn main() {
         .get(3)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 2]);
-    println!("heat 2-D {n}x{n} f64, {repeats} repeats, medians");
+    println!("heat 2-D {n}x{n} f64 periodic, {repeats} repeats interleaved, medians; engine default: {AUTO_TIME_BLOCK} steps per sweep");
     println!(
-        "{:>7} {:>10} {:>12} {:>14} {:>10} {:>16} {:>10} {:>12}",
-        "threads", "copy GB/s", "bound MLUPS", "kernel MLUPS", "of bound", "(plain stores)", "of bound", "memcpy GB/s"
+        "{:>7} {:>9} {:>9} {:>9} | {:>15} {:>15} {:>15} {:>15}",
+        "threads", "copy GB/s", "memcpy", "bound", "1 step/sweep", "2 steps/sweep", "4 steps/sweep", "8 steps/sweep"
     );
+    let kmax = *BLOCKS.iter().max().unwrap();
+    let periodic = [false, true, true];
+    let decomp = Decomp::new([1, n, n], 2, 1, 0, periodic, None).expect("decomposition");
+    let sides: Sides = [[None; 2]; 3];
+    let coef = Coef { c: [0.0, 0.2, 0.2] };
+    let row = Row2d::pick(n * n * 8 > STREAMING_THRESHOLD_BYTES);
     for &t in &threads {
         let exec = Exec::new(t).expect("threads");
-        // STREAM-style copy over the same number of cells, split into the same kind of bands.
         let a = vec![1.0f64; n * n];
         let mut b = vec![0.0f64; n * n];
         let chunk = n * 16;
-        let mut copy = Vec::new();
-        let mut memcpy = Vec::new();
+        let mut u = Field::new([1, n, n], [0, kmax, kmax]);
+        for (i, v) in u.data.iter_mut().enumerate() {
+            *v = (i % 97) as f64 * 0.01;
+        }
+        let mut w = u.clone();
+        let (mut copy, mut memcpy) = (Vec::new(), Vec::new());
+        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); BLOCKS.len()];
         for _ in 0..repeats {
             let s = Instant::now();
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| stream_copy(d, s)));
@@ -68,33 +88,30 @@ fn main() {
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| d.copy_from_slice(s)));
             memcpy.push(16.0 * (n * n) as f64 / s.elapsed().as_secs_f64() / 1e9);
             std::hint::black_box(&b);
+            for (i, &k) in BLOCKS.iter().enumerate() {
+                let coefs = vec![coef; k];
+                let s = Instant::now();
+                let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, &sides, axis, wh);
+                SingleComm.fill_halos_overlapped(&decomp, &mut u, [0, k, k], &mut ghosts, &mut |_| {});
+                fused::advance_2d_with(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, row);
+                rates[i].push((k * n * n) as f64 / s.elapsed().as_secs_f64() / 1e6);
+                std::mem::swap(&mut u, &mut w);
+            }
         }
         drop((a, b));
         let gbs = median(copy);
         let memcpy_gbs = median(memcpy);
-        // The engine's kernel, two buffers swapped every step.
-        let mut u = Field::new([1, n, n], [0, 1, 1]);
-        for (i, v) in u.data.iter_mut().enumerate() {
-            *v = (i % 97) as f64 * 0.01;
-        }
-        let mut w = u.clone();
-        let coef = Coef { c: [0.0, 0.2, 0.2] };
-        let region = Region::whole(u.n);
-        let mut rates = [Vec::new(), Vec::new()];
-        for _ in 0..repeats {
-            for (k, streaming) in [(0, kernel::STREAMING_THRESHOLD_BYTES < u.data.len() * 8), (1, false)] {
-                let s = Instant::now();
-                kernel::update_with(&exec, &u, &mut w, coef, region, streaming);
-                rates[k].push((n * n) as f64 / s.elapsed().as_secs_f64() / 1e6);
-                std::mem::swap(&mut u, &mut w);
-            }
-        }
-        let [engine, plain] = rates.map(median);
         let bound = gbs * 1e9 / 16.0 / 1e6;
+        let meds: Vec<f64> = rates.into_iter().map(median).collect();
+        let cols: Vec<String> = meds.iter().map(|m| format!("{m:>6.0} ({:>4.0}%)", 100.0 * m / bound)).collect();
+        println!("{t:>7} {gbs:>9.2} {memcpy_gbs:>9.2} {bound:>9.0} | {}", cols.iter().map(|c| format!("{c:>15}")).collect::<Vec<_>>().join(" "));
+        let engine = meds[BLOCKS.iter().position(|&k| k == AUTO_TIME_BLOCK).unwrap_or(0)];
+        let ks: Vec<String> = BLOCKS.iter().zip(&meds).map(|(k, m)| format!("k{k}_mlups={m:.1}")).collect();
         println!(
-            "{t:>7} {gbs:>10.2} {bound:>12.0} {engine:>14.0} {:>9.1}% {plain:>16.0} {:>9.1}% {memcpy_gbs:>12.2}",
-            100.0 * engine / bound,
-            100.0 * plain / bound
+            "result threads={t} n={n} copy_gbs={gbs:.2} bound_mlups={bound:.1} kernel_mlups={engine:.1} kernel_of_bound={:.3} {}",
+            engine / bound,
+            ks.join(" ")
         );
     }
+    println!("bound = copy GB/s / 16 bytes per update; kernel_mlups = the engine's default sweep ({AUTO_TIME_BLOCK} steps per sweep)");
 }

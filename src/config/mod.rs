@@ -169,6 +169,10 @@ pub struct ParallelConfig {
     /// MPI process grid (px, py[, pz]); absent = chosen automatically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Vec<usize>>,
+    /// Steps fused into one sweep over memory (temporal blocking; heat 2-D); 0 = automatic,
+    /// 1 = one step per sweep. The same bits for any value.
+    #[serde(default)]
+    pub time_block: usize,
 }
 
 /// `[output]`: where and how often results are written.

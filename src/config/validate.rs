@@ -30,6 +30,13 @@ pub(crate) fn validate(cfg: &Config) -> Result<()> {
     if let Some(w) = t.wall_limit {
         positive("time.wall_limit", w)?;
     }
+    if cfg.parallel.time_block > crate::models::heat::fused::MAX_STEPS {
+        return Err(Error::config(format!(
+            "key `parallel.time_block` must be 0 (automatic) to {}, got {}",
+            crate::models::heat::fused::MAX_STEPS,
+            cfg.parallel.time_block
+        )));
+    }
     let c = &cfg.checkpoint;
     for (key, v) in [("checkpoint.every_time", c.every_time), ("checkpoint.every_wall", c.every_wall)] {
         if !(v.is_finite() && v >= 0.0) {

@@ -40,6 +40,20 @@ pub trait Model {
     fn dt(&mut self, ctx: &mut StepCtx) -> f64;
     /// Advance the state by `clock.dt` from `clock.time` (the `clock.step`-th step, from 0).
     fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()>;
+    /// The most consecutive steps one call of [`Model::steps`] may take (temporal blocking); 1 =
+    /// one at a time. A model that answers more than 1 must give a `dt` that does not depend on
+    /// its state (the driver plans the steps of a call before taking them).
+    fn max_steps_per_call(&self) -> usize {
+        1
+    }
+    /// Take the consecutive steps `clocks` (clocks[i].step = clocks[0].step + i). Only the state
+    /// after the last one is observable; the result is the same as one [`Model::step`] each.
+    fn steps(&mut self, clocks: &[Clock], ctx: &mut StepCtx) -> Result<()> {
+        for c in clocks {
+            self.step(*c, ctx)?;
+        }
+        Ok(())
+    }
     /// With `time.end_time`, does the loop run while `time < end_time` exactly (true, as some
     /// reference codes do, possibly taking a round-off-sized last step), or stop within round-off
     /// of the end (false, the default)?

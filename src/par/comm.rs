@@ -1,7 +1,7 @@
 //! The communicator: everything that crosses rank boundaries. Physics calls it through this trait
 //! and never knows whether it runs in one process or on many MPI ranks.
 
-use super::halo::wrap_local;
+use super::halo::{fill_axis_by_axis, wrap_local, GhostFill};
 use super::ExactSum;
 use crate::decomp::Decomp;
 use crate::field::Field;
@@ -22,6 +22,14 @@ pub trait Comm {
     /// Fill the face halos of width `w` (no corners) while `work` runs on the field: messages are
     /// posted, `work` computes what does not depend on the halos, then the halos are filled.
     fn exchange_faces_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], work: &mut dyn FnMut(&Field));
+
+    /// Fill the halos of width `w` (z, y, x), corners included, and the ghosts of physical faces,
+    /// while `work` runs on the field. Axis by axis (x, y, z), each over the padded extent of the
+    /// axes before it: `ghosts(f, axis, with_halo)` fills the physical faces of `axis` (the
+    /// model's boundary conditions), a periodic wrap or messages fill the others. `work` runs
+    /// while the first messages are in flight, after every fill that needs none: it may read
+    /// anything except the halos across faces shared with another rank (and their corners).
+    fn fill_halos_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], ghosts: &mut GhostFill, work: &mut dyn FnMut(&Field));
 
     /// Element-wise sum over ranks (exact: integers).
     fn sum_i64(&self, v: &mut [i64]);
@@ -82,6 +90,9 @@ impl Comm for SingleComm {
             }
         }
         work(f);
+    }
+    fn fill_halos_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], ghosts: &mut GhostFill, work: &mut dyn FnMut(&Field)) {
+        fill_axis_by_axis(d, f, w, ghosts, work, &mut |_, _, _| unreachable!("one process has no neighbour ranks"));
     }
     fn sum_i64(&self, _v: &mut [i64]) {}
     fn min_f64(&self, _v: &mut [f64]) {}

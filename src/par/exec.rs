@@ -78,6 +78,33 @@ impl Exec {
         }
     }
 
+    /// For a 2-D field (one z layer, no z halo): split the rows `region.lo[1]..region.hi[1]` into
+    /// bands of `band_rows` rows (the last may be shorter) and call `f(y0, y1, rows)` for each in
+    /// parallel, `rows` being `dst`'s whole padded rows y0..y1 (halo columns included).
+    pub fn for_each_band<F>(&self, dst: &mut Field, region: Region, band_rows: usize, f: F)
+    where
+        F: Fn(usize, usize, &mut [f64]) + Sync + Send,
+    {
+        assert!(dst.n[0] == 1 && dst.h[0] == 0, "bands are for 2-D fields");
+        if region.is_empty() {
+            return;
+        }
+        let w = dst.padded()[2];
+        let h = dst.h[1];
+        let (y0, y1) = (region.lo[1], region.hi[1]);
+        let band_rows = band_rows.max(1);
+        let rows = &mut dst.data[(h + y0) * w..(h + y1) * w];
+        let body = |(k, band): (usize, &mut [f64])| {
+            let a = y0 + k * band_rows;
+            f(a, a + band.len() / w, band);
+        };
+        if self.threads == 1 {
+            rows.chunks_mut(band_rows * w).enumerate().for_each(body);
+        } else {
+            self.pool.install(|| rows.par_chunks_mut(band_rows * w).enumerate().for_each(body));
+        }
+    }
+
     /// Fold every x-row (z, y) of `region` of `src` into accumulators of type `A` (one per band)
     /// and merge them. Use only with order-independent accumulators (exact sums, min, max).
     pub fn fold_rows<A, F, M>(&self, src: &Field, region: Region, init: impl Fn() -> A + Sync + Send, fold: F, merge: M) -> A

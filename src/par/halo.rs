@@ -1,6 +1,7 @@
 //! Packing and unpacking halo slabs: the cells a rank sends to a neighbour, and the halo cells it
 //! fills from what it receives. Shared by the single-process and MPI communicators.
 
+use crate::decomp::Decomp;
 use crate::field::Field;
 
 /// One slab: along `axis`, on the low (`hi = false`) or high side, `width` cells deep. Along the
@@ -83,5 +84,69 @@ pub fn wrap_local(f: &mut Field, axis: usize, width: usize, with_halo: [bool; 3]
         let spec = SlabSpec { axis, hi, width, with_halo };
         pack_slab(f, spec.opposite(), &mut buf);
         unpack_slab(f, spec, &buf);
+    }
+}
+
+/// Fills the one-deep ghosts of the physical faces of one axis over the extent `with_halo` (the
+/// model's boundary conditions; see [`super::Comm::fill_halos_overlapped`]).
+pub type GhostFill<'a> = dyn FnMut(&mut Field, usize, [bool; 3]) + 'a;
+
+/// Exchanges the slabs `specs` (both sides of one axis) with the neighbour ranks, running `work`
+/// while the messages are in flight.
+pub type SlabExchange<'a> = dyn FnMut(&mut Field, &[SlabSpec], &mut dyn FnMut(&Field)) + 'a;
+
+/// The axis-by-axis fill behind [`super::Comm::fill_halos_overlapped`], for any communicator:
+/// `exchange` moves the slabs of axes split over ranks (never called when no axis is split).
+pub fn fill_axis_by_axis(
+    d: &Decomp,
+    f: &mut Field,
+    w: [usize; 3],
+    ghosts: &mut GhostFill,
+    work: &mut dyn FnMut(&Field),
+    exchange: &mut SlabExchange,
+) {
+    let messages = |axis: usize| w[axis] > 0 && d.procs[axis] > 1;
+    let any_messages = (0..3).any(messages);
+    if any_messages {
+        // First everything that needs no message, corners among those axes included, so `work`
+        // may read all of it while the messages fly.
+        let mut with_halo = [false; 3];
+        for axis in [2, 1, 0] {
+            if w[axis] == 0 {
+                continue;
+            }
+            ghosts(f, axis, with_halo);
+            if !messages(axis) {
+                if d.periodic[axis] {
+                    wrap_local(f, axis, w[axis], with_halo);
+                }
+                with_halo[axis] = true;
+            }
+        }
+    }
+    // Then every axis in turn over the padded extent of the axes before it (corners), the first
+    // message exchange overlapped with `work`.
+    let mut worked = false;
+    let mut with_halo = [false; 3];
+    for axis in [2, 1, 0] {
+        if w[axis] == 0 {
+            continue;
+        }
+        ghosts(f, axis, with_halo);
+        if messages(axis) {
+            let specs = [false, true].map(|hi| SlabSpec { axis, hi, width: w[axis], with_halo });
+            if worked {
+                exchange(f, &specs, &mut |_| {});
+            } else {
+                exchange(f, &specs, work);
+                worked = true;
+            }
+        } else if d.periodic[axis] {
+            wrap_local(f, axis, w[axis], with_halo);
+        }
+        with_halo[axis] = true;
+    }
+    if !worked {
+        work(f);
     }
 }

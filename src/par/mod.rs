@@ -13,7 +13,7 @@ pub mod mpi_comm;
 pub use comm::{Comm, SingleComm};
 pub use exact_sum::ExactSum;
 pub use exec::Exec;
-pub use halo::{pack_slab, unpack_slab, SlabSpec};
+pub use halo::{pack_slab, unpack_slab, GhostFill, SlabSpec};
 
 /// Minimum by total order (so -0.0 < 0.0 and the result never depends on argument order).
 #[inline]

@@ -2,7 +2,7 @@
 //! messages, reductions and gathers by MPI collectives. Reductions of floating-point sums go
 //! through [`super::ExactSum`] limbs (integers), so they are exact and split-independent.
 
-use super::halo::{pack_slab, unpack_slab, wrap_local, SlabSpec};
+use super::halo::{fill_axis_by_axis, pack_slab, unpack_slab, wrap_local, GhostFill, SlabSpec};
 use super::Comm;
 use crate::decomp::Decomp;
 use crate::field::Field;
@@ -121,6 +121,10 @@ impl Comm for MpiComm {
             }
         }
         self.exchange_axes(d, f, &specs, work);
+    }
+
+    fn fill_halos_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], ghosts: &mut GhostFill, work: &mut dyn FnMut(&Field)) {
+        fill_axis_by_axis(d, f, w, ghosts, work, &mut |f, specs, work| self.exchange_axes(d, f, specs, work));
     }
 
     fn sum_i64(&self, v: &mut [i64]) {

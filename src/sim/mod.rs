@@ -114,32 +114,44 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let loop_start = Instant::now();
     let loop_step0 = step;
     let mut interrupted = None;
+    // A model may take several steps per call (temporal blocking); a call never straddles a
+    // step at which anything is scheduled, so outputs see the same states either way.
+    let per_call = model.max_steps_per_call().max(1);
+    let mut clocks = Vec::with_capacity(per_call);
     while !done(cfg, step, time, last_dt, strict) {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
-        let mut dt = model.dt(&mut ctx);
-        if let (None, Some(end)) = (cfg.time.steps, cfg.time.end_time) {
-            // Shorten the last step to land on the end time; an overshoot of round-off size is
-            // not a reason to change dt (unless the model asks for the strict rule), so a run
-            // extended later by a restart continues exactly as an uninterrupted one.
-            let slack = if strict { 0.0 } else { 1e-9 * dt };
-            if time + dt > end + slack {
-                dt = end - time;
+        clocks.clear();
+        let mut prev_time;
+        loop {
+            let mut dt = model.dt(&mut ctx);
+            if let (None, Some(end)) = (cfg.time.steps, cfg.time.end_time) {
+                // Shorten the last step to land on the end time; an overshoot of round-off size
+                // is not a reason to change dt (unless the model asks for the strict rule), so a
+                // run extended later by a restart continues exactly as an uninterrupted one.
+                let slack = if strict { 0.0 } else { 1e-9 * dt };
+                if time + dt > end + slack {
+                    dt = end - time;
+                }
+            }
+            clocks.push(Clock { step, time, dt });
+            prev_time = time;
+            step += 1;
+            time += dt;
+            last_dt = dt;
+            if clocks.len() == per_call || done(cfg, step, time, last_dt, strict) || scheduled(cfg, &ckpt, step, prev_time, time) {
+                break;
             }
         }
-        model.step(Clock { step, time, dt }, &mut ctx)?;
-        let prev_time = time;
-        step += 1;
-        time += dt;
-        last_dt = dt;
+        model.steps(&clocks, &mut ctx)?;
         let finished = done(cfg, step, time, last_dt, strict);
 
-        // One agreement per step: stop requests, wall-clock schedule, I/O state.
+        // One agreement per model call: stop requests, wall-clock schedule, I/O state.
         let signal = stop.as_ref().is_some_and(|s| s.raised());
-        let near_limit = comm.is_root() && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0);
+        let near_limit = comm.is_root() && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0, per_call);
         let t = Instant::now();
         let agreed = ckpt.agree(comm, signal, near_limit)?;
         phases.add("reduce", t.elapsed().as_secs_f64());
-        let stamp = Stamp { step, time, dt };
+        let stamp = Stamp { step, time, dt: last_dt };
         if agreed.stop_signal || agreed.stop_wall {
             interrupted = Some(if agreed.stop_signal { "a signal (SIGINT/SIGTERM)" } else { "time.wall_limit" }.to_string());
             let msg = format!("stopping at step {step} on {}: writing a final checkpoint", interrupted.as_deref().unwrap_or(""));
@@ -224,12 +236,22 @@ fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool 
     }
 }
 
-/// Stop before `time.wall_limit` with room for two more steps and a final checkpoint: the margin
-/// is the larger of twice the mean step time and 5 % of the limit.
-fn near_wall_limit(cfg: &Config, elapsed: f64, loop_start: &Instant, steps: u64) -> bool {
+/// Stop before `time.wall_limit` with room for two more model calls (of `per_call` steps) and a
+/// final checkpoint: the margin is the larger of their mean time and 5 % of the limit.
+fn near_wall_limit(cfg: &Config, elapsed: f64, loop_start: &Instant, steps: u64, per_call: usize) -> bool {
     let Some(limit) = cfg.time.wall_limit else { return false };
     let per_step = loop_start.elapsed().as_secs_f64() / steps.max(1) as f64;
-    elapsed + (2.0 * per_step).max(0.05 * limit) >= limit
+    elapsed + (2.0 * per_call as f64 * per_step).max(0.05 * limit) >= limit
+}
+
+/// Is anything scheduled by step count or simulated time due after the step that reached `step`
+/// (from `prev_time` to `time`): diagnostics, an image, a checkpoint? Wall-clock schedules and
+/// signals are agreed between model calls instead.
+fn scheduled(cfg: &Config, ckpt: &Checkpointer, step: u64, prev_time: f64, time: f64) -> bool {
+    let every = cfg.output.diagnostics_every;
+    (every > 0 && step % every == 0)
+        || (cfg.output.images && cfg.output.image_every > 0 && step % cfg.output.image_every == 0)
+        || (cfg.checkpoint.enabled() && ckpt.due(step, prev_time, time, &checkpoints::Agreed::default()))
 }
 
 /// Create the output directory and check it is writable; remove uncommitted checkpoint leftovers;

@@ -6,8 +6,6 @@
 //! Every cell is evaluated by the same expression in the same order, so any split of the rows over
 //! threads or ranks gives the same bits.
 
-use crate::config::{Face, FaceKind};
-use crate::decomp::Decomp;
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
@@ -37,6 +35,7 @@ pub fn update_with(exec: &Exec, src: &Field, dst: &mut Field, coef: Coef, region
     let data = &src.data[..];
     #[cfg(target_arch = "x86_64")]
     let avx2 = std::arch::is_x86_feature_detected!("avx2");
+    let row2d = Row2d::pick(streaming);
     exec.for_each_row(dst, region, |z, y, out| {
         let i = src.idx(z as isize, y as isize, region.lo[2] as isize);
         let len = out.len();
@@ -54,23 +53,46 @@ pub fn update_with(exec: &Exec, src: &Field, dst: &mut Field, coef: Coef, region
             }
             row_3d(out, c, south, north, down, up, cx, cy, cz);
         } else {
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: AVX2 support was checked at run time.
-                unsafe {
-                    if streaming {
-                        avx2::row_2d_streaming(out, c, south, north, cx, cy)
-                    } else {
-                        avx2::row_2d(out, c, south, north, cx, cy)
-                    }
-                };
-                return;
-            }
-            // Without AVX2, ordinary stores (the same bits).
-            let _ = streaming;
-            row_2d(out, c, south, north, cx, cy);
+            row2d.run(out, c, south, north, cx, cy);
         }
     });
+}
+
+/// The compiled variant of the 2-D row kernel a sweep runs, chosen once per sweep from what the
+/// CPU offers. Every variant computes the same expression in the same order: the same bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row2d {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// AVX2 with non-temporal stores (for outputs far larger than the caches).
+    #[cfg(target_arch = "x86_64")]
+    Avx2Streaming,
+}
+
+impl Row2d {
+    pub fn pick(streaming: bool) -> Row2d {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return if streaming { Row2d::Avx2Streaming } else { Row2d::Avx2 };
+        }
+        let _ = streaming;
+        Row2d::Portable
+    }
+
+    /// out[i] = c[i+1] + cx (c[i] + c[i+2] - 2 c[i+1]) + cy (s[i] + n[i] - 2 c[i+1]);
+    /// `c` has two more values than `out` (the west and east neighbours).
+    #[inline]
+    pub fn run(self, out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
+        match self {
+            Row2d::Portable => row_2d(out, c, s, n, cx, cy),
+            // SAFETY: these variants are only picked when the CPU has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Row2d::Avx2 => unsafe { avx2::row_2d(out, c, s, n, cx, cy) },
+            #[cfg(target_arch = "x86_64")]
+            Row2d::Avx2Streaming => unsafe { avx2::row_2d_streaming(out, c, s, n, cx, cy) },
+        }
+    }
 }
 
 /// The same row kernels compiled for AVX2 (chosen at run time when the CPU has it). No FMA: the
@@ -141,45 +163,6 @@ fn row_3d(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64]
     for i in 0..len {
         let t = c[i + 1];
         out[i] = t + cx * (c[i] + c[i + 2] - 2.0 * t) + cy * (s[i] + n[i] - 2.0 * t) + cz * (d[i] + u[i] - 2.0 * t);
-    }
-}
-
-/// Fill the halo cells on this block's global-boundary faces from the boundary conditions
-/// (cell-centred ghosts): Dirichlet T_g = 2 v - T_in (wall value v midway), Neumann
-/// T_g = T_in + v d (v = outward dT/dn). Periodic faces are the communicator's job.
-pub fn apply_boundaries(f: &mut Field, decomp: &Decomp, faces: &[(Face, Face); 3], spacing: [f64; 3]) {
-    for axis in 0..3 {
-        if f.h[axis] == 0 {
-            continue;
-        }
-        for (dir, face) in [(-1isize, faces[axis].0), (1, faces[axis].1)] {
-            if face.kind == FaceKind::Periodic || !decomp.on_global_boundary(axis, dir) {
-                continue;
-            }
-            let n = f.n;
-            let (inner, ghost) = if dir < 0 { (0isize, -1isize) } else { (n[axis] as isize - 1, n[axis] as isize) };
-            let (b1, b2) = match axis {
-                0 => (1, 2),
-                1 => (0, 2),
-                _ => (0, 1),
-            };
-            for i in 0..n[b1] as isize {
-                for j in 0..n[b2] as isize {
-                    let mut pin = [0isize; 3];
-                    pin[b1] = i;
-                    pin[b2] = j;
-                    let mut pg = pin;
-                    pin[axis] = inner;
-                    pg[axis] = ghost;
-                    let t_in = f.get(pin[0], pin[1], pin[2]);
-                    let v = match face.kind {
-                        FaceKind::Dirichlet => 2.0 * face.value - t_in,
-                        _ => t_in + face.value * spacing[axis],
-                    };
-                    f.set(pg[0], pg[1], pg[2], v);
-                }
-            }
-        }
     }
 }
 

@@ -6,25 +6,36 @@
 //! round-off. Validation: a single sine mode with Dirichlet walls at the background value decays as
 //! exp(-alpha pi^2 sum_a (k_a/L_a)^2 t) (e.g. LeVeque, "Finite Difference Methods for Ordinary and
 //! Partial Differential Equations", SIAM 2007, ch. 9); the scheme converges at second order in space.
+//!
+//! Sweeps: in 2-D the driver hands the model up to `parallel.time_block` steps at once (4 by
+//! default) and [`fused`] takes them in one pass over memory (temporal blocking), with halos as
+//! deep as the steps; the bits are those of one step at a time ([`kernel`]), which 3-D uses.
+//! Boundary conditions are ghost cells ([`boundary`]).
 
+pub mod boundary;
+pub mod fused;
 pub mod initial;
 pub mod kernel;
 
 use super::{Clock, Diagnostics, Model, StepCtx};
-use crate::config::{Config, Face, FaceKind, HeatConfig};
+use crate::config::{Config, FaceKind, HeatConfig};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
 use crate::par::{max_total, min_total, Exec, ExactSum};
+use boundary::Sides;
 use kernel::Coef;
 use std::time::Instant;
 
 pub struct Heat {
     cfg: HeatConfig,
     grid: Grid,
-    faces: [(Face, Face); 3],
+    /// The physical faces of this block and their ghost formulas.
+    sides: Sides,
     dt: f64,
+    /// Steps fused into one sweep (temporal blocking, 2-D): the halo depth.
+    time_block: usize,
     /// Current state (with a one-cell halo) and the buffer the next state is written into.
     t: Field,
     next: Field,
@@ -32,7 +43,7 @@ pub struct Heat {
     offset: [usize; 3],
     /// Halo width to exchange per axis (z, y, x).
     halo: [usize; 3],
-    /// Inner region (independent of halos) and the boundary strips around it.
+    /// Inner region of a single step (independent of halos) and the boundary strips around it.
     inner: Region,
     strips: Vec<Region>,
 }
@@ -66,9 +77,37 @@ pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
     p
 }
 
+/// Steps per sweep: `parallel.time_block`, or automatically [`AUTO_TIME_BLOCK`] in 2-D (1 in 3-D, which has no
+/// temporally blocked sweep); never more than the thinnest block of any rank along an axis whose
+/// halo comes from a neighbour or the periodic wrap (a halo is taken from the next block only).
+pub fn time_block(cfg: &Config, decomp: &Decomp) -> usize {
+    if cfg.dims() == 3 {
+        return 1;
+    }
+    let wanted = match cfg.parallel.time_block {
+        0 => AUTO_TIME_BLOCK,
+        k => k,
+    };
+    let periodic = periodic_axes(cfg);
+    let mut k = wanted;
+    for r in 0..decomp.procs.iter().product() {
+        let (_, size) = decomp.block_of(r);
+        for a in 1..3 {
+            if decomp.procs[a] > 1 || periodic[a] {
+                k = k.min(size[a]);
+            }
+        }
+    }
+    k.max(1)
+}
+
+/// Steps fused per sweep by default in 2-D (see `scripts/bench-heat.sh` for the measurements).
+pub const AUTO_TIME_BLOCK: usize = 4;
+
 impl Heat {
     pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<Heat> {
-        let h = if grid.dims == 3 { [1, 1, 1] } else { [0, 1, 1] };
+        let time_block = time_block(cfg, decomp);
+        let h = if grid.dims == 3 { [1, 1, 1] } else { [0, time_block, time_block] };
         let mut t = Field::new(decomp.size, h);
         let offset = decomp.offset;
         let ic = &cfg.heat.initial;
@@ -91,8 +130,9 @@ impl Heat {
         Ok(Heat {
             cfg: cfg.heat.clone(),
             grid: grid.clone(),
-            faces: cfg.heat.boundary.faces_zyx(),
+            sides: boundary::sides(decomp, &cfg.heat.boundary.faces_zyx(), grid.d),
             dt: plan_dt(cfg).0,
+            time_block,
             t,
             next,
             offset,
@@ -149,10 +189,51 @@ impl Model for Heat {
         self.dt
     }
 
+    fn max_steps_per_call(&self) -> usize {
+        self.time_block
+    }
+
+    fn steps(&mut self, clocks: &[Clock], ctx: &mut StepCtx) -> Result<()> {
+        if clocks.len() == 1 || self.grid.dims == 3 {
+            for c in clocks {
+                self.step(*c, ctx)?;
+            }
+            return Ok(());
+        }
+        // Temporal blocking: halos as deep as the steps, then one sweep takes them all.
+        let k = clocks.len();
+        let coefs: Vec<Coef> = clocks.iter().map(|c| self.coef(c.dt)).collect();
+        let t0 = Instant::now();
+        let mut compute = 0.0;
+        let w = [0, k, k];
+        let mut split = [0; 3];
+        for a in 1..3 {
+            split[a] = if ctx.decomp.procs[a] > 1 { k } else { 0 };
+        }
+        let (inner, strips) = Region::split_inner(self.t.n, split);
+        let (exec, sides, next) = (ctx.exec, &self.sides, &mut self.next);
+        let mut ghosts = |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
+        ctx.comm.fill_halos_overlapped(ctx.decomp, &mut self.t, w, &mut ghosts, &mut |src: &Field| {
+            let tc = Instant::now();
+            fused::advance_2d(exec, src, next, &coefs, inner, sides);
+            compute += tc.elapsed().as_secs_f64();
+        });
+        let t2 = Instant::now();
+        for r in &strips {
+            fused::advance_2d(exec, &self.t, &mut self.next, &coefs, *r, &self.sides);
+        }
+        compute += t2.elapsed().as_secs_f64();
+        std::mem::swap(&mut self.t, &mut self.next);
+        let total = t0.elapsed().as_secs_f64();
+        ctx.phases.add("compute", compute);
+        ctx.phases.add("halo", (total - compute).max(0.0));
+        Ok(())
+    }
+
     fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
         let coef = self.coef(clock.dt);
         let t0 = Instant::now();
-        kernel::apply_boundaries(&mut self.t, ctx.decomp, &self.faces, self.grid.d);
+        boundary::apply_boundaries(&mut self.t, &self.sides);
         let mut compute = t0.elapsed().as_secs_f64();
         let (inner, exec) = (self.inner, ctx.exec);
         let next = &mut self.next;
