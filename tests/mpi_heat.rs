@@ -63,10 +63,18 @@ fn diagnostics(report: &Path) -> Vec<(String, u64)> {
 }
 
 fn run_split(name: &str, text: &str, ranks: usize, threads: usize) -> (Vec<f64>, Vec<(String, u64)>) {
+    run_split_with(name, text, ranks, threads, &[])
+}
+
+/// One run on `ranks` MPI ranks (0 = one process without mpirun) x `threads`, with `--set`s.
+fn run_split_with(name: &str, text: &str, ranks: usize, threads: usize, sets: &[&str]) -> (Vec<f64>, Vec<(String, u64)>) {
     let dir = scratch(&format!("mpi_{name}_r{ranks}_t{threads}"));
     let path = write(&dir, "c.toml", &text.replace("OUT", &dir.join("out").display().to_string()));
     let report = dir.join("report.json");
-    let args = [path.display().to_string(), "--set".into(), format!("parallel.threads={threads}"), "--report".into(), report.display().to_string()];
+    let mut args = vec![path.display().to_string(), "--set".into(), format!("parallel.threads={threads}"), "--report".into(), report.display().to_string()];
+    for s in sets {
+        args.extend(["--set".to_string(), s.to_string()]);
+    }
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let o = if ranks == 0 { simrun(&args) } else { mpirun(ranks, &args) };
     assert!(o.status.success(), "{name} ranks={ranks} threads={threads}: {}", stderr(&o));
@@ -79,9 +87,10 @@ fn run_split(name: &str, text: &str, ranks: usize, threads: usize) -> (Vec<f64>,
     (final_field(&dir.join("out"), "temperature"), diagnostics(&report))
 }
 
+/// Every split (at the default steps per sweep) against one process taking one step per sweep.
 fn check_case(name: &str, three_d: bool, bc: &str, rank_counts: &[usize]) {
     let text = config_text(three_d, bc);
-    let (f0, d0) = run_split(name, &text, 0, 1);
+    let (f0, d0) = run_split_with(&format!("{name}_ref"), &text, 0, 1, &["parallel.time_block=1"]);
     let mut splits = vec![(0, 2)];
     for &r in rank_counts {
         splits.push((r, 1));
@@ -112,6 +121,32 @@ fn heat_3d_walls_bitwise_across_splits() {
 #[test]
 fn heat_3d_periodic_bitwise_across_splits() {
     check_case("3d_periodic", true, PERIODIC, &[2, 3, 4, 6]);
+}
+
+/// Temporal blocking across ranks: 3 and 8 steps per sweep (8 is cut to the thinnest block), the
+/// 2-D process grids [2, 2] and [1, 3] and [3, 1], walls and periodic faces mixed, diagnostics at
+/// steps that are no multiple of the sweep: the bits of one process taking one step at a time.
+#[test]
+fn heat_2d_time_blocks_bitwise_across_splits() {
+    let mixed = WALLS.replace("y_lo = { kind = \"dirichlet\", value = 0.0 }", "y_lo = { kind = \"periodic\" }").replace(
+        "y_hi = { kind = \"neumann\", value = 0.0 }",
+        "y_hi = { kind = \"periodic\" }",
+    );
+    assert!(mixed.contains("y_hi = { kind = \"periodic\" }"));
+    for (name, bc) in [("tb_walls", WALLS.to_string()), ("tb_mixed", mixed)] {
+        let text = config_text(false, &bc).replace("diagnostics_every = 20", "diagnostics_every = 7");
+        let (f0, d0) = run_split_with(name, &text, 0, 1, &["parallel.time_block=1"]);
+        for (ranks, threads, sets) in [
+            (0, 2, ["parallel.time_block=3", "parallel.threads=2"]),
+            (4, 1, ["parallel.time_block=3", "parallel.layout=[2, 2]"]),
+            (3, 2, ["parallel.time_block=8", "parallel.layout=[1, 3]"]),
+            (3, 1, ["parallel.time_block=5", "parallel.layout=[3, 1]"]),
+        ] {
+            let (f, d) = run_split_with(name, &text, ranks, threads, &sets);
+            assert_bits_eq(&f0, &f, &format!("{name}: {ranks} ranks x {threads} threads, {sets:?}"));
+            assert_eq!(d0, d, "{name}: diagnostics differ with {ranks} ranks, {sets:?}");
+        }
+    }
 }
 
 #[test]
