@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Heat kernel throughput at 4096^2 on 1 and 2 threads next to the STREAM-style copy bandwidth
-# measured in the same run (16 bytes per update), then the whole engine (simrun, same problem).
+# measured in the same run (16 bytes per update), for 1, 2, 4 and 8 steps per sweep (temporal
+# blocking; the engine's default is 4), then the whole engine (simrun, same problem) with its
+# default sweep and with one step per sweep (parallel.time_block=1).
 #   ./scripts/bench-heat.sh [N] [REPEATS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +15,17 @@ cargo build --release --quiet
 echo "== kernel vs copy bandwidth (medians of $REPEATS) =="
 target/release/examples/bench_heat "$N" "$REPEATS" 1,2
 echo
-echo "== whole engine: simrun configs/bench-heat4096.toml (200 steps, medians of 3) =="
+echo "== whole engine: simrun configs/bench-heat4096.toml (200 steps, medians of 3, interleaved) =="
 tmp=$(mktemp -d)
 for rep in 1 2 3; do
     for t in 1 2; do
-        target/release/simrun configs/bench-heat4096.toml --set grid.nx="$N" --set grid.ny="$N" \
-            --set parallel.threads=$t --set output.dir=\""$tmp/out"\" --report "$tmp/t${t}_$rep.json" 2>/dev/null
+        for tb in 0 1; do
+            target/release/simrun configs/bench-heat4096.toml --set grid.nx="$N" --set grid.ny="$N" \
+                --set parallel.threads=$t --set parallel.time_block=$tb --set output.dir=\""$tmp/out"\" \
+                --report "$tmp/t${t}_tb${tb}_$rep.json" 2>/dev/null
+        done
     done
 done
-python3 scripts/bench_stats.py "simrun 1 thread=$tmp/t1_*.json" "simrun 2 threads=$tmp/t2_*.json"
+python3 scripts/bench_stats.py "simrun 1 thread=$tmp/t1_tb0_*.json" "simrun 1 thread, 1 step/sweep=$tmp/t1_tb1_*.json" \
+    "simrun 2 threads=$tmp/t2_tb0_*.json" "simrun 2 threads, 1 step/sweep=$tmp/t2_tb1_*.json"
 rm -rf "$tmp"

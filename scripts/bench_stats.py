@@ -40,9 +40,9 @@ def main():
         handoff = statistics.median([r["phases_over_ranks"].get("checkpoint", {}).get("max", 0) for r in runs])
         rows.append((label, len(runs), statistics.median(mlups), min(mlups), max(mlups), statistics.median(loop),
                      statistics.median(wall), share("halo"), handoff, io_wait))
-    print(f"{'run':28} {'n':>2} {'MLUPS med':>10} {'min':>8} {'max':>8} {'loop s':>8} {'wall s':>8} {'halo%':>6} {'handoff s':>9} {'io_wait s':>9}")
+    print(f"{'run':32} {'n':>2} {'MLUPS med':>10} {'min':>8} {'max':>8} {'loop s':>8} {'wall s':>8} {'halo%':>6} {'handoff s':>9} {'io_wait s':>9}")
     for r in rows:
-        print(f"{r[0]:28} {r[1]:>2} {r[2]:>10.1f} {r[3]:>8.1f} {r[4]:>8.1f} {r[5]:>8.3f} {r[6]:>8.3f} {100*r[7]:>6.1f} {r[8]:>9.3f} {r[9]:>9.3f}")
+        print(f"{r[0]:32} {r[1]:>2} {r[2]:>10.1f} {r[3]:>8.1f} {r[4]:>8.1f} {r[5]:>8.3f} {r[6]:>8.3f} {100*r[7]:>6.1f} {r[8]:>9.3f} {r[9]:>9.3f}")
 
 
 if __name__ == "__main__":
