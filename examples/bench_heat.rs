@@ -8,14 +8,15 @@
 //! per cell update, so copy GB/s / 16 B is its bandwidth bound in million lattice updates per
 //! second (MLUPS); k steps per sweep move 16/k bytes per update and can pass that bound.
 //! Prints medians, the share of the bound, and one machine-readable `result` line per thread
-//! count. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...]
+//! count. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...] [STEPS,...]
+//! (the last list: the steps per sweep to measure, default 1,2,4,8).
 
 use rayon::prelude::*;
 use simrun::decomp::Decomp;
 use simrun::field::{Field, Region};
 use simrun::models::heat::boundary::{fill_ghosts, Sides};
 use simrun::models::heat::kernel::{Coef, Row2d, STREAMING_THRESHOLD_BYTES};
-use simrun::models::heat::{fused, AUTO_TIME_BLOCK};
+use simrun::models::heat::fused;
 use simrun::par::{Comm, Exec, SingleComm};
 use std::time::Instant;
 
@@ -46,7 +47,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Steps per sweep measured.
+/// Steps per sweep measured by default (and the engine's automatic choice).
 const BLOCKS: [usize; 4] = [1, 2, 4, 8];
 
 fn main() {
@@ -57,12 +58,19 @@ fn main() {
         .get(3)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 2]);
-    println!("heat 2-D {n}x{n} f64 periodic, {repeats} repeats interleaved, medians; engine default: {AUTO_TIME_BLOCK} steps per sweep");
-    println!(
-        "{:>7} {:>9} {:>9} {:>9} | {:>15} {:>15} {:>15} {:>15}",
-        "threads", "copy GB/s", "memcpy", "bound", "1 step/sweep", "2 steps/sweep", "4 steps/sweep", "8 steps/sweep"
-    );
-    let kmax = *BLOCKS.iter().max().unwrap();
+    // What `simrun` picks for this grid on this machine (parallel.time_block = 0).
+    let auto = fused::auto_steps(n + 2 * fused::MAX_STEPS);
+    let mut blocks: Vec<usize> = args
+        .get(4)
+        .map(|s| s.split(',').filter_map(|t| t.parse().ok()).filter(|&k| (1..=fused::MAX_STEPS).contains(&k)).collect())
+        .unwrap_or_else(|| BLOCKS.to_vec());
+    blocks.push(auto);
+    blocks.sort_unstable();
+    blocks.dedup();
+    println!("heat 2-D {n}x{n} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {auto} steps per sweep");
+    let heads: Vec<String> = blocks.iter().map(|k| format!("{:>15}", format!("{k} step{}/sweep", if *k == 1 { "" } else { "s" }))).collect();
+    println!("{:>7} {:>9} {:>9} {:>9} | {}", "threads", "copy GB/s", "memcpy", "bound", heads.join(" "));
+    let kmax = *blocks.iter().max().unwrap();
     let periodic = [false, true, true];
     let decomp = Decomp::new([1, n, n], 2, 1, 0, periodic, None).expect("decomposition");
     let sides: Sides = [[None; 2]; 3];
@@ -79,7 +87,7 @@ fn main() {
         }
         let mut w = u.clone();
         let (mut copy, mut memcpy) = (Vec::new(), Vec::new());
-        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); BLOCKS.len()];
+        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); blocks.len()];
         for _ in 0..repeats {
             let s = Instant::now();
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| stream_copy(d, s)));
@@ -88,7 +96,7 @@ fn main() {
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| d.copy_from_slice(s)));
             memcpy.push(16.0 * (n * n) as f64 / s.elapsed().as_secs_f64() / 1e9);
             std::hint::black_box(&b);
-            for (i, &k) in BLOCKS.iter().enumerate() {
+            for (i, &k) in blocks.iter().enumerate() {
                 let coefs = vec![coef; k];
                 let s = Instant::now();
                 let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, &sides, axis, wh);
@@ -105,13 +113,13 @@ fn main() {
         let meds: Vec<f64> = rates.into_iter().map(median).collect();
         let cols: Vec<String> = meds.iter().map(|m| format!("{m:>6.0} ({:>4.0}%)", 100.0 * m / bound)).collect();
         println!("{t:>7} {gbs:>9.2} {memcpy_gbs:>9.2} {bound:>9.0} | {}", cols.iter().map(|c| format!("{c:>15}")).collect::<Vec<_>>().join(" "));
-        let engine = meds[BLOCKS.iter().position(|&k| k == AUTO_TIME_BLOCK).unwrap_or(0)];
-        let ks: Vec<String> = BLOCKS.iter().zip(&meds).map(|(k, m)| format!("k{k}_mlups={m:.1}")).collect();
+        let engine = meds[blocks.iter().position(|&k| k == auto).expect("auto is measured")];
+        let ks: Vec<String> = blocks.iter().zip(&meds).map(|(k, m)| format!("k{k}_mlups={m:.1}")).collect();
         println!(
             "result threads={t} n={n} copy_gbs={gbs:.2} bound_mlups={bound:.1} kernel_mlups={engine:.1} kernel_of_bound={:.3} {}",
             engine / bound,
             ks.join(" ")
         );
     }
-    println!("bound = copy GB/s / 16 bytes per update; kernel_mlups = the engine's default sweep ({AUTO_TIME_BLOCK} steps per sweep)");
+    println!("bound = copy GB/s / 16 bytes per update; kernel_mlups = the engine's default sweep ({auto} steps per sweep, chosen for this machine's L2 cache)");
 }

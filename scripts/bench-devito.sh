@@ -120,12 +120,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "== heat 2-D ${N}x${N} f64: simrun kernel vs Devito $DEVITO_VERSION, $ROUNDS interleaved rounds," \
      "started $(date '+%Y-%m-%d %H:%M:%S'), load average $(cut -d' ' -f1-3 /proc/loadavg) =="
-echo "   simrun: median of $KERNEL_REPEATS single steps per round; Devito: median of $DEVITO_REPEATS" \
+echo "   simrun: medians of $KERNEL_REPEATS timed sweeps per round; Devito: median of $DEVITO_REPEATS" \
      "applies x $DEVITO_STEPS steps per round (wall time around apply)"
 for r in $(seq 1 "$ROUNDS"); do
     for t in $THREADS; do
         target/release/examples/bench_heat "$N" "$KERNEL_REPEATS" "$t" >"$tmp/simrun_${t}_$r.txt"
-        read -r s1 s <<<"$(parse_simrun "$tmp/simrun_${t}_$r.txt" "$t")"
+        out=$(parse_simrun "$tmp/simrun_${t}_$r.txt" "$t")
+        read -r s1 s <<<"$out"
         OMP_NUM_THREADS=$t "$VENV/bin/python" scripts/devito_heat.py --n "$N" --steps "$DEVITO_STEPS" \
             --repeats "$DEVITO_REPEATS" >"$tmp/devito_${t}_$r.txt" 2>"$tmp/devito_${t}_$r.err" || {
             cat "$tmp/devito_${t}_$r.err" >&2; echo "bench-devito: devito_heat.py failed" >&2; exit 1; }

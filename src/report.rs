@@ -57,6 +57,8 @@ pub struct Report {
     pub ranks: usize,
     pub threads: usize,
     pub layout: Vec<usize>,
+    /// Steps the model takes per sweep over memory (temporal blocking; 1 = one at a time).
+    pub steps_per_sweep: usize,
     pub cell_updates_per_second: f64,
     /// Wall seconds of the time loop alone (no setup, final output or draining of the I/O queue).
     pub loop_seconds: f64,

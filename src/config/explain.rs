@@ -17,7 +17,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
     ("time.wall_limit", "number > 0", "none", "wall-clock budget (s): before it runs out, write a final checkpoint and stop with exit code 75"),
     ("parallel.threads", "integer >= 0", "0", "rayon threads per process; 0 = all cores the process may use"),
     ("parallel.layout", "array of integers", "automatic", "MPI process grid [px, py(, pz)]; must multiply to the number of ranks"),
-    ("parallel.time_block", "integer 0-8", "0", "steps fused into one sweep over memory (temporal blocking, heat 2-D; 3-D and the other models take one step per sweep); 0 = automatic (4), 1 = off; the same bits for any value"),
+    ("parallel.time_block", "integer 0-8", "0", "steps fused into one sweep over memory (temporal blocking, heat 2-D; 3-D and the other models take one step per sweep); 0 = automatic (as many as fit half the L2 cache, 2-8; the same on every rank), 1 = off; the same bits for any value"),
     ("output.dir", "string", "\"out\"", "directory for final.h5, final.png, images/"),
     ("output.diagnostics_every", "integer >= 0", "100", "diagnostics, NaN/Inf check and progress line every N steps; 0 = start and end only"),
     ("output.image_every", "integer >= 0", "0", "PNG image to images/ every N steps; 0 = final image only"),

@@ -88,10 +88,10 @@ pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
     (grid, periodic)
 }
 
-/// Build the configured model on this rank's block.
-pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<Box<dyn Model>> {
+/// Build the configured model on this rank's block (`comm`: for choices every rank must share).
+pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec, comm: &dyn Comm) -> Result<Box<dyn Model>> {
     match cfg.model {
-        ModelKind::Heat => Ok(Box::new(heat::Heat::new(cfg, grid, decomp, exec)?)),
+        ModelKind::Heat => Ok(Box::new(heat::Heat::new(cfg, grid, decomp, exec, comm)?)),
         ModelKind::Weather => Ok(Box::new(weather::Weather::new(cfg, grid, decomp, exec)?)),
         ModelKind::NavierStokes => Ok(Box::new(navier_stokes::NavierStokes::new(cfg, grid, decomp, exec)?)),
     }

@@ -58,7 +58,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     prepare_output_dir(&out_dir, comm, opts.restart.is_none())?;
     let stop = opts.handle_signals.then(StopFlag::install);
 
-    let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec))?;
+    let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec, comm))?;
     let config_toml = cfg.to_toml();
     let mut fields: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
     for f in model.field_names() {
@@ -208,6 +208,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         ranks: comm.size(),
         threads: exec.threads(),
         layout: decomp.layout_xyz(),
+        steps_per_sweep: per_call,
         cell_updates_per_second: cells as f64 * (step - loop_step0) as f64 / loop_seconds.max(1e-12),
         loop_seconds,
         phases: phases.all(),

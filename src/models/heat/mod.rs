@@ -7,8 +7,8 @@
 //! exp(-alpha pi^2 sum_a (k_a/L_a)^2 t) (e.g. LeVeque, "Finite Difference Methods for Ordinary and
 //! Partial Differential Equations", SIAM 2007, ch. 9); the scheme converges at second order in space.
 //!
-//! Sweeps: in 2-D the driver hands the model up to `parallel.time_block` steps at once (4 by
-//! default) and [`fused`] takes them in one pass over memory (temporal blocking), with halos as
+//! Sweeps: in 2-D the driver hands the model up to `parallel.time_block` steps at once (by
+//! default as many as fit the L2 cache, up to 8) and [`fused`] takes them in one pass over memory (temporal blocking), with halos as
 //! deep as the steps; the bits are those of one step at a time ([`kernel`]), which 3-D uses.
 //! Boundary conditions are ghost cells ([`boundary`]).
 
@@ -23,7 +23,7 @@ use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
-use crate::par::{max_total, min_total, Exec, ExactSum};
+use crate::par::{max_total, min_total, Comm, Exec, ExactSum};
 use boundary::Sides;
 use kernel::Coef;
 use std::time::Instant;
@@ -77,21 +77,26 @@ pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
     p
 }
 
-/// Steps per sweep: `parallel.time_block`, or automatically [`AUTO_TIME_BLOCK`] in 2-D (1 in 3-D, which has no
-/// temporally blocked sweep); never more than the thinnest block of any rank along an axis whose
-/// halo comes from a neighbour or the periodic wrap (a halo is taken from the next block only).
-pub fn time_block(cfg: &Config, decomp: &Decomp) -> usize {
+/// Steps per sweep: `parallel.time_block`, or chosen for the cache ([`fused::auto_steps`], the
+/// smallest choice over ranks) in 2-D; 1 in 3-D, which has no temporally blocked sweep. Never more
+/// than the thinnest block of any rank along an axis whose halo comes from a neighbour or the
+/// periodic wrap (a halo is taken from the next block only). The same on every rank.
+pub fn time_block(cfg: &Config, decomp: &Decomp, comm: &dyn Comm) -> usize {
     if cfg.dims() == 3 {
         return 1;
     }
-    let wanted = match cfg.parallel.time_block {
-        0 => AUTO_TIME_BLOCK,
+    let blocks: Vec<[usize; 3]> = (0..decomp.procs.iter().product()).map(|r| decomp.block_of(r).1).collect();
+    let mut k = match cfg.parallel.time_block {
+        0 => {
+            let widest = blocks.iter().map(|b| b[2]).max().unwrap_or(1);
+            let mut k = [fused::auto_steps(widest + 2 * fused::MAX_STEPS) as f64];
+            comm.min_f64(&mut k);
+            k[0] as usize
+        }
         k => k,
     };
     let periodic = periodic_axes(cfg);
-    let mut k = wanted;
-    for r in 0..decomp.procs.iter().product() {
-        let (_, size) = decomp.block_of(r);
+    for size in &blocks {
         for a in 1..3 {
             if decomp.procs[a] > 1 || periodic[a] {
                 k = k.min(size[a]);
@@ -101,12 +106,9 @@ pub fn time_block(cfg: &Config, decomp: &Decomp) -> usize {
     k.max(1)
 }
 
-/// Steps fused per sweep by default in 2-D (see `scripts/bench-heat.sh` for the measurements).
-pub const AUTO_TIME_BLOCK: usize = 4;
-
 impl Heat {
-    pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<Heat> {
-        let time_block = time_block(cfg, decomp);
+    pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec, comm: &dyn Comm) -> Result<Heat> {
+        let time_block = time_block(cfg, decomp, comm);
         let h = if grid.dims == 3 { [1, 1, 1] } else { [0, time_block, time_block] };
         let mut t = Field::new(decomp.size, h);
         let offset = decomp.offset;
