@@ -8,15 +8,16 @@
 //! per cell update, so copy GB/s / 16 B is its bandwidth bound in million lattice updates per
 //! second (MLUPS); k steps per sweep move 16/k bytes per update and can pass that bound.
 //! Prints medians, the share of the bound, and one machine-readable `result` line per thread
-//! count. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...] [STEPS,...]
-//! (the last list: the steps per sweep to measure, default 1,2,4,8).
+//! count. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...] [STEPS,...] [DIMS]
+//! (STEPS: the steps per sweep to measure, default 1,2,4,8 and the engine's choice; DIMS 3: the
+//! 7-point update on N^3 cells instead of N^2).
 
 use rayon::prelude::*;
 use simrun::decomp::Decomp;
 use simrun::field::{Field, Region};
 use simrun::models::heat::boundary::{fill_ghosts, Sides};
 use simrun::models::heat::kernel::{Coef, Row2d, STREAMING_THRESHOLD_BYTES};
-use simrun::models::heat::fused;
+use simrun::models::heat::{fused, fused_3d};
 use simrun::par::{Comm, Exec, SingleComm};
 use std::time::Instant;
 
@@ -58,8 +59,12 @@ fn main() {
         .get(3)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 2]);
+    let dims: usize = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let three_d = dims == 3;
+    let shape = if three_d { [n, n, n] } else { [1, n, n] };
+    let cells: usize = shape.iter().product();
     // What `simrun` picks for this grid on this machine (parallel.time_block = 0).
-    let auto = fused::auto_steps(n + 2 * fused::MAX_STEPS);
+    let auto = if three_d { fused_3d::auto_steps(n + 2 * fused::MAX_STEPS) } else { fused::auto_steps(n + 2 * fused::MAX_STEPS) };
     let mut blocks: Vec<usize> = args
         .get(4)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).filter(|&k| (1..=fused::MAX_STEPS).contains(&k)).collect())
@@ -67,21 +72,22 @@ fn main() {
     blocks.push(auto);
     blocks.sort_unstable();
     blocks.dedup();
-    println!("heat 2-D {n}x{n} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {auto} steps per sweep");
+    let what = if three_d { format!("3-D {n}^3") } else { format!("2-D {n}x{n}") };
+    println!("heat {what} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {auto} steps per sweep");
     let heads: Vec<String> = blocks.iter().map(|k| format!("{:>15}", format!("{k} step{}/sweep", if *k == 1 { "" } else { "s" }))).collect();
     println!("{:>7} {:>9} {:>9} {:>9} | {}", "threads", "copy GB/s", "memcpy", "bound", heads.join(" "));
     let kmax = *blocks.iter().max().unwrap();
-    let periodic = [false, true, true];
-    let decomp = Decomp::new([1, n, n], 2, 1, 0, periodic, None).expect("decomposition");
+    let periodic = [three_d, true, true];
+    let decomp = Decomp::new(shape, dims, 1, 0, periodic, None).expect("decomposition");
     let sides: Sides = [[None; 2]; 3];
-    let coef = Coef { c: [0.0, 0.2, 0.2] };
-    let row = Row2d::pick(n * n * 8 > STREAMING_THRESHOLD_BYTES);
+    let coef = Coef { c: if three_d { [0.1, 0.1, 0.1] } else { [0.0, 0.2, 0.2] } };
+    let row = Row2d::pick(cells * 8 > STREAMING_THRESHOLD_BYTES);
     for &t in &threads {
         let exec = Exec::new(t).expect("threads");
-        let a = vec![1.0f64; n * n];
-        let mut b = vec![0.0f64; n * n];
+        let a = vec![1.0f64; cells];
+        let mut b = vec![0.0f64; cells];
         let chunk = n * 16;
-        let mut u = Field::new([1, n, n], [0, kmax, kmax]);
+        let mut u = Field::new(shape, if three_d { [kmax; 3] } else { [0, kmax, kmax] });
         for (i, v) in u.data.iter_mut().enumerate() {
             *v = (i % 97) as f64 * 0.01;
         }
@@ -91,18 +97,23 @@ fn main() {
         for _ in 0..repeats {
             let s = Instant::now();
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| stream_copy(d, s)));
-            copy.push(16.0 * (n * n) as f64 / s.elapsed().as_secs_f64() / 1e9);
+            copy.push(16.0 * cells as f64 / s.elapsed().as_secs_f64() / 1e9);
             let s = Instant::now();
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| d.copy_from_slice(s)));
-            memcpy.push(16.0 * (n * n) as f64 / s.elapsed().as_secs_f64() / 1e9);
+            memcpy.push(16.0 * cells as f64 / s.elapsed().as_secs_f64() / 1e9);
             std::hint::black_box(&b);
             for (i, &k) in blocks.iter().enumerate() {
                 let coefs = vec![coef; k];
                 let s = Instant::now();
                 let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, &sides, axis, wh);
-                SingleComm.fill_halos_overlapped(&decomp, &mut u, [0, k, k], &mut ghosts, &mut |_| {});
-                fused::advance_2d_with(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, row);
-                rates[i].push((k * n * n) as f64 / s.elapsed().as_secs_f64() / 1e6);
+                let w_halo = if three_d { [k; 3] } else { [0, k, k] };
+                SingleComm.fill_halos_overlapped(&decomp, &mut u, w_halo, &mut ghosts, &mut |_| {});
+                if three_d {
+                    fused_3d::advance_3d(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides);
+                } else {
+                    fused::advance_2d_with(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, row);
+                }
+                rates[i].push((k * cells) as f64 / s.elapsed().as_secs_f64() / 1e6);
                 std::mem::swap(&mut u, &mut w);
             }
         }
@@ -116,7 +127,7 @@ fn main() {
         let engine = meds[blocks.iter().position(|&k| k == auto).expect("auto is measured")];
         let ks: Vec<String> = blocks.iter().zip(&meds).map(|(k, m)| format!("k{k}_mlups={m:.1}")).collect();
         println!(
-            "result threads={t} n={n} copy_gbs={gbs:.2} bound_mlups={bound:.1} kernel_mlups={engine:.1} kernel_of_bound={:.3} {}",
+            "result threads={t} n={n} dims={dims} copy_gbs={gbs:.2} bound_mlups={bound:.1} kernel_mlups={engine:.1} kernel_of_bound={:.3} {}",
             engine / bound,
             ks.join(" ")
         );

@@ -149,6 +149,31 @@ fn heat_2d_time_blocks_bitwise_across_splits() {
     }
 }
 
+/// The same in 3-D: 3 steps per sweep over process grids [1, 1, 3] (z split), [2, 2, 1] and an
+/// automatic 2-rank split, walls and periodic faces mixed.
+#[test]
+fn heat_3d_time_blocks_bitwise_across_splits() {
+    let mixed = WALLS.replace("x_lo = { kind = \"dirichlet\", value = 1.0 }", "x_lo = { kind = \"periodic\" }").replace(
+        "x_hi = { kind = \"neumann\", value = -0.5 }",
+        "x_hi = { kind = \"periodic\" }",
+    );
+    assert!(mixed.contains("x_hi = { kind = \"periodic\" }"));
+    for (name, bc) in [("tb3_walls", WALLS.to_string()), ("tb3_mixed", mixed)] {
+        let text = config_text(true, &bc).replace("diagnostics_every = 20", "diagnostics_every = 7");
+        let (f0, d0) = run_split_with(name, &text, 0, 1, &["parallel.time_block=1"]);
+        for (ranks, threads, sets) in [
+            (0, 2, ["parallel.time_block=3", "parallel.threads=2"]),
+            (3, 1, ["parallel.time_block=3", "parallel.layout=[1, 1, 3]"]),
+            (4, 1, ["parallel.time_block=4", "parallel.layout=[2, 2, 1]"]),
+            (2, 2, ["parallel.time_block=3", "parallel.threads=2"]),
+        ] {
+            let (f, d) = run_split_with(name, &text, ranks, threads, &sets);
+            assert_bits_eq(&f0, &f, &format!("{name}: {ranks} ranks x {threads} threads, {sets:?}"));
+            assert_eq!(d0, d, "{name}: diagnostics differ with {ranks} ranks, {sets:?}");
+        }
+    }
+}
+
 #[test]
 fn eight_ranks_on_two_cores_and_an_explicit_layout() {
     let text = config_text(false, WALLS);

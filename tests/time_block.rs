@@ -40,12 +40,33 @@ seed = 7
 /// simulated time, runs taking 1, 2, 3, 4 and 8 steps per sweep on 1 and 3 threads log the same
 /// diagnostics at the same steps, write the same images and checkpoints, and end with the same bits.
 #[test]
-fn steps_per_sweep_change_neither_bits_nor_schedule() {
+fn steps_per_sweep_change_neither_bits_nor_schedule_2d() {
     let text = NOISY.replace("diagnostics_every = 50", "diagnostics_every = 7").replace("steps = 150", "steps = 61");
+    check("2d", &text);
+}
+
+/// The same in 3-D (the 7-point sweep, z walls and the 2-D faces of NOISY).
+#[test]
+fn steps_per_sweep_change_neither_bits_nor_schedule_3d() {
+    let text = NOISY
+        .replace("diagnostics_every = 50", "diagnostics_every = 7")
+        .replace("steps = 150", "steps = 61")
+        .replace("ny = 45", "ny = 45\nnz = 13")
+        .replace("lo = [0.1, 0.2]", "lo = [0.1, 0.2, 0.3]")
+        .replace("hi = [0.5, 0.6]", "hi = [0.5, 0.6, 0.9]")
+        .replace(
+            "y_hi = { kind = \"neumann\", value = 0.5 }",
+            "y_hi = { kind = \"neumann\", value = 0.5 }\nz_lo = { kind = \"dirichlet\", value = -1.0 }\nz_hi = { kind = \"neumann\", value = 0.25 }",
+        );
+    assert!(text.contains("z_hi"));
+    check("3d", &text);
+}
+
+fn check(name: &str, text: &str) {
     let mut reference: Option<(Vec<f64>, Vec<String>, Vec<String>)> = None;
     for (k, threads) in [(1, 1), (2, 1), (3, 3), (4, 1), (4, 3), (8, 2)] {
-        let dir = scratch(&format!("time_block_{k}_{threads}"));
-        let path = write(&dir, "c.toml", &text);
+        let dir = scratch(&format!("time_block_{name}_{k}_{threads}"));
+        let path = write(&dir, "c.toml", text);
         let out = dir.join("out");
         let sets = [
             format!("output.dir=\"{}\"", out.display()),

@@ -78,6 +78,18 @@ impl Exec {
         }
     }
 
+    /// Call `f(i)` for every i in 0..count, in parallel (dynamically balanced).
+    pub fn for_each_index<F>(&self, count: usize, f: F)
+    where
+        F: Fn(usize) + Sync + Send,
+    {
+        if self.threads == 1 {
+            (0..count).for_each(f);
+        } else {
+            self.pool.install(|| (0..count).into_par_iter().with_max_len(1).for_each(f));
+        }
+    }
+
     /// For a 2-D field (one z layer, no z halo): split the rows `region.lo[1]..region.hi[1]` into
     /// bands of `band_rows` rows (the last may be shorter) and call `f(y0, y1, rows)` for each in
     /// parallel, `rows` being `dst`'s whole padded rows y0..y1 (halo columns included).

@@ -41,7 +41,7 @@ pub fn auto_steps(row_len: usize) -> usize {
 }
 
 /// The unified level-2 cache of CPU 0, from Linux's sysfs.
-fn l2_cache_bytes() -> Option<usize> {
+pub(super) fn l2_cache_bytes() -> Option<usize> {
     let dir = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
     for entry in dir.flatten() {
         let read = |f: &str| std::fs::read_to_string(entry.path().join(f)).ok().map(|s| s.trim().to_string());
@@ -83,6 +83,14 @@ pub fn advance_2d_with(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef]
     exec.for_each_band(dst, region, band, |y0, y1, out| plan.band(src, y0, y1, out));
 }
 
+/// The cell range `r` of an axis of `n` cells grown by `g` on each side, except beyond a physical
+/// face (whose ghosts come from its formula).
+pub(super) fn grow(r: (isize, isize), g: isize, n: isize, sides: [Option<Ghost>; 2]) -> (isize, isize) {
+    let lo = if sides[0].is_some() { (r.0 - g).max(0) } else { r.0 - g };
+    let hi = if sides[1].is_some() { (r.1 + g).min(n) } else { r.1 + g };
+    (lo, hi)
+}
+
 /// What every band shares: geometry, the row ranges of the levels, coefficients.
 struct Plan<'a> {
     coefs: &'a [Coef],
@@ -108,19 +116,12 @@ impl<'a> Plan<'a> {
         let (x0, x1) = (region.lo[2] as isize, region.hi[2] as isize);
         let xs = (0..=k)
             .map(|j| {
-                let grow = (k - j.max(1)) as isize;
-                Plan::grow((x0, x1), grow, nx, sides[2])
+                let g = (k - j.max(1)) as isize;
+                grow((x0, x1), g, nx, sides[2])
             })
             .collect();
         let ring_row = Row2d::pick(false);
         Plan { coefs, sides, row, ring_row, ny, nx, w: src.padded()[2], hx: src.h[2] as isize, hy: src.h[1] as isize, xs }
-    }
-
-    /// `r` grown by `g` on each side, except beyond a physical face (ghosts come from its formula).
-    fn grow(r: (isize, isize), g: isize, n: isize, sides: [Option<Ghost>; 2]) -> (isize, isize) {
-        let lo = if sides[0].is_some() { (r.0 - g).max(0) } else { r.0 - g };
-        let hi = if sides[1].is_some() { (r.1 + g).min(n) } else { r.1 + g };
-        (lo, hi)
     }
 
     /// Compute output rows y0..y1 into `out` (the padded rows y0..y1 of the output field).
@@ -129,7 +130,7 @@ impl<'a> Plan<'a> {
         let w = self.w;
         let (y0, y1) = (y0 as isize, y1 as isize);
         // Rows computed at level j: the band grown by k - j, within physical faces.
-        let ys: Vec<(isize, isize)> = (0..=k).map(|j| Plan::grow((y0, y1), (k - j.max(1)) as isize, self.ny, self.sides[1])).collect();
+        let ys: Vec<(isize, isize)> = (0..=k).map(|j| grow((y0, y1), (k - j.max(1)) as isize, self.ny, self.sides[1])).collect();
         // Ring buffers of levels 1..k-1: three padded rows each; row t of level j in slot t mod 3.
         let mut rings = vec![0.0f64; (k - 1) * 3 * w];
         let slot = |t: isize| t.rem_euclid(3) as usize * w;

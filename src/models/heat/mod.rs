@@ -7,13 +7,15 @@
 //! exp(-alpha pi^2 sum_a (k_a/L_a)^2 t) (e.g. LeVeque, "Finite Difference Methods for Ordinary and
 //! Partial Differential Equations", SIAM 2007, ch. 9); the scheme converges at second order in space.
 //!
-//! Sweeps: in 2-D the driver hands the model up to `parallel.time_block` steps at once (by
-//! default as many as fit the L2 cache, up to 8) and [`fused`] takes them in one pass over memory (temporal blocking), with halos as
-//! deep as the steps; the bits are those of one step at a time ([`kernel`]), which 3-D uses.
+//! Sweeps: the driver hands the model up to `parallel.time_block` steps at once (by default as
+//! many as suit the L2 cache) and [`fused`] (2-D) or [`fused_3d`] takes them in one pass over
+//! memory (temporal blocking), with halos as deep as the steps; the bits are those of one step at
+//! a time ([`kernel`]).
 //! Boundary conditions are ghost cells ([`boundary`]).
 
 pub mod boundary;
 pub mod fused;
+pub mod fused_3d;
 pub mod initial;
 pub mod kernel;
 
@@ -77,27 +79,27 @@ pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
     p
 }
 
-/// Steps per sweep: `parallel.time_block`, or chosen for the cache ([`fused::auto_steps`], the
-/// smallest choice over ranks) in 2-D; 1 in 3-D, which has no temporally blocked sweep. Never more
-/// than the thinnest block of any rank along an axis whose halo comes from a neighbour or the
-/// periodic wrap (a halo is taken from the next block only). The same on every rank.
+/// Steps per sweep: `parallel.time_block`, or chosen for the cache ([`fused::auto_steps`] in 2-D,
+/// [`fused_3d::auto_steps`] in 3-D; the smallest choice over ranks). Never more than the thinnest
+/// block of any rank along an axis whose halo comes from a neighbour or the periodic wrap (a halo
+/// is taken from the next block only). The same on every rank.
 pub fn time_block(cfg: &Config, decomp: &Decomp, comm: &dyn Comm) -> usize {
-    if cfg.dims() == 3 {
-        return 1;
-    }
+    let three_d = cfg.dims() == 3;
     let blocks: Vec<[usize; 3]> = (0..decomp.procs.iter().product()).map(|r| decomp.block_of(r).1).collect();
     let mut k = match cfg.parallel.time_block {
         0 => {
-            let widest = blocks.iter().map(|b| b[2]).max().unwrap_or(1);
-            let mut k = [fused::auto_steps(widest + 2 * fused::MAX_STEPS) as f64];
+            let widest = blocks.iter().map(|b| b[2]).max().unwrap_or(1) + 2 * fused::MAX_STEPS;
+            let auto = if three_d { fused_3d::auto_steps(widest) } else { fused::auto_steps(widest) };
+            let mut k = [auto as f64];
             comm.min_f64(&mut k);
             k[0] as usize
         }
         k => k,
     };
     let periodic = periodic_axes(cfg);
+    let first_axis = if three_d { 0 } else { 1 };
     for size in &blocks {
-        for a in 1..3 {
+        for a in first_axis..3 {
             if decomp.procs[a] > 1 || periodic[a] {
                 k = k.min(size[a]);
             }
@@ -109,7 +111,7 @@ pub fn time_block(cfg: &Config, decomp: &Decomp, comm: &dyn Comm) -> usize {
 impl Heat {
     pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec, comm: &dyn Comm) -> Result<Heat> {
         let time_block = time_block(cfg, decomp, comm);
-        let h = if grid.dims == 3 { [1, 1, 1] } else { [0, time_block, time_block] };
+        let h = if grid.dims == 3 { [time_block; 3] } else { [0, time_block, time_block] };
         let mut t = Field::new(decomp.size, h);
         let offset = decomp.offset;
         let ic = &cfg.heat.initial;
@@ -196,33 +198,34 @@ impl Model for Heat {
     }
 
     fn steps(&mut self, clocks: &[Clock], ctx: &mut StepCtx) -> Result<()> {
-        if clocks.len() == 1 || self.grid.dims == 3 {
-            for c in clocks {
-                self.step(*c, ctx)?;
-            }
-            return Ok(());
+        if clocks.len() == 1 {
+            return self.step(clocks[0], ctx);
         }
         // Temporal blocking: halos as deep as the steps, then one sweep takes them all.
         let k = clocks.len();
         let coefs: Vec<Coef> = clocks.iter().map(|c| self.coef(c.dt)).collect();
         let t0 = Instant::now();
         let mut compute = 0.0;
-        let w = [0, k, k];
+        let mut w = [k; 3];
         let mut split = [0; 3];
-        for a in 1..3 {
+        for a in 0..3 {
+            if a == 0 && self.grid.dims == 2 {
+                w[a] = 0;
+            }
             split[a] = if ctx.decomp.procs[a] > 1 { k } else { 0 };
         }
         let (inner, strips) = Region::split_inner(self.t.n, split);
         let (exec, sides, next) = (ctx.exec, &self.sides, &mut self.next);
+        let advance = if self.grid.dims == 3 { fused_3d::advance_3d } else { fused::advance_2d };
         let mut ghosts = |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
         ctx.comm.fill_halos_overlapped(ctx.decomp, &mut self.t, w, &mut ghosts, &mut |src: &Field| {
             let tc = Instant::now();
-            fused::advance_2d(exec, src, next, &coefs, inner, sides);
+            advance(exec, src, next, &coefs, inner, sides);
             compute += tc.elapsed().as_secs_f64();
         });
         let t2 = Instant::now();
         for r in &strips {
-            fused::advance_2d(exec, &self.t, &mut self.next, &coefs, *r, &self.sides);
+            advance(exec, &self.t, &mut self.next, &coefs, *r, &self.sides);
         }
         compute += t2.elapsed().as_secs_f64();
         std::mem::swap(&mut self.t, &mut self.next);

@@ -1,0 +1,287 @@
+//! Temporal blocking of the 3-D heat stencil: k explicit steps of the 7-point update in one sweep
+//! over memory, the 3-D counterpart of [`super::fused`].
+//!
+//! The wavefront runs along z: level j (1 <= j < k) keeps its last three z-planes in a ring
+//! buffer and computes plane t right after level j-1 has computed plane t+1; level k writes the
+//! output. A whole plane of a large grid does not fit a cache, so the planes are cut into bands of
+//! y-rows, one band per task: a band's ring holds only its rows (grown by k - j rows on each side
+//! for level j) and is sized to fill at most half of a core's L2 cache. The field is read once and
+//! written once per k steps; the price is the rows a band recomputes that its neighbours also
+//! compute, about (k - 1) / band height per level.
+//!
+//! Same bits as k single steps: every cell of every level is computed by the single-step
+//! expression ([`super::kernel::Row3d`]) with its own step's coefficients, ghost cells of every
+//! level by the same formulas ([`super::boundary::Ghost`]). Needs from the source field: halos k
+//! deep (edges and corners included) where a face is shared with a neighbour or periodic, and the
+//! one-deep ghosts of physical faces, next to halo cells too (see
+//! [`crate::par::Comm::fill_halos_overlapped`]).
+
+use super::boundary::{Ghost, Sides};
+use super::fused::{grow, l2_cache_bytes, MAX_STEPS};
+use super::kernel::{Coef, Row3d, STREAMING_THRESHOLD_BYTES};
+use crate::field::{Field, Region};
+use crate::par::Exec;
+
+/// Steps per sweep chosen for this machine in 3-D (see [`super::fused::auto_steps`]).
+pub fn auto_steps(_row_len: usize) -> usize {
+    2
+}
+
+/// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`.
+pub fn advance_3d(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], region: Region, sides: &Sides) {
+    let k = coefs.len();
+    assert!((1..=MAX_STEPS).contains(&k), "1..={MAX_STEPS} steps per sweep");
+    assert!(src.n == dst.n && src.h == dst.h, "fields of one shape");
+    for (axis, s) in sides.iter().enumerate() {
+        for side in s {
+            assert!(side.is_some() || src.h[axis] >= k, "halo of {} < {k} steps on axis {axis}", src.h[axis]);
+        }
+    }
+    if region.is_empty() {
+        return;
+    }
+    let plan = Plan::new(src, coefs, region, sides);
+    let rows = region.hi[1] - region.lo[1];
+    let band = band_rows(k, src.padded()[2], rows, exec.threads());
+    let bands = rows.div_ceil(band);
+    let out = OutPtr(dst.data.as_mut_ptr(), dst.data.len());
+    exec.for_each_index(bands, |b| {
+        let ya = region.lo[1] + b * band;
+        let yb = (ya + band).min(region.hi[1]);
+        plan.band(src, &out, ya as isize, yb as isize);
+    });
+}
+
+/// Rows per band: the ring buffers of k - 1 levels (three planes of band + 2k rows of `px` values
+/// each) within half a core's L2 cache, and at least as many bands as threads.
+pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize) -> usize {
+    let budget = l2_cache_bytes().unwrap_or(512 << 10) / 2;
+    let per_row = (k.max(2) - 1) * 3 * px * std::mem::size_of::<f64>();
+    let fit = (budget / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
+    let bands = rows.div_ceil(fit).max(threads.min(rows));
+    rows.div_ceil(bands.max(1)).max(1)
+}
+
+/// The output field's data, written by bands in disjoint rows.
+struct OutPtr(*mut f64, usize);
+// SAFETY: every band writes only the output rows (z, y) with y in its own band; bands are disjoint.
+unsafe impl Sync for OutPtr {}
+unsafe impl Send for OutPtr {}
+
+struct Plan<'a> {
+    coefs: &'a [Coef],
+    sides: &'a Sides,
+    /// Row kernels for the output (streaming stores for large fields) and for the rings (never).
+    row: Row3d,
+    ring_row: Row3d,
+    /// Interior size and halo widths (z, y, x); padded y and x lengths.
+    n: [isize; 3],
+    h: [isize; 3],
+    py: usize,
+    px: usize,
+    /// Planes and columns computed at level j (index j, 1..=k; level k: the output).
+    zs: Vec<(isize, isize)>,
+    xs: Vec<(isize, isize)>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(src: &Field, coefs: &'a [Coef], region: Region, sides: &'a Sides) -> Plan<'a> {
+        let k = coefs.len();
+        let n = src.n.map(|v| v as isize);
+        let levels = |axis: usize| -> Vec<(isize, isize)> {
+            let r = (region.lo[axis] as isize, region.hi[axis] as isize);
+            (0..=k).map(|j| grow(r, (k - j.max(1)) as isize, n[axis], sides[axis])).collect()
+        };
+        let p = src.padded();
+        let streaming = src.data.len() * 8 > STREAMING_THRESHOLD_BYTES;
+        Plan { coefs, sides, row: Row3d::pick(streaming), ring_row: Row3d::pick(false), n, h: src.h.map(|v| v as isize), py: p[1], px: p[2], zs: levels(0), xs: levels(2) }
+    }
+
+    /// Output rows ya..yb (all planes and columns of the region).
+    fn band(&self, src: &Field, out: &OutPtr, ya: isize, yb: isize) {
+        let k = self.coefs.len();
+        let [_, ny, nx] = self.n;
+        let [hz, hy, hx] = self.h;
+        let px = self.px;
+        let ys: Vec<(isize, isize)> = (0..=k).map(|j| grow((ya, yb), (k - j.max(1)) as isize, ny, self.sides[1])).collect();
+        // A ring plane holds rows y0..y0 + rows (every level's rows and its ghost rows).
+        let y0 = ya - k as isize;
+        let plane = ((yb - ya) as usize + 2 * k) * px;
+        let mut rings = vec![0.0f64; (k - 1) * 3 * plane];
+        let slot = |t: isize| t.rem_euclid(3) as usize * plane;
+        let at = |y: isize, x: isize| ((y - y0) as usize) * px + (x + hx) as usize;
+        let src_at = |z: isize, y: isize, x: isize| (((z + hz) as usize) * self.py + (y + hy) as usize) * px + (x + hx) as usize;
+        let first = self.zs[1].0 + 1;
+        let last = self.zs[k].1 - 1 + k as isize;
+        for tick in first..=last {
+            for j in 1..=k {
+                let t = tick - j as isize;
+                if t < self.zs[j].0 || t >= self.zs[j].1 {
+                    continue;
+                }
+                let (xl, xr) = self.xs[j];
+                let (yl, yr) = ys[j];
+                let len = (xr - xl) as usize;
+                let [cz, cy, cx] = self.coefs[j - 1].c;
+                let (before, rest) = rings.split_at_mut((j - 1).min(k - 1) * 3 * plane);
+                // Level j-1 as (data, index of (plane, row, column)).
+                let prev: &[f64] = if j == 1 {
+                    &src.data
+                } else {
+                    let ring = &mut before[(j - 2) * 3 * plane..];
+                    self.ghost_planes(ring, t, (yl, yr), (xl, xr), &slot, &at);
+                    ring
+                };
+                let idx = |z: isize, y: isize, x: isize| if j == 1 { src_at(z, y, x) } else { slot(z) + at(y, x) };
+                for y in yl..yr {
+                    let ic = idx(t, y, xl);
+                    let c = &prev[ic - 1..ic + len + 1];
+                    let s = &prev[idx(t, y - 1, xl)..][..len];
+                    let nn = &prev[idx(t, y + 1, xl)..][..len];
+                    let d = &prev[idx(t - 1, y, xl)..][..len];
+                    let u = &prev[idx(t + 1, y, xl)..][..len];
+                    if j == k {
+                        let o = src_at(t, y, xl);
+                        assert!(o + len <= out.1);
+                        // SAFETY: in bounds (checked); row (t, y) belongs to this band only.
+                        let row = unsafe { std::slice::from_raw_parts_mut(out.0.add(o), len) };
+                        self.row.run(row, c, s, nn, d, u, [cz, cy, cx]);
+                    } else {
+                        let cur = &mut rest[slot(t)..slot(t) + plane];
+                        self.ring_row.run(&mut cur[at(y, xl)..at(y, xr)], c, s, nn, d, u, [cz, cy, cx]);
+                        if let (Some(g), 0) = (self.sides[2][0], xl) {
+                            cur[at(y, -1)] = g.value(cur[at(y, 0)]);
+                        }
+                        if let (Some(g), true) = (self.sides[2][1], xr == nx) {
+                            cur[at(y, nx)] = g.value(cur[at(y, nx - 1)]);
+                        }
+                    }
+                }
+                if j < k {
+                    // The physical y ghost rows of this plane, for the next level's y neighbours.
+                    let cur = &mut rest[slot(t)..slot(t) + plane];
+                    for (g, ghost, inner, on) in [(self.sides[1][0], -1, 0, yl == 0), (self.sides[1][1], ny, ny - 1, yr == ny)] {
+                        if let (Some(g), true) = (g, on) {
+                            for x in xl..xr {
+                                cur[at(ghost, x)] = g.value(cur[at(inner, x)]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Before level j computes plane t from ring `prev` (level j-1): if plane t-1 or t+1 is the
+    /// ghost plane of a physical z face, fill it (rows `ys`, columns `xs`) from the plane inside.
+    /// Its slot holds no live plane: level j-1 is exactly one plane ahead of level j.
+    fn ghost_planes(
+        &self,
+        prev: &mut [f64],
+        t: isize,
+        ys: (isize, isize),
+        xs: (isize, isize),
+        slot: &impl Fn(isize) -> usize,
+        at: &impl Fn(isize, isize) -> usize,
+    ) {
+        let nz = self.n[0];
+        for (ghost, inner, g) in [(-1, 0, self.sides[0][0]), (nz, nz - 1, self.sides[0][1])] {
+            let Some(g): Option<Ghost> = g else { continue };
+            if t - 1 != ghost && t + 1 != ghost {
+                continue;
+            }
+            let (go, io) = (slot(ghost), slot(inner));
+            for y in ys.0..ys.1 {
+                for x in xs.0..xs.1 {
+                    prev[go + at(y, x)] = g.value(prev[io + at(y, x)]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::boundary::{fill_ghosts, Ghost, Sides};
+    use super::super::kernel::{update_with, Coef};
+    use super::*;
+    use crate::decomp::Decomp;
+    use crate::par::{Comm, SingleComm};
+
+    fn noisy(n: [usize; 3], h: [usize; 3], seed: u64) -> Field {
+        let mut f = Field::new(n, h);
+        let mut s = seed;
+        for v in f.data.iter_mut() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            *v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.3;
+        }
+        f
+    }
+
+    fn fill(d: &Decomp, sides: &Sides, f: &mut Field, w: usize) {
+        let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, sides, axis, wh);
+        SingleComm.fill_halos_overlapped(d, f, [w; 3], &mut ghosts, &mut |_| {});
+    }
+
+    #[test]
+    fn fused_3d_sweeps_give_the_bits_of_single_steps() {
+        let dir = Ghost::Dirichlet(0.75);
+        let neu = Ghost::Neumann(-0.5, 0.01);
+        let cases: [Sides; 4] = [
+            [[None, None], [None, None], [None, None]],
+            [[Some(dir), Some(neu)], [None, None], [Some(neu), Some(dir)]],
+            [[None, None], [Some(neu), Some(dir)], [None, None]],
+            [[Some(neu), Some(dir)], [Some(dir), Some(neu)], [Some(dir), Some(neu)]],
+        ];
+        for n in [[7, 9, 11], [3, 5, 4], [2, 3, 2], [5, 1, 6]] {
+            for sides in cases {
+                let periodic = [sides[0][0].is_none(), sides[1][0].is_none(), sides[2][0].is_none()];
+                let d = Decomp::new(n, 3, 1, 0, periodic, None).unwrap();
+                for k in 1..=4usize {
+                    if (0..3).any(|a| periodic[a] && k > n[a]) {
+                        continue;
+                    }
+                    let coefs: Vec<Coef> =
+                        (0..k).map(|i| Coef { c: [0.05 + 0.01 * i as f64, 0.11 + 0.01 * i as f64, 0.15 - 0.02 * i as f64] }).collect();
+                    let f = noisy(n, [k; 3], (n[0] * n[1] * n[2] + k) as u64);
+                    // k single steps.
+                    let exec = Exec::new(1).unwrap();
+                    let mut want = f.clone();
+                    let mut next = f.clone();
+                    for &c in &coefs {
+                        fill(&d, &sides, &mut want, 1);
+                        update_with(&exec, &want, &mut next, c, Region::whole(n), false);
+                        std::mem::swap(&mut want, &mut next);
+                    }
+                    for threads in [1, 3] {
+                        let exec = Exec::new(threads).unwrap();
+                        for cut in [[0, 0, 0], [k, k, k], [1, 2, 1]] {
+                            let mut src = f.clone();
+                            fill(&d, &sides, &mut src, k);
+                            let mut got = f.clone();
+                            let (inner, strips) = Region::split_inner(n, cut);
+                            for r in std::iter::once(inner).chain(strips) {
+                                advance_3d(&exec, &src, &mut got, &coefs, r, &sides);
+                            }
+                            for z in 0..n[0] {
+                                for y in 0..n[1] {
+                                    let same = got.row(z, y).iter().zip(want.row(z, y)).all(|(a, b)| a.to_bits() == b.to_bits());
+                                    assert!(same, "{n:?}, sides {sides:?}, k {k}, {threads} threads, cut {cut:?}: row z {z} y {y}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bands_fit_the_cache_and_feed_every_thread() {
+        for (k, px, rows, threads) in [(4, 264, 256, 2), (2, 4100, 4096, 1), (8, 70, 3, 4), (1, 10, 1, 1)] {
+            let b = band_rows(k, px, rows, threads);
+            assert!(b >= 1 && b <= rows);
+            assert!(rows.div_ceil(b) >= threads.min(rows), "k {k} px {px} rows {rows}: band {b}");
+        }
+    }
+}
