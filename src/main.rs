@@ -102,6 +102,14 @@ fn print_check(cfg: &Config) {
     }
     println!("cells         = {cells}  ({})", grid.shape().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x "));
     println!("memory        = {:.1} MiB (state, all ranks)", mem / (1024.0 * 1024.0));
+    if cfg.model == config::ModelKind::Heat {
+        // What one process on this machine would take (ranks may cut it to their thinnest block).
+        let (_, periodic) = models::geometry(cfg);
+        if let Ok(d) = simrun::decomp::Decomp::new(grid.n, grid.dims, 1, 0, periodic, None) {
+            let k = models::heat::time_block(cfg, &d, &SingleComm);
+            println!("steps/sweep   = {k}  (temporal blocking, one process on this machine; parallel.time_block)");
+        }
+    }
 }
 
 fn run(args: cli::RunArgs) -> i32 {
