@@ -66,7 +66,7 @@ impl CoarseSolver {
                 // The right-hand side of a compatible problem has zero mean; take it out exactly
                 // so the rank-one term leaves the solution's mean at zero.
                 let mut acc = crate::par::ExactSum::new();
-                b.iter().for_each(|&v| acc.add(v));
+                acc.add_slice(b.as_slice());
                 let mean = acc.value() / (ny * nx) as f64;
                 b.iter_mut().for_each(|v| *v -= mean);
                 let x = lu.solve(&b).unwrap_or_else(|| DVector::zeros(ny * nx));

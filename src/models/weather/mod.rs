@@ -181,19 +181,26 @@ impl Weather {
     /// Exact mass and energy sums of this block.
     fn local_totals(&self, exec: &Exec) -> Totals {
         let b = &self.block;
-        let row = |mut acc: Totals, k: usize| {
+        // A row's cell masses and energies into scratch rows, then each row into its sum at once.
+        type Acc = (Totals, Vec<f64>, Vec<f64>);
+        let init = || -> Acc { (Totals::default(), Vec::with_capacity(b.nx), Vec::with_capacity(b.nx)) };
+        let row = |(mut acc, mut ms, mut es): Acc, k: usize| {
             let (hr, hrt) = (b.bg.rho_c[k + HS], b.bg.rt_c[k + HS]);
+            ms.clear();
+            es.clear();
             for i in 0..b.nx {
                 let (m, e) = diag::cell_mass_te(self.cell(k, i), hr, hrt, b.dx, b.dz);
-                acc.mass.add(m);
-                acc.te.add(e);
+                ms.push(m);
+                es.push(e);
             }
-            acc
+            acc.mass.add_slice(&ms);
+            acc.te.add_slice(&es);
+            (acc, ms, es)
         };
         if exec.threads() == 1 {
-            (0..b.nz).fold(Totals::default(), row)
+            (0..b.nz).fold(init(), row).0
         } else {
-            exec.install(|| (0..b.nz).into_par_iter().fold(Totals::default, row).reduce(Totals::default, Totals::merge))
+            exec.install(|| (0..b.nz).into_par_iter().fold(init, row).map(|a| a.0).reduce(Totals::default, Totals::merge))
         }
     }
 
