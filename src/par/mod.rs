@@ -7,6 +7,7 @@ mod comm;
 mod exact_sum;
 mod exec;
 mod halo;
+mod min_max;
 #[cfg(feature = "mpi")]
 pub mod mpi_comm;
 
@@ -14,6 +15,7 @@ pub use comm::{Comm, SingleComm};
 pub use exact_sum::ExactSum;
 pub use exec::Exec;
 pub use halo::{pack_slab, unpack_slab, GhostFill, SlabSpec};
+pub use min_max::min_max_total;
 
 /// Minimum by total order (so -0.0 < 0.0 and the result never depends on argument order).
 #[inline]
