@@ -18,13 +18,17 @@
 
 use super::boundary::{Ghost, Sides};
 use super::fused::{grow, l2_cache_bytes, MAX_STEPS};
-use super::kernel::{Coef, Row3d, STREAMING_THRESHOLD_BYTES};
+use super::kernel::{Coef, Row3d};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
-/// Steps per sweep chosen for this machine in 3-D (see [`super::fused::auto_steps`]).
-pub fn auto_steps(_row_len: usize) -> usize {
-    2
+/// Steps per sweep chosen for this machine in 3-D: the most, up to 4, whose ring buffers for a
+/// band of 16 rows (of `row_len` values) fill at most half of a core's L2 cache, at least 2.
+/// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 (scripts/bench-heat.sh): 4 beats 2, 3 and 6
+/// (more steps per sweep cost more rows computed twice at band edges than they save).
+pub fn auto_steps(row_len: usize) -> usize {
+    let budget = l2_cache_bytes().unwrap_or(512 << 10) / 2;
+    (2..=4).rev().find(|&k| (k - 1) * 3 * (16 + 2 * k) * row_len * std::mem::size_of::<f64>() <= budget).unwrap_or(2)
 }
 
 /// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`.
@@ -71,9 +75,7 @@ unsafe impl Send for OutPtr {}
 struct Plan<'a> {
     coefs: &'a [Coef],
     sides: &'a Sides,
-    /// Row kernels for the output (streaming stores for large fields) and for the rings (never).
     row: Row3d,
-    ring_row: Row3d,
     /// Interior size and halo widths (z, y, x); padded y and x lengths.
     n: [isize; 3],
     h: [isize; 3],
@@ -93,8 +95,7 @@ impl<'a> Plan<'a> {
             (0..=k).map(|j| grow(r, (k - j.max(1)) as isize, n[axis], sides[axis])).collect()
         };
         let p = src.padded();
-        let streaming = src.data.len() * 8 > STREAMING_THRESHOLD_BYTES;
-        Plan { coefs, sides, row: Row3d::pick(streaming), ring_row: Row3d::pick(false), n, h: src.h.map(|v| v as isize), py: p[1], px: p[2], zs: levels(0), xs: levels(2) }
+        Plan { coefs, sides, row: Row3d::pick(), n, h: src.h.map(|v| v as isize), py: p[1], px: p[2], zs: levels(0), xs: levels(2) }
     }
 
     /// Output rows ya..yb (all planes and columns of the region).
@@ -148,7 +149,7 @@ impl<'a> Plan<'a> {
                         self.row.run(row, c, s, nn, d, u, [cz, cy, cx]);
                     } else {
                         let cur = &mut rest[slot(t)..slot(t) + plane];
-                        self.ring_row.run(&mut cur[at(y, xl)..at(y, xr)], c, s, nn, d, u, [cz, cy, cx]);
+                        self.row.run(&mut cur[at(y, xl)..at(y, xr)], c, s, nn, d, u, [cz, cy, cx]);
                         if let (Some(g), 0) = (self.sides[2][0], xl) {
                             cur[at(y, -1)] = g.value(cur[at(y, 0)]);
                         }

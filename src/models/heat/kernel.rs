@@ -34,7 +34,7 @@ pub fn update_with(exec: &Exec, src: &Field, dst: &mut Field, coef: Coef, region
     let [cz, cy, cx] = coef.c;
     let data = &src.data[..];
     let row2d = Row2d::pick(streaming);
-    let row3d = Row3d::pick(streaming);
+    let row3d = Row3d::pick();
     exec.for_each_row(dst, region, |z, y, out| {
         let i = src.idx(z as isize, y as isize, region.lo[2] as isize);
         let len = out.len();
@@ -90,22 +90,20 @@ impl Row2d {
 
 /// The compiled variant of the 3-D row kernel (see [`Row2d`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// No streaming-store variant: measured at 256^3 and 384^3 it halves the throughput of the 3-D
+/// sweep (whose rows are short and whose five input rows compete for the same line buffers).
 pub enum Row3d {
     Portable,
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// AVX2 with non-temporal stores (for outputs far larger than the caches).
-    #[cfg(target_arch = "x86_64")]
-    Avx2Streaming,
 }
 
 impl Row3d {
-    pub fn pick(streaming: bool) -> Row3d {
+    pub fn pick() -> Row3d {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
-            return if streaming { Row3d::Avx2Streaming } else { Row3d::Avx2 };
+            return Row3d::Avx2;
         }
-        let _ = streaming;
         Row3d::Portable
     }
 
@@ -120,8 +118,6 @@ impl Row3d {
             // SAFETY: only picked when the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
             Row3d::Avx2 => unsafe { avx2::row_3d(out, c, s, n, d, u, cx, cy, cz) },
-            #[cfg(target_arch = "x86_64")]
-            Row3d::Avx2Streaming => unsafe { avx2::row_3d_streaming(out, c, s, n, d, u, cx, cy, cz) },
         }
     }
 }
@@ -141,35 +137,6 @@ mod avx2 {
     #[target_feature(enable = "avx2")]
     pub unsafe fn row_3d(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64], cx: f64, cy: f64, cz: f64) {
         super::row_3d(out, c, s, n, d, u, cx, cy, cz)
-    }
-
-    /// [`row_3d`] four cells at a time with streaming stores once the output is 32-byte aligned
-    /// (the operations of the portable loop, in its order).
-    #[allow(clippy::too_many_arguments)]
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn row_3d_streaming(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64], cx: f64, cy: f64, cz: f64) {
-        let len = out.len();
-        let (c, s, n, d, u) = (&c[..len + 2], &s[..len], &n[..len], &d[..len], &u[..len]);
-        let misalign = (out.as_ptr() as usize % 32) / 8;
-        let head = (if misalign == 0 { 0 } else { 4 - misalign }).min(len);
-        super::row_3d(&mut out[..head], &c[..head + 2], &s[..head], &n[..head], &d[..head], &u[..head], cx, cy, cz);
-        let quads = (len - head) / 4;
-        let (vcx, vcy, vcz) = (_mm256_set1_pd(cx), _mm256_set1_pd(cy), _mm256_set1_pd(cz));
-        let two = _mm256_set1_pd(2.0);
-        let (cp, sp, np, dp, up, op) = (c.as_ptr(), s.as_ptr(), n.as_ptr(), d.as_ptr(), u.as_ptr(), out.as_mut_ptr());
-        for k in 0..quads {
-            let i = head + 4 * k;
-            // In bounds: i + 3 < len; out + i is 32-byte aligned by construction of `head`.
-            let t = _mm256_loadu_pd(cp.add(i + 1));
-            let t2 = _mm256_mul_pd(two, t);
-            let xs = _mm256_mul_pd(vcx, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(cp.add(i)), _mm256_loadu_pd(cp.add(i + 2))), t2));
-            let ys = _mm256_mul_pd(vcy, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(sp.add(i)), _mm256_loadu_pd(np.add(i))), t2));
-            let zs = _mm256_mul_pd(vcz, _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(dp.add(i)), _mm256_loadu_pd(up.add(i))), t2));
-            _mm256_stream_pd(op.add(i), _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(t, xs), ys), zs));
-        }
-        _mm_sfence();
-        let done = head + 4 * quads;
-        super::row_3d(&mut out[done..], &c[done..], &s[done..], &n[done..], &d[done..], &u[done..], cx, cy, cz);
     }
 
     /// Four cells at a time with streaming stores once the output is 32-byte aligned.
@@ -272,7 +239,7 @@ mod tests {
         for off in 0..4 {
             let mut want = vec![0.0; len + 4];
             Row3d::Portable.run(&mut want[off..off + len - off], &rows[0][..len - off + 2], &rows[1], &rows[2], &rows[3], &rows[4], coef);
-            for v in [Row3d::pick(false), Row3d::pick(true)] {
+            for v in [Row3d::pick()] {
                 let mut got = vec![0.0; len + 4];
                 v.run(&mut got[off..off + len - off], &rows[0][..len - off + 2], &rows[1], &rows[2], &rows[3], &rows[4], coef);
                 assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "{v:?} offset {off}");
