@@ -111,6 +111,20 @@ impl Field {
     }
 }
 
+#[cfg(test)]
+impl Field {
+    /// For tests: a field filled, halos included, with pseudo-random values in [-0.3, 0.7).
+    pub(crate) fn noisy(n: [usize; 3], h: [usize; 3], seed: u64) -> Field {
+        let mut f = Field::new(n, h);
+        let mut s = seed;
+        for v in f.data.iter_mut() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            *v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.3;
+        }
+        f
+    }
+}
+
 /// A box of interior cells, half-open per axis (z, y, x), in local interior coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region {

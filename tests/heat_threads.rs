@@ -3,35 +3,6 @@
 mod common;
 use common::*;
 
-const NOISY: &str = r#"
-model = "heat"
-[grid]
-nx = 67
-ny = 45
-[time]
-steps = 150
-[output]
-dir = "unused"
-images = false
-progress = "off"
-diagnostics_every = 50
-[heat.boundary]
-x_lo = { kind = "periodic" }
-x_hi = { kind = "periodic" }
-y_lo = { kind = "dirichlet", value = 1.0 }
-y_hi = { kind = "neumann", value = 0.5 }
-[heat.initial]
-background = 0.25
-[[heat.initial.shapes]]
-kind = "box"
-lo = [0.1, 0.2]
-hi = [0.5, 0.6]
-value = 3.0
-[heat.initial.noise]
-amplitude = 0.5
-seed = 7
-"#;
-
 #[test]
 fn one_to_four_threads_give_identical_bits_2d_and_3d() {
     for three_d in [false, true] {

@@ -128,48 +128,45 @@ fn heat_3d_periodic_bitwise_across_splits() {
 /// steps that are no multiple of the sweep: the bits of one process taking one step at a time.
 #[test]
 fn heat_2d_time_blocks_bitwise_across_splits() {
-    let mixed = WALLS.replace("y_lo = { kind = \"dirichlet\", value = 0.0 }", "y_lo = { kind = \"periodic\" }").replace(
-        "y_hi = { kind = \"neumann\", value = 0.0 }",
-        "y_hi = { kind = \"periodic\" }",
-    );
-    assert!(mixed.contains("y_hi = { kind = \"periodic\" }"));
-    for (name, bc) in [("tb_walls", WALLS.to_string()), ("tb_mixed", mixed)] {
-        let text = config_text(false, &bc).replace("diagnostics_every = 20", "diagnostics_every = 7");
-        let (f0, d0) = run_split_with(name, &text, 0, 1, &["parallel.time_block=1"]);
-        for (ranks, threads, sets) in [
-            (0, 2, ["parallel.time_block=3", "parallel.threads=2"]),
-            (4, 1, ["parallel.time_block=3", "parallel.layout=[2, 2]"]),
-            (3, 2, ["parallel.time_block=8", "parallel.layout=[1, 3]"]),
-            (3, 1, ["parallel.time_block=5", "parallel.layout=[3, 1]"]),
-        ] {
-            let (f, d) = run_split_with(name, &text, ranks, threads, &sets);
-            assert_bits_eq(&f0, &f, &format!("{name}: {ranks} ranks x {threads} threads, {sets:?}"));
-            assert_eq!(d0, d, "{name}: diagnostics differ with {ranks} ranks, {sets:?}");
-        }
-    }
+    let splits = [
+        (0, 2, ["parallel.time_block=3", "parallel.threads=2"]),
+        (4, 1, ["parallel.time_block=3", "parallel.layout=[2, 2]"]),
+        (3, 2, ["parallel.time_block=8", "parallel.layout=[1, 3]"]),
+        (3, 1, ["parallel.time_block=5", "parallel.layout=[3, 1]"]),
+    ];
+    check_time_blocks("tb", false, "y", &splits);
 }
 
-/// The same in 3-D: 3 steps per sweep over process grids [1, 1, 3] (z split), [2, 2, 1] and an
-/// automatic 2-rank split, walls and periodic faces mixed.
+/// The same in 3-D: 3 and 4 steps per sweep over process grids [1, 1, 3] (z split), [2, 2, 1]
+/// and an automatic 2-rank split, walls and periodic faces mixed.
 #[test]
 fn heat_3d_time_blocks_bitwise_across_splits() {
-    let mixed = WALLS.replace("x_lo = { kind = \"dirichlet\", value = 1.0 }", "x_lo = { kind = \"periodic\" }").replace(
-        "x_hi = { kind = \"neumann\", value = -0.5 }",
-        "x_hi = { kind = \"periodic\" }",
-    );
-    assert!(mixed.contains("x_hi = { kind = \"periodic\" }"));
-    for (name, bc) in [("tb3_walls", WALLS.to_string()), ("tb3_mixed", mixed)] {
-        let text = config_text(true, &bc).replace("diagnostics_every = 20", "diagnostics_every = 7");
-        let (f0, d0) = run_split_with(name, &text, 0, 1, &["parallel.time_block=1"]);
-        for (ranks, threads, sets) in [
-            (0, 2, ["parallel.time_block=3", "parallel.threads=2"]),
-            (3, 1, ["parallel.time_block=3", "parallel.layout=[1, 1, 3]"]),
-            (4, 1, ["parallel.time_block=4", "parallel.layout=[2, 2, 1]"]),
-            (2, 2, ["parallel.time_block=3", "parallel.threads=2"]),
-        ] {
-            let (f, d) = run_split_with(name, &text, ranks, threads, &sets);
-            assert_bits_eq(&f0, &f, &format!("{name}: {ranks} ranks x {threads} threads, {sets:?}"));
-            assert_eq!(d0, d, "{name}: diagnostics differ with {ranks} ranks, {sets:?}");
+    let splits = [
+        (0, 2, ["parallel.time_block=3", "parallel.threads=2"]),
+        (3, 1, ["parallel.time_block=3", "parallel.layout=[1, 1, 3]"]),
+        (4, 1, ["parallel.time_block=4", "parallel.layout=[2, 2, 1]"]),
+        (2, 2, ["parallel.time_block=3", "parallel.threads=2"]),
+    ];
+    check_time_blocks("tb3", true, "x", &splits);
+}
+
+/// Walls, and walls with the faces of `periodic_axis` ("x" or "y") periodic, diagnostics every 7
+/// steps: every (ranks, threads, sets) split against one process taking one step per sweep.
+fn check_time_blocks(name: &str, three_d: bool, periodic_axis: &str, splits: &[(usize, usize, [&str; 2])]) {
+    let mut mixed = String::new();
+    for line in WALLS.lines() {
+        let periodic = line.starts_with(&format!("{periodic_axis}_lo")) || line.starts_with(&format!("{periodic_axis}_hi"));
+        mixed += &if periodic { format!("{} = {{ kind = \"periodic\" }}", &line[..4]) } else { line.to_string() };
+        mixed.push('\n');
+    }
+    assert_eq!(mixed.matches("periodic").count(), 2);
+    for (case, bc) in [(format!("{name}_walls"), WALLS.to_string()), (format!("{name}_mixed"), mixed)] {
+        let text = config_text(three_d, &bc).replace("diagnostics_every = 20", "diagnostics_every = 7");
+        let (f0, d0) = run_split_with(&case, &text, 0, 1, &["parallel.time_block=1"]);
+        for (ranks, threads, sets) in splits {
+            let (f, d) = run_split_with(&case, &text, *ranks, *threads, sets);
+            assert_bits_eq(&f0, &f, &format!("{case}: {ranks} ranks x {threads} threads, {sets:?}"));
+            assert_eq!(d0, d, "{case}: diagnostics differ with {ranks} ranks, {sets:?}");
         }
     }
 }

@@ -250,8 +250,8 @@ fn near_wall_limit(cfg: &Config, elapsed: f64, loop_start: &Instant, steps: u64,
 /// signals are agreed between model calls instead.
 fn scheduled(cfg: &Config, ckpt: &Checkpointer, step: u64, prev_time: f64, time: f64) -> bool {
     let every = cfg.output.diagnostics_every;
-    (every > 0 && step % every == 0)
-        || (cfg.output.images && cfg.output.image_every > 0 && step % cfg.output.image_every == 0)
+    (every > 0 && step.is_multiple_of(every))
+        || (cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every))
         || (cfg.checkpoint.enabled() && ckpt.due(step, prev_time, time, &checkpoints::Agreed::default()))
 }
 

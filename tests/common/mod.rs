@@ -95,3 +95,34 @@ pub fn run_config(name: &str, overrides: &[&str]) -> (RunSummary, tempfile::Temp
     let summary = sim::run(&cfg, &SingleComm, &RunOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
     (summary, dir)
 }
+
+/// A 2-D heat run with every kind of face (periodic x, Dirichlet and Neumann y), a box and noise:
+/// the bitwise tests' standard case.
+pub const NOISY: &str = r#"
+model = "heat"
+[grid]
+nx = 67
+ny = 45
+[time]
+steps = 150
+[output]
+dir = "unused"
+images = false
+progress = "off"
+diagnostics_every = 50
+[heat.boundary]
+x_lo = { kind = "periodic" }
+x_hi = { kind = "periodic" }
+y_lo = { kind = "dirichlet", value = 1.0 }
+y_hi = { kind = "neumann", value = 0.5 }
+[heat.initial]
+background = 0.25
+[[heat.initial.shapes]]
+kind = "box"
+lo = [0.1, 0.2]
+hi = [0.5, 0.6]
+value = 3.0
+[heat.initial.noise]
+amplitude = 0.5
+seed = 7
+"#;

@@ -204,16 +204,6 @@ mod tests {
     use crate::decomp::Decomp;
     use crate::par::{Comm, SingleComm};
 
-    fn noisy(n: [usize; 3], h: [usize; 3], seed: u64) -> Field {
-        let mut f = Field::new(n, h);
-        let mut s = seed;
-        for v in f.data.iter_mut() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            *v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.3;
-        }
-        f
-    }
-
     /// `steps` single steps of the one-step kernel, halos and ghosts filled before each.
     fn single_steps(d: &Decomp, sides: &Sides, mut f: Field, coefs: &[Coef], threads: usize) -> Field {
         let exec = Exec::new(threads).unwrap();
@@ -248,7 +238,8 @@ mod tests {
         let dir = Ghost::Dirichlet(0.75);
         let neu = Ghost::Neumann(-0.5, 0.01);
         // (y faces, x faces): None = periodic.
-        let cases: [([Option<Ghost>; 2], [Option<Ghost>; 2]); 4] = [
+        type Faces = [Option<Ghost>; 2];
+        let cases: [(Faces, Faces); 4] = [
             ([None, None], [None, None]),
             ([Some(dir), Some(neu)], [None, None]),
             ([None, None], [Some(neu), Some(dir)]),
@@ -264,7 +255,7 @@ mod tests {
                         continue;
                     }
                     let coefs: Vec<Coef> = (0..k).map(|i| Coef { c: [0.0, 0.11 + 0.01 * i as f64, 0.2 - 0.02 * i as f64] }).collect();
-                    let f = noisy([1, ny, nx], [0, k, k], (ny * nx + k) as u64);
+                    let f = Field::noisy([1, ny, nx], [0, k, k], (ny * nx + k) as u64);
                     let want = single_steps(&d, &sides, f.clone(), &coefs, 1);
                     for threads in [1, 3] {
                         for cut in [[0, 0, 0], [0, k, k], [0, 1, 2]] {

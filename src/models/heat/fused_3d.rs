@@ -209,16 +209,6 @@ mod tests {
     use crate::decomp::Decomp;
     use crate::par::{Comm, SingleComm};
 
-    fn noisy(n: [usize; 3], h: [usize; 3], seed: u64) -> Field {
-        let mut f = Field::new(n, h);
-        let mut s = seed;
-        for v in f.data.iter_mut() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            *v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.3;
-        }
-        f
-    }
-
     fn fill(d: &Decomp, sides: &Sides, f: &mut Field, w: usize) {
         let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, sides, axis, wh);
         SingleComm.fill_halos_overlapped(d, f, [w; 3], &mut ghosts, &mut |_| {});
@@ -244,7 +234,7 @@ mod tests {
                     }
                     let coefs: Vec<Coef> =
                         (0..k).map(|i| Coef { c: [0.05 + 0.01 * i as f64, 0.11 + 0.01 * i as f64, 0.15 - 0.02 * i as f64] }).collect();
-                    let f = noisy(n, [k; 3], (n[0] * n[1] * n[2] + k) as u64);
+                    let f = Field::noisy(n, [k; 3], (n[0] * n[1] * n[2] + k) as u64);
                     // k single steps.
                     let exec = Exec::new(1).unwrap();
                     let mut want = f.clone();

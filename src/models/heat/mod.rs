@@ -36,18 +36,13 @@ pub struct Heat {
     /// The physical faces of this block and their ghost formulas.
     sides: Sides,
     dt: f64,
-    /// Steps fused into one sweep (temporal blocking, 2-D): the halo depth.
+    /// Steps fused into one sweep (temporal blocking): the halo depth.
     time_block: usize,
-    /// Current state (with a one-cell halo) and the buffer the next state is written into.
+    /// Current state (with halos `time_block` deep) and the buffer the next state is written into.
     t: Field,
     next: Field,
     /// Global offset of the local block (z, y, x).
     offset: [usize; 3],
-    /// Halo width to exchange per axis (z, y, x).
-    halo: [usize; 3],
-    /// Inner region of a single step (independent of halos) and the boundary strips around it.
-    inner: Region,
-    strips: Vec<Region>,
 }
 
 /// Maximum stable dt of the explicit scheme.
@@ -121,16 +116,6 @@ impl Heat {
             }
         });
         let next = t.clone();
-        // Overlap: cells next to a rank-split axis wait for halos; everything else goes first.
-        let mut w = [0; 3];
-        for a in grid.axes() {
-            w[a] = usize::from(decomp.procs[a] > 1);
-        }
-        let (inner, strips) = Region::split_inner(decomp.size, w);
-        let mut halo = [0; 3];
-        for a in grid.axes() {
-            halo[a] = 1;
-        }
         Ok(Heat {
             cfg: cfg.heat.clone(),
             grid: grid.clone(),
@@ -140,9 +125,6 @@ impl Heat {
             t,
             next,
             offset,
-            halo,
-            inner,
-            strips,
         })
     }
 
@@ -176,6 +158,16 @@ impl Heat {
 
 }
 
+/// `coefs.len()` steps of `region` from `src` into `dst`: the one-step kernel, or a temporally
+/// blocked sweep.
+fn sweep(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], region: Region, sides: &Sides, dims: usize) {
+    match (coefs.len(), dims) {
+        (1, _) => kernel::update(exec, src, dst, coefs[0], region),
+        (_, 3) => fused_3d::advance_3d(exec, src, dst, coefs, region, sides),
+        _ => fused::advance_2d(exec, src, dst, coefs, region, sides),
+    }
+}
+
 #[derive(Clone)]
 struct Acc {
     sum: ExactSum,
@@ -199,11 +191,9 @@ impl Model for Heat {
         self.time_block
     }
 
+    /// Fill the halos (as deep as the steps) and ghosts, overlapping the inner region's sweep
+    /// with the messages, then sweep the strips along rank faces.
     fn steps(&mut self, clocks: &[Clock], ctx: &mut StepCtx) -> Result<()> {
-        if clocks.len() == 1 {
-            return self.step(clocks[0], ctx);
-        }
-        // Temporal blocking: halos as deep as the steps, then one sweep takes them all.
         let k = clocks.len();
         let coefs: Vec<Coef> = clocks.iter().map(|c| self.coef(c.dt)).collect();
         let t0 = Instant::now();
@@ -217,49 +207,28 @@ impl Model for Heat {
             split[a] = if ctx.decomp.procs[a] > 1 { k } else { 0 };
         }
         let (inner, strips) = Region::split_inner(self.t.n, split);
-        let (exec, sides, next) = (ctx.exec, &self.sides, &mut self.next);
-        let advance = if self.grid.dims == 3 { fused_3d::advance_3d } else { fused::advance_2d };
+        let (exec, sides, next, dims) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims);
         let mut ghosts = |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
         ctx.comm.fill_halos_overlapped(ctx.decomp, &mut self.t, w, &mut ghosts, &mut |src: &Field| {
             let tc = Instant::now();
-            advance(exec, src, next, &coefs, inner, sides);
+            sweep(exec, src, next, &coefs, inner, sides, dims);
             compute += tc.elapsed().as_secs_f64();
         });
         let t2 = Instant::now();
         for r in &strips {
-            advance(exec, &self.t, &mut self.next, &coefs, *r, &self.sides);
+            sweep(exec, &self.t, &mut self.next, &coefs, *r, &self.sides, dims);
         }
         compute += t2.elapsed().as_secs_f64();
         std::mem::swap(&mut self.t, &mut self.next);
         let total = t0.elapsed().as_secs_f64();
+        // Whatever of the call was not spent computing was spent on (or waiting for) halos.
         ctx.phases.add("compute", compute);
         ctx.phases.add("halo", (total - compute).max(0.0));
         Ok(())
     }
 
     fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
-        let coef = self.coef(clock.dt);
-        let t0 = Instant::now();
-        boundary::apply_boundaries(&mut self.t, &self.sides);
-        let mut compute = t0.elapsed().as_secs_f64();
-        let (inner, exec) = (self.inner, ctx.exec);
-        let next = &mut self.next;
-        ctx.comm.exchange_faces_overlapped(ctx.decomp, &mut self.t, self.halo, &mut |src: &Field| {
-            let tc = Instant::now();
-            kernel::update(exec, src, next, coef, inner);
-            compute += tc.elapsed().as_secs_f64();
-        });
-        let t2 = Instant::now();
-        for r in &self.strips {
-            kernel::update(exec, &self.t, &mut self.next, coef, *r);
-        }
-        compute += t2.elapsed().as_secs_f64();
-        std::mem::swap(&mut self.t, &mut self.next);
-        let total = t0.elapsed().as_secs_f64();
-        // Whatever of the step was not spent computing was spent on (or waiting for) halos.
-        ctx.phases.add("compute", compute);
-        ctx.phases.add("halo", (total - compute).max(0.0));
-        Ok(())
+        self.steps(&[clock], ctx)
     }
 
     fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics {
