@@ -6,8 +6,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use simrun::field::{Field, Region};
-use simrun::models::heat::kernel::{self, Coef};
 use simrun::models::heat::fused;
+use simrun::models::heat::kernel::{self, Coef};
 use simrun::par::Exec;
 
 fn noisy(n: [usize; 3], h: [usize; 3]) -> Field {
@@ -45,7 +45,11 @@ fn bench(c: &mut Criterion) {
     let k = fused::auto_steps(n[2] + 2 * fused::MAX_STEPS);
     let mut u = noisy(n, [0, k, k]);
     let mut w = u.clone();
-    let sides = [[None; 2], [Some(simrun::models::heat::boundary::Ghost::Neumann(0.0, 1.0)); 2], [Some(simrun::models::heat::boundary::Ghost::Neumann(0.0, 1.0)); 2]];
+    let sides = [
+        [None; 2],
+        [Some(simrun::models::heat::boundary::Ghost::Neumann(0.0, 1.0)); 2],
+        [Some(simrun::models::heat::boundary::Ghost::Neumann(0.0, 1.0)); 2],
+    ];
     let coefs = vec![Coef { c: [0.0, 0.2, 0.2] }; k];
     g.throughput(Throughput::Elements((k * u.interior_len()) as u64));
     for threads in [1, 2] {

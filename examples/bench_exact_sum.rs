@@ -71,7 +71,8 @@ fn main() {
         ),
     ];
     let only = std::env::var("EXACT_SUM_KINDS").ok();
-    let kinds: Vec<_> = kinds.into_iter().filter(|(k, _)| only.as_ref().is_none_or(|o| o.split(',').any(|x| x == *k))).collect();
+    let kinds: Vec<_> =
+        kinds.into_iter().filter(|(k, _)| only.as_ref().is_none_or(|o| o.split(',').any(|x| x == *k))).collect();
     let mut t_read = vec![Vec::new(); kinds.len()];
     let mut t_add = vec![Vec::new(); kinds.len()];
     let mut t_slice = vec![Vec::new(); kinds.len()];

@@ -55,16 +55,18 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(4096);
     let repeats: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(15);
-    let threads: Vec<usize> = args
-        .get(3)
-        .map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect())
-        .unwrap_or_else(|| vec![1, 2]);
+    let threads: Vec<usize> =
+        args.get(3).map(|s| s.split(',').filter_map(|t| t.parse().ok()).collect()).unwrap_or_else(|| vec![1, 2]);
     let dims: usize = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(2);
     let three_d = dims == 3;
     let shape = if three_d { [n, n, n] } else { [1, n, n] };
     let cells: usize = shape.iter().product();
     // What `simrun` picks for this grid on this machine (parallel.time_block = 0).
-    let auto = if three_d { fused_3d::auto_steps(n + 2 * fused::MAX_STEPS) } else { fused::auto_steps(n + 2 * fused::MAX_STEPS) };
+    let auto = if three_d {
+        fused_3d::auto_steps(n + 2 * fused::MAX_STEPS)
+    } else {
+        fused::auto_steps(n + 2 * fused::MAX_STEPS)
+    };
     let mut blocks: Vec<usize> = args
         .get(4)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).filter(|&k| (1..=fused::MAX_STEPS).contains(&k)).collect())
@@ -73,8 +75,11 @@ fn main() {
     blocks.sort_unstable();
     blocks.dedup();
     let what = if three_d { format!("3-D {n}^3") } else { format!("2-D {n}x{n}") };
-    println!("heat {what} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {auto} steps per sweep");
-    let heads: Vec<String> = blocks.iter().map(|k| format!("{:>15}", format!("{k} step{}/sweep", if *k == 1 { "" } else { "s" }))).collect();
+    println!(
+        "heat {what} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {auto} steps per sweep"
+    );
+    let heads: Vec<String> =
+        blocks.iter().map(|k| format!("{:>15}", format!("{k} step{}/sweep", if *k == 1 { "" } else { "s" }))).collect();
     println!("{:>7} {:>9} {:>9} {:>9} | {}", "threads", "copy GB/s", "memcpy", "bound", heads.join(" "));
     let kmax = *blocks.iter().max().unwrap();
     let periodic = [three_d, true, true];
@@ -123,7 +128,10 @@ fn main() {
         let bound = gbs * 1e9 / 16.0 / 1e6;
         let meds: Vec<f64> = rates.into_iter().map(median).collect();
         let cols: Vec<String> = meds.iter().map(|m| format!("{m:>6.0} ({:>4.0}%)", 100.0 * m / bound)).collect();
-        println!("{t:>7} {gbs:>9.2} {memcpy_gbs:>9.2} {bound:>9.0} | {}", cols.iter().map(|c| format!("{c:>15}")).collect::<Vec<_>>().join(" "));
+        println!(
+            "{t:>7} {gbs:>9.2} {memcpy_gbs:>9.2} {bound:>9.0} | {}",
+            cols.iter().map(|c| format!("{c:>15}")).collect::<Vec<_>>().join(" ")
+        );
         let engine = meds[blocks.iter().position(|&k| k == auto).expect("auto is measured")];
         let ks: Vec<String> = blocks.iter().zip(&meds).map(|(k, m)| format!("k{k}_mlups={m:.1}")).collect();
         println!(

@@ -24,7 +24,12 @@ fn main() {
         for y in 0..n {
             for x in 0..n {
                 let (fy, fx) = (y as f64 / n as f64, x as f64 / n as f64);
-                f.set(0, y as isize, x as isize, (6.0 * fx).sin() * (3.0 * fy).cos() + ((x * 31 + y * 17) % 7) as f64 * 0.01);
+                f.set(
+                    0,
+                    y as isize,
+                    x as isize,
+                    (6.0 * fx).sin() * (3.0 * fy).cos() + ((x * 31 + y * 17) % 7) as f64 * 0.01,
+                );
             }
         }
         // Residual reduction over the first 4 cycles from phi = 0 (before round-off is reached).

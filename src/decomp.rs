@@ -133,11 +133,7 @@ impl Decomp {
                 p
             }
         };
-        let coords = [
-            rank / (procs[1] * procs[2]),
-            (rank / procs[2]) % procs[1],
-            rank % procs[2],
-        ];
+        let coords = [rank / (procs[1] * procs[2]), (rank / procs[2]) % procs[1], rank % procs[2]];
         let mut offset = [0; 3];
         let mut size = [0; 3];
         for a in 0..3 {
@@ -190,11 +186,7 @@ impl Decomp {
 
     /// Block (offset, size) of any rank.
     pub fn block_of(&self, rank: usize) -> ([usize; 3], [usize; 3]) {
-        let c = [
-            rank / (self.procs[1] * self.procs[2]),
-            (rank / self.procs[2]) % self.procs[1],
-            rank % self.procs[2],
-        ];
+        let c = [rank / (self.procs[1] * self.procs[2]), (rank / self.procs[2]) % self.procs[1], rank % self.procs[2]];
         let mut o = [0; 3];
         let mut s = [0; 3];
         for a in 0..3 {

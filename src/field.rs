@@ -160,8 +160,22 @@ impl Region {
         let mut strips = Vec::new();
         let mut core = Region::whole(n);
         for a in 0..3 {
-            let lo_strip = Region { lo: core.lo, hi: { let mut h = core.hi; h[a] = inner.lo[a]; h } };
-            let hi_strip = Region { lo: { let mut l = core.lo; l[a] = inner.hi[a]; l }, hi: core.hi };
+            let lo_strip = Region {
+                lo: core.lo,
+                hi: {
+                    let mut h = core.hi;
+                    h[a] = inner.lo[a];
+                    h
+                },
+            };
+            let hi_strip = Region {
+                lo: {
+                    let mut l = core.lo;
+                    l[a] = inner.hi[a];
+                    l
+                },
+                hi: core.hi,
+            };
             for s in [lo_strip, hi_strip] {
                 if !s.is_empty() {
                     strips.push(s);

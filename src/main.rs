@@ -100,7 +100,10 @@ fn print_check(cfg: &Config) {
         (None, Some(e)) => println!("steps         = {}  (end time {e:.6e})", (e / dt).round() as u64),
         _ => {}
     }
-    println!("cells         = {cells}  ({})", grid.shape().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x "));
+    println!(
+        "cells         = {cells}  ({})",
+        grid.shape().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x ")
+    );
     println!("memory        = {:.1} MiB (state, all ranks)", mem / (1024.0 * 1024.0));
     if cfg.model == config::ModelKind::Heat {
         // What one process on this machine would take (ranks may cut it to their thinnest block).

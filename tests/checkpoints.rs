@@ -73,7 +73,11 @@ fn continuation(name: &str, text: &str, first: (usize, usize), second: (usize, u
     ok(launch(first, &["--set", "time.steps=150"]), "first half");
     let o = ok(launch(second, &["--restart", "latest"]), "second half");
     assert!(stderr(&o).contains("restarted from") && stderr(&o).contains("step 150"), "{}", stderr(&o));
-    assert_bits_eq(&full, &final_field(&out, "temperature"), &format!("{name}: restarted {first:?} -> {second:?} vs uninterrupted"));
+    assert_bits_eq(
+        &full,
+        &final_field(&out, "temperature"),
+        &format!("{name}: restarted {first:?} -> {second:?} vs uninterrupted"),
+    );
 }
 
 #[test]
@@ -108,7 +112,11 @@ fn four_rank_checkpoint_reads_as_one_global_array() {
     assert_bits_eq(&final_field(&rout, "temperature"), &vds, "4-rank virtual dataset vs 1-rank result");
     assert!(out.join("checkpoints").join("ckpt_0000000100").join("rank_00003.h5").exists());
     // h5dump reads it too, from another working directory.
-    let o = Command::new("h5dump").args(["-H", master.to_str().unwrap()]).current_dir("/").output().expect("h5dump (hdf5-tools)");
+    let o = Command::new("h5dump")
+        .args(["-H", master.to_str().unwrap()])
+        .current_dir("/")
+        .output()
+        .expect("h5dump (hdf5-tools)");
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("( 90, 120 )"));
     // Moved away from its rank files, a virtual dataset would read zeros: inspect and restart refuse it.
     let moved = scratch("ckpt_vds_moved");
@@ -160,12 +168,19 @@ fn restart_into_a_different_grid_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("nx"), "{}", stderr(&o));
     // Output schedule and end time may change.
-    ok(simrun(&[p, "--set", "checkpoint.every_steps=7", "--set", "time.steps=60", "--restart", "latest"]), "allowed change");
+    ok(
+        simrun(&[p, "--set", "checkpoint.every_steps=7", "--set", "time.steps=60", "--restart", "latest"]),
+        "allowed change",
+    );
 }
 
 /// A long checkpoint-heavy run, started in the background.
 fn heavy(name: &str) -> (PathBuf, PathBuf, String) {
-    let text = BASE.replace("nx = 120", "nx = 320").replace("ny = 90", "ny = 320").replace("steps = 300", "steps = 2400").replace("every_steps = 50", "every_steps = 15");
+    let text = BASE
+        .replace("nx = 120", "nx = 320")
+        .replace("ny = 90", "ny = 320")
+        .replace("steps = 300", "steps = 2400")
+        .replace("every_steps = 50", "every_steps = 15");
     let (path, out) = setup(name, &text);
     (path, out, text)
 }
@@ -195,7 +210,11 @@ fn sigkill_at_random_instants_never_loses_the_last_committed_checkpoint() {
         let _ = child.wait();
         let o = simrun(&[path.to_str().unwrap(), "--restart", "latest"]);
         assert!(o.status.success(), "round {round}: restart failed: {}", stderr(&o));
-        assert_bits_eq(&full, &final_field(&out, "temperature"), &format!("round {round}: killed and restarted vs uninterrupted"));
+        assert_bits_eq(
+            &full,
+            &final_field(&out, "temperature"),
+            &format!("round {round}: killed and restarted vs uninterrupted"),
+        );
     }
 }
 
@@ -214,7 +233,8 @@ fn sigterm_and_wall_limit_stop_with_a_final_checkpoint() {
     assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
     assert!(stderr(&o).contains("stopped early"), "{}", stderr(&o));
     let latest = std::fs::read_to_string(out.join("checkpoints").join("latest")).unwrap();
-    let stopped: u64 = stderr(&o).split("stopping at step ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let stopped: u64 =
+        stderr(&o).split("stopping at step ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert_eq!(latest.trim(), format!("ckpt_{stopped:010}"), "the final checkpoint is the committed latest");
     ok(simrun(&[path.to_str().unwrap(), "--restart", "latest"]), "restart after SIGTERM");
     assert_bits_eq(&full, &final_field(&out, "temperature"), "SIGTERM + restart vs uninterrupted");
@@ -238,9 +258,16 @@ fn weather_run_extended_by_restart_on_another_split_matches_an_uninterrupted_run
     let (path, out) = setup("weather_ext", &text);
     let p = path.to_str().unwrap();
     ok(simrun(&[p, "--set", &set_dir(&out), "--set", "time.end_time=100.0"]), "first 100 s");
-    ok(mpirun(2, &[p, "--set", &set_dir(&out), "--set", "parallel.threads=1", "--restart", "latest"]), "extended on 2 ranks");
+    ok(
+        mpirun(2, &[p, "--set", &set_dir(&out), "--set", "parallel.threads=1", "--restart", "latest"]),
+        "extended on 2 ranks",
+    );
     for f in ["rho_pert", "rho_u", "rho_w", "rho_theta_pert"] {
-        assert_bits_eq(&final_field(&rout, f), &final_field(&out, f), &format!("weather {f}: extended by restart vs uninterrupted"));
+        assert_bits_eq(
+            &final_field(&rout, f),
+            &final_field(&out, f),
+            &format!("weather {f}: extended by restart vs uninterrupted"),
+        );
     }
 }
 
@@ -255,7 +282,11 @@ fn a_fresh_run_sets_earlier_checkpoints_aside_instead_of_mixing_histories() {
     let ck = out.join("checkpoints");
     assert_eq!(std::fs::read_to_string(ck.join("latest")).unwrap().trim(), "ckpt_0000000100");
     assert!(ck.join("ckpt_0000000100").join("checkpoint.h5").exists(), "the new run's checkpoint was kept");
-    let aside = std::fs::read_dir(&ck).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".superseded-")).count();
+    let aside = std::fs::read_dir(&ck)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".superseded-"))
+        .count();
     assert_eq!(aside, 3, "the earlier run's three checkpoints are renamed, not deleted");
     ok(simrun(&[p, "--restart", "latest"]), "restart");
     assert_bits_eq(&full, &final_field(&out, "temperature"), "fresh run + restart vs uninterrupted");

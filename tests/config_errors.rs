@@ -44,7 +44,12 @@ fn unknown_key() {
 #[test]
 fn wrong_type() {
     expect_config_error("type", &GOOD.replace("nx = 32", "nx = \"many\""), &[], "grid.nx");
-    expect_config_error("type_bool", &GOOD.replace("progress = \"off\"", "progress = \"off\"\nimages = 3"), &[], "output.images");
+    expect_config_error(
+        "type_bool",
+        &GOOD.replace("progress = \"off\"", "progress = \"off\"\nimages = 3"),
+        &[],
+        "output.images",
+    );
 }
 
 #[test]
@@ -73,8 +78,18 @@ fn bad_values_and_overrides() {
     expect_config_error("set_unknown", GOOD, &["--set", "grid.foo=3"], "grid.foo");
     expect_config_error("set_malformed", GOOD, &["--set", "grid.nx"], "grid.nx");
     expect_config_error("syntax", &GOOD.replace("nx = 32", "nx = = 32"), &[], "line 4");
-    expect_config_error("periodic_pair", &format!("{GOOD}\n[heat.boundary]\nx_lo = {{ kind = \"periodic\" }}\n"), &[], "heat.boundary.x_lo");
-    expect_config_error("shape_dims", &format!("{GOOD}\n[[heat.initial.shapes]]\nkind = \"disc\"\ncenter = [0.5]\nradius = 0.1\nvalue = 1.0\n"), &[], "heat.initial.shapes[0].center");
+    expect_config_error(
+        "periodic_pair",
+        &format!("{GOOD}\n[heat.boundary]\nx_lo = {{ kind = \"periodic\" }}\n"),
+        &[],
+        "heat.boundary.x_lo",
+    );
+    expect_config_error(
+        "shape_dims",
+        &format!("{GOOD}\n[[heat.initial.shapes]]\nkind = \"disc\"\ncenter = [0.5]\nradius = 0.1\nvalue = 1.0\n"),
+        &[],
+        "heat.initial.shapes[0].center",
+    );
 }
 
 #[test]

@@ -14,7 +14,9 @@ fn one_to_four_threads_give_identical_bits_2d_and_3d() {
             let mut ov = vec![d.as_str(), t.as_str()];
             let text = if three_d {
                 ov.push("grid.nz=19");
-                NOISY.replace("lo = [0.1, 0.2]", "lo = [0.1, 0.2, 0.3]").replace("hi = [0.5, 0.6]", "hi = [0.5, 0.6, 0.9]")
+                NOISY
+                    .replace("lo = [0.1, 0.2]", "lo = [0.1, 0.2, 0.3]")
+                    .replace("hi = [0.5, 0.6]", "hi = [0.5, 0.6, 0.9]")
             } else {
                 NOISY.to_string()
             };

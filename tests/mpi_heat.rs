@@ -52,7 +52,10 @@ z_hi = { kind = "periodic" }
 fn config_text(three_d: bool, bc: &str) -> String {
     let mut t = format!("{BASE}{bc}");
     if three_d {
-        t = t.replace("ny = 29", "ny = 13\nnz = 11").replace("center = [0.3, 0.6]", "center = [0.3, 0.6, 0.5]").replace("nx = 37", "nx = 17");
+        t = t
+            .replace("ny = 29", "ny = 13\nnz = 11")
+            .replace("center = [0.3, 0.6]", "center = [0.3, 0.6, 0.5]")
+            .replace("nx = 37", "nx = 17");
     }
     t
 }
@@ -67,11 +70,23 @@ fn run_split(name: &str, text: &str, ranks: usize, threads: usize) -> (Vec<f64>,
 }
 
 /// One run on `ranks` MPI ranks (0 = one process without mpirun) x `threads`, with `--set`s.
-fn run_split_with(name: &str, text: &str, ranks: usize, threads: usize, sets: &[&str]) -> (Vec<f64>, Vec<(String, u64)>) {
+fn run_split_with(
+    name: &str,
+    text: &str,
+    ranks: usize,
+    threads: usize,
+    sets: &[&str],
+) -> (Vec<f64>, Vec<(String, u64)>) {
     let dir = scratch(&format!("mpi_{name}_r{ranks}_t{threads}"));
     let path = write(&dir, "c.toml", &text.replace("OUT", &dir.join("out").display().to_string()));
     let report = dir.join("report.json");
-    let mut args = vec![path.display().to_string(), "--set".into(), format!("parallel.threads={threads}"), "--report".into(), report.display().to_string()];
+    let mut args = vec![
+        path.display().to_string(),
+        "--set".into(),
+        format!("parallel.threads={threads}"),
+        "--report".into(),
+        report.display().to_string(),
+    ];
     for s in sets {
         args.extend(["--set".to_string(), s.to_string()]);
     }
@@ -82,7 +97,10 @@ fn run_split_with(name: &str, text: &str, ranks: usize, threads: usize, sets: &[
     assert_eq!(v["ranks"].as_u64().unwrap() as usize, ranks.max(1));
     assert_eq!(v["threads"].as_u64().unwrap() as usize, threads);
     for phase in ["compute", "halo", "reduce", "io"] {
-        assert!(v["phases"][phase].is_number() && v["phases_over_ranks"][phase]["max"].is_number(), "phase {phase} missing");
+        assert!(
+            v["phases"][phase].is_number() && v["phases_over_ranks"][phase]["max"].is_number(),
+            "phase {phase} missing"
+        );
     }
     (final_field(&dir.join("out"), "temperature"), diagnostics(&report))
 }
@@ -155,7 +173,8 @@ fn heat_3d_time_blocks_bitwise_across_splits() {
 fn check_time_blocks(name: &str, three_d: bool, periodic_axis: &str, splits: &[(usize, usize, [&str; 2])]) {
     let mut mixed = String::new();
     for line in WALLS.lines() {
-        let periodic = line.starts_with(&format!("{periodic_axis}_lo")) || line.starts_with(&format!("{periodic_axis}_hi"));
+        let periodic =
+            line.starts_with(&format!("{periodic_axis}_lo")) || line.starts_with(&format!("{periodic_axis}_hi"));
         mixed += &if periodic { format!("{} = {{ kind = \"periodic\" }}", &line[..4]) } else { line.to_string() };
         mixed.push('\n');
     }
@@ -178,7 +197,11 @@ fn eight_ranks_on_two_cores_and_an_explicit_layout() {
     let (f8, _) = run_split("eight", &text, 8, 1);
     assert_bits_eq(&f0, &f8, "8 ranks vs 1 process");
     let dir = scratch("mpi_layout");
-    let path = write(&dir, "c.toml", &(text.replace("OUT", &dir.join("out").display().to_string()) + "\n[parallel]\nlayout = [4, 1]\n"));
+    let path = write(
+        &dir,
+        "c.toml",
+        &(text.replace("OUT", &dir.join("out").display().to_string()) + "\n[parallel]\nlayout = [4, 1]\n"),
+    );
     let o = mpirun(4, &[&path.display().to_string()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_bits_eq(&f0, &final_field(&dir.join("out"), "temperature"), "layout [4, 1]");
@@ -187,7 +210,10 @@ fn eight_ranks_on_two_cores_and_an_explicit_layout() {
 #[test]
 fn impossible_splits_are_clear_errors() {
     let dir = scratch("mpi_errors");
-    let tiny = config_text(false, WALLS).replace("nx = 37", "nx = 2").replace("ny = 29", "ny = 2").replace("OUT", &dir.join("out").display().to_string());
+    let tiny = config_text(false, WALLS)
+        .replace("nx = 37", "nx = 2")
+        .replace("ny = 29", "ny = 2")
+        .replace("OUT", &dir.join("out").display().to_string());
     let path = write(&dir, "tiny.toml", &tiny);
     let o = mpirun(5, &[&path.display().to_string()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -4,8 +4,8 @@
 
 use simrun::config::MultigridConfig;
 use simrun::decomp::Decomp;
-use simrun::par::{Exec, SingleComm};
 use simrun::models::navier_stokes::multigrid::Multigrid;
+use simrun::par::{Exec, SingleComm};
 
 /// A smooth plus rough right-hand side, keyed by global cell.
 fn rhs(y: usize, x: usize, n: usize) -> f64 {
@@ -36,7 +36,13 @@ fn v_cycle_reduces_the_residual_at_least_tenfold_on_256_squared() {
         for cycle in 1..=8 {
             let s = mg.solve(&SingleComm, &exec, 0.0, 1);
             let factor = s.residual / s.initial_residual;
-            println!("256^2 {} cycle {cycle}: residual {:.3e} -> {:.3e}, reduction x{:.1}", if periodic { "periodic" } else { "walls" }, s.initial_residual, s.residual, 1.0 / factor);
+            println!(
+                "256^2 {} cycle {cycle}: residual {:.3e} -> {:.3e}, reduction x{:.1}",
+                if periodic { "periodic" } else { "walls" },
+                s.initial_residual,
+                s.residual,
+                1.0 / factor
+            );
             if s.residual < 1e-9 * 256.0 * 256.0 * 1e-3 {
                 break; // round-off floor
             }
@@ -71,7 +77,13 @@ fn odd_grids_coarsen_to_a_dense_solve_and_converge() {
             }
         }
         let s = mg.solve(&SingleComm, &Exec::new(1).unwrap(), 1e-8, 30);
-        println!("{nx}x{ny}: {} cycles, residual {:.2e} -> {:.2e} ({})", s.cycles, s.initial_residual, s.residual, mg.describe());
+        println!(
+            "{nx}x{ny}: {} cycles, residual {:.2e} -> {:.2e} ({})",
+            s.cycles,
+            s.initial_residual,
+            s.residual,
+            mg.describe()
+        );
         assert!(s.residual <= 1e-8, "{nx}x{ny} did not converge");
         assert!(s.cycles <= 15);
     }

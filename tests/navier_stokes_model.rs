@@ -96,7 +96,10 @@ fn bad_navier_stokes_configs_name_the_key() {
         ("[navier_stokes]\nre = -1.0", "navier_stokes.re"),
         ("[navier_stokes]\nbody_force = [1.0]", "navier_stokes.body_force"),
         ("[navier_stokes.boundary]\nx_lo = { kind = \"periodic\" }", "navier_stokes.boundary.x_lo"),
-        ("[navier_stokes.boundary]\nx_lo = { kind = \"periodic\", velocity = 1.0 }\nx_hi = { kind = \"periodic\" }", "navier_stokes.boundary.x_lo.velocity"),
+        (
+            "[navier_stokes.boundary]\nx_lo = { kind = \"periodic\", velocity = 1.0 }\nx_hi = { kind = \"periodic\" }",
+            "navier_stokes.boundary.x_lo.velocity",
+        ),
         ("[navier_stokes.multigrid]\ntolerance = 0.0", "navier_stokes.multigrid.tolerance"),
         ("[navier_stokes.multigrid]\nmax_cycles = 0", "navier_stokes.multigrid.max_cycles"),
         ("[navier_stokes]\nviscosity = 1.0", "navier_stokes.viscosity"),
@@ -110,7 +113,8 @@ fn bad_navier_stokes_configs_name_the_key() {
     }
     let e = load_str(&format!("{base}[navier_stokes]\nre = 100.0\n"), "t.toml", &["time.dt=1.0".into()]).unwrap_err();
     assert!(e.message.contains("time.dt"), "{}", e.message);
-    let e = load_str("model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\nnz = 8\n[time]\nsteps = 1\n", "t.toml", &[]).unwrap_err();
+    let e = load_str("model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\nnz = 8\n[time]\nsteps = 1\n", "t.toml", &[])
+        .unwrap_err();
     assert!(e.message.contains("grid.nz"), "{}", e.message);
 }
 
@@ -137,7 +141,9 @@ fn every_navier_stokes_key_is_documented() {
             Some(t) => {
                 for (k2, v2) in t {
                     match v2.as_table() {
-                        Some(t2) => t2.keys().for_each(|k3| assert!(explain::documented(&format!("navier_stokes.{k}.{k2}.{k3}")), "{k}.{k2}.{k3}")),
+                        Some(t2) => t2.keys().for_each(|k3| {
+                            assert!(explain::documented(&format!("navier_stokes.{k}.{k2}.{k3}")), "{k}.{k2}.{k3}")
+                        }),
                         None => assert!(explain::documented(&format!("navier_stokes.{k}.{k2}")), "{k}.{k2}"),
                     }
                 }

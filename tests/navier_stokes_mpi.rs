@@ -41,7 +41,11 @@ fn run(config: &str, sets: &[String], ranks: usize, threads: usize, out: &Path) 
             .output()
             .expect("run mpirun")
     };
-    assert!(status.status.success(), "{config} on {ranks} ranks x {threads} threads failed: {}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{config} on {ranks} ranks x {threads} threads failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }
 
 fn fields(path: &Path) -> Vec<(String, Vec<u64>)> {
@@ -76,7 +80,10 @@ fn check_all_splits(config: &str, sets: &[String]) {
             let got = fields(&out.join("final.h5"));
             for ((name, a), (_, b)) in want.iter().zip(&got) {
                 let diff = a.iter().zip(b).filter(|(x, y)| x != y).count();
-                assert_eq!(diff, 0, "{config}: field {name} differs in {diff} cells on {ranks} ranks x {threads} threads");
+                assert_eq!(
+                    diff, 0,
+                    "{config}: field {name} differs in {diff} cells on {ranks} ranks x {threads} threads"
+                );
             }
             println!("{config}: {ranks} ranks x {threads} threads: bitwise identical");
         }

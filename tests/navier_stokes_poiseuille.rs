@@ -10,7 +10,14 @@ fn poiseuille_steady_profile_matches_the_parabola_to_round_off() {
     // exp(-pi^2 nu t / L^2), so t = 60 is 1e-26 of the start: only round-off is left.
     let (s, dir) = common::run_config(
         "poiseuille.toml",
-        &["grid.nx=4", "grid.ny=16", "grid.lx=0.25", "navier_stokes.re=10.0", "navier_stokes.body_force=[0.8, 0.0]", "time.end_time=60.0"],
+        &[
+            "grid.nx=4",
+            "grid.ny=16",
+            "grid.lx=0.25",
+            "navier_stokes.re=10.0",
+            "navier_stokes.body_force=[0.8, 0.0]",
+            "time.end_time=60.0",
+        ],
     );
     let max = common::diag(&s, "velocity_error_max");
     let rms = common::diag(&s, "velocity_error_rms");

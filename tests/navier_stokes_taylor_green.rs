@@ -11,7 +11,12 @@ fn taylor_green_converges_at_second_order_and_energy_decays_as_exp_minus_4_nu_t(
     for n in [16, 32, 64] {
         let (s, _dir) = common::run_config(
             "taylor-green.toml",
-            &[&format!("grid.nx={n}"), &format!("grid.ny={n}"), "time.end_time=1.0", "navier_stokes.multigrid.tolerance=1e-11"],
+            &[
+                &format!("grid.nx={n}"),
+                &format!("grid.ny={n}"),
+                "time.end_time=1.0",
+                "navier_stokes.multigrid.tolerance=1e-11",
+            ],
         );
         let e = common::diag(&s, "velocity_error_rms");
         let ke = common::diag(&s, "kinetic_energy");

@@ -59,7 +59,11 @@ fn f(row: &BTreeMap<String, String>, key: &str) -> f64 {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -101,7 +105,17 @@ fn strong_study_records_every_configuration_with_efficiencies_from_the_times() {
     let dir = scratch("scale_strong");
     let cfg = write(&dir, "tiny.toml", TINY);
     let out = dir.join("study");
-    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1,2", "--threads", "1,2", "--repeat", "2", "--out", out.to_str().unwrap()]);
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1,2",
+        "--threads",
+        "1,2",
+        "--repeat",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "scale failed: {}", stderr(&o));
     assert!(stderr(&o).contains("[8/8]") && stderr(&o).contains("ETA"), "no study progress: {}", stderr(&o));
 
@@ -110,7 +124,10 @@ fn strong_study_records_every_configuration_with_efficiencies_from_the_times() {
     let summary = csv(&out.join("summary.csv"));
     assert_eq!(summary.len(), 4);
     let t = |r: usize, th: usize| -> Vec<f64> {
-        runs.iter().filter(|x| x["ranks"] == r.to_string() && x["threads"] == th.to_string()).map(|x| f(x, "time_per_step_s")).collect()
+        runs.iter()
+            .filter(|x| x["ranks"] == r.to_string() && x["threads"] == th.to_string())
+            .map(|x| f(x, "time_per_step_s"))
+            .collect()
     };
     for (r, th) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
         let times = t(r, th);
@@ -131,7 +148,8 @@ fn strong_study_records_every_configuration_with_efficiencies_from_the_times() {
         assert!(close(f(row, "cell_updates_per_second"), 48.0 * 40.0 / tm));
     }
 
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
     assert_eq!(json["runs"].as_array().unwrap().len(), 8);
     assert_eq!(json["summary"].as_array().unwrap().len(), 4);
     assert_eq!(json["baseline"], "1x1");
@@ -153,7 +171,20 @@ fn weak_study_grows_the_grid_with_the_cores() {
     let dir = scratch("scale_weak");
     let cfg = write(&dir, "tiny.toml", TINY);
     let out = dir.join("study");
-    let o = scale(&[cfg.to_str().unwrap(), "--mode", "weak", "--ranks", "1,2", "--threads", "1,2", "--repeat", "1", "--keep-outputs", "--out", out.to_str().unwrap()]);
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--mode",
+        "weak",
+        "--ranks",
+        "1,2",
+        "--threads",
+        "1,2",
+        "--repeat",
+        "1",
+        "--keep-outputs",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "weak scale failed: {}", stderr(&o));
     assert!(out.join("runs/r2_t2_1/out/final.h5").is_file(), "--keep-outputs keeps final.h5");
     let summary = csv(&out.join("summary.csv"));
@@ -173,11 +204,13 @@ fn weak_study_grows_the_grid_with_the_cores() {
         assert!(close(f(row, "efficiency"), t1 / tp), "weak efficiency is T1/Tp");
         assert!(close(f(row, "speedup"), p * t1 / tp), "scaled speedup is p T1/Tp");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
     assert!(json["fits"].as_array().unwrap().iter().any(|f| f["law"] == "gustafson"));
     for run in json["runs"].as_array().unwrap() {
         // The run itself reports the grown grid (and the same cell size: the plate grew).
-        let rep: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(run["report"].as_str().unwrap())).unwrap()).unwrap();
+        let rep: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join(run["report"].as_str().unwrap())).unwrap()).unwrap();
         assert_eq!(rep["grid"], run["grid"]);
     }
     assert_plots(&out, &["speedup", "efficiency", "phases"]);
@@ -188,14 +221,26 @@ fn compare_gives_ratios_and_tells_noise_from_a_real_difference() {
     let dir = scratch("scale_compare");
     let cfg = write(&dir, "tiny.toml", TINY);
     let a = dir.join("a");
-    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1", "--threads", "1,2", "--repeat", "2", "--out", a.to_str().unwrap()]);
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1",
+        "--threads",
+        "1,2",
+        "--repeat",
+        "2",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     // B: the same study made k times slower, k large enough that B's fastest repeat is slower
     // than A's slowest (a shared machine can make the min-max range of A wide).
     let b = dir.join("b");
     std::fs::create_dir_all(&b).unwrap();
-    let mut study: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("study.json")).unwrap()).unwrap();
-    let spread = |c: &serde_json::Value| c["time_per_step_max"].as_f64().unwrap() / c["time_per_step_min"].as_f64().unwrap();
+    let mut study: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("study.json")).unwrap()).unwrap();
+    let spread =
+        |c: &serde_json::Value| c["time_per_step_max"].as_f64().unwrap() / c["time_per_step_min"].as_f64().unwrap();
     let k = 3.0 * study["summary"].as_array().unwrap().iter().map(spread).fold(1.0, f64::max);
     for c in study["summary"].as_array_mut().unwrap() {
         for key in ["time_per_step_median", "time_per_step_min", "time_per_step_max"] {
@@ -236,7 +281,17 @@ fn a_failed_run_is_reported_with_its_stderr_and_the_study_goes_on() {
     let cfg = write(&dir, "tiny.toml", TINY);
     let out = dir.join("study");
     // `sh 2 simrun ...` fails: sh cannot open a script named "2". One-rank runs go direct.
-    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1,2", "--repeat", "1", "--launcher", "sh {ranks}", "--out", out.to_str().unwrap()]);
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1,2",
+        "--repeat",
+        "1",
+        "--launcher",
+        "sh {ranks}",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("[2/2]") && stderr(&o).contains("FAILED"), "{}", stderr(&o));
     let runs = csv(&out.join("study.csv"));
@@ -254,17 +309,34 @@ fn bad_launcher_or_pinned_layout_is_a_one_line_error() {
     let dir = scratch("scale_errors");
     let cfg = write(&dir, "tiny.toml", TINY);
     let out = dir.join("study");
-    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1,2", "--launcher", "no-such-mpirun -n {ranks}", "--out", out.to_str().unwrap()]);
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1,2",
+        "--launcher",
+        "no-such-mpirun -n {ranks}",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.trim().lines().count() == 1 && e.contains("`no-such-mpirun` not found"), "{e}");
     assert!(!out.join("study.csv").exists(), "nothing ran");
 
-    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "2", "--launcher", "mpirun -n 2", "--out", out.to_str().unwrap()]);
+    let o =
+        scale(&[cfg.to_str().unwrap(), "--ranks", "2", "--launcher", "mpirun -n 2", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("{ranks}"), "{}", stderr(&o));
 
-    let o = scale(&[cfg.to_str().unwrap(), "--mode", "weak", "--set", "parallel.layout=[1, 1]", "--out", out.to_str().unwrap()]);
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--mode",
+        "weak",
+        "--set",
+        "parallel.layout=[1, 1]",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).trim().lines().count() == 1 && stderr(&o).contains("parallel.layout"), "{}", stderr(&o));
 }

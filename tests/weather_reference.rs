@@ -54,8 +54,11 @@ fn compat_thermal_400s_matches_upstream() {
     assert_eq!(shape, vec![50, 100]);
     let (_, rho_t) = read_field(&h5, "rho_theta_pert").unwrap();
     let (sw, st) = (exact_sum(&rho_w), exact_sum(&rho_t));
-    eprintln!("sum rho_w = {sw:.15} (rel {:.2e}), sum rho_theta' = {st:.15} (rel {:.2e}), d_te = {d_te:.7e}",
-        rel(sw, 158.348657595000873), rel(st, 275.505706408704270));
+    eprintln!(
+        "sum rho_w = {sw:.15} (rel {:.2e}), sum rho_theta' = {st:.15} (rel {:.2e}), d_te = {d_te:.7e}",
+        rel(sw, 158.348657595000873),
+        rel(st, 275.505706408704270)
+    );
     assert!(rel(sw, 158.348657595000873) < 1e-10, "sum rho*w = {sw:.15}");
     assert!(rel(st, 275.505706408704270) < 1e-10, "sum (rho theta)' = {st:.15}");
 }

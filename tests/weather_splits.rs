@@ -20,14 +20,8 @@ const CASES: [(&str, f64); 5] = [
 ];
 
 /// (ranks, threads, layout [px, py]).
-const SPLITS: [(usize, usize, Option<&str>); 6] = [
-    (1, 1, None),
-    (1, 2, None),
-    (2, 1, Some("[1, 2]")),
-    (2, 2, Some("[2, 1]")),
-    (4, 1, Some("[2, 2]")),
-    (4, 2, None),
-];
+const SPLITS: [(usize, usize, Option<&str>); 6] =
+    [(1, 1, None), (1, 2, None), (2, 1, Some("[1, 2]")), (2, 2, Some("[2, 1]")), (4, 1, Some("[2, 2]")), (4, 2, None)];
 
 const FIELDS: [&str; 8] = ["dens", "uwnd", "wwnd", "theta", "rho_pert", "rho_u", "rho_w", "rho_theta_pert"];
 

@@ -20,12 +20,23 @@ struct Args {
 
 fn parse() -> Result<Args> {
     let mut it = std::env::args().skip(1);
-    let mut a = Args { h5: PathBuf::new(), re: 0, reference: PathBuf::from("../shared/reference"), out: PathBuf::new(), lid: 1.0 };
+    let mut a = Args {
+        h5: PathBuf::new(),
+        re: 0,
+        reference: PathBuf::from("../shared/reference"),
+        out: PathBuf::new(),
+        lid: 1.0,
+    };
     let usage = "usage: cavity-profiles FINAL_H5 --re 100|400|1000 [--reference DIR] [--out PREFIX] [--lid U]";
     while let Some(s) = it.next() {
-        let mut val = |name: &str| it.next().ok_or_else(|| Error::config(format!("option {name} needs a value; {usage}")));
+        let mut val =
+            |name: &str| it.next().ok_or_else(|| Error::config(format!("option {name} needs a value; {usage}")));
         match s.as_str() {
-            "--re" => a.re = val("--re")?.parse().map_err(|_| Error::config(format!("--re must be 100, 400 or 1000; {usage}")))?,
+            "--re" => {
+                a.re = val("--re")?
+                    .parse()
+                    .map_err(|_| Error::config(format!("--re must be 100, 400 or 1000; {usage}")))?
+            }
             "--reference" => a.reference = PathBuf::from(val("--reference")?),
             "--out" => a.out = PathBuf::from(val("--out")?),
             "--lid" => a.lid = val("--lid")?.parse().map_err(|_| Error::config("--lid must be a number"))?,
@@ -72,7 +83,10 @@ fn run() -> Result<()> {
         profiles::flagged_points(&a.reference.join("ghia1982_v_horizontal_centreline.csv"), a.re),
     ];
     let unflagged_max = |rows: &[(f64, f64, f64)], f: &[f64]| {
-        rows.iter().filter(|r| !f.iter().any(|x| (x - r.0).abs() < 1e-9)).map(|(_, r, m)| (m - r).abs()).fold(0.0, f64::max)
+        rows.iter()
+            .filter(|r| !f.iter().any(|x| (x - r.0).abs() < 1e-9))
+            .map(|(_, r, m)| (m - r).abs())
+            .fold(0.0, f64::max)
     };
     let prefix = a.out.display().to_string();
     write_csv(Path::new(&format!("{prefix}-u.csv")), "y", "u", &ru, &mu)?;
@@ -99,7 +113,10 @@ fn run() -> Result<()> {
     println!("grid {nx}x{ny} Re={}: u on x=0.5: max |dev| {max_u:.5} rms {rms_u:.5}; v on y=0.5: max |dev| {max_v:.5} rms {rms_v:.5}", a.re);
     for (name, rows, f) in [("u", &ru, &flagged[0]), ("v", &rv, &flagged[1])] {
         if !f.is_empty() {
-            println!("  {name}: the reference flags the point(s) {f:?}; max |dev| without them {:.5}", unflagged_max(rows, f));
+            println!(
+                "  {name}: the reference flags the point(s) {f:?}; max |dev| without them {:.5}",
+                unflagged_max(rows, f)
+            );
         }
     }
     println!("wrote {prefix}-u.csv {prefix}-v.csv {prefix}.png");

@@ -37,12 +37,14 @@ fn from_table(table: toml::Table, origin: &str) -> Result<Config> {
         let inner = inner.as_str();
         let msg = if let Some(field) = between(inner, "unknown field `", "`") {
             let key = join_key(&path, &field);
-            let expected = inner.split_once(", expected").map(|(_, rest)| format!(" (expected{rest})")).unwrap_or_default();
+            let expected =
+                inner.split_once(", expected").map(|(_, rest)| format!(" (expected{rest})")).unwrap_or_default();
             format!("unknown key `{key}`{expected}")
         } else if let Some(field) = between(inner, "missing field `", "`") {
             format!("missing key `{}`", join_key(&path, &field))
         } else if let Some(variant) = between(inner, "unknown variant `", "`") {
-            let expected = inner.split_once(", expected").map(|(_, rest)| format!(", expected{rest}")).unwrap_or_default();
+            let expected =
+                inner.split_once(", expected").map(|(_, rest)| format!(", expected{rest}")).unwrap_or_default();
             format!("key `{path}`: unknown value `{variant}`{expected}")
         } else {
             format!("key `{path}`: {inner}")
@@ -92,12 +94,7 @@ pub fn apply_override(table: &mut toml::Table, spec: &str) -> Result<()> {
         let entry = cur.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         cur = match entry {
             toml::Value::Table(t) => t,
-            _ => {
-                return Err(Error::config(format!(
-                    "--set {spec}: `{}` is not a table",
-                    parts[..=i].join(".")
-                )))
-            }
+            _ => return Err(Error::config(format!("--set {spec}: `{}` is not a table", parts[..=i].join(".")))),
         };
     }
     cur.insert(parts[parts.len() - 1].to_string(), value);

@@ -76,7 +76,9 @@ fn validate_weather(cfg: &Config) -> Result<()> {
     }
     for (key, n) in [("grid.nx", cfg.grid.nx), ("grid.ny", cfg.grid.ny)] {
         if n < 2 {
-            return Err(Error::config(format!("key `{key}` must be at least 2 for the weather model (halo width 2), got {n}")));
+            return Err(Error::config(format!(
+                "key `{key}` must be at least 2 for the weather model (halo width 2), got {n}"
+            )));
         }
     }
     positive("weather.cfl", cfg.weather.cfl)?;

@@ -78,8 +78,11 @@ pub fn used(v: [usize; 3], dims: usize) -> Vec<usize> {
 }
 
 fn hyperslab(offset: &[usize], size: &[usize]) -> Selection {
-    let s: Vec<SliceOrIndex> =
-        offset.iter().zip(size).map(|(&o, &n)| SliceOrIndex::SliceCount { start: o, step: 1, count: n, block: 1 }).collect();
+    let s: Vec<SliceOrIndex> = offset
+        .iter()
+        .zip(size)
+        .map(|(&o, &n)| SliceOrIndex::SliceCount { start: o, step: 1, count: n, block: 1 })
+        .collect();
     Selection::from(Hyperslab::from(s))
 }
 
@@ -107,7 +110,8 @@ fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
 fn commit_file(tmp: &Path, path: &Path) -> Result<()> {
     let f = std::fs::File::open(tmp).map_err(|e| Error::io(format!("cannot reopen {}: {e}", tmp.display())))?;
     f.sync_all().map_err(|e| Error::io(format!("cannot flush {} to disk: {e}", tmp.display())))?;
-    std::fs::rename(tmp, path).map_err(|e| Error::io(format!("cannot rename {} to {}: {e}", tmp.display(), path.display())))?;
+    std::fs::rename(tmp, path)
+        .map_err(|e| Error::io(format!("cannot rename {} to {}: {e}", tmp.display(), path.display())))?;
     sync_dir(path.parent().unwrap_or(Path::new(".")));
     Ok(())
 }
@@ -130,7 +134,8 @@ pub fn write_rank_file(
     fields: &[(String, Vec<f64>)],
     compression: u8,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create checkpoint directory {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create checkpoint directory {}: {e}", dir.display())))?;
     let path = dir.join(rank_file_name(rank));
     let tmp = path.with_extension("h5.tmp");
     let shape = used(size, dims);
@@ -226,7 +231,8 @@ pub fn write_master(dir: &Path, meta: &MasterMeta) -> Result<()> {
 pub fn set_latest(out_dir: &Path, step: u64) -> Result<()> {
     let path = root(out_dir).join(LATEST);
     let tmp = root(out_dir).join("latest.tmp");
-    std::fs::write(&tmp, dir_name(step) + "\n").map_err(|e| Error::io(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::write(&tmp, dir_name(step) + "\n")
+        .map_err(|e| Error::io(format!("cannot write {}: {e}", tmp.display())))?;
     commit_file(&tmp, &path)
 }
 
@@ -336,7 +342,11 @@ pub fn read_header(path: &Path) -> Result<Header> {
             ranks: file.attr("ranks")?.read_scalar::<u64>()? as usize,
             threads: file.attr("threads")?.read_scalar::<u64>()? as usize,
             fields,
-            state_fields: get_str(&file, "state_fields")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            state_fields: get_str(&file, "state_fields")?
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
         })
     };
     let h = read().map_err(h5(&master, "cannot read checkpoint header of"))?;
@@ -357,7 +367,8 @@ pub fn read_block(dir: &Path, name: &str, dims: usize, offset: [usize; 3], size:
     let file = hdf5::File::open(&master).map_err(h5(&master, "cannot open checkpoint"))?;
     let ds = file.dataset(&format!("fields/{name}")).map_err(h5(&master, &format!("no field `{name}` in")))?;
     let sel = hyperslab(&used(offset, dims), &used(size, dims));
-    let a = ds.read_slice::<f64, _, ndarray::IxDyn>(sel).map_err(h5(&master, &format!("cannot read field `{name}` of")))?;
+    let a =
+        ds.read_slice::<f64, _, ndarray::IxDyn>(sel).map_err(h5(&master, &format!("cannot read field `{name}` of")))?;
     Ok(a.as_standard_layout().iter().copied().collect())
 }
 
@@ -386,8 +397,15 @@ pub fn describe(path: &Path) -> Result<String> {
         return read().map_err(h5(&master, "cannot read"));
     }
     if !master.exists() {
-        let dir = if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
-        let ranks: Vec<String> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with("rank_")).collect();
+        let dir =
+            if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+        let ranks: Vec<String> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("rank_"))
+            .collect();
         return Err(Error::io(format!(
             "{}: not committed (no {MASTER}); {} rank file(s) present",
             dir.display(),

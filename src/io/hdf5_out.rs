@@ -60,7 +60,8 @@ pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], met
     };
     write().map_err(|e| h5err(&tmp, "cannot write", e))?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("cannot rename {} to {}: {e}", tmp.display(), path.display())))
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Error::io(format!("cannot rename {} to {}: {e}", tmp.display(), path.display())))
 }
 
 fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {

@@ -2,11 +2,11 @@
 //! XDMF sidecars ([`xdmf`]), PNG images ([`png_out`]) and line plots ([`plot`]). Only the I/O thread
 //! calls HDF5 during a run.
 
+pub mod checkpoint;
 pub mod colormap;
 pub mod font;
 pub mod hdf5_out;
 pub mod plot;
 pub mod png_out;
-pub mod checkpoint;
 pub mod thread;
 pub mod xdmf;

@@ -9,8 +9,8 @@ use std::path::Path;
 /// with a colour bar to `path`. Small grids are scaled up, large ones sampled down.
 pub fn write_field_png(path: &Path, data: &[f64], ny: usize, nx: usize, title: &str) -> Result<()> {
     let img = render(data, ny, nx, title);
-    let file = std::fs::File::create(path)
-        .map_err(|e| Error::io(format!("cannot create image {}: {e}", path.display())))?;
+    let file =
+        std::fs::File::create(path).map_err(|e| Error::io(format!("cannot create image {}: {e}", path.display())))?;
     let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img.width as u32, img.height as u32);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
@@ -83,6 +83,10 @@ fn format_tick(v: f64) -> String {
     } else {
         let s = format!("{v:.4}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".into() } else { s.to_string() }
+        if s == "-0" {
+            "0".into()
+        } else {
+            s.to_string()
+        }
     }
 }

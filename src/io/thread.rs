@@ -29,7 +29,14 @@ pub enum Job {
     /// Rank 0: write the gathered final state as one self-contained file.
     Final { path: PathBuf, shape: Vec<usize>, fields: Vec<(String, Vec<f64>)>, meta: Box<FinalMeta> },
     /// Read the header of a committed checkpoint and this rank's block of fields `names`.
-    Read { dir: PathBuf, names: Vec<String>, dims: usize, offset: [usize; 3], size: [usize; 3], reply: Sender<Result<ReadBack>> },
+    Read {
+        dir: PathBuf,
+        names: Vec<String>,
+        dims: usize,
+        offset: [usize; 3],
+        size: [usize; 3],
+        reply: Sender<Result<ReadBack>>,
+    },
     /// Reply when every earlier job is done.
     Flush(Sender<()>),
 }
@@ -55,7 +62,10 @@ pub enum Event {
     /// This rank's file of the checkpoint at `step` is on disk.
     Written(u64),
     Committed(u64),
-    Failed { step: u64, message: String },
+    Failed {
+        step: u64,
+        message: String,
+    },
     /// Writing the final file failed (that job is not counted as in flight).
     FinalFailed(String),
 }
@@ -121,7 +131,14 @@ impl IoThread {
     }
 
     /// Read a committed checkpoint's header and blocks (on the I/O thread) and wait for them.
-    pub fn read(&self, dir: PathBuf, names: Vec<String>, dims: usize, offset: [usize; 3], size: [usize; 3]) -> Result<ReadBack> {
+    pub fn read(
+        &self,
+        dir: PathBuf,
+        names: Vec<String>,
+        dims: usize,
+        offset: [usize; 3],
+        size: [usize; 3],
+    ) -> Result<ReadBack> {
         let (reply, rx) = mpsc::channel();
         self.submit(Job::Read { dir, names, dims, offset, size, reply });
         rx.recv().unwrap_or_else(|_| Err(Error::other("the I/O thread stopped")))
@@ -176,7 +193,10 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             }
             Job::Read { dir, names, dims, offset, size, reply } => {
                 let r = checkpoint::read_header(&dir).and_then(|h| {
-                    let blocks = names.iter().map(|n| checkpoint::read_block(&h.dir, n, dims, offset, size)).collect::<Result<Vec<_>>>()?;
+                    let blocks = names
+                        .iter()
+                        .map(|n| checkpoint::read_block(&h.dir, n, dims, offset, size))
+                        .collect::<Result<Vec<_>>>()?;
                     Ok((h, blocks))
                 });
                 let _ = reply.send(r);
@@ -197,7 +217,11 @@ fn commit(out_dir: &std::path::Path, meta: &MasterMeta, keep: usize) -> Result<(
     let mut levels = Vec::new();
     for (step, d) in checkpoint::list_committed(out_dir).into_iter().rev() {
         let time = checkpoint::read_header(&d).map(|h| h.stamp.time).unwrap_or(f64::NAN);
-        levels.push(xdmf::Level { time, step, file: format!("checkpoints/{}/{}", checkpoint::dir_name(step), checkpoint::MASTER) });
+        levels.push(xdmf::Level {
+            time,
+            step,
+            file: format!("checkpoints/{}/{}", checkpoint::dir_name(step), checkpoint::MASTER),
+        });
     }
     xdmf::write(&out_dir.join("checkpoints.xdmf"), meta.dims, meta.global, meta.spacing, &meta.fields, &levels)
 }

@@ -16,7 +16,14 @@ pub struct Level {
 }
 
 /// Write `path` (atomically) describing `levels`, each with `fields` at `/fields/<name>`.
-pub fn write(path: &Path, dims: usize, global: [usize; 3], spacing: [f64; 3], fields: &[String], levels: &[Level]) -> Result<()> {
+pub fn write(
+    path: &Path,
+    dims: usize,
+    global: [usize; 3],
+    spacing: [f64; 3],
+    fields: &[String],
+    levels: &[Level],
+) -> Result<()> {
     let [nz, ny, nx] = global;
     let (nodes, cells, origin, step) = if dims == 3 {
         (
@@ -26,7 +33,12 @@ pub fn write(path: &Path, dims: usize, global: [usize; 3], spacing: [f64; 3], fi
             format!("{:e} {:e} {:e}", spacing[0], spacing[1], spacing[2]),
         )
     } else {
-        (format!("2 {} {}", ny + 1, nx + 1), format!("1 {ny} {nx}"), "0 0 0".to_string(), format!("1 {:e} {:e}", spacing[1], spacing[2]))
+        (
+            format!("2 {} {}", ny + 1, nx + 1),
+            format!("1 {ny} {nx}"),
+            "0 0 0".to_string(),
+            format!("1 {:e} {:e}", spacing[1], spacing[2]),
+        )
     };
     let mut s = String::from(
         "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n<Xdmf Version=\"3.0\">\n  <Domain>\n    <Grid Name=\"series\" GridType=\"Collection\" CollectionType=\"Temporal\">\n",

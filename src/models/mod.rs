@@ -3,8 +3,8 @@
 //! directly: they get the communicator and the execution policy in a [`StepCtx`].
 
 pub mod heat;
-pub mod weather;
 pub mod navier_stokes;
+pub mod weather;
 
 use crate::config::{Config, ModelKind};
 use crate::decomp::Decomp;

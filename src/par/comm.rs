@@ -29,7 +29,14 @@ pub trait Comm {
     /// model's boundary conditions), a periodic wrap or messages fill the others. `work` runs
     /// while the first messages are in flight, after every fill that needs none: it may read
     /// anything except the halos across faces shared with another rank (and their corners).
-    fn fill_halos_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], ghosts: &mut GhostFill, work: &mut dyn FnMut(&Field));
+    fn fill_halos_overlapped(
+        &self,
+        d: &Decomp,
+        f: &mut Field,
+        w: [usize; 3],
+        ghosts: &mut GhostFill,
+        work: &mut dyn FnMut(&Field),
+    );
 
     /// Element-wise sum over ranks (exact: integers).
     fn sum_i64(&self, v: &mut [i64]);
@@ -55,7 +62,15 @@ pub trait Comm {
         let mut total = ExactSum::new();
         total.limbs_normalized().copy_from_slice(&v[..n]);
         let (pinf, ninf, nan) = (v[n] > 0, v[n + 1] > 0, v[n + 2] > 0);
-        total.set_special_code(if nan || (pinf && ninf) { 3 } else if pinf { 1 } else if ninf { 2 } else { 0 });
+        total.set_special_code(if nan || (pinf && ninf) {
+            3
+        } else if pinf {
+            1
+        } else if ninf {
+            2
+        } else {
+            0
+        });
         total.value()
     }
 }
@@ -91,7 +106,14 @@ impl Comm for SingleComm {
         }
         work(f);
     }
-    fn fill_halos_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], ghosts: &mut GhostFill, work: &mut dyn FnMut(&Field)) {
+    fn fill_halos_overlapped(
+        &self,
+        d: &Decomp,
+        f: &mut Field,
+        w: [usize; 3],
+        ghosts: &mut GhostFill,
+        work: &mut dyn FnMut(&Field),
+    ) {
         fill_axis_by_axis(d, f, w, ghosts, work, &mut |_, _, _| unreachable!("one process has no neighbour ranks"));
     }
     fn sum_i64(&self, _v: &mut [i64]) {}

@@ -120,7 +120,7 @@ impl ExactSum {
         let eb_min = ((min_nz >> 52) as i32).max(1); // min_nz > 0 here
         let h = eb_max - 1022; // every |x| < 2^h
         let l = eb_min - 1075; // every x is a multiple of 2^l
-        // 2^w >= number of values: a sum of them at most 2^w times the largest.
+                               // 2^w >= number of values: a sum of them at most 2^w times the largest.
         let w = (usize::BITS - (xs.len() - 1).leading_zeros()).max(2) as i32;
         // The sums stay below 2^(h + w): finite, and every M finite.
         if h + w > 1023 {
@@ -587,7 +587,8 @@ mod tests {
         }
         // Reversed order, one add_slice per piece at random split points, merged in random order.
         let mut s = xs.len() as u64 * 2654435761 + 1;
-        let mut cuts: Vec<usize> = (0..(next(&mut s) % 6)).map(|_| (next(&mut s) % (xs.len() as u64 + 1)) as usize).collect();
+        let mut cuts: Vec<usize> =
+            (0..(next(&mut s) % 6)).map(|_| (next(&mut s) % (xs.len() as u64 + 1)) as usize).collect();
         cuts.extend([0, xs.len()]);
         cuts.sort();
         let mut parts: Vec<ExactSum> = cuts
@@ -617,8 +618,9 @@ mod tests {
             let v: Vec<f64> = (0..n).map(|_| in_window(&mut s, 0, 2047)).collect();
             check(&v, &format!("full range n={n}"));
             // Mostly huge with some tiny ones: overflow guard and wide range.
-            let v: Vec<f64> =
-                (0..n).map(|i| if i % 3 == 0 { in_window(&mut s, 2027, 20) } else { in_window(&mut s, 0, 40) }).collect();
+            let v: Vec<f64> = (0..n)
+                .map(|i| if i % 3 == 0 { in_window(&mut s, 2027, 20) } else { in_window(&mut s, 0, 40) })
+                .collect();
             check(&v, &format!("huge and tiny n={n}"));
         }
         check(&[f64::MAX; 5000], "MAX");
@@ -678,7 +680,8 @@ mod tests {
             let noisy: Vec<f64> = (0..n).map(|_| (next(&mut s) >> 11) as f64 / (1u64 << 52) as f64 - 1.0).collect();
             check(&noisy, &format!("noisy n={n}"));
             // Zeros of both signs among values, and all zeros.
-            let z: Vec<f64> = (0..n).map(|i| [0.0, -0.0, 1.5, -2.25e-3][(next(&mut s) % 4) as usize] * (i % 7) as f64).collect();
+            let z: Vec<f64> =
+                (0..n).map(|i| [0.0, -0.0, 1.5, -2.25e-3][(next(&mut s) % 4) as usize] * (i % 7) as f64).collect();
             check(&z, &format!("zeros n={n}"));
             check(&vec![-0.0; n], &format!("-0.0 n={n}"));
             check(&vec![0.0; n], &format!("0.0 n={n}"));

@@ -22,11 +22,8 @@ impl std::fmt::Debug for Exec {
 impl Exec {
     /// A pool of `threads` threads; 0 means all cores this process may use.
     pub fn new(threads: usize) -> Result<Exec> {
-        let threads = if threads == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-        } else {
-            threads
-        };
+        let threads =
+            if threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { threads };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("simrun-compute-{i}"))
@@ -119,7 +116,14 @@ impl Exec {
 
     /// Fold every x-row (z, y) of `region` of `src` into accumulators of type `A` (one per band)
     /// and merge them. Use only with order-independent accumulators (exact sums, min, max).
-    pub fn fold_rows<A, F, M>(&self, src: &Field, region: Region, init: impl Fn() -> A + Sync + Send, fold: F, merge: M) -> A
+    pub fn fold_rows<A, F, M>(
+        &self,
+        src: &Field,
+        region: Region,
+        init: impl Fn() -> A + Sync + Send,
+        fold: F,
+        merge: M,
+    ) -> A
     where
         A: Send,
         F: Fn(&mut A, usize, usize, &[f64]) + Sync + Send,
@@ -140,9 +144,8 @@ impl Exec {
             (0..nz * ny).fold(init(), body)
         } else {
             let min_len = (nz * ny / (self.threads * 4)).max(1);
-            self.pool.install(|| {
-                (0..nz * ny).into_par_iter().with_min_len(min_len).fold(&init, body).reduce(&init, &merge)
-            })
+            self.pool
+                .install(|| (0..nz * ny).into_par_iter().with_min_len(min_len).fold(&init, body).reduce(&init, &merge))
         }
     }
 }

@@ -84,7 +84,8 @@ mod tests {
             s ^= s << 17;
             s
         };
-        let pool = [0.0, -0.0, 1.0, -1.0, 2.5e-310, -3.0e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -f64::NAN, 0.5];
+        let pool =
+            [0.0, -0.0, 1.0, -1.0, 2.5e-310, -3.0e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -f64::NAN, 0.5];
         for n in 0..40 {
             for trial in 0..300 {
                 // Draw from the first few pool entries only in some trials (all zeros, zeros and
@@ -93,7 +94,9 @@ mod tests {
                 let row: Vec<f64> = (0..n)
                     .map(|_| pool[(next() % k as u64) as usize] * if next() % 3 == 0 { 0.25 } else { 1.0 })
                     .collect();
-                for init in [(f64::INFINITY, f64::NEG_INFINITY), (0.0, -0.0), (-0.0, 0.0), (f64::NAN, -f64::NAN), (0.75, 0.75)] {
+                for init in
+                    [(f64::INFINITY, f64::NEG_INFINITY), (0.0, -0.0), (-0.0, 0.0), (f64::NAN, -f64::NAN), (0.75, 0.75)]
+                {
                     let want = row.iter().fold(init, |(a, b), &v| (min_total(a, v), max_total(b, v)));
                     let got = min_max_total(&row, init);
                     let bits = |p: (f64, f64)| (p.0.to_bits(), p.1.to_bits());

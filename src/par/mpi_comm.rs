@@ -123,7 +123,14 @@ impl Comm for MpiComm {
         self.exchange_axes(d, f, &specs, work);
     }
 
-    fn fill_halos_overlapped(&self, d: &Decomp, f: &mut Field, w: [usize; 3], ghosts: &mut GhostFill, work: &mut dyn FnMut(&Field)) {
+    fn fill_halos_overlapped(
+        &self,
+        d: &Decomp,
+        f: &mut Field,
+        w: [usize; 3],
+        ghosts: &mut GhostFill,
+        work: &mut dyn FnMut(&Field),
+    ) {
         fill_axis_by_axis(d, f, w, ghosts, work, &mut |f, specs, work| self.exchange_axes(d, f, specs, work));
     }
 

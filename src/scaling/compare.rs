@@ -40,7 +40,8 @@ pub struct Row {
 /// Read `DIR/study.json`.
 pub fn load_study(dir: &Path) -> Result<Study> {
     let p = dir.join("study.json");
-    let text = std::fs::read_to_string(&p).map_err(|e| Error::config(format!("cannot read study {}: {e}", p.display())))?;
+    let text =
+        std::fs::read_to_string(&p).map_err(|e| Error::config(format!("cannot read study {}: {e}", p.display())))?;
     serde_json::from_str(&text).map_err(|e| Error::config(format!("{}: not a simrun study: {e}", p.display())))
 }
 
@@ -68,7 +69,10 @@ pub fn compare(a: &Study, b: &Study) -> Vec<Row> {
         .iter()
         .filter(|ca| ca.time_per_step_median.is_finite())
         .filter_map(|ca| {
-            let cb = b.summary.iter().find(|c| c.ranks == ca.ranks && c.threads == ca.threads && c.time_per_step_median.is_finite())?;
+            let cb = b
+                .summary
+                .iter()
+                .find(|c| c.ranks == ca.ranks && c.threads == ca.threads && c.time_per_step_median.is_finite())?;
             let (ta, tb) = (times(ca), times(cb));
             let mut verdict = verdict(ta, tb, ca.runs_ok, cb.runs_ok);
             if ca.grid != cb.grid {
@@ -92,7 +96,11 @@ pub fn compare(a: &Study, b: &Study) -> Vec<Row> {
 
 /// The ratio table as Markdown.
 pub fn table(rows: &[Row], a: &Path, b: &Path) -> String {
-    let mut s = format!("# Time per step, B / A\n\nA = `{}`, B = `{}`; ranges are the repeats' min - max.\n\n", a.display(), b.display());
+    let mut s = format!(
+        "# Time per step, B / A\n\nA = `{}`, B = `{}`; ranges are the repeats' min - max.\n\n",
+        a.display(),
+        b.display()
+    );
     s.push_str("| ranks | threads | grid | A median (ms) | A min - max (ms) | B median (ms) | B min - max (ms) | B/A | B/A range | verdict |\n");
     s.push_str(&"|---".repeat(10));
     s.push_str("|\n");
@@ -124,7 +132,20 @@ fn csv(rows: &[Row]) -> String {
         let _ = writeln!(
             s,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"",
-            r.ranks, r.threads, r.grid_a, r.grid_b, r.a[0], r.a[1], r.a[2], r.b[0], r.b[1], r.b[2], r.ratio, r.ratio_lo, r.ratio_hi, r.verdict
+            r.ranks,
+            r.threads,
+            r.grid_a,
+            r.grid_b,
+            r.a[0],
+            r.a[1],
+            r.a[2],
+            r.b[0],
+            r.b[1],
+            r.b[2],
+            r.ratio,
+            r.ratio_lo,
+            r.ratio_hi,
+            r.verdict
         );
     }
     s
@@ -167,7 +188,8 @@ impl Figure for RatioFigure<'_> {
         for (i, r) in self.rows.iter().enumerate() {
             let x = i as f64;
             let bar = vec![(x, r.ratio_lo), (x, r.ratio_hi)];
-            let caps = [r.ratio_lo, r.ratio_hi].map(|y| PathElement::new(vec![(x - 0.08, y), (x + 0.08, y)], blue.stroke_width(2)));
+            let caps = [r.ratio_lo, r.ratio_hi]
+                .map(|y| PathElement::new(vec![(x - 0.08, y), (x + 0.08, y)], blue.stroke_width(2)));
             chart.draw_series(std::iter::once(PathElement::new(bar, blue.stroke_width(2)))).map_err(msg)?;
             chart.draw_series(caps).map_err(msg)?;
             chart.draw_series(std::iter::once(Circle::new((x, r.ratio), 5, blue.filled()))).map_err(msg)?;
@@ -197,8 +219,11 @@ pub fn compare_command(dir_a: &Path, dir_b: &Path, out: Option<&Path>) -> Result
         put(dir, "compare.csv", &csv(&rows))?;
         let json = serde_json::to_string_pretty(&rows).map_err(|e| Error::other(e.to_string()))?;
         put(dir, "compare.json", &(json + "\n"))?;
-        let name = |d: &Path| d.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| d.display().to_string());
-        let fig = RatioFigure { rows: &rows, title: format!("Time per step B/A (A: {}, B: {})", name(dir_a), name(dir_b)) };
+        let name = |d: &Path| {
+            d.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| d.display().to_string())
+        };
+        let fig =
+            RatioFigure { rows: &rows, title: format!("Time per step B/A (A: {}, B: {})", name(dir_a), name(dir_b)) };
         render(&fig, dir, "ratio", super::plot::SIZE)?;
         eprintln!("compare: wrote {}/{{compare.md, compare.csv, compare.json, ratio.png, ratio.svg}}", dir.display());
     }

@@ -57,11 +57,8 @@ pub fn fit(mode: Mode, points: &[(f64, f64)], label: &str) -> Option<Fit> {
 /// where it has a point on more than one core.
 pub fn fits(mode: Mode, summary: &[ConfigSummary]) -> Vec<Fit> {
     type Keep = fn(&ConfigSummary) -> bool;
-    let groups: [(&str, Keep); 3] = [
-        ("all", |_| true),
-        ("threads only (1 rank)", |c| c.ranks == 1),
-        ("ranks only (1 thread)", |c| c.threads == 1),
-    ];
+    let groups: [(&str, Keep); 3] =
+        [("all", |_| true), ("threads only (1 rank)", |c| c.ranks == 1), ("ranks only (1 thread)", |c| c.threads == 1)];
     let mut out = Vec::new();
     for (label, keep) in groups {
         let pts: Vec<(f64, f64)> = summary

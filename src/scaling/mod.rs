@@ -29,10 +29,10 @@
 //!
 //! [`compare`] sets two study directories side by side.
 
+mod canvas;
 pub mod compare;
 pub mod fit;
 pub mod plot;
-mod canvas;
 mod runner;
 mod study;
 pub mod summary;

@@ -121,7 +121,10 @@ impl Figure for StackFigure {
                 .filter(|&c| totals[c] > 0.0)
                 .map(|c| {
                     let share = 100.0 * values[c].max(0.0) / totals[c];
-                    let r = Rectangle::new([(c as f64 - 0.35, base[c]), (c as f64 + 0.35, base[c] + share)], color.filled());
+                    let r = Rectangle::new(
+                        [(c as f64 - 0.35, base[c]), (c as f64 + 0.35, base[c] + share)],
+                        color.filled(),
+                    );
                     base[c] += share;
                     r
                 })

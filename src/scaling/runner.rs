@@ -155,7 +155,8 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let report = dir.join("report.json");
-    let mut cmd = if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.threads, plan.exe) } else { Command::new(plan.exe) };
+    let mut cmd =
+        if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.threads, plan.exe) } else { Command::new(plan.exe) };
     cmd.arg(plan.config).arg("--report").arg(&report);
     let mut sets = plan.overrides.clone();
     sets.push(format!("output.dir={}", dir.join("out").display()));
@@ -167,9 +168,14 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let _ = std::fs::write(dir.join("stderr.txt"), &stderr);
     if !out.status.success() {
-        return Err(format!("exit {}: {}", out.status.code().map_or("by signal".to_string(), |c| c.to_string()), tail(&stderr, 4)));
+        return Err(format!(
+            "exit {}: {}",
+            out.status.code().map_or("by signal".to_string(), |c| c.to_string()),
+            tail(&stderr, 4)
+        ));
     }
-    let text = std::fs::read_to_string(&report).map_err(|e| format!("no report {}: {e}; stderr: {}", report.display(), tail(&stderr, 4)))?;
+    let text = std::fs::read_to_string(&report)
+        .map_err(|e| format!("no report {}: {e}; stderr: {}", report.display(), tail(&stderr, 4)))?;
     serde_json::from_str(&text).map_err(|e| format!("unreadable report {}: {e}", report.display()))
 }
 

@@ -69,7 +69,9 @@ fn phase_cells(s: &mut String, phases: &[String], values: &BTreeMap<String, f64>
 
 fn runs_csv(runs: &[RunRecord]) -> String {
     let phases = phase_names(runs.iter().map(|r| &r.phases_max));
-    let mut s = String::from("ranks,threads,cores,repeat,ok,grid,cells,steps,time_per_step_s,cell_updates_per_second,wall_seconds");
+    let mut s = String::from(
+        "ranks,threads,cores,repeat,ok,grid,cells,steps,time_per_step_s,cell_updates_per_second,wall_seconds",
+    );
     phase_header(&mut s, &phases);
     s.push_str(",error\n");
     for r in runs {
@@ -142,10 +144,15 @@ pub fn summary_markdown(study: &Study) -> String {
     let m = &study.meta;
     let mut s = String::new();
     let grids: Vec<String> = study.summary.iter().map(|c| grid_text(&c.grid)).collect();
-    let title_grid = if study.meta.mode == super::Mode::Strong { grids.first().cloned().unwrap_or_default() } else { format!("{} per core", grid_text(&m.base_grid)) };
+    let title_grid = if study.meta.mode == super::Mode::Strong {
+        grids.first().cloned().unwrap_or_default()
+    } else {
+        format!("{} per core", grid_text(&m.base_grid))
+    };
     let _ = writeln!(s, "# {} scaling: {} ({title_grid})\n", capital(m.mode.name()), m.config);
     let _ = writeln!(s, "Command: `{}`  ", m.command);
-    let load = |l: Option<[f64; 3]>| l.map(|v| format!("{:.2} {:.2} {:.2}", v[0], v[1], v[2])).unwrap_or_else(|| "n/a".into());
+    let load =
+        |l: Option<[f64; 3]>| l.map(|v| format!("{:.2} {:.2} {:.2}", v[0], v[1], v[2])).unwrap_or_else(|| "n/a".into());
     let _ = writeln!(
         s,
         "Host `{}`, {} CPUs; load average (1/5/15 min) {} before, {} after; {} repeat(s), interleaved; {:.0} s in all; baseline {}.\n",
@@ -205,7 +212,14 @@ pub fn summary_markdown(study: &Study) -> String {
     if !failed.is_empty() {
         let _ = writeln!(s, "\n## Failed runs\n");
         for r in failed {
-            let _ = writeln!(s, "- ranks {} x threads {} (repeat {}): {}", r.ranks, r.threads, r.repeat, r.error.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                s,
+                "- ranks {} x threads {} (repeat {}): {}",
+                r.ranks,
+                r.threads,
+                r.repeat,
+                r.error.as_deref().unwrap_or("")
+            );
         }
     }
     s

@@ -93,7 +93,14 @@ impl Checkpointer {
             && self.last_wall.elapsed().as_secs_f64() >= self.cfg.every_wall;
         let failed = if self.failure.is_some() { self.rank as f64 + 1.0 } else { 0.0 };
         let written = self.written.map_or(1.0, |w| -(w as f64));
-        let mut v = [stop_signal as u8 as f64, stop_wall as u8 as f64, wall_due as u8 as f64, failed, written, self.in_flight as f64];
+        let mut v = [
+            stop_signal as u8 as f64,
+            stop_wall as u8 as f64,
+            wall_due as u8 as f64,
+            failed,
+            written,
+            self.in_flight as f64,
+        ];
         comm.max_f64(&mut v);
         if v[3] > 0.0 {
             let rank = v[3] as usize - 1;
@@ -111,7 +118,11 @@ impl Checkpointer {
                 for stamp in ready {
                     let mut meta = self.meta.clone();
                     meta.stamp = stamp;
-                    self.io.submit(Job::Commit { out_dir: self.out_dir.clone(), meta: Box::new(meta), keep: self.cfg.keep });
+                    self.io.submit(Job::Commit {
+                        out_dir: self.out_dir.clone(),
+                        meta: Box::new(meta),
+                        keep: self.cfg.keep,
+                    });
                     self.in_flight += 1;
                 }
             }
@@ -129,13 +140,23 @@ impl Checkpointer {
 
     /// Copy the state to the I/O thread. `force` ignores the skip policy (final checkpoints).
     /// Returns false if the checkpoint was skipped because a queue was full.
-    pub fn handoff(&mut self, model: &dyn Model, decomp: &Decomp, stamp: Stamp, phases: &mut Phases, force: bool) -> bool {
+    pub fn handoff(
+        &mut self,
+        model: &dyn Model,
+        decomp: &Decomp,
+        stamp: Stamp,
+        phases: &mut Phases,
+        force: bool,
+    ) -> bool {
         if self.last_step == Some(stamp.step) {
             return true;
         }
         if !force && self.cfg.on_full == OnFull::Skip && self.max_in_flight >= self.cfg.queue {
             if self.rank == 0 {
-                eprintln!("warning: checkpoint at step {} skipped: the I/O queue is full (checkpoint.on_full = \"skip\")", stamp.step);
+                eprintln!(
+                    "warning: checkpoint at step {} skipped: the I/O queue is full (checkpoint.on_full = \"skip\")",
+                    stamp.step
+                );
             }
             return false;
         }

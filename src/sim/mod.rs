@@ -138,7 +138,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
             step += 1;
             time += dt;
             last_dt = dt;
-            if clocks.len() == per_call || done(cfg, step, time, last_dt, strict) || scheduled(cfg, &ckpt, step, prev_time, time) {
+            if clocks.len() == per_call
+                || done(cfg, step, time, last_dt, strict)
+                || scheduled(cfg, &ckpt, step, prev_time, time)
+            {
                 break;
             }
         }
@@ -147,14 +150,19 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
 
         // One agreement per model call: stop requests, wall-clock schedule, I/O state.
         let signal = stop.as_ref().is_some_and(|s| s.raised());
-        let near_limit = comm.is_root() && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0, per_call);
+        let near_limit = comm.is_root()
+            && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0, per_call);
         let t = Instant::now();
         let agreed = ckpt.agree(comm, signal, near_limit)?;
         phases.add("reduce", t.elapsed().as_secs_f64());
         let stamp = Stamp { step, time, dt: last_dt };
         if agreed.stop_signal || agreed.stop_wall {
-            interrupted = Some(if agreed.stop_signal { "a signal (SIGINT/SIGTERM)" } else { "time.wall_limit" }.to_string());
-            let msg = format!("stopping at step {step} on {}: writing a final checkpoint", interrupted.as_deref().unwrap_or(""));
+            interrupted =
+                Some(if agreed.stop_signal { "a signal (SIGINT/SIGTERM)" } else { "time.wall_limit" }.to_string());
+            let msg = format!(
+                "stopping at step {step} on {}: writing a final checkpoint",
+                interrupted.as_deref().unwrap_or("")
+            );
             progress.finish();
             if comm.is_root() {
                 eprintln!("{msg}");
@@ -340,12 +348,24 @@ fn write_final(
         layout: decomp.layout_xyz(),
         threads: exec.threads(),
     };
-    ckpt.io.submit(Job::Final { path: out_dir.join("final.h5"), shape: grid.shape(), fields: globals, meta: Box::new(meta) });
+    ckpt.io.submit(Job::Final {
+        path: out_dir.join("final.h5"),
+        shape: grid.shape(),
+        fields: globals,
+        meta: Box::new(meta),
+    });
     Ok(())
 }
 
 /// NaN/Inf anywhere stops the run: name the step, the field and the first bad cell.
-fn check_finite(model: &dyn Model, decomp: &Decomp, grid: &Grid, comm: &dyn Comm, step: u64, diags: &Diagnostics) -> Result<()> {
+fn check_finite(
+    model: &dyn Model,
+    decomp: &Decomp,
+    grid: &Grid,
+    comm: &dyn Comm,
+    step: u64,
+    diags: &Diagnostics,
+) -> Result<()> {
     if diags.iter().all(|(_, v)| v.is_finite()) {
         return Ok(());
     }
@@ -381,7 +401,15 @@ fn slice_for_image<'a>(grid: &Grid, data: &'a [f64]) -> (usize, usize, &'a [f64]
     (ny, nx, &data[k * ny * nx..(k + 1) * ny * nx])
 }
 
-fn write_image(model: &dyn Model, decomp: &Decomp, grid: &Grid, comm: &dyn Comm, step: u64, time: f64, path: &Path) -> Result<()> {
+fn write_image(
+    model: &dyn Model,
+    decomp: &Decomp,
+    grid: &Grid,
+    comm: &dyn Comm,
+    step: u64,
+    time: f64,
+    path: &Path,
+) -> Result<()> {
     let mut local = vec![0.0; decomp.size.iter().product()];
     model.copy_field(model.image_field(), &mut local);
     if let Some(g) = comm.gather_to_root(decomp, &local) {

@@ -16,7 +16,13 @@ pub struct Progressor {
 }
 
 impl Progressor {
-    pub fn new(mode: Progress, is_root: bool, total_steps: Option<u64>, end_time: Option<f64>, start_step: u64) -> Progressor {
+    pub fn new(
+        mode: Progress,
+        is_root: bool,
+        total_steps: Option<u64>,
+        end_time: Option<f64>,
+        start_step: u64,
+    ) -> Progressor {
         let terminal = std::io::stderr().is_terminal();
         let (bar, log) = match (is_root, mode) {
             (false, _) | (_, Progress::Off) => (false, false),

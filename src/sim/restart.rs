@@ -54,9 +54,13 @@ pub fn restore(
     }
     comm.broadcast_bytes(&mut list);
     fallback = list.pop().map(|b| b == 1).unwrap_or(fallback);
-    let dirs: Vec<PathBuf> = String::from_utf8_lossy(&list).lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect();
+    let dirs: Vec<PathBuf> =
+        String::from_utf8_lossy(&list).lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect();
     if dirs.is_empty() {
-        return Err(Error::config(format!("--restart {spec}: no committed checkpoint under {}", checkpoint::root(&out_dir).display())));
+        return Err(Error::config(format!(
+            "--restart {spec}: no committed checkpoint under {}",
+            checkpoint::root(&out_dir).display()
+        )));
     }
     let names: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
     let mut last_err = String::new();

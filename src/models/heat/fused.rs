@@ -67,7 +67,15 @@ pub fn advance_2d(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], reg
 }
 
 /// [`advance_2d`] with the row kernel chosen by the caller (benchmarks; the bits are the same).
-pub fn advance_2d_with(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], region: Region, sides: &Sides, row: Row2d) {
+pub fn advance_2d_with(
+    exec: &Exec,
+    src: &Field,
+    dst: &mut Field,
+    coefs: &[Coef],
+    region: Region,
+    sides: &Sides,
+    row: Row2d,
+) {
     let k = coefs.len();
     assert!((1..=MAX_STEPS).contains(&k), "1..={MAX_STEPS} steps per sweep");
     assert!(src.n[0] == 1 && src.h[0] == 0 && src.n == dst.n && src.h == dst.h, "2-D fields of one shape");
@@ -121,7 +129,18 @@ impl<'a> Plan<'a> {
             })
             .collect();
         let ring_row = Row2d::pick(false);
-        Plan { coefs, sides, row, ring_row, ny, nx, w: src.padded()[2], hx: src.h[2] as isize, hy: src.h[1] as isize, xs }
+        Plan {
+            coefs,
+            sides,
+            row,
+            ring_row,
+            ny,
+            nx,
+            w: src.padded()[2],
+            hx: src.h[2] as isize,
+            hy: src.h[1] as isize,
+            xs,
+        }
     }
 
     /// Compute output rows y0..y1 into `out` (the padded rows y0..y1 of the output field).
@@ -130,7 +149,8 @@ impl<'a> Plan<'a> {
         let w = self.w;
         let (y0, y1) = (y0 as isize, y1 as isize);
         // Rows computed at level j: the band grown by k - j, within physical faces.
-        let ys: Vec<(isize, isize)> = (0..=k).map(|j| grow((y0, y1), (k - j.max(1)) as isize, self.ny, self.sides[1])).collect();
+        let ys: Vec<(isize, isize)> =
+            (0..=k).map(|j| grow((y0, y1), (k - j.max(1)) as isize, self.ny, self.sides[1])).collect();
         // Ring buffers of levels 1..k-1: three padded rows each; row t of level j in slot t mod 3.
         let mut rings = vec![0.0f64; (k - 1) * 3 * w];
         let slot = |t: isize| t.rem_euclid(3) as usize * w;
@@ -220,7 +240,15 @@ mod tests {
 
     /// The same steps in one temporally blocked sweep, the region cut into an inner part and
     /// strips (as on a rank with neighbours) and computed in pieces.
-    fn fused_steps(d: &Decomp, sides: &Sides, mut f: Field, coefs: &[Coef], threads: usize, cut: [usize; 3], row: Row2d) -> Field {
+    fn fused_steps(
+        d: &Decomp,
+        sides: &Sides,
+        mut f: Field,
+        coefs: &[Coef],
+        threads: usize,
+        cut: [usize; 3],
+        row: Row2d,
+    ) -> Field {
         let exec = Exec::new(threads).unwrap();
         let mut next = f.clone();
         let k = coefs.len();
@@ -254,7 +282,8 @@ mod tests {
                     if (periodic[1] && k > ny) || (periodic[2] && k > nx) {
                         continue;
                     }
-                    let coefs: Vec<Coef> = (0..k).map(|i| Coef { c: [0.0, 0.11 + 0.01 * i as f64, 0.2 - 0.02 * i as f64] }).collect();
+                    let coefs: Vec<Coef> =
+                        (0..k).map(|i| Coef { c: [0.0, 0.11 + 0.01 * i as f64, 0.2 - 0.02 * i as f64] }).collect();
                     let f = Field::noisy([1, ny, nx], [0, k, k], (ny * nx + k) as u64);
                     let want = single_steps(&d, &sides, f.clone(), &coefs, 1);
                     for threads in [1, 3] {
@@ -264,7 +293,10 @@ mod tests {
                                 let same = (0..ny).all(|y| {
                                     got.row(0, y).iter().zip(want.row(0, y)).all(|(a, b)| a.to_bits() == b.to_bits())
                                 });
-                                assert!(same, "{ny}x{nx}, sides {sides:?}, k {k}, {threads} threads, cut {cut:?}, {row:?}");
+                                assert!(
+                                    same,
+                                    "{ny}x{nx}, sides {sides:?}, k {k}, {threads} threads, cut {cut:?}, {row:?}"
+                                );
                             }
                         }
                     }

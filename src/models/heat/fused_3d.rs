@@ -95,7 +95,17 @@ impl<'a> Plan<'a> {
             (0..=k).map(|j| grow(r, (k - j.max(1)) as isize, n[axis], sides[axis])).collect()
         };
         let p = src.padded();
-        Plan { coefs, sides, row: Row3d::pick(), n, h: src.h.map(|v| v as isize), py: p[1], px: p[2], zs: levels(0), xs: levels(2) }
+        Plan {
+            coefs,
+            sides,
+            row: Row3d::pick(),
+            n,
+            h: src.h.map(|v| v as isize),
+            py: p[1],
+            px: p[2],
+            zs: levels(0),
+            xs: levels(2),
+        }
     }
 
     /// Output rows ya..yb (all planes and columns of the region).
@@ -104,14 +114,16 @@ impl<'a> Plan<'a> {
         let [_, ny, nx] = self.n;
         let [hz, hy, hx] = self.h;
         let px = self.px;
-        let ys: Vec<(isize, isize)> = (0..=k).map(|j| grow((ya, yb), (k - j.max(1)) as isize, ny, self.sides[1])).collect();
+        let ys: Vec<(isize, isize)> =
+            (0..=k).map(|j| grow((ya, yb), (k - j.max(1)) as isize, ny, self.sides[1])).collect();
         // A ring plane holds rows y0..y0 + rows (every level's rows and its ghost rows).
         let y0 = ya - k as isize;
         let plane = ((yb - ya) as usize + 2 * k) * px;
         let mut rings = vec![0.0f64; (k - 1) * 3 * plane];
         let slot = |t: isize| t.rem_euclid(3) as usize * plane;
         let at = |y: isize, x: isize| ((y - y0) as usize) * px + (x + hx) as usize;
-        let src_at = |z: isize, y: isize, x: isize| (((z + hz) as usize) * self.py + (y + hy) as usize) * px + (x + hx) as usize;
+        let src_at =
+            |z: isize, y: isize, x: isize| (((z + hz) as usize) * self.py + (y + hy) as usize) * px + (x + hx) as usize;
         let first = self.zs[1].0 + 1;
         let last = self.zs[k].1 - 1 + k as isize;
         for tick in first..=last {
@@ -161,7 +173,9 @@ impl<'a> Plan<'a> {
                 if j < k {
                     // The physical y ghost rows of this plane, for the next level's y neighbours.
                     let cur = &mut rest[slot(t)..slot(t) + plane];
-                    for (g, ghost, inner, on) in [(self.sides[1][0], -1, 0, yl == 0), (self.sides[1][1], ny, ny - 1, yr == ny)] {
+                    for (g, ghost, inner, on) in
+                        [(self.sides[1][0], -1, 0, yl == 0), (self.sides[1][1], ny, ny - 1, yr == ny)]
+                    {
                         if let (Some(g), true) = (g, on) {
                             for x in xl..xr {
                                 cur[at(ghost, x)] = g.value(cur[at(inner, x)]);
@@ -232,8 +246,9 @@ mod tests {
                     if (0..3).any(|a| periodic[a] && k > n[a]) {
                         continue;
                     }
-                    let coefs: Vec<Coef> =
-                        (0..k).map(|i| Coef { c: [0.05 + 0.01 * i as f64, 0.11 + 0.01 * i as f64, 0.15 - 0.02 * i as f64] }).collect();
+                    let coefs: Vec<Coef> = (0..k)
+                        .map(|i| Coef { c: [0.05 + 0.01 * i as f64, 0.11 + 0.01 * i as f64, 0.15 - 0.02 * i as f64] })
+                        .collect();
                     let f = Field::noisy(n, [k; 3], (n[0] * n[1] * n[2] + k) as u64);
                     // k single steps.
                     let exec = Exec::new(1).unwrap();
@@ -256,7 +271,11 @@ mod tests {
                             }
                             for z in 0..n[0] {
                                 for y in 0..n[1] {
-                                    let same = got.row(z, y).iter().zip(want.row(z, y)).all(|(a, b)| a.to_bits() == b.to_bits());
+                                    let same = got
+                                        .row(z, y)
+                                        .iter()
+                                        .zip(want.row(z, y))
+                                        .all(|(a, b)| a.to_bits() == b.to_bits());
                                     assert!(same, "{n:?}, sides {sides:?}, k {k}, {threads} threads, cut {cut:?}: row z {z} y {y}");
                                 }
                             }

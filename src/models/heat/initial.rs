@@ -39,11 +39,7 @@ pub fn value(ic: &InitialConfig, grid: &Grid, g: [usize; 3]) -> f64 {
 
 /// prod_d sin(k_d pi x_d / L_d), with `p` and `k` in user order (x, y[, z]).
 pub fn sine_shape(k: &[u32], grid: &Grid, p: &[f64]) -> f64 {
-    p.iter()
-        .zip(k)
-        .zip(grid.axes().rev())
-        .map(|((x, &k), a)| (k as f64 * PI * x / grid.len[a]).sin())
-        .product()
+    p.iter().zip(k).zip(grid.axes().rev()).map(|((x, &k), a)| (k as f64 * PI * x / grid.len[a]).sin()).product()
 }
 
 /// Decay rate of the sine mode: alpha pi^2 sum_d (k_d / L_d)^2.

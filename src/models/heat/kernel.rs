@@ -135,7 +135,17 @@ mod avx2 {
 
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2")]
-    pub unsafe fn row_3d(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64], cx: f64, cy: f64, cz: f64) {
+    pub unsafe fn row_3d(
+        out: &mut [f64],
+        c: &[f64],
+        s: &[f64],
+        n: &[f64],
+        d: &[f64],
+        u: &[f64],
+        cx: f64,
+        cy: f64,
+        cz: f64,
+    ) {
         super::row_3d(out, c, s, n, d, u, cx, cy, cz)
     }
 
@@ -213,7 +223,14 @@ mod tests {
         for y in 0..n[1] {
             let i = src.idx(0, y as isize, 0);
             let (lo, hi) = (scalar.idx(0, y as isize, 0), scalar.idx(0, y as isize, 0) + n[2]);
-            row_2d(&mut scalar.data[lo..hi], &src.data[i - 1..i + n[2] + 1], &src.data[i - st[1]..], &src.data[i + st[1]..], 0.17, 0.21);
+            row_2d(
+                &mut scalar.data[lo..hi],
+                &src.data[i - 1..i + n[2] + 1],
+                &src.data[i - st[1]..],
+                &src.data[i + st[1]..],
+                0.17,
+                0.21,
+            );
         }
         assert!(a.data.iter().zip(&b.data).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert!(a.data.iter().zip(&scalar.data).all(|(x, y)| x.to_bits() == y.to_bits()));
@@ -233,10 +250,26 @@ mod tests {
         // Offsets 0..3 move the output across 32-byte boundaries (the streaming head and tail).
         for off in 0..4 {
             let mut want = vec![0.0; len + 4];
-            Row3d::Portable.run(&mut want[off..off + len - off], &rows[0][..len - off + 2], &rows[1], &rows[2], &rows[3], &rows[4], coef);
+            Row3d::Portable.run(
+                &mut want[off..off + len - off],
+                &rows[0][..len - off + 2],
+                &rows[1],
+                &rows[2],
+                &rows[3],
+                &rows[4],
+                coef,
+            );
             let v = Row3d::pick();
             let mut got = vec![0.0; len + 4];
-            v.run(&mut got[off..off + len - off], &rows[0][..len - off + 2], &rows[1], &rows[2], &rows[3], &rows[4], coef);
+            v.run(
+                &mut got[off..off + len - off],
+                &rows[0][..len - off + 2],
+                &rows[1],
+                &rows[2],
+                &rows[3],
+                &rows[4],
+                coef,
+            );
             assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "{v:?} offset {off}");
         }
     }

@@ -25,7 +25,7 @@ use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
-use crate::par::{max_total, min_max_total, min_total, Comm, Exec, ExactSum};
+use crate::par::{max_total, min_max_total, min_total, Comm, ExactSum, Exec};
 use boundary::Sides;
 use kernel::Coef;
 use std::time::Instant;
@@ -67,7 +67,8 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
 /// Periodic axes (z, y, x) from the boundary config.
 pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
     let f = cfg.heat.boundary.faces_zyx();
-    let mut p = [f[0].0.kind == FaceKind::Periodic, f[1].0.kind == FaceKind::Periodic, f[2].0.kind == FaceKind::Periodic];
+    let mut p =
+        [f[0].0.kind == FaceKind::Periodic, f[1].0.kind == FaceKind::Periodic, f[2].0.kind == FaceKind::Periodic];
     if cfg.dims() == 2 {
         p[0] = false;
     }
@@ -155,7 +156,6 @@ impl Heat {
             ic.background + scale * initial::sine_shape(&sine.k, &self.grid, &p[..dims])
         })
     }
-
 }
 
 /// `coefs.len()` steps of `region` from `src` into `dst`: the one-step kernel, or a temporally
@@ -208,7 +208,8 @@ impl Model for Heat {
         }
         let (inner, strips) = Region::split_inner(self.t.n, split);
         let (exec, sides, next, dims) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims);
-        let mut ghosts = |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
+        let mut ghosts =
+            |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
         ctx.comm.fill_halos_overlapped(ctx.decomp, &mut self.t, w, &mut ghosts, &mut |src: &Field| {
             let tc = Instant::now();
             sweep(exec, src, next, &coefs, inner, sides, dims);
@@ -238,7 +239,13 @@ impl Model for Heat {
         let acc = ctx.exec.fold_rows(
             &self.t,
             Region::whole(self.t.n),
-            || Acc { sum: ExactSum::new(), err2: ExactSum::new(), min: f64::INFINITY, max: f64::NEG_INFINITY, row: Vec::new() },
+            || Acc {
+                sum: ExactSum::new(),
+                err2: ExactSum::new(),
+                min: f64::INFINITY,
+                max: f64::NEG_INFINITY,
+                row: Vec::new(),
+            },
             |a, z, y, row| {
                 a.sum.add_slice(row);
                 (a.min, a.max) = min_max_total(row, (a.min, a.max));
@@ -264,11 +271,7 @@ impl Model for Heat {
         let total = ctx.comm.sum_exact(&mut acc.sum) * dv;
         let mut mm = [acc.min, -acc.max];
         ctx.comm.min_f64(&mut mm);
-        let mut d = vec![
-            ("total_heat".to_string(), total),
-            ("min".to_string(), mm[0]),
-            ("max".to_string(), -mm[1]),
-        ];
+        let mut d = vec![("total_heat".to_string(), total), ("min".to_string(), mm[0]), ("max".to_string(), -mm[1])];
         if exact.is_some() {
             let e2 = ctx.comm.sum_exact(&mut acc.err2);
             d.push(("l2_error".to_string(), (e2 / self.grid.cells() as f64).sqrt()));

@@ -31,7 +31,12 @@ impl Reference {
                 Reference::TaylorGreen { k: [2.0 * PI / grid.len[1], 2.0 * PI / grid.len[2]], nu }
             }
             NsInitial::Rest
-                if periodic_x && !periodic_y && force.0 != 0.0 && force.1 == 0.0 && b.y_lo.velocity == 0.0 && b.y_hi.velocity == 0.0 =>
+                if periodic_x
+                    && !periodic_y
+                    && force.0 != 0.0
+                    && force.1 == 0.0
+                    && b.y_lo.velocity == 0.0
+                    && b.y_hi.velocity == 0.0 =>
             {
                 Reference::Poiseuille { g: force.0, nu, ly: grid.len[1] }
             }

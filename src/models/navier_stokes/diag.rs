@@ -21,7 +21,15 @@ pub fn kinetic_energy(u: &Field, v: &Field, grid: &Grid, comm: &dyn Comm) -> f64
 /// Error against the exact solution at `time` (Taylor-Green, Poiseuille): (RMS over all u and v
 /// faces, max over faces); `None` without an exact solution. `off` is the block's global offset
 /// (y, x).
-pub fn reference_errors(reference: &Reference, grid: &Grid, off: [usize; 2], u: &Field, v: &Field, time: f64, comm: &dyn Comm) -> Option<(f64, f64)> {
+pub fn reference_errors(
+    reference: &Reference,
+    grid: &Grid,
+    off: [usize; 2],
+    u: &Field,
+    v: &Field,
+    time: f64,
+    comm: &dyn Comm,
+) -> Option<(f64, f64)> {
     reference.velocity(0.0, 0.0, time)?;
     let (oy, ox) = (off[0], off[1]);
     let g = grid;

@@ -16,9 +16,9 @@
 //! (u_e - u_w)/dx + (v_n - v_s)/dy per cell and the pressure gradient (phi_e - phi_c)/dx per face,
 //! so div(grad phi) is exactly the 5-point Laplacian the multigrid inverts.
 
+use crate::decomp::Decomp;
 use crate::field::{Field, Region};
 use crate::par::{Comm, Exec};
-use crate::decomp::Decomp;
 
 /// Geometry and boundary facts of one rank's block.
 #[derive(Debug, Clone)]
@@ -109,7 +109,16 @@ impl Mac {
     /// One explicit stage: out = a * base + b * (cur + dt F(cur)) for u and v (a = 0: out =
     /// cur + dt F(cur)). `cur` halos must be filled. Wall faces are copied unchanged.
     #[allow(clippy::too_many_arguments)]
-    pub fn stage(&self, exec: &Exec, cur: (&Field, &Field), base: (&Field, &Field), out: (&mut Field, &mut Field), dt: f64, a: f64, b: f64) {
+    pub fn stage(
+        &self,
+        exec: &Exec,
+        cur: (&Field, &Field),
+        base: (&Field, &Field),
+        out: (&mut Field, &mut Field),
+        dt: f64,
+        a: f64,
+        b: f64,
+    ) {
         let (u, v) = cur;
         let s = u.strides()[1];
         let (idx, idy) = (1.0 / self.d[1], 1.0 / self.d[0]);

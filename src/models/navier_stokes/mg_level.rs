@@ -235,7 +235,8 @@ pub fn prolong_add(exec: &Exec, coarse: &Field, coarse_off: [usize; 2], fine: &m
             let gx = fine_off[1] + x;
             let ic = gx / 2 - coarse_off[1];
             let c0 = cd[r0 + ic];
-            let (cx, cxy) = if gx % 2 == 0 { (cd[r0 + ic - 1], cd[ry + ic - 1]) } else { (cd[r0 + ic + 1], cd[ry + ic + 1]) };
+            let (cx, cxy) =
+                if gx % 2 == 0 { (cd[r0 + ic - 1], cd[ry + ic - 1]) } else { (cd[r0 + ic + 1], cd[ry + ic + 1]) };
             let cy = cd[ry + ic];
             *o += 0.5625 * c0 + 0.1875 * cy + 0.1875 * cx + 0.0625 * cxy;
         }

@@ -38,8 +38,8 @@ use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
 use crate::par::{Comm, Exec};
-use diag::{max_abs, max_abs_diff};
 use cases::Reference;
+use diag::{max_abs, max_abs_diff};
 use mac::Mac;
 use multigrid::{Multigrid, SolveStats};
 use std::time::Instant;
@@ -279,7 +279,9 @@ impl Model for NavierStokes {
             d.push(("kinetic_energy_exact".to_string(), e));
         }
         let off = [self.decomp.offset[1], self.decomp.offset[2]];
-        if let Some((rms, max)) = diag::reference_errors(&self.reference, &self.grid, off, &self.u, &self.v, time, ctx.comm) {
+        if let Some((rms, max)) =
+            diag::reference_errors(&self.reference, &self.grid, off, &self.u, &self.v, time, ctx.comm)
+        {
             d.push(("velocity_error_rms".to_string(), rms));
             d.push(("velocity_error_max".to_string(), max));
         }
@@ -312,7 +314,11 @@ impl Model for NavierStokes {
             _ => return Err(Error::io(format!("navier_stokes has no state field `{name}`"))),
         };
         if data.len() != f.interior_len() {
-            return Err(Error::io(format!("field `{name}`: {} values for a block of {}", data.len(), f.interior_len())));
+            return Err(Error::io(format!(
+                "field `{name}`: {} values for a block of {}",
+                data.len(),
+                f.interior_len()
+            )));
         }
         f.set_interior_from(data);
         Ok(())

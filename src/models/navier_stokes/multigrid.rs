@@ -53,7 +53,11 @@ impl Multigrid {
             let coarsest = !(g[0] % 2 == 0 && g[1] % 2 == 0 && g[0] >= 4 && g[1] >= 4);
             let halvable = !prev.replicated
                 && prev.blocks.iter().all(|(o, s)| {
-                    o[1] % 2 == 0 && o[2] % 2 == 0 && s[1] % 2 == 0 && s[2] % 2 == 0 && (s[1] / 2) * (s[2] / 2) >= MIN_BLOCK_CELLS
+                    o[1] % 2 == 0
+                        && o[2] % 2 == 0
+                        && s[1] % 2 == 0
+                        && s[2] % 2 == 0
+                        && (s[1] / 2) * (s[2] / 2) >= MIN_BLOCK_CELLS
                 });
             let global = [1, g[0], g[1]];
             let level = if halvable && !coarsest {
@@ -168,7 +172,8 @@ impl Multigrid {
                 self.gather_buf = Field::new(local, [0, 0, 0]);
             }
             restrict(exec, &fine.r, &mut self.gather_buf);
-            let halves: Vec<_> = fine.blocks.iter().map(|(o, s)| ([0, o[1] / 2, o[2] / 2], [1, s[1] / 2, s[2] / 2])).collect();
+            let halves: Vec<_> =
+                fine.blocks.iter().map(|(o, s)| ([0, o[1] / 2, o[2] / 2], [1, s[1] / 2, s[2] / 2])).collect();
             let all = comm.all_gather_f64(&self.gather_buf.data);
             place_blocks(&all, &halves, &mut coarse.f);
         } else {

@@ -21,14 +21,14 @@ pub fn read_ghia(path: &Path, re: u32) -> Result<Profile> {
     let mut lines = text.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty());
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').map(str::trim).collect();
     let want = format!("re{re}");
-    let col = header
-        .iter()
-        .position(|h| *h == want)
-        .ok_or_else(|| Error::config(format!("{} has no column `{want}` (have {})", path.display(), header.join(", "))))?;
+    let col = header.iter().position(|h| *h == want).ok_or_else(|| {
+        Error::config(format!("{} has no column `{want}` (have {})", path.display(), header.join(", ")))
+    })?;
     let mut out = Vec::new();
     for l in lines {
         let f: Vec<&str> = l.split(',').map(str::trim).collect();
-        let parse = |s: &str| s.parse::<f64>().map_err(|e| Error::io(format!("{}: bad number `{s}`: {e}", path.display())));
+        let parse =
+            |s: &str| s.parse::<f64>().map_err(|e| Error::io(format!("{}: bad number `{s}`: {e}", path.display())));
         out.push((parse(f[1])?, parse(f[col])?));
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));

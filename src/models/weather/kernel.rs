@@ -85,7 +85,14 @@ fn x_sten(x: &[f64], w: usize, n: usize) -> Sten<'_> {
 
 /// Stencils along z: [v][j] = the interior of row v of plane j.
 fn z_sten(p: [&[f64]; 4], w: usize, nx: usize) -> Sten<'_> {
-    [0, 1, 2, 3].map(|v| [&p[0][v * w + 2..v * w + 2 + nx], &p[1][v * w + 2..v * w + 2 + nx], &p[2][v * w + 2..v * w + 2 + nx], &p[3][v * w + 2..v * w + 2 + nx]])
+    [0, 1, 2, 3].map(|v| {
+        [
+            &p[0][v * w + 2..v * w + 2 + nx],
+            &p[1][v * w + 2..v * w + 2 + nx],
+            &p[2][v * w + 2..v * w + 2 + nx],
+            &p[3][v * w + 2..v * w + 2 + nx],
+        ]
+    })
 }
 
 /// Fluxes through `n` interfaces, normal to x (`z = false`) or z. `s`: the cell values, `a`, `b`:
@@ -96,7 +103,20 @@ fn z_sten(p: [&[f64]; 4], w: usize, nx: usize) -> Sten<'_> {
 /// call vectorise.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn fluxes<'a>(s: &Sten<'a>, a: &Sten<'a>, b: &Sten<'a>, n: usize, hr: f64, hrt: f64, hp: f64, hv: f64, z: bool, wall: bool, flux: &mut [f64], stride: usize) {
+fn fluxes<'a>(
+    s: &Sten<'a>,
+    a: &Sten<'a>,
+    b: &Sten<'a>,
+    n: usize,
+    hr: f64,
+    hrt: f64,
+    hp: f64,
+    hv: f64,
+    z: bool,
+    wall: bool,
+    flux: &mut [f64],
+    stride: usize,
+) {
     let (f0, rest) = flux.split_at_mut(stride);
     let (f1, rest) = rest.split_at_mut(stride);
     let (f2, f3) = rest.split_at_mut(stride);
@@ -151,10 +171,33 @@ fn fluxes<'a>(s: &Sten<'a>, a: &Sten<'a>, b: &Sten<'a>, n: usize, hr: f64, hrt: 
 /// `hrt`: background rho and rho theta of the row.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn x_fluxes_impl(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, hr: f64, hrt: f64, hv: f64, flux: &mut [f64]) {
+fn x_fluxes_impl(
+    f: &[f64],
+    ta: &mut [f64],
+    tb: &mut [f64],
+    w: usize,
+    nx: usize,
+    hr: f64,
+    hrt: f64,
+    hv: f64,
+    flux: &mut [f64],
+) {
     twelfths_impl(&f[..NV * w], ta, tb);
     let (ta, tb) = (&*ta, &*tb);
-    fluxes(&x_sten(f, w, nx + 1), &x_sten(ta, w, nx + 1), &x_sten(tb, w, nx + 1), nx + 1, hr, hrt, 0.0, hv, false, false, flux, nx + 1);
+    fluxes(
+        &x_sten(f, w, nx + 1),
+        &x_sten(ta, w, nx + 1),
+        &x_sten(tb, w, nx + 1),
+        nx + 1,
+        hr,
+        hrt,
+        0.0,
+        hv,
+        false,
+        false,
+        flux,
+        nx + 1,
+    );
 }
 
 /// z-fluxes of interface row k into `flux` (4 rows of nx). `planes`: the forcing planes k-2,
@@ -162,7 +205,19 @@ fn x_fluxes_impl(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize,
 /// a solid wall.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn z_fluxes_impl(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize, nx: usize, hr: f64, hrt: f64, hp: f64, hv: f64, wall: bool, flux: &mut [f64]) {
+fn z_fluxes_impl(
+    planes: [&[f64]; 4],
+    pa: [&[f64]; 4],
+    pb: [&[f64]; 4],
+    w: usize,
+    nx: usize,
+    hr: f64,
+    hrt: f64,
+    hp: f64,
+    hv: f64,
+    wall: bool,
+    flux: &mut [f64],
+) {
     fluxes(&z_sten(planes, w, nx), &z_sten(pa, w, nx), &z_sten(pb, w, nx), nx, hr, hrt, hp, hv, true, wall, flux, nx);
 }
 

@@ -147,14 +147,20 @@ impl Weather {
         let (_, plane) = block.widths();
         let wrow = nx + 2 * HS;
         let case = w.case;
-        stages::planes(exec, &mut q.data[HS * plane..(HS + nz) * plane], plane, || (), |_, k, p| {
-            for i in 0..nx {
-                let s = cases::cell_state(case, xlen, dx, dz, (k0 + k) as i64, (i0 + i) as i64);
-                for v in 0..NV {
-                    p[v * wrow + HS + i] = s[v];
+        stages::planes(
+            exec,
+            &mut q.data[HS * plane..(HS + nz) * plane],
+            plane,
+            || (),
+            |_, k, p| {
+                for i in 0..nx {
+                    let s = cases::cell_state(case, xlen, dx, dz, (k0 + k) as i64, (i0 + i) as i64);
+                    for v in 0..NV {
+                        p[v * wrow + HS + i] = s[v];
+                    }
                 }
-            }
-        });
+            },
+        );
         let mut m = Weather {
             case,
             compat,
@@ -200,7 +206,9 @@ impl Weather {
         if exec.threads() == 1 {
             (0..b.nz).fold(init(), row).0
         } else {
-            exec.install(|| (0..b.nz).into_par_iter().fold(init, row).map(|a| a.0).reduce(Totals::default, Totals::merge))
+            exec.install(|| {
+                (0..b.nz).into_par_iter().fold(init, row).map(|a| a.0).reduce(Totals::default, Totals::merge)
+            })
         }
     }
 

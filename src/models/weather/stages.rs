@@ -123,7 +123,19 @@ impl Block {
             twelfths(k + 3, &mut ta, &mut tb);
             let kg = self.k0 + k;
             let wall = kg == 0 || kg == self.nz_glob;
-            kernel::z_fluxes(four_planes(f, k, plane), ring(&ta, k, plane), ring(&tb, k, plane), w, nx, bg.rho_i[k], bg.rt_i[k], bg.p_i[k], st.hv, wall, &mut hi);
+            kernel::z_fluxes(
+                four_planes(f, k, plane),
+                ring(&ta, k, plane),
+                ring(&tb, k, plane),
+                w,
+                nx,
+                bg.rho_i[k],
+                bg.rt_i[k],
+                bg.p_i[k],
+                st.hv,
+                wall,
+                &mut hi,
+            );
             if k > k0 {
                 let r = k - 1;
                 let p = (r + HS) * plane;
