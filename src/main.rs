@@ -9,7 +9,21 @@ use simrun::par::{Comm, SingleComm};
 use simrun::sim::{self, RunOptions};
 use simrun::{Error, Result};
 
+/// Raise the soft limit of open files to the hard limit: restarts on few processes read many
+/// data files (one at a time, but HDF5 and MPI hold descriptors of their own).
+fn raise_file_limit() {
+    // SAFETY: getrlimit/setrlimit with a valid struct pointer.
+    unsafe {
+        let mut l: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
 fn main() {
+    raise_file_limit();
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
@@ -79,10 +93,15 @@ fn inspect(path: &std::path::Path) -> Result<()> {
         path.to_path_buf()
     };
     if !target.exists() {
-        return Err(Error::io(format!("{}: no such checkpoint", path.display())));
+        return Err(Error::config(format!("{}: no such checkpoint", path.display())));
     }
-    print!("{}", checkpoint::describe(&target)?);
-    Ok(())
+    let (text, intact) = checkpoint::inspect::describe(&target)?;
+    print!("{text}");
+    if intact {
+        Ok(())
+    } else {
+        Err(Error::io(format!("{}: damaged checkpoint (see above)", target.display())))
+    }
 }
 
 fn print_check(cfg: &Config) {
@@ -140,21 +159,25 @@ fn run(args: cli::RunArgs) -> i32 {
 
 fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
     let result = config::load(path, &args.set).and_then(|cfg| {
-        if comm.is_root() {
-            eprintln!(
-                "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
-                env!("CARGO_PKG_VERSION"),
-                cfg.model.name(),
-                comm.describe(),
-                path.display(),
-                if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
-                cfg.output.dir
-            );
-        }
-        let opts = RunOptions { report: args.report.clone(), restart: args.restart.clone(), handle_signals: true };
+        let banner = format!(
+            "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
+            env!("CARGO_PKG_VERSION"),
+            cfg.model.name(),
+            comm.describe(),
+            path.display(),
+            if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
+            cfg.output.dir
+        );
+        let opts = RunOptions {
+            report: args.report.clone(),
+            restart: args.restart.clone(),
+            handle_signals: true,
+            banner: Some(banner),
+        };
         sim::run(&cfg, comm, &opts)
     });
     match result {
+        Ok(s) if s.already_done => 0,
         Ok(s) => {
             if comm.is_root() {
                 let r = &s.report;

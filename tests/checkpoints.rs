@@ -118,16 +118,23 @@ fn four_rank_checkpoint_reads_as_one_global_array() {
         .output()
         .expect("h5dump (hdf5-tools)");
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("( 90, 120 )"));
-    // Moved away from its rank files, a virtual dataset would read zeros: inspect and restart refuse it.
+    // Moved away from its data files, a virtual dataset would read zeros: inspect and restart refuse it.
     let moved = scratch("ckpt_vds_moved");
     std::fs::copy(&master, moved.join("checkpoint.h5")).unwrap();
     let o = simrun(&["inspect", moved.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(stderr(&o).contains("missing"), "{}", stderr(&o));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(report.matches("rank_0000").count(), 4, "{report}");
+    assert_eq!(report.matches("missing").count(), 4, "every data file is reported missing: {report}");
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     // Inspect names the layout that wrote it.
     let o = ok(simrun(&["inspect", out.to_str().unwrap()]), "inspect");
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("4 rank(s)") && text.contains("step: 100") && text.contains("committed: yes"), "{text}");
+    assert!(
+        text.contains("4 rank(s)") && text.contains("step: 100") && text.contains("committed: yes, verified"),
+        "{text}"
+    );
+    assert_eq!(text.matches("  ok\n").count(), 4, "{text}");
 }
 
 fn flip_bytes(file: &Path) {

@@ -10,25 +10,34 @@ use std::path::Path;
 
 /// What a file says about the run that wrote it.
 #[derive(Debug, Clone)]
-pub struct Meta<'a> {
-    pub model: &'a str,
+pub struct FinalMeta {
+    pub model: String,
     pub step: u64,
     pub time: f64,
     pub dt: f64,
-    pub config_toml: &'a str,
+    pub config_toml: String,
     pub spacing: [f64; 3],
-    pub layout: &'a [usize],
+    pub layout: Vec<usize>,
     pub threads: usize,
 }
 
 fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
-    Error::io(format!("HDF5 {what} {}: {e}", path.display()))
+    crate::io::h5err::io(what, path, &e)
 }
 
-/// Write whole global fields to `path` atomically (temporary file, then rename).
-pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &Meta) -> Result<()> {
+/// Write whole global fields to `path` atomically (temporary file flushed to disk, then
+/// renamed); a failed write leaves no temporary file.
+pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
     let tmp = path.with_extension("h5.tmp");
-    let file = hdf5::File::create(&tmp).map_err(|e| h5err(&tmp, "cannot create", e))?;
+    let r = write_to(&tmp, shape, fields, meta).and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+fn write_to(tmp: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
+    let file = hdf5::File::create(tmp).map_err(|e| h5err(tmp, "cannot create", e))?;
     let step = meta.step;
     let put_scalars = |loc: &hdf5::Location| -> hdf5::Result<()> {
         loc.new_attr::<u64>().create("step")?.write_scalar(&step)?;
@@ -38,9 +47,9 @@ pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], met
     };
     let write = || -> hdf5::Result<()> {
         put_scalars(&file)?;
-        put_string(&file, "model", meta.model)?;
+        put_string(&file, "model", &meta.model)?;
         put_string(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
-        put_string(&file, "config", meta.config_toml)?;
+        put_string(&file, "config", &meta.config_toml)?;
         let shape_u64: Vec<u64> = shape.iter().map(|&v| v as u64).collect();
         file.new_attr::<u64>().shape(shape_u64.len()).create("grid_shape")?.write(&shape_u64)?;
         file.new_attr::<f64>().shape(3).create("spacing")?.write(&meta.spacing)?;
@@ -58,10 +67,7 @@ pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], met
         file.flush()?;
         Ok(())
     };
-    write().map_err(|e| h5err(&tmp, "cannot write", e))?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-        .map_err(|e| Error::io(format!("cannot rename {} to {}: {e}", tmp.display(), path.display())))
+    write().map_err(|e| h5err(tmp, "cannot write", e))
 }
 
 fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
@@ -85,7 +91,7 @@ fn chunk_shape(shape: &[usize]) -> Vec<usize> {
 /// Read a whole field back: (shape, data).
 pub fn read_field(path: &Path, name: &str) -> Result<(Vec<usize>, Vec<f64>)> {
     let file = hdf5::File::open(path).map_err(|e| h5err(path, "cannot open", e))?;
-    let ds = file.dataset(&format!("fields/{name}")).map_err(|e| h5err(path, "no dataset in", e))?;
+    let ds = file.dataset(&format!("fields/{name}")).map_err(|e| h5err(path, &format!("no field `{name}` in"), e))?;
     let shape = ds.shape();
     let data: Vec<f64> = ds.read_raw().map_err(|e| h5err(path, "cannot read", e))?;
     Ok((shape, data))

@@ -5,6 +5,7 @@
 pub mod checkpoint;
 pub mod colormap;
 pub mod font;
+pub mod h5err;
 pub mod hdf5_out;
 pub mod plot;
 pub mod png_out;

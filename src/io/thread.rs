@@ -3,64 +3,69 @@
 //! into a pool, so in steady state nothing is allocated and memory stays bounded by
 //! (queue + 2) checkpoints.
 
-use super::checkpoint::{self, MasterMeta, Stamp};
-use super::{hdf5_out, xdmf};
+use super::checkpoint::commit::{self, Header, MasterMeta};
+use super::checkpoint::data_file::{self, BlockData, ReadFault, Written};
+use super::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
+use super::checkpoint::{self, lifecycle, Stamp};
+use super::hdf5_out;
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Work for the I/O thread.
 pub enum Job {
-    /// Write this rank's block of a checkpoint.
+    /// Write this rank's block of a checkpoint (after checking every value is finite).
     Checkpoint {
         dir: PathBuf,
         rank: usize,
         stamp: Stamp,
+        run_id: u64,
         dims: usize,
         offset: [usize; 3],
         size: [usize; 3],
         fields: Vec<(String, Vec<f64>)>,
         compression: u8,
     },
-    /// Rank 0, after every rank confirmed: write the commit, point `latest` at it, rewrite the
-    /// XDMF series and remove old checkpoints.
-    Commit { out_dir: PathBuf, meta: Box<MasterMeta>, keep: usize },
+    /// Rank 0, after every rank confirmed its data file and sent its record: write the commit,
+    /// point `latest` at it, remove old checkpoints, rewrite the XDMF series.
+    Commit { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, keep: usize },
+    /// Rewrite the XDMF series of `out_dir`'s committed checkpoints (after some were set aside).
+    Series { out_dir: PathBuf },
     /// Rank 0: write the gathered final state as one self-contained file.
-    Final { path: PathBuf, shape: Vec<usize>, fields: Vec<(String, Vec<f64>)>, meta: Box<FinalMeta> },
-    /// Read the header of a committed checkpoint and this rank's block of fields `names`.
-    Read {
+    Final { path: PathBuf, shape: Vec<usize>, fields: Vec<(String, Vec<f64>)>, meta: Box<hdf5_out::FinalMeta> },
+    /// Read a commit file's header and record.
+    ReadCommit { dir: PathBuf, reply: Sender<Result<(Header, CommitRecord)>> },
+    /// Read and verify the box (offset, size) of fields `names` of a committed checkpoint.
+    ReadBox {
         dir: PathBuf,
-        names: Vec<String>,
+        record: Arc<CommitRecord>,
         dims: usize,
+        names: Vec<String>,
         offset: [usize; 3],
         size: [usize; 3],
-        reply: Sender<Result<ReadBack>>,
+        reply: Sender<std::result::Result<Vec<Vec<f64>>, ReadFault>>,
     },
     /// Reply when every earlier job is done.
     Flush(Sender<()>),
 }
 
-/// Owned copy of [`hdf5_out::Meta`] for the final file.
-pub struct FinalMeta {
-    pub model: String,
-    pub step: u64,
-    pub time: f64,
-    pub dt: f64,
-    pub config_toml: String,
-    pub spacing: [f64; 3],
-    pub layout: Vec<usize>,
-    pub threads: usize,
-}
-
-/// A checkpoint read back for a restart: its header and the requested blocks.
-pub type ReadBack = (checkpoint::Header, Vec<Vec<f64>>);
-
 /// What the I/O thread reports back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// This rank's file of the checkpoint at `step` is on disk.
-    Written(u64),
+    /// This rank's data file of the checkpoint at `step` is on disk, with its part of the record.
+    Written {
+        step: u64,
+        blocks: Vec<BlockRecord>,
+        file: FileRecord,
+    },
+    /// The checkpoint at `step` was not written: `field` is not finite at global cell (z, y, x).
+    NonFinite {
+        step: u64,
+        field: String,
+        cell: [usize; 3],
+    },
     Committed(u64),
     Failed {
         step: u64,
@@ -130,18 +135,28 @@ impl IoThread {
         let _ = rx.recv();
     }
 
-    /// Read a committed checkpoint's header and blocks (on the I/O thread) and wait for them.
-    pub fn read(
+    /// Read a commit file's header and record (on the I/O thread) and wait for them.
+    pub fn read_commit(&self, dir: PathBuf) -> Result<(Header, CommitRecord)> {
+        let (reply, rx) = mpsc::channel();
+        self.submit(Job::ReadCommit { dir, reply });
+        rx.recv().unwrap_or_else(|_| Err(Error::other("the I/O thread stopped")))
+    }
+
+    /// Read and verify a box of a committed checkpoint (on the I/O thread) and wait for it.
+    pub fn read_box(
         &self,
         dir: PathBuf,
-        names: Vec<String>,
+        record: Arc<CommitRecord>,
         dims: usize,
+        names: Vec<String>,
         offset: [usize; 3],
         size: [usize; 3],
-    ) -> Result<ReadBack> {
+    ) -> std::result::Result<Vec<Vec<f64>>, ReadFault> {
         let (reply, rx) = mpsc::channel();
-        self.submit(Job::Read { dir, names, dims, offset, size, reply });
-        rx.recv().unwrap_or_else(|_| Err(Error::other("the I/O thread stopped")))
+        self.submit(Job::ReadBox { dir, record, dims, names, offset, size, reply });
+        rx.recv().unwrap_or_else(|_| {
+            Err(ReadFault { fault: data_file::Fault::Unreadable, writer: 0, detail: "(the I/O thread stopped)".into() })
+        })
     }
 }
 
@@ -157,49 +172,42 @@ impl Drop for IoThread {
 fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) {
     for job in jobs {
         match job {
-            Job::Checkpoint { dir, rank, stamp, dims, offset, size, fields, compression } => {
-                let r = checkpoint::write_rank_file(&dir, rank, stamp, dims, offset, size, &fields, compression);
+            Job::Checkpoint { dir, rank, stamp, run_id, dims, offset, size, fields, compression } => {
+                let block = BlockData { rank, offset, size, fields: &fields };
+                let r = data_file::write(&dir, rank, stamp, run_id, dims, &[block], compression);
                 let _ = events.send(match r {
-                    Ok(()) => Event::Written(stamp.step),
+                    Ok(Written::Ok { blocks, file }) => Event::Written { step: stamp.step, blocks, file },
+                    Ok(Written::NonFinite { field, cell, .. }) => Event::NonFinite { step: stamp.step, field, cell },
                     Err(e) => Event::Failed { step: stamp.step, message: e.to_string() },
                 });
                 for (_, b) in fields {
                     let _ = returns.send(b);
                 }
             }
-            Job::Commit { out_dir, meta, keep } => {
+            Job::Commit { out_dir, meta, record, keep } => {
                 let step = meta.stamp.step;
-                let r = commit(&out_dir, &meta, keep);
+                let r = commit_checkpoint(&out_dir, &meta, &record, keep);
                 let _ = events.send(match r {
                     Ok(()) => Event::Committed(step),
                     Err(e) => Event::Failed { step, message: e.to_string() },
                 });
             }
+            Job::Series { out_dir } => {
+                if let Err(e) = lifecycle::write_series(&out_dir) {
+                    eprintln!("warning: {e}");
+                }
+            }
             Job::Final { path, shape, fields, meta } => {
-                let m = hdf5_out::Meta {
-                    model: &meta.model,
-                    step: meta.step,
-                    time: meta.time,
-                    dt: meta.dt,
-                    config_toml: &meta.config_toml,
-                    spacing: meta.spacing,
-                    layout: &meta.layout,
-                    threads: meta.threads,
-                };
                 let views: Vec<(&str, &[f64])> = fields.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-                if let Err(e) = hdf5_out::write_fields(&path, &shape, &views, &m) {
+                if let Err(e) = hdf5_out::write_fields(&path, &shape, &views, &meta) {
                     let _ = events.send(Event::FinalFailed(e.to_string()));
                 }
             }
-            Job::Read { dir, names, dims, offset, size, reply } => {
-                let r = checkpoint::read_header(&dir).and_then(|h| {
-                    let blocks = names
-                        .iter()
-                        .map(|n| checkpoint::read_block(&h.dir, n, dims, offset, size))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok((h, blocks))
-                });
-                let _ = reply.send(r);
+            Job::ReadCommit { dir, reply } => {
+                let _ = reply.send(commit::read(&dir, true));
+            }
+            Job::ReadBox { dir, record, dims, names, offset, size, reply } => {
+                let _ = reply.send(data_file::read_box(&dir, &record, dims, &names, offset, size));
             }
             Job::Flush(reply) => {
                 let _ = reply.send(());
@@ -208,20 +216,10 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
     }
 }
 
-fn commit(out_dir: &std::path::Path, meta: &MasterMeta, keep: usize) -> Result<()> {
+fn commit_checkpoint(out_dir: &std::path::Path, meta: &MasterMeta, record: &CommitRecord, keep: usize) -> Result<()> {
     let dir = checkpoint::dir_for(out_dir, meta.stamp.step);
-    checkpoint::write_master(&dir, meta)?;
+    commit::write(&dir, meta, record)?;
     checkpoint::set_latest(out_dir, meta.stamp.step)?;
     checkpoint::prune(out_dir, keep);
-    // The series of what is left, oldest first.
-    let mut levels = Vec::new();
-    for (step, d) in checkpoint::list_committed(out_dir).into_iter().rev() {
-        let time = checkpoint::read_header(&d).map(|h| h.stamp.time).unwrap_or(f64::NAN);
-        levels.push(xdmf::Level {
-            time,
-            step,
-            file: format!("checkpoints/{}/{}", checkpoint::dir_name(step), checkpoint::MASTER),
-        });
-    }
-    xdmf::write(&out_dir.join("checkpoints.xdmf"), meta.dims, meta.global, meta.spacing, &meta.fields, &levels)
+    lifecycle::write_series(out_dir)
 }

@@ -71,6 +71,12 @@ pub trait Model {
     fn copy_field(&self, name: &str, out: &mut [f64]);
     /// Overwrite state field `name`'s local interior from `data` (C order), for restarts.
     fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()>;
+    /// After every state field was restored (on every rank): recompute whatever derives from
+    /// the state (ghost cells, cached values behind the view fields), so that outputs written
+    /// before the next step are right.
+    fn after_restore(&mut self, _ctx: &mut StepCtx) -> Result<()> {
+        Ok(())
+    }
     /// The field drawn in images.
     fn image_field(&self) -> &'static str;
     /// The first non-finite local cell: (field, local (z, y, x)).

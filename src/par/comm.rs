@@ -48,6 +48,8 @@ pub trait Comm {
     fn gather_to_root(&self, d: &Decomp, local: &[f64]) -> Option<Vec<f64>>;
     /// Broadcast bytes from rank 0 to every rank.
     fn broadcast_bytes(&self, buf: &mut Vec<u8>);
+    /// Every rank's `local` (lengths may differ), concatenated in rank order, on rank 0 only.
+    fn gather_u64(&self, local: &[u64]) -> Option<Vec<u64>>;
     /// Every rank's `local` (lengths may differ), concatenated in rank order, on every rank.
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64>;
     fn barrier(&self);
@@ -123,6 +125,9 @@ impl Comm for SingleComm {
         Some(local.to_vec())
     }
     fn broadcast_bytes(&self, _buf: &mut Vec<u8>) {}
+    fn gather_u64(&self, local: &[u64]) -> Option<Vec<u64>> {
+        Some(local.to_vec())
+    }
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64> {
         local.to_vec()
     }

@@ -75,6 +75,27 @@ impl Exec {
         }
     }
 
+    /// Copy `src`'s interior, C order, into `out` (length `interior_len`), rows in parallel: the
+    /// copy a checkpoint hands to the I/O thread, at memory speed on every thread.
+    pub fn copy_interior(&self, src: &Field, out: &mut [f64]) {
+        assert_eq!(out.len(), src.interior_len());
+        let nx = src.n[2];
+        if self.threads == 1 || nx == 0 {
+            src.copy_interior_into(out);
+            return;
+        }
+        let ny = src.n[1];
+        let rows = (src.n[0] * ny / (4 * self.threads)).max(1);
+        self.pool.install(|| {
+            out.par_chunks_mut(nx * rows).enumerate().for_each(|(c, chunk)| {
+                for (k, row) in chunk.chunks_mut(nx).enumerate() {
+                    let r = c * rows + k;
+                    row.copy_from_slice(src.row(r / ny, r % ny));
+                }
+            })
+        });
+    }
+
     /// Call `f(i)` for every i in 0..count, in parallel (dynamically balanced).
     pub fn for_each_index<F>(&self, count: usize, f: F)
     where

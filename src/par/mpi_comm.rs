@@ -181,7 +181,35 @@ impl Comm for MpiComm {
         let mut len = [buf.len() as u64];
         root.broadcast_into(&mut len[..]);
         buf.resize(len[0] as usize, 0);
-        root.broadcast_into(&mut buf[..]);
+        if !buf.is_empty() {
+            root.broadcast_into(&mut buf[..]);
+        }
+    }
+
+    fn gather_u64(&self, local: &[u64]) -> Option<Vec<u64>> {
+        let root = self.world.process_at_rank(0);
+        let count = local.len() as mpi::Count;
+        if self.rank() != 0 {
+            root.gather_into(&count);
+            root.gather_varcount_into(local);
+            return None;
+        }
+        let mut counts = vec![0 as mpi::Count; self.size()];
+        root.gather_into_root(&count, &mut counts[..]);
+        let displs: Vec<mpi::Count> = counts
+            .iter()
+            .scan(0, |acc, &c| {
+                let d = *acc;
+                *acc += c;
+                Some(d)
+            })
+            .collect();
+        let mut out = vec![0u64; counts.iter().map(|&c| c as usize).sum()];
+        {
+            let mut part = mpi::datatype::PartitionMut::new(&mut out[..], counts, &displs[..]);
+            root.gather_varcount_into_root(local, &mut part);
+        }
+        Some(out)
     }
 
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64> {

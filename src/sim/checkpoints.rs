@@ -1,24 +1,29 @@
 //! The driver's side of checkpointing: when to checkpoint, handing copies to the I/O thread,
 //! and the commit protocol across ranks.
 //!
-//! Every step all ranks agree, in one small reduction, on: a stop request (signal or wall
-//! limit), a wall-clock checkpoint being due (rank 0's clock), an I/O failure on any rank, the
-//! fullest queue, and the newest checkpoint every rank has on disk. A checkpoint whose rank files
-//! are all on disk is committed by rank 0's I/O thread. Every rank takes the same decisions from
-//! the same agreed numbers, so collective calls always match.
+//! After every model call all ranks agree, in one small reduction, on: a stop request (signal or
+//! wall limit), a wall-clock checkpoint being due (rank 0's clock), an I/O failure or a
+//! non-finite value found by any rank's I/O thread, the fullest queue, and the newest checkpoint
+//! every rank has on disk. For each checkpoint now on disk everywhere, the ranks gather their part
+//! of the commit record (file length, content checksums) to rank 0, whose I/O thread commits it.
+//! Every rank takes the same decisions from the same agreed numbers, so collective calls match.
+//! A rank whose I/O thread failed or refused a non-finite state never confirms that checkpoint
+//! or any later one, so neither is ever committed.
 
 use crate::config::{CheckpointConfig, OnFull};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
+use crate::io::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
 use crate::io::checkpoint::{self, MasterMeta, Stamp};
 use crate::io::thread::{Event, IoThread, Job};
 use crate::models::Model;
 use crate::par::Comm;
 use crate::report::Phases;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// What the ranks agreed on after a step.
+/// What the ranks agreed on after a model call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Agreed {
     pub stop_signal: bool,
@@ -26,19 +31,31 @@ pub struct Agreed {
     pub wall_checkpoint_due: bool,
 }
 
+/// A non-finite value the I/O thread found in a checkpoint's buffers.
+#[derive(Debug, Clone)]
+struct NonFinite {
+    step: u64,
+    field: String,
+    cell: [usize; 3],
+}
+
 pub struct Checkpointer {
     pub io: IoThread,
     cfg: CheckpointConfig,
     out_dir: PathBuf,
+    run_id: u64,
     /// Handed over on every rank, not yet committed (identical on all ranks).
     pending: Vec<Stamp>,
-    /// Newest checkpoint step this rank has on disk.
+    /// Newest checkpoint step this rank has on disk; frozen after a failure.
     written: Option<u64>,
+    /// This rank's part of the record of each checkpoint written and not yet committed.
+    records: BTreeMap<u64, (Vec<BlockRecord>, FileRecord)>,
     /// Jobs handed over minus jobs reported done, on this rank.
     in_flight: usize,
     /// Largest in-flight count over ranks at the last agreement.
     max_in_flight: usize,
     failure: Option<String>,
+    non_finite: Option<NonFinite>,
     last_wall: Instant,
     pub last_step: Option<u64>,
     meta: MasterMeta,
@@ -46,16 +63,25 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub fn new(cfg: &CheckpointConfig, out_dir: &Path, meta: MasterMeta, rank: usize) -> Result<Checkpointer> {
+    pub fn new(
+        cfg: &CheckpointConfig,
+        out_dir: &Path,
+        meta: MasterMeta,
+        rank: usize,
+        run_id: u64,
+    ) -> Result<Checkpointer> {
         Ok(Checkpointer {
             io: IoThread::spawn(cfg.queue)?,
             cfg: cfg.clone(),
             out_dir: out_dir.to_path_buf(),
+            run_id,
             pending: Vec::new(),
             written: None,
+            records: BTreeMap::new(),
             in_flight: 0,
             max_in_flight: 0,
             failure: None,
+            non_finite: None,
             last_wall: Instant::now(),
             last_step: None,
             meta,
@@ -63,35 +89,44 @@ impl Checkpointer {
         })
     }
 
+    fn broken(&self) -> bool {
+        self.failure.is_some() || self.non_finite.is_some()
+    }
+
     fn take_events(&mut self) {
         for e in self.io.poll() {
             match e {
-                Event::Written(s) => {
-                    self.written = Some(self.written.map_or(s, |w| w.max(s)));
+                Event::Written { step, blocks, file } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
+                    if !self.broken() {
+                        self.written = Some(self.written.map_or(step, |w| w.max(step)));
+                        self.records.insert(step, (blocks, file));
+                    }
+                }
+                Event::NonFinite { step, field, cell } => {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    self.non_finite.get_or_insert(NonFinite { step, field, cell });
                 }
                 Event::Committed(_) => self.in_flight = self.in_flight.saturating_sub(1),
                 Event::Failed { message, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
-                    self.fail(message);
+                    self.failure.get_or_insert(message);
                 }
-                Event::FinalFailed(message) => self.fail(message),
+                Event::FinalFailed(message) => {
+                    self.failure.get_or_insert(message);
+                }
             }
         }
     }
 
-    fn fail(&mut self, message: String) {
-        eprintln!("error: rank {}: {message}", self.rank);
-        self.failure.get_or_insert(message);
-    }
-
-    /// The per-step agreement; also commits what every rank has written.
+    /// The agreement after a model call; also commits what every rank has written.
     pub fn agree(&mut self, comm: &dyn Comm, stop_signal: bool, stop_wall: bool) -> Result<Agreed> {
         self.take_events();
         let wall_due = comm.is_root()
             && self.cfg.every_wall > 0.0
             && self.last_wall.elapsed().as_secs_f64() >= self.cfg.every_wall;
         let failed = if self.failure.is_some() { self.rank as f64 + 1.0 } else { 0.0 };
+        let non_finite = if self.non_finite.is_some() { 1.0 } else { 0.0 };
         let written = self.written.map_or(1.0, |w| -(w as f64));
         let mut v = [
             stop_signal as u8 as f64,
@@ -100,40 +135,121 @@ impl Checkpointer {
             failed,
             written,
             self.in_flight as f64,
+            non_finite,
         ];
         comm.max_f64(&mut v);
-        if v[3] > 0.0 {
-            let rank = v[3] as usize - 1;
-            return Err(Error::io(match (&self.failure, rank == self.rank) {
-                (Some(m), true) => m.clone(),
-                _ => format!("checkpoint I/O failed on rank {rank} (see its message above); earlier committed checkpoints are intact"),
-            }));
-        }
         self.max_in_flight = v[5] as usize;
+        // Commit what is on disk everywhere (before reporting any failure: those are good).
         if v[4] <= 0.0 {
             let confirmed = (-v[4]) as u64;
             let ready: Vec<Stamp> = self.pending.iter().copied().filter(|s| s.step <= confirmed).collect();
             self.pending.retain(|s| s.step > confirmed);
-            if comm.is_root() {
-                for stamp in ready {
-                    let mut meta = self.meta.clone();
-                    meta.stamp = stamp;
-                    self.io.submit(Job::Commit {
-                        out_dir: self.out_dir.clone(),
-                        meta: Box::new(meta),
-                        keep: self.cfg.keep,
-                    });
-                    self.in_flight += 1;
-                }
+            for stamp in ready {
+                self.commit(comm, stamp);
             }
         }
+        if v[6] > 0.0 {
+            return Err(self.non_finite_error(comm));
+        }
+        if v[3] > 0.0 {
+            let rank = v[3] as usize - 1;
+            return Err(Error::io(match (&self.failure, rank == self.rank) {
+                (Some(m), true) => m.clone(),
+                _ => format!(
+                    "checkpoint I/O failed on rank {rank} (its message is above); earlier committed checkpoints are intact"
+                ),
+            }));
+        }
         Ok(Agreed { stop_signal: v[0] > 0.0, stop_wall: v[1] > 0.0, wall_checkpoint_due: v[2] > 0.0 })
+    }
+
+    /// Gather every rank's record of `stamp` to rank 0 and hand the commit to its I/O thread.
+    fn commit(&mut self, comm: &dyn Comm, stamp: Stamp) {
+        // [1, blocks, block records..., writer, bytes], or [0] if this rank has none (never
+        // expected: a rank confirms only what it wrote).
+        let mut local = vec![0u64];
+        if let Some((blocks, file)) = self.records.remove(&stamp.step) {
+            local = vec![1, blocks.len() as u64];
+            for b in &blocks {
+                b.encode(&mut local);
+            }
+            local.extend([file.writer as u64, file.bytes]);
+        }
+        let Some(all) = comm.gather_u64(&local) else { return };
+        match self.assemble(stamp, &all) {
+            Some(rec) => {
+                let mut meta = self.meta.clone();
+                meta.stamp = stamp;
+                self.io.submit(Job::Commit {
+                    out_dir: self.out_dir.clone(),
+                    meta: Box::new(meta),
+                    record: Box::new(rec),
+                    keep: self.cfg.keep,
+                });
+                self.in_flight += 1;
+            }
+            None => eprintln!("warning: checkpoint at step {} not committed: a rank sent no record of it", stamp.step),
+        }
+    }
+
+    /// The commit record from the gathered parts (rank order).
+    fn assemble(&self, stamp: Stamp, all: &[u64]) -> Option<CommitRecord> {
+        let nfields = self.meta.fields.len();
+        let mut rec = CommitRecord {
+            run_id: self.run_id,
+            step: stamp.step,
+            fields: self.meta.fields.clone(),
+            ..Default::default()
+        };
+        let mut at = 0;
+        while at < all.len() {
+            if all[at] != 1 {
+                return None;
+            }
+            let nb = *all.get(at + 1)? as usize;
+            at += 2;
+            for _ in 0..nb {
+                let (b, n) = BlockRecord::decode(all.get(at..)?, nfields)?;
+                rec.blocks.push(b);
+                at += n;
+            }
+            let f = all.get(at..at + 2)?;
+            rec.files.push(FileRecord { writer: f[0] as usize, bytes: f[1] });
+            at += 2;
+        }
+        Some(rec)
+    }
+
+    /// Every rank found or not a non-finite value: name the lowest (step, field, global cell).
+    fn non_finite_error(&self, comm: &dyn Comm) -> Error {
+        let g = self.meta.global;
+        let cells = (g[0] * g[1] * g[2]) as f64;
+        let mut key = [f64::INFINITY, f64::INFINITY];
+        if let Some(nf) = &self.non_finite {
+            let fi = self.meta.fields.iter().position(|f| *f == nf.field).unwrap_or(0) as f64;
+            let lin = ((nf.cell[0] * g[1] + nf.cell[1]) * g[2] + nf.cell[2]) as f64;
+            key = [nf.step as f64, fi * cells + lin];
+        }
+        let mut step = [key[0]];
+        comm.min_f64(&mut step);
+        let mut k = [if key[0] == step[0] { key[1] } else { f64::INFINITY }];
+        comm.min_f64(&mut k);
+        let fi = (k[0] / cells).floor();
+        let lin = (k[0] - fi * cells) as usize;
+        let (x, y, z) = (lin % g[2], (lin / g[2]) % g[1], lin / (g[1] * g[2]));
+        let at =
+            if self.meta.dims == 3 { format!("cell (x={x}, y={y}, z={z})") } else { format!("cell (x={x}, y={y})") };
+        Error::numerical(format!(
+            "non-finite value (NaN or Inf) in field `{}` at step {}, {at}, found while checkpointing: that checkpoint and later ones are not committed; the run is unstable: reduce time.dt or the CFL number",
+            self.meta.fields.get(fi as usize).map_or("?", |s| s.as_str()),
+            step[0] as u64
+        ))
     }
 
     /// Is a scheduled checkpoint due after a step from `prev_time` to `time`, now at `step`?
     pub fn due(&self, step: u64, prev_time: f64, time: f64, agreed: &Agreed) -> bool {
         let c = &self.cfg;
-        (c.every_steps > 0 && step % c.every_steps == 0)
+        (c.every_steps > 0 && step.is_multiple_of(c.every_steps))
             || (c.every_time > 0.0 && (time / c.every_time).floor() > (prev_time / c.every_time).floor())
             || agreed.wall_checkpoint_due
     }
@@ -173,6 +289,7 @@ impl Checkpointer {
             dir: checkpoint::dir_for(&self.out_dir, stamp.step),
             rank: self.rank,
             stamp,
+            run_id: self.run_id,
             dims: self.meta.dims,
             offset: decomp.offset,
             size: decomp.size,

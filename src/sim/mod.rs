@@ -1,27 +1,33 @@
 //! The driver: owns the time loop and every schedule (diagnostics, images, checkpoints, progress,
 //! signals, wall-clock limit) and the restart. Models only step; the driver decides when to look
 //! at them and what to write. Only the I/O thread ([`crate::io::thread`]) touches HDF5.
+//!
+//! Order of a run, so that a run that fails early changes nothing on disk: check the report path
+//! and lock the output directory, allocate the model, read and verify a restart checkpoint, check
+//! the initial state is finite, take the first model call; only then take the output directory
+//! over ([`output_dir::take_over`]: set aside an earlier history, remove a crash's leftovers).
 
 mod checkpoints;
+mod finish;
+mod finite;
+pub mod output_dir;
 mod progress;
 mod restart;
 pub mod signals;
 
 use crate::config::Config;
 use crate::decomp::Decomp;
-use crate::error::{Error, Result};
-use crate::grid::Grid;
-use crate::io::checkpoint::{self, MasterMeta, Stamp};
-use crate::io::png_out;
-use crate::io::thread::{FinalMeta, Job};
+use crate::error::{Error, ErrorKind, Result};
+use crate::io::checkpoint::{MasterMeta, Stamp};
 use crate::models::{self, Clock, Diagnostics, Model, StepCtx};
 use crate::par::{Comm, Exec};
-use crate::report::{PhaseStat, Phases, Report};
+use crate::report::{Phases, Report};
 use checkpoints::Checkpointer;
+use finite::check_finite;
 use progress::Progressor;
 use signals::StopFlag;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// What the caller asks of one run besides the config.
@@ -31,8 +37,11 @@ pub struct RunOptions {
     pub report: Option<PathBuf>,
     /// Continue from a checkpoint: a checkpoint directory (or its checkpoint.h5), or "latest".
     pub restart: Option<String>,
-    /// React to SIGINT/SIGTERM (the command line sets this; library callers usually do not).
+    /// React to SIGINT/SIGTERM/SIGUSR1/SIGUSR2 (the command line sets this; library callers
+    /// usually do not).
     pub handle_signals: bool,
+    /// A line rank 0 prints once the run is known to start (after the checks that can refuse it).
+    pub banner: Option<String>,
 }
 
 /// What a finished run tells its caller.
@@ -45,6 +54,44 @@ pub struct RunSummary {
     pub report: Report,
     /// Why the run stopped early after its final checkpoint (signal, wall limit), if it did.
     pub interrupted: Option<String>,
+    /// The restart checkpoint was already at the end: nothing was computed or written.
+    pub already_done: bool,
+}
+
+/// Agree on the outcome of a check rank 0 made: every rank returns the same error.
+fn agree_root(r: Result<()>, comm: &dyn Comm) -> Result<()> {
+    let mut bytes = match &r {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            let mut b = vec![e.exit_code() as u8];
+            b.extend(e.message.as_bytes());
+            b
+        }
+    };
+    comm.broadcast_bytes(&mut bytes);
+    match bytes.split_first() {
+        None => Ok(()),
+        Some((&code, msg)) => {
+            let kind = match code {
+                2 => ErrorKind::Config,
+                3 => ErrorKind::Numerical,
+                4 => ErrorKind::Io,
+                _ => ErrorKind::Other,
+            };
+            Err(Error { kind, message: String::from_utf8_lossy(msg).to_string() })
+        }
+    }
+}
+
+/// A random id for this run (rank 0's, shared): every data file it writes carries it.
+fn run_id(comm: &dyn Comm) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u32(std::process::id());
+    let mut bytes = h.finish().to_le_bytes().to_vec();
+    comm.broadcast_bytes(&mut bytes);
+    u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]))
 }
 
 /// Run the configured simulation on `comm` (one process or MPI ranks).
@@ -55,11 +102,22 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let decomp = Decomp::new(grid.n, grid.dims, comm.size(), comm.rank(), periodic, cfg.parallel.layout.as_deref())?;
     let exec = Exec::new(cfg.parallel.threads)?;
     let out_dir = PathBuf::from(&cfg.output.dir);
-    prepare_output_dir(&out_dir, comm, opts.restart.is_none())?;
+    let root = comm.is_root();
+
+    // Checks that can refuse the run, before anything is written.
+    let mut lock = None;
+    let preflight = if root {
+        opts.report.as_deref().map_or(Ok(()), output_dir::check_report_path).and_then(|_| {
+            lock = Some(output_dir::lock(&out_dir)?);
+            Ok(())
+        })
+    } else {
+        Ok(())
+    };
+    agree_root(preflight, comm)?;
     let stop = opts.handle_signals.then(StopFlag::install);
 
     let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec, comm))?;
-    let config_toml = cfg.to_toml();
     let mut fields: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
     for f in model.field_names() {
         if !fields.iter().any(|g| g == f) {
@@ -69,40 +127,61 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let meta = MasterMeta {
         stamp: Stamp { step: 0, time: 0.0, dt: 0.0 },
         model: model.name().to_string(),
-        config_toml: config_toml.clone(),
+        config_toml: cfg.to_toml(),
         state_signature: cfg.state_signature(),
         dims: grid.dims,
         global: grid.n,
         spacing: grid.d,
         layout: decomp.layout_xyz(),
         threads: exec.threads(),
-        blocks: (0..comm.size()).map(|r| decomp.block_of(r)).collect(),
+        ranks: comm.size(),
         fields,
         state_fields: model.state_names().iter().map(|s| s.to_string()).collect(),
     };
-    let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank())?;
+    let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank(), run_id(comm))?;
+    let mut announce = || {
+        if let (true, Some(b)) = (root, &opts.banner) {
+            eprintln!("{b}");
+        }
+    };
 
     let mut step: u64 = 0;
     let mut time = 0.0f64;
     let mut last_dt = 0.0;
+    let mut restart_step = None;
     if let Some(spec) = &opts.restart {
-        let root = comm.is_root();
         let say = move |m: &str| {
             if root {
                 eprintln!("{m}");
             }
         };
         let t = Instant::now();
-        let stamp = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say)?;
+        let stamp = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)?;
+        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
+        model.after_restore(&mut ctx)?;
         phases.add("io", t.elapsed().as_secs_f64());
         (step, time, last_dt) = (stamp.step, stamp.time, stamp.dt);
         ckpt.last_step = Some(step);
-        if comm.is_root() {
-            say_set_aside(&checkpoint::set_aside(&out_dir, Some(step)), &format!("steps after {step}"));
+        restart_step = Some(step);
+    } else {
+        announce();
+    }
+    let strict = model.strict_end_time();
+    if restart_step.is_some() && done(cfg, step, time, last_dt, strict) {
+        if root {
+            let end = match (cfg.time.steps, cfg.time.end_time) {
+                (Some(n), _) => format!("time.steps = {n}"),
+                (None, Some(e)) => format!("time.end_time = {e}"),
+                _ => "the end".into(),
+            };
+            eprintln!(
+                "nothing to do: the checkpoint at step {step} (t={time:e}) already reaches {end}; raise it to continue (nothing was written)"
+            );
         }
+        return Ok(summary_without_steps(cfg, model.as_ref(), &grid, comm, &exec, &decomp, step, time, wall));
     }
 
-    let progress = Progressor::new(cfg.output.progress, comm.is_root(), cfg.time.steps, cfg.time.end_time, step);
+    let progress = Progressor::new(cfg.output.progress, root, cfg.time.steps, cfg.time.end_time, step);
     let every = cfg.output.diagnostics_every;
     let mut diags = {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
@@ -110,10 +189,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     };
     check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
     progress.line(step, time, &diags);
-    let strict = model.strict_end_time();
     let loop_start = Instant::now();
     let loop_step0 = step;
     let mut interrupted = None;
+    let mut taken_over = false;
     // A model may take several steps per call (temporal blocking); a call never straddles a
     // step at which anything is scheduled, so outputs see the same states either way.
     let per_call = model.max_steps_per_call().max(1);
@@ -146,26 +225,35 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
             }
         }
         model.steps(&clocks, &mut ctx)?;
+        if !taken_over {
+            // The run is under way: now it may change the output directory.
+            if root {
+                output_dir::take_over(&out_dir, restart_step, &ckpt.io);
+            }
+            taken_over = true;
+        }
         let finished = done(cfg, step, time, last_dt, strict);
 
         // One agreement per model call: stop requests, wall-clock schedule, I/O state.
         let signal = stop.as_ref().is_some_and(|s| s.raised());
-        let near_limit = comm.is_root()
-            && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0, per_call);
+        let near_limit =
+            root && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0, per_call);
         let t = Instant::now();
         let agreed = ckpt.agree(comm, signal, near_limit)?;
         phases.add("reduce", t.elapsed().as_secs_f64());
         let stamp = Stamp { step, time, dt: last_dt };
         if agreed.stop_signal || agreed.stop_wall {
-            interrupted =
-                Some(if agreed.stop_signal { "a signal (SIGINT/SIGTERM)" } else { "time.wall_limit" }.to_string());
-            let msg = format!(
-                "stopping at step {step} on {}: writing a final checkpoint",
-                interrupted.as_deref().unwrap_or("")
-            );
+            interrupted = Some(if agreed.stop_signal {
+                format!("a signal ({})", stop.as_ref().and_then(|s| s.name()).unwrap_or("on another rank"))
+            } else {
+                "time.wall_limit".to_string()
+            });
             progress.finish();
-            if comm.is_root() {
-                eprintln!("{msg}");
+            if root {
+                eprintln!(
+                    "stopping at step {step} on {}: writing a final checkpoint",
+                    interrupted.as_deref().unwrap_or("")
+                );
             }
             ckpt.handoff(&*model, &decomp, stamp, &mut phases, true);
             break;
@@ -173,15 +261,15 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         if cfg.checkpoint.enabled() && (ckpt.due(step, prev_time, time, &agreed) || finished) {
             ckpt.handoff(&*model, &decomp, stamp, &mut phases, finished);
         }
-        if every > 0 && step % every == 0 && !finished {
+        if every > 0 && step.is_multiple_of(every) && !finished {
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
             diags = model.diagnostics(time, &mut ctx);
             check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
             progress.line(step, time, &diags);
         }
-        if cfg.output.images && cfg.output.image_every > 0 && step % cfg.output.image_every == 0 && !finished {
+        if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) && !finished {
             let path = out_dir.join("images").join(format!("{}_{step:07}.png", model.image_field()));
-            phases.time("io", || write_image(&*model, &decomp, &grid, comm, step, time, &path))?;
+            phases.time("io", || finish::write_image(&*model, &decomp, &grid, comm, step, time, &path))?;
         }
         progress.update(step, time);
     }
@@ -197,7 +285,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     // Final state: one self-contained file gathered on rank 0, written by its I/O thread.
     if finite.is_ok() && interrupted.is_none() {
         let t_io = Instant::now();
-        write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, Stamp { step, time, dt: last_dt }, &exec)?;
+        finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, Stamp { step, time, dt: last_dt }, &exec)?;
         phases.add("io", t_io.elapsed().as_secs_f64());
     }
     ckpt.drain(comm, &mut phases)?;
@@ -220,18 +308,68 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         cell_updates_per_second: cells as f64 * (step - loop_step0) as f64 / loop_seconds.max(1e-12),
         loop_seconds,
         phases: phases.all(),
-        phases_over_ranks: phase_stats(&phases, comm),
+        phases_over_ranks: finish::phase_stats(&phases, comm),
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
         output_dir: cfg.output.dir.clone(),
     };
-    if comm.is_root() {
+    if root {
         if let Some(path) = &opts.report {
-            let text = serde_json::to_string_pretty(&report).expect("report serialises");
-            std::fs::write(path, text + "\n")
-                .map_err(|e| Error::io(format!("cannot write report {}: {e}", path.display())))?;
+            finish::write_report(path, &report)?;
         }
     }
-    Ok(RunSummary { steps: step, sim_time: time, wall_seconds, diagnostics: diags, report, interrupted })
+    drop(lock);
+    Ok(RunSummary {
+        steps: step,
+        sim_time: time,
+        wall_seconds,
+        diagnostics: diags,
+        report,
+        interrupted,
+        already_done: false,
+    })
+}
+
+/// The summary of a restart that had nothing left to do.
+#[allow(clippy::too_many_arguments)]
+fn summary_without_steps(
+    cfg: &Config,
+    model: &dyn Model,
+    grid: &crate::grid::Grid,
+    comm: &dyn Comm,
+    exec: &Exec,
+    decomp: &Decomp,
+    step: u64,
+    time: f64,
+    wall: Instant,
+) -> RunSummary {
+    let report = Report {
+        simrun_version: env!("CARGO_PKG_VERSION").to_string(),
+        model: model.name().to_string(),
+        steps: step,
+        sim_time: time,
+        wall_seconds: wall.elapsed().as_secs_f64(),
+        cells: grid.cells(),
+        grid: grid.shape(),
+        ranks: comm.size(),
+        threads: exec.threads(),
+        layout: decomp.layout_xyz(),
+        steps_per_sweep: model.max_steps_per_call().max(1),
+        cell_updates_per_second: 0.0,
+        loop_seconds: 0.0,
+        phases: Phases::default().all(),
+        phases_over_ranks: BTreeMap::new(),
+        diagnostics: BTreeMap::new(),
+        output_dir: cfg.output.dir.clone(),
+    };
+    RunSummary {
+        steps: step,
+        sim_time: time,
+        wall_seconds: report.wall_seconds,
+        diagnostics: Vec::new(),
+        report,
+        interrupted: None,
+        already_done: true,
+    }
 }
 
 /// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
@@ -261,180 +399,4 @@ fn scheduled(cfg: &Config, ckpt: &Checkpointer, step: u64, prev_time: f64, time:
     (every > 0 && step.is_multiple_of(every))
         || (cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every))
         || (cfg.checkpoint.enabled() && ckpt.due(step, prev_time, time, &checkpoints::Agreed::default()))
-}
-
-/// Create the output directory and check it is writable; remove uncommitted checkpoint leftovers;
-/// for a fresh run, set aside the committed checkpoints of an earlier run there.
-fn prepare_output_dir(dir: &Path, comm: &dyn Comm, fresh: bool) -> Result<()> {
-    let mut status = vec![0u8];
-    if comm.is_root() {
-        let r = std::fs::create_dir_all(dir.join("images")).and_then(|_| {
-            std::fs::create_dir_all(checkpoint::root(dir))?;
-            let probe = dir.join(".simrun-write-test");
-            std::fs::write(&probe, b"ok")?;
-            std::fs::remove_file(probe)
-        });
-        match r {
-            Err(e) => status = format!("output directory {} is not writable: {e}", dir.display()).into_bytes(),
-            Ok(()) => {
-                checkpoint::remove_uncommitted(dir);
-                if fresh {
-                    say_set_aside(&checkpoint::set_aside(dir, None), "an earlier run");
-                }
-            }
-        }
-    }
-    comm.broadcast_bytes(&mut status);
-    if status != [0u8] {
-        return Err(Error::io(String::from_utf8_lossy(&status).to_string()));
-    }
-    Ok(())
-}
-
-fn say_set_aside(moved: &[PathBuf], whose: &str) {
-    if let Some(first) = moved.first() {
-        eprintln!(
-            "warning: {} committed checkpoint(s) of {whose} set aside (renamed, not deleted), e.g. {}",
-            moved.len(),
-            first.display()
-        );
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_final(
-    cfg: &Config,
-    model: &dyn Model,
-    decomp: &Decomp,
-    grid: &Grid,
-    comm: &dyn Comm,
-    ckpt: &mut Checkpointer,
-    stamp: Stamp,
-    exec: &Exec,
-) -> Result<()> {
-    let out_dir = PathBuf::from(&cfg.output.dir);
-    let mut globals: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut local = ckpt.io.buffer(decomp.size.iter().product());
-    // The viewing fields, then any state fields not among them (so final.h5 can seed a restart).
-    let mut names = model.field_names();
-    for n in model.state_names() {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
-    for name in names {
-        model.copy_field(name, &mut local);
-        if let Some(g) = comm.gather_to_root(decomp, &local) {
-            globals.push((name.to_string(), g));
-        }
-    }
-    if !comm.is_root() {
-        return Ok(());
-    }
-    if cfg.output.images {
-        if let Some((_, data)) = globals.iter().find(|(n, _)| n == model.image_field()) {
-            let title = format!("{} step {} t={:.4e}", model.image_field(), stamp.step, stamp.time);
-            let (ny, nx, slice) = slice_for_image(grid, data);
-            png_out::write_field_png(&out_dir.join("final.png"), slice, ny, nx, &title)?;
-        }
-    }
-    let meta = FinalMeta {
-        model: model.name().to_string(),
-        step: stamp.step,
-        time: stamp.time,
-        dt: stamp.dt,
-        config_toml: cfg.to_toml(),
-        spacing: grid.d,
-        layout: decomp.layout_xyz(),
-        threads: exec.threads(),
-    };
-    ckpt.io.submit(Job::Final {
-        path: out_dir.join("final.h5"),
-        shape: grid.shape(),
-        fields: globals,
-        meta: Box::new(meta),
-    });
-    Ok(())
-}
-
-/// NaN/Inf anywhere stops the run: name the step, the field and the first bad cell.
-fn check_finite(
-    model: &dyn Model,
-    decomp: &Decomp,
-    grid: &Grid,
-    comm: &dyn Comm,
-    step: u64,
-    diags: &Diagnostics,
-) -> Result<()> {
-    if diags.iter().all(|(_, v)| v.is_finite()) {
-        return Ok(());
-    }
-    // Lowest global index of a bad cell over ranks (field index major).
-    let names = model.field_names();
-    let cells = grid.cells() as f64;
-    let mut key = [f64::INFINITY];
-    if let Some((name, c)) = model.first_non_finite() {
-        let fi = names.iter().position(|n| *n == name).unwrap_or(0) as f64;
-        let g = [decomp.offset[0] + c[0], decomp.offset[1] + c[1], decomp.offset[2] + c[2]];
-        let lin = ((g[0] * grid.n[1] + g[1]) * grid.n[2] + g[2]) as f64;
-        key[0] = fi * cells + lin;
-    }
-    comm.min_f64(&mut key);
-    if !key[0].is_finite() {
-        let bad: Vec<&str> = diags.iter().filter(|(_, v)| !v.is_finite()).map(|(k, _)| k.as_str()).collect();
-        return Err(Error::numerical(format!("non-finite diagnostics at step {step}: {}", bad.join(", "))));
-    }
-    let fi = (key[0] / cells).floor();
-    let lin = (key[0] - fi * cells) as usize;
-    let (x, y, z) = (lin % grid.n[2], (lin / grid.n[2]) % grid.n[1], lin / (grid.n[1] * grid.n[2]));
-    let at = if grid.dims == 3 { format!("cell (x={x}, y={y}, z={z})") } else { format!("cell (x={x}, y={y})") };
-    Err(Error::numerical(format!(
-        "non-finite value (NaN or Inf) in field `{}` at step {step}, {at}: the run is unstable; reduce time.dt or time.cfl",
-        names[fi as usize]
-    )))
-}
-
-/// A 2-D picture of the field: the field itself in 2-D, the middle z-slice in 3-D.
-fn slice_for_image<'a>(grid: &Grid, data: &'a [f64]) -> (usize, usize, &'a [f64]) {
-    let (ny, nx) = (grid.n[1], grid.n[2]);
-    let k = if grid.dims == 3 { grid.n[0] / 2 } else { 0 };
-    (ny, nx, &data[k * ny * nx..(k + 1) * ny * nx])
-}
-
-fn write_image(
-    model: &dyn Model,
-    decomp: &Decomp,
-    grid: &Grid,
-    comm: &dyn Comm,
-    step: u64,
-    time: f64,
-    path: &Path,
-) -> Result<()> {
-    let mut local = vec![0.0; decomp.size.iter().product()];
-    model.copy_field(model.image_field(), &mut local);
-    if let Some(g) = comm.gather_to_root(decomp, &local) {
-        let (ny, nx, slice) = slice_for_image(grid, &g);
-        let title = format!("{} step {step} t={time:.4e}", model.image_field());
-        png_out::write_field_png(path, slice, ny, nx, &title)?;
-    }
-    Ok(())
-}
-
-/// Max and mean of every phase over ranks (rank 0's phase list, the same on every rank).
-fn phase_stats(phases: &Phases, comm: &dyn Comm) -> BTreeMap<String, PhaseStat> {
-    let all = phases.all();
-    let mut names = all.keys().cloned().collect::<Vec<_>>().join("\n").into_bytes();
-    comm.broadcast_bytes(&mut names);
-    let names: Vec<String> = String::from_utf8_lossy(&names).split('\n').map(str::to_string).collect();
-    let vals: Vec<f64> = names.iter().map(|n| all.get(n).copied().unwrap_or(0.0)).collect();
-    let mut max = vals.clone();
-    comm.max_f64(&mut max);
-    let mut out = BTreeMap::new();
-    for (i, n) in names.iter().enumerate() {
-        let mut acc = crate::par::ExactSum::new();
-        acc.add(vals[i]);
-        let mean = comm.sum_exact(&mut acc) / comm.size() as f64;
-        out.insert(n.clone(), PhaseStat { max: max[i], mean });
-    }
-    out
 }

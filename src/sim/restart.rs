@@ -1,39 +1,193 @@
-//! Restarting from a committed checkpoint, on any ranks x threads split: every rank reads its own
-//! block of the global virtual datasets. `latest` falls back to older committed checkpoints when
-//! the newest one is unusable (a rank file missing, a checksum failing), saying so.
+//! Restarting from a committed checkpoint, on any ranks x threads split.
+//!
+//! Rank 0 reads the commit file (header and record) and checks it against the configuration
+//! before any data is read: another model, grid, dimension count or state is refused with exit 2
+//! naming what differs. It sends every rank the record; each rank reads the box it owns from the
+//! data files that overlap it, verifying each against the record (see
+//! [`crate::io::checkpoint::data_file::read_box`]), never through the virtual datasets. If any
+//! rank finds a fault, `--restart latest` falls back to the next older committed checkpoint and
+//! says why in one line; an explicit checkpoint exits 4 with the reason. Nothing is written.
 
 use crate::config::Config;
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
-use crate::io::checkpoint::{self, Stamp};
+use crate::io::checkpoint::data_file::{Fault, ReadFault};
+use crate::io::checkpoint::record::{data_file_name, CommitRecord};
+use crate::io::checkpoint::{self, used, Header, Stamp, MASTER};
 use crate::io::thread::IoThread;
 use crate::models::Model;
 use crate::par::Comm;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Candidate checkpoint directories for `spec`, in the order to try them, and whether falling
 /// back to the next one is allowed.
-fn candidates(spec: &str, out_dir: &Path) -> (Vec<PathBuf>, bool) {
+fn candidates(spec: &str, out_dir: &Path) -> Result<(Vec<PathBuf>, bool)> {
     if spec != "latest" {
-        let p = checkpoint::master_path(Path::new(spec));
-        let dir = p.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        return (vec![dir], false);
+        let path = Path::new(spec);
+        if !path.exists() {
+            return Err(Error::config(format!("--restart {spec}: no such checkpoint directory or file")));
+        }
+        let master = checkpoint::master_path(path);
+        if !master.is_file() {
+            return Err(Error::io(format!("--restart {spec}: not a committed checkpoint (no {MASTER} in it)")));
+        }
+        let dir = master.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        return Ok((vec![dir], false));
     }
     // Newest committed first: a commit is complete once its checkpoint.h5 exists, even if the
     // job died before the `latest` pointer moved.
-    (checkpoint::list_committed(out_dir).into_iter().map(|(_, d)| d).collect(), true)
+    let list: Vec<PathBuf> = checkpoint::list_committed(out_dir).into_iter().map(|(_, d)| d).collect();
+    if list.is_empty() {
+        return Err(Error::config(format!(
+            "--restart latest: no committed checkpoint under {}",
+            checkpoint::root(out_dir).display()
+        )));
+    }
+    Ok((list, true))
+}
+
+/// What rank 0 decided about one candidate, sent to every rank.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Plan {
+    /// Read this checkpoint.
+    Read {
+        dir: PathBuf,
+        step: u64,
+        time: f64,
+        dt: f64,
+        ranks: usize,
+        threads: usize,
+        record: Vec<u64>,
+        fields: Vec<String>,
+    },
+    /// This candidate is unusable (why); try the next one if allowed.
+    Unusable { dir: PathBuf, why: String },
+    /// Stop with this error (exit code from `kind`: 2 mismatch or bad command line, 4 I/O).
+    Stop { config: bool, message: String },
+}
+
+/// Does the checkpoint hold the state this configuration runs? `None` if it does.
+fn mismatch(h: &Header, cfg: &Config, model: &dyn Model, decomp: &Decomp) -> Option<String> {
+    let axes = |d: usize| if d == 3 { "nz x ny x nx" } else { "ny x nx" };
+    let shape = |v: &[usize]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
+    if h.model != model.name() {
+        return Some(format!("it holds model `{}`, the configuration runs `{}`", h.model, model.name()));
+    }
+    let want = used(decomp.global, decomp.dims);
+    if h.dims() != decomp.dims {
+        return Some(format!("it is {}-D ({}), the configuration {}-D", h.dims(), shape(&h.grid_shape), decomp.dims));
+    }
+    if h.grid_shape != want {
+        let names = if decomp.dims == 3 { &["grid.nz", "grid.ny", "grid.nx"][..] } else { &["grid.ny", "grid.nx"][..] };
+        let differ: Vec<&str> =
+            names.iter().zip(h.grid_shape.iter().zip(&want)).filter(|(_, (a, b))| a != b).map(|(n, _)| *n).collect();
+        return Some(format!(
+            "its grid is {} ({}), the configuration's {}: {} differ{}",
+            shape(&h.grid_shape),
+            axes(decomp.dims),
+            shape(&want),
+            differ.join(", "),
+            if differ.len() == 1 { "s" } else { "" }
+        ));
+    }
+    let names: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
+    if h.state_fields != names {
+        return Some(format!("its state fields are {}, the model's {}", h.state_fields.join(", "), names.join(", ")));
+    }
+    if h.state_signature != cfg.state_signature() {
+        return Some(format!(
+            "{}; only outputs, schedules and the end time may change",
+            first_difference(&h.state_signature, &cfg.state_signature())
+        ));
+    }
+    None
 }
 
 fn first_difference(a: &str, b: &str) -> String {
     for (x, y) in a.lines().zip(b.lines()) {
         if x != y {
-            return format!("checkpoint has `{x}`, config has `{y}`");
+            return format!("the checkpoint has `{x}`, the configuration `{y}`");
         }
     }
     "the model sections differ".into()
 }
 
+/// Is the record complete and consistent with its header (blocks tile the grid, every state
+/// field and every writer's file listed)?
+fn record_fault(h: &Header, rec: &CommitRecord) -> Option<String> {
+    if !rec.tiles(h.global()) {
+        return Some("its commit record's blocks do not tile the grid".into());
+    }
+    if let Some(f) = h.state_fields.iter().find(|f| !rec.fields.contains(f)) {
+        return Some(format!("its commit record has no checksums of state field `{f}`"));
+    }
+    if rec.blocks.iter().any(|b| rec.file_of(b.writer).is_none() || b.roots.len() != rec.fields.len()) {
+        return Some("its commit record is incomplete".into());
+    }
+    None
+}
+
+/// Rank 0's plan for candidate `dir`.
+fn plan(dir: &Path, io: &IoThread, cfg: &Config, model: &dyn Model, decomp: &Decomp, spec: &str) -> Plan {
+    let unusable = |why: String| Plan::Unusable { dir: dir.to_path_buf(), why };
+    let (h, rec) = match io.read_commit(dir.to_path_buf()) {
+        Ok(x) => x,
+        Err(e) => return unusable(e.to_string()),
+    };
+    if let Some(why) = mismatch(&h, cfg, model, decomp) {
+        return Plan::Stop {
+            config: true,
+            message: format!("--restart {spec}: checkpoint {} does not match this configuration: {why}", dir.display()),
+        };
+    }
+    if let Some(why) = record_fault(&h, &rec) {
+        return unusable(why);
+    }
+    Plan::Read {
+        dir: dir.to_path_buf(),
+        step: h.stamp.step,
+        time: h.stamp.time,
+        dt: h.stamp.dt,
+        ranks: h.ranks,
+        threads: h.threads,
+        record: rec.encode(),
+        fields: rec.fields,
+    }
+}
+
+/// Send rank 0's plan to every rank.
+fn share(plan: Option<Plan>, comm: &dyn Comm) -> Plan {
+    let mut bytes = plan.map(|p| serde_json::to_vec(&p).expect("plan serialises")).unwrap_or_default();
+    comm.broadcast_bytes(&mut bytes);
+    serde_json::from_slice(&bytes).unwrap_or(Plan::Stop { config: false, message: "restart plan lost".into() })
+}
+
+/// The one-line reason for the worst fault over ranks (`code` = fault * 2^32 + writer).
+fn fault_line(code: f64, mine: &Option<ReadFault>) -> String {
+    let (fault, writer) = ((code as u64) >> 32, (code as u64) & 0xffff_ffff);
+    if let Some(m) = mine {
+        if m.fault.code() == fault && m.writer as u64 == writer {
+            return m.line();
+        }
+    }
+    let what = match Fault::from_code(fault) {
+        Some(Fault::Missing) => "is missing",
+        Some(Fault::Unreadable) => "cannot be read",
+        Some(Fault::Truncated) => "is truncated or overwritten (its length differs from the commit record)",
+        Some(Fault::Mismatched) => "is not the file the commit recorded (stale, swapped or from another run)",
+        Some(Fault::Corrupted) => "does not match its checksum",
+        Some(Fault::TooManyOpenFiles) => "cannot be opened: too many open files",
+        None => "failed verification",
+    };
+    format!("{} {what}", data_file_name(writer as usize))
+}
+
 /// Load the state of the checkpoint named by `spec` into `model`. Returns where it continues.
+/// `announce` runs once (on every rank) when the first candidate is found to match the
+/// configuration, before its data is read.
+#[allow(clippy::too_many_arguments)]
 pub fn restore(
     spec: &str,
     cfg: &Config,
@@ -42,67 +196,63 @@ pub fn restore(
     comm: &dyn Comm,
     io: &IoThread,
     say: &dyn Fn(&str),
+    announce: &mut dyn FnMut(),
 ) -> Result<Stamp> {
     let out_dir = PathBuf::from(&cfg.output.dir);
+    let names: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
     let mut list = Vec::new();
     let mut fallback = false;
+    let mut first_error = None;
     if comm.is_root() {
-        let (c, f) = candidates(spec, &out_dir);
-        list = c.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n").into_bytes();
-        fallback = f;
-        list.push(f as u8);
-    }
-    comm.broadcast_bytes(&mut list);
-    fallback = list.pop().map(|b| b == 1).unwrap_or(fallback);
-    let dirs: Vec<PathBuf> =
-        String::from_utf8_lossy(&list).lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect();
-    if dirs.is_empty() {
-        return Err(Error::config(format!(
-            "--restart {spec}: no committed checkpoint under {}",
-            checkpoint::root(&out_dir).display()
-        )));
-    }
-    let names: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
-    let mut last_err = String::new();
-    for (i, dir) in dirs.iter().enumerate() {
-        let r = io.read(dir.clone(), names.clone(), decomp.dims, decomp.offset, decomp.size);
-        let mut failed = [if r.is_err() { decomp.rank as f64 + 1.0 } else { 0.0 }];
-        comm.max_f64(&mut failed);
-        match r {
-            Ok((h, blocks)) if failed[0] == 0.0 => {
-                if h.state_signature != cfg.state_signature() {
-                    return Err(Error::config(format!(
-                        "--restart: checkpoint {} does not match this configuration's model or grid ({}); only outputs, schedules and the end time may change",
-                        dir.display(),
-                        first_difference(&h.state_signature, &cfg.state_signature())
-                    )));
-                }
-                for (name, data) in names.iter().zip(&blocks) {
-                    model.restore_field(name, data)?;
-                }
-                say(&format!(
-                    "restarted from {} (step {}, t={:e}, written by {} rank(s) x {} thread(s))",
-                    dir.display(),
-                    h.stamp.step,
-                    h.stamp.time,
-                    h.ranks,
-                    h.threads
-                ));
-                return Ok(h.stamp);
-            }
-            other => {
-                let why = match other {
-                    Err(e) => e.to_string(),
-                    Ok(_) => format!("unreadable on rank {}", failed[0] as usize - 1),
-                };
-                last_err = format!("checkpoint {} is unusable: {why}", dir.display());
-                if fallback && i + 1 < dirs.len() {
-                    say(&format!("warning: {last_err}; falling back to {}", dirs[i + 1].display()));
-                } else if !fallback {
-                    break;
-                }
-            }
+        match candidates(spec, &out_dir) {
+            Ok((l, f)) => (list, fallback) = (l, f),
+            Err(e) => first_error = Some(e),
         }
     }
-    Err(Error::io(format!("--restart {spec}: {last_err}")))
+    let mut announced = false;
+    let mut i = 0;
+    loop {
+        let p = comm.is_root().then(|| match &first_error {
+            Some(e) => Plan::Stop { config: e.exit_code() == 2, message: e.to_string() },
+            None => plan(&list[i], io, cfg, model, decomp, spec),
+        });
+        let why = match share(p, comm) {
+            Plan::Stop { config, message } => {
+                return Err(if config { Error::config(message) } else { Error::io(message) });
+            }
+            Plan::Unusable { dir, why } => format!("checkpoint {} is unusable: {why}", dir.display()),
+            Plan::Read { dir, step, time, dt, ranks, threads, record, fields } => {
+                if !announced {
+                    announce();
+                    announced = true;
+                }
+                let rec = CommitRecord::decode(&record, fields).ok_or_else(|| Error::other("restart record lost"))?;
+                let r = io.read_box(dir.clone(), Arc::new(rec), decomp.dims, names.clone(), decomp.offset, decomp.size);
+                let mine = r.as_ref().err().cloned();
+                let mut code = [mine.as_ref().map_or(0.0, |f| ((f.fault.code() << 32) | f.writer as u64) as f64)];
+                comm.max_f64(&mut code);
+                if code[0] == 0.0 {
+                    let blocks = r.expect("no fault on any rank");
+                    for (name, data) in names.iter().zip(&blocks) {
+                        model.restore_field(name, data)?;
+                    }
+                    say(&format!(
+                        "restarted from {} (step {step}, t={time:e}, written by {ranks} rank(s) x {threads} thread(s), verified)",
+                        dir.display()
+                    ));
+                    return Ok(Stamp { step, time, dt });
+                }
+                format!("checkpoint {} is unusable: {}", dir.display(), fault_line(code[0], &mine))
+            }
+        };
+        i += 1;
+        let mut more = [(comm.is_root() && fallback && i < list.len()) as u8 as f64];
+        comm.max_f64(&mut more);
+        if more[0] == 0.0 {
+            return Err(Error::io(format!("--restart {spec}: {why}")));
+        }
+        if comm.is_root() {
+            say(&format!("warning: {why}; falling back to {}", list[i].display()));
+        }
+    }
 }

@@ -1,7 +1,14 @@
-//! SIGINT and SIGTERM ask the run to stop cleanly: finish the step, write and commit a final
-//! checkpoint, exit with [`EXIT_INTERRUPTED`]. A second SIGINT exits at once (code 130).
+//! Signals that ask a run to stop cleanly: finish the model call under way, write and commit a
+//! final checkpoint, exit with [`EXIT_INTERRUPTED`].
+//!
+//! SIGTERM, SIGUSR1 and SIGUSR2 all mean "stop after a final checkpoint", however often they
+//! come: batch systems send more than one at walltime (srun turns SIGTERM into SIGKILL for its
+//! tasks but passes SIGUSR1; mpirun forwards SIGUSR1/SIGUSR2 to the ranks but aborts them on
+//! SIGTERM). SIGINT (Ctrl-C) stops the same way the first time; a second SIGINT exits at once with
+//! code 130, for an impatient person at a terminal.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Exit code of a run stopped by a signal or by `time.wall_limit` after its final checkpoint
@@ -9,20 +16,39 @@ use std::sync::Arc;
 pub const EXIT_INTERRUPTED: i32 = 75;
 
 #[derive(Clone)]
-pub struct StopFlag(Arc<AtomicBool>);
+pub struct StopFlag {
+    /// The number of the last stop signal received; 0 = none.
+    signal: Arc<AtomicUsize>,
+}
 
 impl StopFlag {
-    /// Install the handlers (once per process is enough; later calls share the flag).
+    /// Install the handlers (once per process is enough; later calls share nothing but work).
     pub fn install() -> StopFlag {
-        let flag = Arc::new(AtomicBool::new(false));
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, flag.clone());
-            let _ = signal_hook::flag::register(sig, flag.clone());
+        let signal = Arc::new(AtomicUsize::new(0));
+        let interrupted = Arc::new(AtomicBool::new(false));
+        // Order matters: the exit check runs before the flag is set, so only a second SIGINT
+        // exits.
+        let _ = signal_hook::flag::register_conditional_shutdown(SIGINT, 130, interrupted.clone());
+        let _ = signal_hook::flag::register(SIGINT, interrupted);
+        for sig in [SIGINT, SIGTERM, SIGUSR1, SIGUSR2] {
+            let _ = signal_hook::flag::register_usize(sig, signal.clone(), sig as usize);
         }
-        StopFlag(flag)
+        StopFlag { signal }
     }
 
     pub fn raised(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.signal.load(Ordering::Relaxed) != 0
+    }
+
+    /// The name of the last stop signal received ("SIGTERM"), if any.
+    pub fn name(&self) -> Option<&'static str> {
+        match self.signal.load(Ordering::Relaxed) as i32 {
+            0 => None,
+            SIGINT => Some("SIGINT"),
+            SIGTERM => Some("SIGTERM"),
+            SIGUSR1 => Some("SIGUSR1"),
+            SIGUSR2 => Some("SIGUSR2"),
+            _ => Some("a signal"),
+        }
     }
 }

@@ -43,6 +43,8 @@ pub struct Heat {
     next: Field,
     /// Global offset of the local block (z, y, x).
     offset: [usize; 3],
+    /// The compute threads (for the copies handed to outputs).
+    exec: Exec,
 }
 
 /// Maximum stable dt of the explicit scheme.
@@ -126,6 +128,7 @@ impl Heat {
             t,
             next,
             offset,
+            exec: exec.clone(),
         })
     }
 
@@ -290,7 +293,7 @@ impl Model for Heat {
 
     fn copy_field(&self, name: &str, out: &mut [f64]) {
         assert_eq!(name, "temperature", "heat has one field");
-        self.t.copy_interior_into(out);
+        self.exec.copy_interior(&self.t, out);
     }
 
     fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()> {

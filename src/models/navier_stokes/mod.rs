@@ -324,6 +324,18 @@ impl Model for NavierStokes {
         Ok(())
     }
 
+    /// The cell-centred views (u, v, vorticity, speed) read the face velocities' ghost cells,
+    /// which a restore does not set: fill them, and the divergence left in the state.
+    fn after_restore(&mut self, ctx: &mut StepCtx) -> Result<()> {
+        self.mac.fill_ghosts(ctx.comm, &self.decomp, &mut self.u, &mut self.v);
+        let (div, _) = self.mg.fine_mut();
+        self.mac.divergence(ctx.exec, &self.u, &self.v, div);
+        let mut dmax = [max_abs(div)];
+        ctx.comm.max_f64(&mut dmax);
+        self.last.max_divergence = dmax[0];
+        Ok(())
+    }
+
     /// Speed: the vorticity's range is set by the lid corners' singularity, which leaves the
     /// rest of a linear colour scale flat.
     fn image_field(&self) -> &'static str {

@@ -1,0 +1,378 @@
+//! Data files: the blocks of one writer, with their unit hashes, and the verified partial read
+//! a restart does on them.
+//!
+//! ```text
+//! rank_00003.h5                   written by rank 3's I/O thread
+//!   attributes: format, step, time, dt, run_id, writer, simrun_version
+//!   /block_00003/                 one group per block held (today: the writer's own)
+//!     attributes: rank, offset, size (used axes, array order), chunk_rows
+//!     <field>                     the block, chunked in bands of whole rows, fletcher32
+//!     xxh3/<field>                u64 per band (see `record`): checked against the commit
+//! ```
+
+use super::record::{self, block_group, data_file_name, overlap, BlockRecord, CommitRecord, FileRecord, Hashed};
+use super::{commit_file, used, Stamp};
+use crate::error::{Error, Result};
+use crate::io::h5err;
+use hdf5::{Hyperslab, Selection, SliceOrIndex};
+use std::path::{Path, PathBuf};
+
+/// The value of the `format` attribute of data files this version writes and reads.
+pub const DATA_FORMAT: &str = "simrun-checkpoint-data-2";
+
+/// One block to write: whose, where, and every field's values (C order).
+pub struct BlockData<'a> {
+    pub rank: usize,
+    pub offset: [usize; 3],
+    pub size: [usize; 3],
+    pub fields: &'a [(String, Vec<f64>)],
+}
+
+/// What writing a data file came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    /// On disk (renamed into place, flushed): the blocks' records and the file's.
+    Ok { blocks: Vec<BlockRecord>, file: FileRecord },
+    /// Not written: `field` holds a NaN or Inf at global cell `cell` (z, y, x) of block `rank`.
+    NonFinite { rank: usize, field: String, cell: [usize; 3] },
+}
+
+fn hyperslab(offset: &[usize], size: &[usize]) -> Selection {
+    let s: Vec<SliceOrIndex> = offset
+        .iter()
+        .zip(size)
+        .map(|(&o, &n)| SliceOrIndex::SliceCount { start: o, step: 1, count: n, block: 1 })
+        .collect();
+    Selection::from(Hyperslab::from(s))
+}
+
+fn put_u64(loc: &hdf5::Location, name: &str, v: u64) -> hdf5::Result<()> {
+    loc.new_attr::<u64>().create(name)?.write_scalar(&v)
+}
+
+fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
+    let v: Vec<u64> = v.iter().map(|&x| x as u64).collect();
+    loc.new_attr::<u64>().shape(v.len()).create(name)?.write(&v)
+}
+
+fn get_u64(loc: &hdf5::Location, name: &str) -> hdf5::Result<u64> {
+    loc.attr(name)?.read_scalar()
+}
+
+fn get_u64s(loc: &hdf5::Location, name: &str) -> hdf5::Result<Vec<usize>> {
+    Ok(loc.attr(name)?.read_raw::<u64>()?.into_iter().map(|v| v as usize).collect())
+}
+
+/// Hash every field of every block (checking finiteness) and, if all are finite, write them to
+/// `dir/rank_<writer>.h5` under a temporary name, flush it to disk and rename it into place.
+/// A failed write leaves no temporary file behind.
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    dir: &Path,
+    writer: usize,
+    stamp: Stamp,
+    run_id: u64,
+    dims: usize,
+    blocks: &[BlockData],
+    compression: u8,
+) -> Result<Written> {
+    let mut records = Vec::with_capacity(blocks.len());
+    let mut units = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let rows = record::chunk_rows(b.size);
+        let mut roots = Vec::with_capacity(b.fields.len());
+        let mut lists = Vec::with_capacity(b.fields.len());
+        for (name, data) in b.fields {
+            match record::hash_block(data, b.size, rows) {
+                Hashed::Finite { units, root } => {
+                    roots.push(root);
+                    lists.push(units);
+                }
+                Hashed::NonFinite(i) => {
+                    let (nx, ny) = (b.size[2], b.size[1]);
+                    let local = [i / (nx * ny), (i / nx) % ny, i % nx];
+                    let cell = [0, 1, 2].map(|a| b.offset[a] + local[a]);
+                    return Ok(Written::NonFinite { rank: b.rank, field: name.clone(), cell });
+                }
+            }
+        }
+        records.push(BlockRecord { rank: b.rank, writer, offset: b.offset, size: b.size, chunk_rows: rows, roots });
+        units.push(lists);
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create checkpoint directory {}: {e}", dir.display())))?;
+    let path = dir.join(data_file_name(writer));
+    let tmp = path.with_extension("h5.tmp");
+    let result = (|| -> Result<u64> {
+        let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create checkpoint file", &tmp, &e))?;
+        let write = || -> hdf5::Result<()> {
+            super::put_str(&file, "format", DATA_FORMAT)?;
+            super::put_stamp(&file, stamp)?;
+            put_u64(&file, "run_id", run_id)?;
+            put_u64(&file, "writer", writer as u64)?;
+            super::put_str(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
+            for ((b, rec), lists) in blocks.iter().zip(&records).zip(&units) {
+                let g = file.create_group(&block_group(b.rank))?;
+                put_u64(&g, "rank", b.rank as u64)?;
+                put_u64s(&g, "offset", &used(b.offset, dims))?;
+                put_u64s(&g, "size", &used(b.size, dims))?;
+                put_u64(&g, "chunk_rows", rec.chunk_rows as u64)?;
+                let hg = g.create_group("xxh3")?;
+                let shape = used(b.size, dims);
+                for ((name, data), list) in b.fields.iter().zip(lists) {
+                    let view = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(&shape), data)
+                        .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
+                    let mut db = g.new_dataset_builder();
+                    if !data.is_empty() {
+                        let mut chunk = vec![1; dims];
+                        chunk[dims - 1] = b.size[2];
+                        chunk[dims - 2] = rec.chunk_rows;
+                        db = db.chunk(chunk).fletcher32();
+                        if compression > 0 {
+                            db = db.deflate(compression);
+                        }
+                    }
+                    db.with_data(&view).create(name.as_str())?;
+                    hg.new_dataset_builder().with_data(list.as_slice()).create(name.as_str())?;
+                }
+            }
+            file.flush()
+        };
+        write().map_err(|e| h5err::io("cannot write checkpoint file", &tmp, &e))?;
+        drop(file);
+        let bytes =
+            std::fs::metadata(&tmp).map_err(|e| Error::io(format!("cannot stat {}: {e}", tmp.display())))?.len();
+        commit_file(&tmp, &path)?;
+        Ok(bytes)
+    })();
+    match result {
+        Ok(bytes) => Ok(Written::Ok { blocks: records, file: FileRecord { writer, bytes } }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Why a data file cannot be trusted. The code orders causes for the one-line report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    Missing = 1,
+    Unreadable = 2,
+    Truncated = 3,
+    Mismatched = 4,
+    Corrupted = 5,
+    TooManyOpenFiles = 6,
+}
+
+impl Fault {
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+    pub fn from_code(c: u64) -> Option<Fault> {
+        [
+            Fault::Missing,
+            Fault::Unreadable,
+            Fault::Truncated,
+            Fault::Mismatched,
+            Fault::Corrupted,
+            Fault::TooManyOpenFiles,
+        ]
+        .into_iter()
+        .find(|f| f.code() == c)
+    }
+    /// One word for `simrun inspect`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Fault::Missing => "missing",
+            Fault::Unreadable => "unreadable",
+            Fault::Truncated => "truncated",
+            Fault::Mismatched => "mismatched",
+            Fault::Corrupted => "corrupted",
+            Fault::TooManyOpenFiles => "unopened",
+        }
+    }
+}
+
+/// A data file that failed verification: which, why, and the details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFault {
+    pub fault: Fault,
+    pub writer: usize,
+    pub detail: String,
+}
+
+impl ReadFault {
+    fn new(fault: Fault, writer: usize, detail: impl Into<String>) -> ReadFault {
+        ReadFault { fault, writer, detail: detail.into() }
+    }
+    /// `rank_00001.h5 is truncated (...)`: one line.
+    pub fn line(&self) -> String {
+        format!("{} {}", data_file_name(self.writer), self.detail)
+    }
+}
+
+/// Read the box (offset, size) of the fields `names` from a committed checkpoint in `dir`,
+/// trusting nothing the commit record does not vouch for: every data file overlapping the box is
+/// checked for its recorded length, step, run, writer and block geometry, and every band of
+/// values read is checked against its hash, the hash list against the record's root. One file is
+/// open at a time. The record must tile the global grid (checked by the caller).
+pub fn read_box(
+    dir: &Path,
+    rec: &CommitRecord,
+    dims: usize,
+    names: &[String],
+    offset: [usize; 3],
+    size: [usize; 3],
+) -> std::result::Result<Vec<Vec<f64>>, ReadFault> {
+    let cells = size.iter().product::<usize>();
+    let mut out: Vec<Vec<f64>> = names.iter().map(|_| vec![0.0; cells]).collect();
+    let field_index: Vec<usize> =
+        names
+            .iter()
+            .map(|n| rec.fields.iter().position(|f| f == n))
+            .collect::<Option<_>>()
+            .ok_or_else(|| ReadFault::new(Fault::Mismatched, 0, "(the commit does not list every state field)"))?;
+    let mut writers: Vec<usize> = rec.overlapping(offset, size).map(|b| b.writer).collect();
+    writers.sort_unstable();
+    writers.dedup();
+    for w in writers {
+        let blocks: Vec<&BlockRecord> = rec.overlapping(offset, size).filter(|b| b.writer == w).collect();
+        read_file(dir, rec, dims, w, &blocks, &field_index, offset, size, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Check every block of `writer`'s data file completely (for `simrun inspect`).
+pub fn verify_file(dir: &Path, rec: &CommitRecord, dims: usize, writer: usize) -> std::result::Result<(), ReadFault> {
+    let all: Vec<usize> = (0..rec.fields.len()).collect();
+    for b in rec.blocks.iter().filter(|b| b.writer == writer) {
+        let mut out: Vec<Vec<f64>> = all.iter().map(|_| vec![0.0; b.cells().unwrap_or(0)]).collect();
+        read_file(dir, rec, dims, writer, &[b], &all, b.offset, b.size, &mut out)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_file(
+    dir: &Path,
+    rec: &CommitRecord,
+    dims: usize,
+    writer: usize,
+    blocks: &[&BlockRecord],
+    field_index: &[usize],
+    offset: [usize; 3],
+    size: [usize; 3],
+    out: &mut [Vec<f64>],
+) -> std::result::Result<(), ReadFault> {
+    let fault = |f: Fault, d: String| ReadFault::new(f, writer, d);
+    let path: PathBuf = dir.join(data_file_name(writer));
+    let expected =
+        rec.file_of(writer).ok_or_else(|| fault(Fault::Mismatched, "is not in the commit record".into()))?.bytes;
+    let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fault(Fault::Missing, "is missing".into()),
+        _ => fault(Fault::Unreadable, format!("cannot be read: {e}")),
+    })?;
+    if meta.len() != expected {
+        return Err(fault(
+            Fault::Truncated,
+            format!("is truncated or overwritten: {} bytes, the commit recorded {expected}", meta.len()),
+        ));
+    }
+    let file = hdf5::File::open(&path).map_err(|e| {
+        let cause = h5err::cause(&e);
+        if cause.contains("os error 24") {
+            fault(Fault::TooManyOpenFiles, format!("cannot be opened: {cause}"))
+        } else {
+            fault(Fault::Unreadable, format!("cannot be opened: {cause}"))
+        }
+    })?;
+    let bad = |what: String| fault(Fault::Mismatched, what);
+    let h5 = |e: hdf5::Error| fault(Fault::Corrupted, format!("cannot be read: {}", h5err::cause(&e)));
+    let format = super::get_str(&file, "format").unwrap_or_default();
+    if format != DATA_FORMAT {
+        return Err(bad(format!("has format `{format}`, expected `{DATA_FORMAT}`")));
+    }
+    let step = get_u64(&file, "step").map_err(h5)?;
+    if step != rec.step {
+        return Err(bad(format!("is from step {step}, not {} (a stale file)", rec.step)));
+    }
+    if get_u64(&file, "run_id").map_err(h5)? != rec.run_id {
+        return Err(bad("is from another run (run id differs)".into()));
+    }
+    let w = get_u64(&file, "writer").map_err(h5)?;
+    if w != writer as u64 {
+        return Err(bad(format!("was written by rank {w} (files swapped or renamed)")));
+    }
+    for b in blocks {
+        let g = file.group(&block_group(b.rank)).map_err(|_| bad(format!("has no block of rank {}", b.rank)))?;
+        let geometry = (
+            get_u64(&g, "rank").map_err(h5)? as usize,
+            get_u64s(&g, "offset").map_err(h5)?,
+            get_u64s(&g, "size").map_err(h5)?,
+            get_u64(&g, "chunk_rows").map_err(h5)? as usize,
+        );
+        if geometry != (b.rank, used(b.offset, dims), used(b.size, dims), b.chunk_rows) {
+            return Err(bad(format!("holds a block of another geometry than the commit records for rank {}", b.rank)));
+        }
+        let Some((ov, os)) = overlap(b.offset, b.size, offset, size) else { continue };
+        let r = b.chunk_rows.max(1);
+        let bands = b.size[1].div_ceil(r);
+        // Whole bands of rows covering the overlap, full x-rows, planes of the overlap.
+        let (z0, y0) = (ov[0] - b.offset[0], ov[1] - b.offset[1]);
+        let (yb0, yb1) = ((y0 / r) * r, ((y0 + os[1]).div_ceil(r) * r).min(b.size[1]));
+        let nx = b.size[2];
+        let slab_o = [z0, yb0, 0];
+        let slab_s = [os[0], yb1 - yb0, nx];
+        for (k, &fi) in field_index.iter().enumerate() {
+            let name = &rec.fields[fi];
+            let list: Vec<u64> = g.dataset(&format!("xxh3/{name}")).and_then(|d| d.read_raw()).map_err(h5)?;
+            if list.len() != b.size[0] * bands || record::hash_units(&list) != b.roots[fi] {
+                return Err(fault(
+                    Fault::Corrupted,
+                    format!("does not match the commit's checksum of `{name}` (rank {})", b.rank),
+                ));
+            }
+            let ds = g.dataset(name).map_err(h5)?;
+            if ds.shape() != used(b.size, dims) {
+                return Err(bad(format!("holds `{name}` of shape {:?}", ds.shape())));
+            }
+            let a = ds
+                .read_slice::<f64, _, ndarray::IxDyn>(hyperslab(&used(slab_o, dims), &used(slab_s, dims)))
+                .map_err(h5)?;
+            let slab = a.as_standard_layout();
+            let slab = slab.as_slice().expect("standard layout");
+            let plane = slab_s[1] * nx;
+            for z in 0..slab_s[0] {
+                let mut y = yb0;
+                while y < yb1 {
+                    let n = r.min(b.size[1] - y);
+                    let at = z * plane + (y - yb0) * nx;
+                    let unit = (z0 + z) * bands + y / r;
+                    if record::hash_values(&slab[at..at + n * nx]) != list[unit] {
+                        return Err(fault(
+                            Fault::Corrupted,
+                            format!(
+                                "does not match its checksum: `{name}` of rank {} differs from what was written",
+                                b.rank
+                            ),
+                        ));
+                    }
+                    y += r;
+                }
+            }
+            // Copy the overlap into the box.
+            let dst = &mut out[k];
+            for z in 0..os[0] {
+                for y in 0..os[1] {
+                    let src_at = z * plane + (y0 + y - yb0) * nx + (ov[2] - b.offset[2]);
+                    let dz = ov[0] - offset[0] + z;
+                    let dy = ov[1] - offset[1] + y;
+                    let dst_at = (dz * size[1] + dy) * size[2] + (ov[2] - offset[2]);
+                    dst[dst_at..dst_at + os[2]].copy_from_slice(&slab[src_at..src_at + os[2]]);
+                }
+            }
+        }
+    }
+    Ok(())
+}

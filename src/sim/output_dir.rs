@@ -1,0 +1,105 @@
+//! The output directory's lifecycle for one run: the lock that keeps a second run out, the
+//! checks made before anything is written, and the single moment the run takes the directory
+//! over (after validation, allocation and the first model call): a crash's uncommitted leftovers
+//! are removed, an earlier history's committed checkpoints are set aside (renamed, never
+//! deleted), and the XDMF series is rewritten to list what is left.
+
+use crate::error::{Error, Result};
+use crate::io::checkpoint;
+use crate::io::thread::{IoThread, Job};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+/// Name of the lock file inside the output directory (empty; its POSIX record lock is the lock).
+pub const LOCK_FILE: &str = ".simrun.lock";
+
+/// Holds `<output.dir>/.simrun.lock` locked for the life of the run (released on drop or exit,
+/// also by a crash: the kernel drops a dead process's locks).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+fn flock(kind: libc::c_short) -> libc::flock {
+    // SAFETY: flock is a plain C struct; all-zero is a valid value (whole file from offset 0).
+    let mut l: libc::flock = unsafe { std::mem::zeroed() };
+    l.l_type = kind;
+    l.l_whence = libc::SEEK_SET as libc::c_short;
+    l
+}
+
+/// Create the output directory if needed and lock it. A directory locked by another live run is
+/// refused with one line naming that run's process id (exit 2). Creates nothing in an existing
+/// directory but the empty lock file (once, by the first run that uses it).
+pub fn lock(dir: &Path) -> Result<DirLock> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create output directory {} (output.dir): {e}", dir.display())))?;
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(format!("output directory {} (output.dir) is not writable: {e}", dir.display())))?;
+    let mut l = flock(libc::F_WRLCK as libc::c_short);
+    // SAFETY: a valid open descriptor and a valid flock struct.
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &l) } == 0 {
+        return Ok(DirLock { _file: file });
+    }
+    let err = std::io::Error::last_os_error();
+    // SAFETY: as above; F_GETLK fills `l` with the conflicting lock's holder.
+    let holder = (unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut l) } == 0
+        && l.l_type != libc::F_UNLCK as libc::c_short)
+        .then_some(l.l_pid);
+    Err(Error::config(match holder {
+        Some(pid) => format!(
+            "output directory {} (output.dir) is in use by another simrun run (pid {pid}); wait for it to end or choose another output.dir",
+            dir.display()
+        ),
+        None => format!("cannot lock output directory {} (output.dir): {err}", dir.display()),
+    }))
+}
+
+/// `--report FILE` must be writable where it is: its directory must exist.
+pub fn check_report_path(path: &Path) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(Error::config(format!(
+            "--report {}: directory {} does not exist",
+            path.display(),
+            parent.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(Error::config(format!("--report {}: is a directory", path.display())));
+    }
+    Ok(())
+}
+
+/// Take the directory over (rank 0, after the first model call, before any checkpoint is handed
+/// over): remove uncommitted checkpoint leftovers, set aside the committed checkpoints of another
+/// history (all of them for a fresh run, those after `restart_step` for a restart), and have the
+/// I/O thread rewrite the XDMF series if anything changed.
+pub fn take_over(dir: &Path, restart_step: Option<u64>, io: &IoThread) {
+    let before = checkpoint::list_committed(dir).len();
+    checkpoint::remove_uncommitted(dir);
+    let moved = checkpoint::set_aside(dir, restart_step);
+    if let Some(first) = moved.first() {
+        let whose = match restart_step {
+            None => "an earlier run".to_string(),
+            Some(s) => format!("steps after {s}"),
+        };
+        eprintln!(
+            "warning: {} committed checkpoint(s) of {whose} set aside (renamed, not deleted), e.g. {}",
+            moved.len(),
+            first.display()
+        );
+    }
+    if !moved.is_empty() || (before == 0 && checkpoint::lifecycle::series_path(dir).exists()) {
+        io.submit(Job::Series { out_dir: dir.to_path_buf() });
+    }
+}
