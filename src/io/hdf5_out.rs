@@ -29,15 +29,15 @@ fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
 /// renamed); a failed write leaves no temporary file.
 pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
     let tmp = path.with_extension("h5.tmp");
-    let r = write_to(&tmp, shape, fields, meta).and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
+    let r = write_to(&tmp, path, shape, fields, meta).and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     r
 }
 
-fn write_to(tmp: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
-    let file = hdf5::File::create(tmp).map_err(|e| h5err(tmp, "cannot create", e))?;
+fn write_to(tmp: &Path, path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
+    let file = hdf5::File::create(tmp).map_err(|e| h5err(path, "cannot create", e))?;
     let step = meta.step;
     let put_scalars = |loc: &hdf5::Location| -> hdf5::Result<()> {
         loc.new_attr::<u64>().create("step")?.write_scalar(&step)?;
@@ -67,7 +67,7 @@ fn write_to(tmp: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &Final
         file.flush()?;
         Ok(())
     };
-    write().map_err(|e| h5err(tmp, "cannot write", e))
+    write().map_err(|e| h5err(path, "cannot write", e))
 }
 
 fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {

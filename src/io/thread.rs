@@ -30,7 +30,8 @@ pub enum Job {
     },
     /// Rank 0, after every rank confirmed its data file and sent its record: write the commit,
     /// point `latest` at it, remove old checkpoints, rewrite the XDMF series.
-    Commit { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, keep: usize },
+    /// `protect`: a checkpoint pruning must not remove (an explicit restart's input).
+    Commit { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, keep: usize, protect: Option<PathBuf> },
     /// Rewrite the XDMF series of `out_dir`'s committed checkpoints (after some were set aside).
     Series { out_dir: PathBuf },
     /// Rank 0: write the gathered final state as one self-contained file.
@@ -184,9 +185,9 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                     let _ = returns.send(b);
                 }
             }
-            Job::Commit { out_dir, meta, record, keep } => {
+            Job::Commit { out_dir, meta, record, keep, protect } => {
                 let step = meta.stamp.step;
-                let r = commit_checkpoint(&out_dir, &meta, &record, keep);
+                let r = commit_checkpoint(&out_dir, &meta, &record, keep, protect.as_deref());
                 let _ = events.send(match r {
                     Ok(()) => Event::Committed(step),
                     Err(e) => Event::Failed { step, message: e.to_string() },
@@ -216,10 +217,16 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
     }
 }
 
-fn commit_checkpoint(out_dir: &std::path::Path, meta: &MasterMeta, record: &CommitRecord, keep: usize) -> Result<()> {
+fn commit_checkpoint(
+    out_dir: &std::path::Path,
+    meta: &MasterMeta,
+    record: &CommitRecord,
+    keep: usize,
+    protect: Option<&std::path::Path>,
+) -> Result<()> {
     let dir = checkpoint::dir_for(out_dir, meta.stamp.step);
     commit::write(&dir, meta, record)?;
     checkpoint::set_latest(out_dir, meta.stamp.step)?;
-    checkpoint::prune(out_dir, keep);
+    checkpoint::prune(out_dir, keep, protect);
     lifecycle::write_series(out_dir)
 }

@@ -58,6 +58,8 @@ pub struct Checkpointer {
     non_finite: Option<NonFinite>,
     last_wall: Instant,
     pub last_step: Option<u64>,
+    /// The checkpoint an explicit `--restart DIR` read: an input, never pruned.
+    pub protect: Option<PathBuf>,
     meta: MasterMeta,
     rank: usize,
 }
@@ -84,6 +86,7 @@ impl Checkpointer {
             non_finite: None,
             last_wall: Instant::now(),
             last_step: None,
+            protect: None,
             meta,
             rank,
         })
@@ -185,6 +188,7 @@ impl Checkpointer {
                     meta: Box::new(meta),
                     record: Box::new(rec),
                     keep: self.cfg.keep,
+                    protect: self.protect.clone(),
                 });
                 self.in_flight += 1;
             }

@@ -156,7 +156,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
             }
         };
         let t = Instant::now();
-        let stamp = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)?;
+        let (stamp, dir) = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)?;
+        if spec != "latest" {
+            ckpt.protect = Some(dir);
+        }
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
         model.after_restore(&mut ctx)?;
         phases.add("io", t.elapsed().as_secs_f64());

@@ -38,7 +38,7 @@ fn candidates(spec: &str, out_dir: &Path) -> Result<(Vec<PathBuf>, bool)> {
     }
     // Newest committed first: a commit is complete once its checkpoint.h5 exists, even if the
     // job died before the `latest` pointer moved.
-    let list: Vec<PathBuf> = checkpoint::list_committed(out_dir).into_iter().map(|(_, d)| d).collect();
+    let list: Vec<PathBuf> = checkpoint::lifecycle::try_list_committed(out_dir)?.into_iter().map(|(_, d)| d).collect();
     if list.is_empty() {
         return Err(Error::config(format!(
             "--restart latest: no committed checkpoint under {}",
@@ -184,7 +184,8 @@ fn fault_line(code: f64, mine: &Option<ReadFault>) -> String {
     format!("{} {what}", data_file_name(writer as usize))
 }
 
-/// Load the state of the checkpoint named by `spec` into `model`. Returns where it continues.
+/// Load the state of the checkpoint named by `spec` into `model`. Returns where it continues
+/// and the checkpoint directory it read.
 /// `announce` runs once (on every rank) when the first candidate is found to match the
 /// configuration, before its data is read.
 #[allow(clippy::too_many_arguments)]
@@ -197,7 +198,7 @@ pub fn restore(
     io: &IoThread,
     say: &dyn Fn(&str),
     announce: &mut dyn FnMut(),
-) -> Result<Stamp> {
+) -> Result<(Stamp, PathBuf)> {
     let out_dir = PathBuf::from(&cfg.output.dir);
     let names: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
     let mut list = Vec::new();
@@ -240,7 +241,7 @@ pub fn restore(
                         "restarted from {} (step {step}, t={time:e}, written by {ranks} rank(s) x {threads} thread(s), verified)",
                         dir.display()
                     ));
-                    return Ok(Stamp { step, time, dt });
+                    return Ok((Stamp { step, time, dt }, dir));
                 }
                 format!("checkpoint {} is unusable: {}", dir.display(), fault_line(code[0], &mine))
             }

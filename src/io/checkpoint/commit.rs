@@ -98,7 +98,7 @@ pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
     let tmp = path.with_extension("h5.tmp");
     let gshape = used(meta.global, meta.dims);
     let result = (|| -> Result<()> {
-        let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create commit file", &tmp, &e))?;
+        let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create commit file", &path, &e))?;
         let write = || -> hdf5::Result<()> {
             put_str(&file, "format", COMMIT_FORMAT)?;
             put_stamp(&file, meta.stamp)?;
@@ -154,7 +154,7 @@ pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
             r.new_dataset_builder().with_data(&files).create("file")?;
             file.flush()
         };
-        write().map_err(|e| h5err::io("cannot write commit file", &tmp, &e))?;
+        write().map_err(|e| h5err::io("cannot write commit file", &path, &e))?;
         drop(file);
         commit_file(&tmp, &path)
     })();

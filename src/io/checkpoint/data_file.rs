@@ -104,7 +104,7 @@ pub fn write(
     let path = dir.join(data_file_name(writer));
     let tmp = path.with_extension("h5.tmp");
     let result = (|| -> Result<u64> {
-        let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create checkpoint file", &tmp, &e))?;
+        let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create checkpoint file", &path, &e))?;
         let write = || -> hdf5::Result<()> {
             super::put_str(&file, "format", DATA_FORMAT)?;
             super::put_stamp(&file, stamp)?;
@@ -138,7 +138,7 @@ pub fn write(
             }
             file.flush()
         };
-        write().map_err(|e| h5err::io("cannot write checkpoint file", &tmp, &e))?;
+        write().map_err(|e| h5err::io("cannot write checkpoint file", &path, &e))?;
         drop(file);
         let bytes =
             std::fs::metadata(&tmp).map_err(|e| Error::io(format!("cannot stat {}: {e}", tmp.display())))?.len();

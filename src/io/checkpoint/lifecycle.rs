@@ -3,7 +3,7 @@
 //! XDMF series of what is left. Only committed directories (with `checkpoint.h5`) count.
 
 use super::{commit, write_atomically, LATEST, MASTER};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::xdmf;
 use std::path::{Path, PathBuf};
 
@@ -31,29 +31,45 @@ pub fn set_latest(out_dir: &Path, step: u64) -> Result<()> {
 }
 
 /// Committed checkpoints under `out_dir`, newest first: (step, directory). One listing of the
-/// directory plus one existence check per checkpoint directory.
+/// directory plus one existence check per checkpoint directory. Unreadable = none.
 pub fn list_committed(out_dir: &Path) -> Vec<(u64, PathBuf)> {
-    let mut v: Vec<(u64, PathBuf)> = std::fs::read_dir(root(out_dir))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let step = step_of(&e.file_name().to_string_lossy())?;
-            e.path().join(MASTER).is_file().then(|| (step, e.path()))
-        })
-        .collect();
-    v.sort_by(|a, b| b.0.cmp(&a.0));
-    v
+    try_list_committed(out_dir).unwrap_or_default()
 }
 
-/// Remove committed checkpoints beyond the newest `keep`, and uncommitted ones older than the
-/// newest committed (left by a crash). Only finite states are ever committed, so the newest
-/// committed checkpoint, kept always, is a finite one.
-pub fn prune(out_dir: &Path, keep: usize) {
+/// As [`list_committed`], but a directory that exists and cannot be listed is an error (a
+/// missing one is an empty list).
+pub fn try_list_committed(out_dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let dir = root(out_dir);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(format!("cannot list {}: {e}", dir.display()))),
+    };
+    let mut v = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| Error::io(format!("cannot list {}: {e}", dir.display())))?;
+        if let Some(step) = step_of(&e.file_name().to_string_lossy()) {
+            if e.path().join(MASTER).is_file() {
+                v.push((step, e.path()));
+            }
+        }
+    }
+    v.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(v)
+}
+
+/// Remove committed checkpoints beyond the newest `keep` (except `protect`: the checkpoint an
+/// explicit `--restart DIR` started from is an input, never deleted), and uncommitted ones older
+/// than the newest committed (left by a crash). Only finite states are ever committed, so the
+/// newest committed checkpoint, kept always, is a finite one.
+pub fn prune(out_dir: &Path, keep: usize, protect: Option<&Path>) {
     let committed = list_committed(out_dir);
     let newest = committed.first().map(|c| c.0);
+    let protected = |d: &Path| protect.is_some_and(|p| same_dir(p, d));
     for (_, dir) in committed.iter().skip(keep.max(1)) {
-        let _ = std::fs::remove_dir_all(dir);
+        if !protected(dir) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
     if let Some(newest) = newest {
         for e in std::fs::read_dir(root(out_dir)).into_iter().flatten().flatten() {
@@ -63,6 +79,13 @@ pub fn prune(out_dir: &Path, keep: usize) {
                 }
             }
         }
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 

@@ -1,0 +1,366 @@
+//! A run never loses good state and never changes what it was not asked to: a failed run leaves an
+//! existing output directory byte-identical, a second run into a locked directory is refused
+//! naming the holder, a blow-up never commits a non-finite checkpoint, repeated SIGTERM still
+//! commits the final checkpoint, the documented mpirun stop does too, a restart into another
+//! grid or model is refused before any data is read, the XDMF series never names a missing file,
+//! and I/O errors are one line.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HEAT: &str = r#"
+model = "heat"
+[grid]
+nx = 120
+ny = 90
+[time]
+steps = 300
+[output]
+dir = "OUT"
+images = false
+progress = "off"
+[checkpoint]
+every_steps = 50
+keep = 3
+[heat.boundary]
+x_lo = { kind = "periodic" }
+x_hi = { kind = "periodic" }
+y_lo = { kind = "dirichlet", value = 1.0 }
+[heat.initial.noise]
+amplitude = 0.3
+seed = 5
+"#;
+
+fn setup(name: &str, text: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(&format!("safety_{name}"));
+    let out = dir.join("out");
+    (write(&dir, "c.toml", &text.replace("OUT", &out.display().to_string())), out)
+}
+
+fn ok(o: Output, what: &str) -> Output {
+    assert!(o.status.success(), "{what}: exit {:?}: {}", o.status.code(), stderr(&o));
+    o
+}
+
+/// Every file under `dir` with its bytes (directories as empty entries).
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut m = std::collections::BTreeMap::new();
+    fn walk(root: &Path, d: &Path, m: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            if e.file_type().unwrap().is_dir() {
+                m.insert(rel + "/", Vec::new());
+                walk(root, &e.path(), m);
+            } else {
+                m.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    walk(dir, dir, &mut m);
+    m
+}
+
+fn error_lines(o: &Output) -> Vec<String> {
+    stderr(o).lines().filter(|l| l.starts_with("error")).map(String::from).collect()
+}
+
+fn wait_for(file: &Path, limit: Duration) {
+    let t = Instant::now();
+    while !file.exists() {
+        assert!(t.elapsed() < limit, "{} did not appear", file.display());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A long checkpoint-heavy heat run.
+fn long(name: &str, steps: u64) -> (PathBuf, PathBuf, String) {
+    let text = HEAT
+        .replace("nx = 120", "nx = 320")
+        .replace("ny = 90", "ny = 320")
+        .replace("steps = 300", &format!("steps = {steps}"))
+        .replace("every_steps = 50", "every_steps = 15");
+    let (p, o) = setup(name, &text);
+    (p, o, text)
+}
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(bin()).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+fn kill(pid: u32, sig: &str) {
+    assert!(Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status().unwrap().success());
+}
+
+fn reference(text: &str, name: &str) -> Vec<f64> {
+    let (path, out) = setup(&format!("{name}_ref"), text);
+    ok(simrun(&[path.to_str().unwrap(), "--set", "checkpoint.every_steps=0"]), "reference");
+    final_field(&out, "temperature")
+}
+
+#[test]
+fn failed_runs_leave_an_existing_output_directory_byte_identical() {
+    let (path, out) = setup("untouched", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p]), "the earlier run");
+    let before = tree(&out);
+    assert!(before.keys().any(|k| k.contains("ckpt_0000000300/checkpoint.h5")));
+    let cases: Vec<(&str, Vec<String>, i32)> = vec![
+        // An infinite initial value: refused at step 0 (exit 3).
+        (
+            "infinite initial value",
+            vec![
+                "--set".into(),
+                "heat.initial.shapes=[{kind=\"gaussian\",center=[0.5,0.5],sigma=0.1,amplitude=1e308},{kind=\"gaussian\",center=[0.5,0.5],sigma=0.1,amplitude=1e308}]".into(),
+            ],
+            3,
+        ),
+        // A report into a directory that does not exist.
+        ("report into a missing directory", vec!["--report".into(), out.join("no/such/dir/r.json").display().to_string()], 2),
+        // A restart from a checkpoint of another grid.
+        ("restart into another grid", vec!["--set".into(), "grid.nx=64".into(), "--restart".into(), "latest".into()], 2),
+        // A restart from a directory that is not a checkpoint.
+        ("restart from a non-checkpoint", vec!["--restart".into(), out.join("checkpoints").display().to_string()], 4),
+    ];
+    for (what, extra, code) in cases {
+        let mut args = vec![p.to_string()];
+        args.extend(extra);
+        let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        let o = simrun(&args);
+        assert_eq!(o.status.code(), Some(code), "{what}: {}", stderr(&o));
+        assert_eq!(error_lines(&o).len(), 1, "{what}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{what}: {}", stderr(&o));
+        assert!(before == tree(&out), "{what}: the output directory changed");
+    }
+}
+
+#[test]
+fn a_second_run_into_a_locked_directory_is_refused_naming_the_holder() {
+    let (path, out, _) = long("lock", 100_000);
+    let p = path.to_str().unwrap();
+    let mut first = spawn(&[p]);
+    wait_for(&out.join("checkpoints").join("latest"), Duration::from_secs(60));
+    let o = simrun(&[p, "--set", "time.steps=10"]);
+    kill(first.id(), "KILL");
+    let _ = first.wait();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("pid {}", first.id())), "names the holder: {}", stderr(&o));
+    assert!(stderr(&o).contains("output.dir"), "{}", stderr(&o));
+    let aside = std::fs::read_dir(out.join("checkpoints"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("superseded"))
+        .count();
+    assert_eq!(aside, 0, "the refused run set nothing aside");
+    // The holder is gone (SIGKILL): its lock went with it, and a restart continues.
+    ok(simrun(&[p, "--set", "time.steps=10", "--restart", "latest"]), "after the holder died");
+}
+
+#[test]
+fn a_blow_up_never_commits_a_non_finite_checkpoint() {
+    let dir = scratch("safety_blowup");
+    let out = dir.join("out");
+    let set_dir = format!("output.dir=\"{}\"", out.display());
+    let cfg = root().join("configs/weather-collision.toml");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = vec![
+            cfg.display().to_string(),
+            "--set".into(),
+            set_dir.clone(),
+            "--set".into(),
+            "output.progress=\"off\"".into(),
+            "--set".into(),
+            "output.images=false".into(),
+            "--set".into(),
+            "checkpoint.every_steps=5".into(),
+            "--set".into(),
+            "checkpoint.keep=3".into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let a = args(&["--set", "time.dt=0.8"]);
+    let o = simrun(&a.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(3), "the run blows up: {}", stderr(&o));
+    assert!(stderr(&o).contains("found while checkpointing") || stderr(&o).contains("non-finite"), "{}", stderr(&o));
+    let committed = simrun::io::checkpoint::list_committed(&out);
+    assert_eq!(committed.len(), 3, "keep = 3 finite checkpoints");
+    for (step, d) in &committed {
+        let o = simrun(&["inspect", d.to_str().unwrap()]);
+        assert!(o.status.success(), "checkpoint {step} verifies: {}", stderr(&o));
+        for f in ["rho_pert", "rho_u", "rho_w", "rho_theta_pert"] {
+            let (_, v) = simrun::io::hdf5_out::read_field(&d.join("checkpoint.h5"), f).unwrap();
+            assert!(v.iter().all(|x| x.is_finite()), "checkpoint {step} field {f} is finite");
+        }
+    }
+    // The newest committed checkpoint restores and runs on with a stable step.
+    let newest = committed[0].0;
+    let a = args(&["--set", "time.dt=0.2", "--set", "time.end_time=400.0", "--restart", "latest"]);
+    let o = simrun(&a.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("step {newest},")), "{}", stderr(&o));
+}
+
+#[test]
+fn two_sigterms_still_commit_the_final_checkpoint() {
+    let (_, _, text) = long("term2_ref", 6000);
+    let full = reference(&text, "term2");
+    let (path, out, _) = long("term2", 6000);
+    let child = spawn(&[path.to_str().unwrap()]);
+    wait_for(&out.join("checkpoints").join("latest"), Duration::from_secs(60));
+    kill(child.id(), "TERM");
+    std::thread::sleep(Duration::from_millis(100));
+    kill(child.id(), "TERM");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    let stopped: u64 =
+        stderr(&o).split("stopping at step ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let latest = std::fs::read_to_string(out.join("checkpoints").join("latest")).unwrap();
+    assert_eq!(latest.trim(), format!("ckpt_{stopped:010}"), "the final checkpoint is committed");
+    ok(simrun(&[path.to_str().unwrap(), "--restart", "latest"]), "restart");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "two SIGTERMs + restart vs uninterrupted");
+}
+
+#[test]
+fn sigusr1_to_mpirun_commits_the_final_checkpoint_of_every_rank() {
+    // The documented way to stop an mpirun job: mpirun forwards SIGUSR1 to every rank and waits.
+    let (_, _, text) = long("usr1_ref", 4000);
+    let full = reference(&text, "usr1");
+    let (path, out, _) = long("usr1", 4000);
+    let child = Command::new("mpirun")
+        .args(["-n", "2", "--oversubscribe", "--bind-to", "none"])
+        .arg(bin())
+        .arg(&path)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_mpi_yield_when_idle", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&out.join("checkpoints").join("latest"), Duration::from_secs(60));
+    kill(child.id(), "USR1");
+    let o = child.wait_with_output().unwrap();
+    assert!(stderr(&o).contains("stopping at step"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(75), "mpirun passes the ranks' exit code on: {}", stderr(&o));
+    let stopped: u64 =
+        stderr(&o).split("stopping at step ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let latest = std::fs::read_to_string(out.join("checkpoints").join("latest")).unwrap();
+    assert_eq!(latest.trim(), format!("ckpt_{stopped:010}"));
+    ok(mpirun(2, &[path.to_str().unwrap(), "--restart", "latest"]), "restart on 2 ranks");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "SIGUSR1 to mpirun + restart vs uninterrupted");
+}
+
+#[test]
+fn a_restart_of_another_grid_or_model_is_refused_before_reading_data() {
+    let (path, out) = setup("mismatch", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p, "--set", "time.steps=50"]), "first");
+    // Damage the data: a mismatch must be found from the commit alone, before any data is read.
+    let data = out.join("checkpoints/ckpt_0000000050/rank_00000.h5");
+    std::fs::write(&data, b"not read").unwrap();
+    let o = simrun(&[p, "--set", "grid.ny=64", "--restart", "latest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("90 x 120") && stderr(&o).contains("64 x 120") && stderr(&o).contains("grid.ny"),
+        "{}",
+        stderr(&o)
+    );
+    let o = simrun(&[p, "--set", "grid.nz=4", "--restart", "latest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2-D") && stderr(&o).contains("3-D"), "{}", stderr(&o));
+    let o = simrun(&[p, "--set", "heat.alpha=2.0", "--restart", "latest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("alpha"), "{}", stderr(&o));
+    let weather = format!(
+        "model = \"weather\"\n[grid]\nnx = 120\nny = 90\nlx = 20000.0\nly = 10000.0\n[time]\nend_time = 10.0\n[output]\ndir = \"{}\"\nprogress = \"off\"\n",
+        out.display()
+    );
+    let wp = write(path.parent().unwrap(), "w.toml", &weather);
+    let o = simrun(&[wp.to_str().unwrap(), "--restart", "latest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("`heat`") && stderr(&o).contains("`weather`"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_restart_already_at_the_end_does_nothing() {
+    let (path, out) = setup("at_end", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p]), "first");
+    let before = tree(&out);
+    let o = ok(simrun(&[p, "--restart", "latest"]), "restart at the end");
+    assert!(stderr(&o).contains("nothing to do"), "{}", stderr(&o));
+    let o = ok(simrun(&[p, "--set", "time.steps=200", "--restart", "latest"]), "restart past the end");
+    assert!(stderr(&o).contains("nothing to do"), "{}", stderr(&o));
+    assert!(before == tree(&out), "final.h5 and the checkpoints are untouched");
+}
+
+#[test]
+fn an_explicit_restart_source_is_never_pruned() {
+    let (path, out) = setup("protect", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p, "--set", "time.steps=100"]), "first");
+    let src = out.join("checkpoints/ckpt_0000000050");
+    ok(simrun(&[p, "--restart", src.to_str().unwrap()]), "restart from step 50 to 300 (keep 3)");
+    assert!(src.join("checkpoint.h5").exists(), "the input checkpoint is still there");
+    let committed: Vec<u64> = simrun::io::checkpoint::list_committed(&out).iter().map(|c| c.0).collect();
+    assert_eq!(committed, vec![300, 250, 200, 50]);
+}
+
+/// Every file a checkpoints.xdmf names exists.
+fn xdmf_files_exist(out: &Path) -> usize {
+    let x = std::fs::read_to_string(out.join("checkpoints.xdmf")).unwrap();
+    let mut n = 0;
+    for part in x.split("Format=\"HDF\">").skip(1) {
+        let file = part.split(':').next().unwrap();
+        assert!(out.join(file).exists(), "checkpoints.xdmf names {file}, which does not exist");
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn the_xdmf_series_names_only_files_that_exist() {
+    let (path, out) = setup("xdmf", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p]), "run to 300, keep 3");
+    assert_eq!(xdmf_files_exist(&out), 3, "pruned to the last three");
+    ok(simrun(&[p, "--set", "time.steps=120"]), "a fresh run sets the earlier ones aside");
+    assert_eq!(xdmf_files_exist(&out), 3, "steps 50, 100 and the final 120 of the new run");
+    ok(simrun(&[p, "--set", "time.steps=20", "--set", "checkpoint.every_steps=0"]), "a fresh run without checkpoints");
+    assert!(!out.join("checkpoints.xdmf").exists(), "no checkpoint left: no series");
+    ok(simrun(&[p, "--set", "time.steps=100"]), "again");
+    ok(
+        simrun(&[p, "--restart", out.join("checkpoints/ckpt_0000000050").to_str().unwrap()]),
+        "restart from 50 sets 100 aside",
+    );
+    assert_eq!(xdmf_files_exist(&out), 4, "50 (protected input) and 200, 250, 300");
+}
+
+#[test]
+fn a_full_disk_is_one_line_and_leaves_no_temporary_file() {
+    let mnt = scratch("safety_tmpfs");
+    let mounted =
+        Command::new("mount").args(["-t", "tmpfs", "-o", "size=300k", "tmpfs", mnt.to_str().unwrap()]).status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root)");
+        return;
+    }
+    let out = mnt.join("out");
+    let text = HEAT.replace("OUT", &out.display().to_string());
+    let path = write(mnt.parent().unwrap(), "safety_tmpfs.toml", &text);
+    let o = simrun(&[path.to_str().unwrap()]);
+    let files = tree(&mnt);
+    let _ = Command::new("umount").arg(&mnt).status();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let lines = error_lines(&o);
+    assert_eq!(lines.len(), 1, "{}", stderr(&o));
+    assert!(lines[0].contains("No space left on device (os error 28)"), "{}", lines[0]);
+    assert!(lines[0].len() < 300, "{}", lines[0]);
+    assert!(!files.keys().any(|k| k.contains(".tmp")), "temporary files left: {:?}", files.keys().collect::<Vec<_>>());
+}
