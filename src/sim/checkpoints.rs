@@ -156,6 +156,10 @@ impl Checkpointer {
         }
         if v[3] > 0.0 {
             let rank = v[3] as usize - 1;
+            if let (Some(m), false) = (&self.failure, self.rank == 0) {
+                // Only rank 0 prints the run's error; a failing rank says its own cause here.
+                eprintln!("error: rank {}: {m}", self.rank);
+            }
             return Err(Error::io(match (&self.failure, rank == self.rank) {
                 (Some(m), true) => m.clone(),
                 _ => format!(
