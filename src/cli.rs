@@ -30,8 +30,9 @@ pub struct RunArgs {
     /// Write a JSON run report to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Continue from a checkpoint: `latest` (in output.dir) or a checkpoint directory / checkpoint.h5.
-    #[arg(long, value_name = "PATH|latest")]
+    /// Continue from a checkpoint: `latest` (in output.dir), `auto` (latest if one is committed,
+    /// else start fresh: for batch chains), or a checkpoint directory / checkpoint.h5.
+    #[arg(long, value_name = "PATH|latest|auto")]
     pub restart: Option<String>,
 }
 

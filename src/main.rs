@@ -141,17 +141,25 @@ fn run(args: cli::RunArgs) -> i32 {
     };
     #[cfg(feature = "mpi")]
     {
-        if simrun::par::mpi_comm::launched_by_mpi() {
-            let comm = match simrun::par::mpi_comm::MpiComm::init() {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return 1;
-                }
-            };
-            let code = run_on(&path, &args, &comm);
-            drop(comm);
-            return code;
+        use simrun::par::mpi_comm::{launch, Launch, MpiComm};
+        match launch() {
+            Launch::Mpi => {
+                let comm = match MpiComm::init() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return 1;
+                    }
+                };
+                let code = run_on(&path, &args, &comm);
+                drop(comm);
+                return code;
+            }
+            Launch::Unusable(why) => {
+                eprintln!("error: {why}");
+                return 2;
+            }
+            Launch::Single => {}
         }
     }
     run_on(&path, &args, &SingleComm)

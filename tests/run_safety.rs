@@ -364,3 +364,32 @@ fn a_full_disk_is_one_line_and_leaves_no_temporary_file() {
     assert!(lines[0].len() < 300, "{}", lines[0]);
     assert!(!files.keys().any(|k| k.contains(".tmp")), "temporary files left: {:?}", files.keys().collect::<Vec<_>>());
 }
+
+#[test]
+fn restart_auto_chains_runs_until_done() {
+    // A batch chain: every job runs `--restart auto` with a wall limit until the run is done.
+    let (_, _, text) = long("auto_ref", 3000);
+    let full = reference(&text, "auto");
+    let (path, out, _) = long("auto", 3000);
+    let p = path.to_str().unwrap();
+    let mut jobs = 0;
+    loop {
+        jobs += 1;
+        assert!(jobs < 50, "the chain does not end");
+        let o = simrun(&[p, "--restart", "auto", "--set", "time.wall_limit=0.5"]);
+        match o.status.code() {
+            Some(75) => continue,
+            Some(0) => {
+                if stderr(&o).contains("nothing to do") {
+                    break;
+                }
+                if jobs == 1 {
+                    assert!(stderr(&o).contains("starting from the initial state"), "{}", stderr(&o));
+                }
+            }
+            c => panic!("job {jobs}: exit {c:?}: {}", stderr(&o)),
+        }
+    }
+    assert!(jobs >= 3, "the wall limit split the run ({jobs} jobs)");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "a chain of --restart auto jobs vs uninterrupted");
+}

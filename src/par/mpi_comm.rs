@@ -17,11 +17,40 @@ pub struct MpiComm {
     _universe: mpi::environment::Universe,
 }
 
-/// Was this process started by an MPI launcher (mpirun, srun)?
+/// How this process was started, as far as MPI is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launch {
+    /// No launcher, or a launcher that started just this one task without MPI wiring
+    /// (`srun -n 1` without `--mpi=pmix`): run as one process.
+    Single,
+    /// An MPI launcher the library can join (mpirun, `srun --mpi=pmix`).
+    Mpi,
+    /// Several tasks the MPI library cannot connect (e.g. `srun -n 4` without `--mpi=pmix`):
+    /// refuse with this one-line hint rather than run N independent copies.
+    Unusable(String),
+}
+
+/// Decide from the environment how this process was started. OpenMPI's mpirun sets
+/// `OMPI_COMM_WORLD_SIZE`; PMIx launchers (mpirun, `srun --mpi=pmix`) set `PMIX_RANK`. Debian's
+/// OpenMPI has no PMI-1/PMI-2 support, so Slurm tasks started without PMIx (plain `srun`, or
+/// `--mpi=pmi2`) cannot form one MPI job: one such task runs alone, several are refused.
+pub fn launch() -> Launch {
+    let var = |v: &str| std::env::var(v).ok();
+    if var("OMPI_COMM_WORLD_SIZE").is_some() || var("PMIX_RANK").is_some() {
+        return Launch::Mpi;
+    }
+    let tasks = var("SLURM_STEP_NUM_TASKS").or_else(|| var("PMI_SIZE")).and_then(|n| n.parse::<usize>().ok());
+    match tasks {
+        Some(n) if n > 1 => Launch::Unusable(format!(
+            "started as one of {n} tasks without PMIx, so the tasks cannot form one MPI job; launch with `srun --mpi=pmix -n {n} ...` (Debian's OpenMPI supports PMIx only) or `mpirun -n {n} ...`"
+        )),
+        _ => Launch::Single,
+    }
+}
+
+/// Was this process started by an MPI launcher it can join (mpirun, `srun --mpi=pmix`)?
 pub fn launched_by_mpi() -> bool {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
+    launch() == Launch::Mpi
 }
 
 impl MpiComm {

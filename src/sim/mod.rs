@@ -35,7 +35,8 @@ use std::time::Instant;
 pub struct RunOptions {
     /// Write the JSON run report here (rank 0).
     pub report: Option<PathBuf>,
-    /// Continue from a checkpoint: a checkpoint directory (or its checkpoint.h5), or "latest".
+    /// Continue from a checkpoint: a checkpoint directory (or its checkpoint.h5), "latest", or
+    /// "auto" (latest if any checkpoint is committed, else start fresh).
     pub restart: Option<String>,
     /// React to SIGINT/SIGTERM/SIGUSR1/SIGUSR2 (the command line sets this; library callers
     /// usually do not).
@@ -149,7 +150,30 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let mut time = 0.0f64;
     let mut last_dt = 0.0;
     let mut restart_step = None;
-    if let Some(spec) = &opts.restart {
+    let spec = match opts.restart.as_deref() {
+        Some("auto") => {
+            // Continue if there is anything to continue from, else start fresh (batch chains).
+            let mut any = [0.0];
+            if root {
+                let found = crate::io::checkpoint::lifecycle::try_list_committed(&out_dir);
+                any[0] = found.as_ref().map_or(1.0, |v| !v.is_empty() as u8 as f64);
+            }
+            comm.max_f64(&mut any);
+            if any[0] > 0.0 {
+                Some("latest")
+            } else {
+                if root {
+                    eprintln!(
+                        "--restart auto: no committed checkpoint in {}: starting from the initial state",
+                        out_dir.display()
+                    );
+                }
+                None
+            }
+        }
+        other => other,
+    };
+    if let Some(spec) = spec {
         let say = move |m: &str| {
             if root {
                 eprintln!("{m}");
