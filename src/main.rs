@@ -156,7 +156,10 @@ fn run(args: cli::RunArgs) -> i32 {
                 return code;
             }
             Launch::Unusable(why) => {
-                eprintln!("error: {why}");
+                // Every task refuses; the first one says why.
+                if std::env::var("SLURM_PROCID").map_or(true, |r| r == "0") {
+                    eprintln!("error: {why}");
+                }
                 return 2;
             }
             Launch::Single => {}

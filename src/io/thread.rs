@@ -16,16 +16,15 @@ use std::thread::JoinHandle;
 
 /// Work for the I/O thread.
 pub enum Job {
-    /// Write this rank's block of a checkpoint (after checking every value is finite).
+    /// Write this writer's data file of a checkpoint: its own block and those of the ranks of its
+    /// group (after checking every value is finite).
     Checkpoint {
         dir: PathBuf,
-        rank: usize,
+        writer: usize,
         stamp: Stamp,
         run_id: u64,
         dims: usize,
-        offset: [usize; 3],
-        size: [usize; 3],
-        fields: Vec<(String, Vec<f64>)>,
+        blocks: Vec<BlockJob>,
         compression: u8,
     },
     /// Rank 0, after every rank confirmed its data file and sent its record: write the commit,
@@ -50,6 +49,14 @@ pub enum Job {
     },
     /// Reply when every earlier job is done.
     Flush(Sender<()>),
+}
+
+/// One rank's block of every field, owned, for a [`Job::Checkpoint`].
+pub struct BlockJob {
+    pub rank: usize,
+    pub offset: [usize; 3],
+    pub size: [usize; 3],
+    pub fields: Vec<(String, Vec<f64>)>,
 }
 
 /// What the I/O thread reports back.
@@ -108,6 +115,11 @@ impl IoThread {
             }
             None => vec![0.0; len],
         }
+    }
+
+    /// Put a buffer back into the pool (one that did not go to the I/O thread).
+    pub fn give_back(&mut self, b: Vec<f64>) {
+        self.free.push(b);
     }
 
     /// Hand a job over without waiting; gives it back if the queue is full.
@@ -173,15 +185,19 @@ impl Drop for IoThread {
 fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) {
     for job in jobs {
         match job {
-            Job::Checkpoint { dir, rank, stamp, run_id, dims, offset, size, fields, compression } => {
-                let block = BlockData { rank, offset, size, fields: &fields };
-                let r = data_file::write(&dir, rank, stamp, run_id, dims, &[block], compression);
+            Job::Checkpoint { dir, writer, stamp, run_id, dims, blocks, compression } => {
+                let views: Vec<BlockData> = blocks
+                    .iter()
+                    .map(|b| BlockData { rank: b.rank, offset: b.offset, size: b.size, fields: &b.fields })
+                    .collect();
+                let r = data_file::write(&dir, writer, stamp, run_id, dims, &views, compression);
+                drop(views);
                 let _ = events.send(match r {
                     Ok(Written::Ok { blocks, file }) => Event::Written { step: stamp.step, blocks, file },
                     Ok(Written::NonFinite { field, cell, .. }) => Event::NonFinite { step: stamp.step, field, cell },
                     Err(e) => Event::Failed { step: stamp.step, message: e.to_string() },
                 });
-                for (_, b) in fields {
+                for (_, b) in blocks.into_iter().flat_map(|b| b.fields) {
                     let _ = returns.send(b);
                 }
             }

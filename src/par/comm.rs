@@ -50,6 +50,12 @@ pub trait Comm {
     fn broadcast_bytes(&self, buf: &mut Vec<u8>);
     /// Every rank's `local` (lengths may differ), concatenated in rank order, on rank 0 only.
     fn gather_u64(&self, local: &[u64]) -> Option<Vec<u64>>;
+    /// The ranks that share this rank's node (shared memory), in rank order (collective).
+    fn node_ranks(&self) -> Vec<usize>;
+    /// Send `data` to rank `to` (returns when `data` may be reused).
+    fn send_f64(&self, to: usize, data: &[f64]);
+    /// Receive `out.len()` values sent by rank `from` with [`Comm::send_f64`].
+    fn recv_f64(&self, from: usize, out: &mut [f64]);
     /// Every rank's `local` (lengths may differ), concatenated in rank order, on every rank.
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64>;
     fn barrier(&self);
@@ -127,6 +133,15 @@ impl Comm for SingleComm {
     fn broadcast_bytes(&self, _buf: &mut Vec<u8>) {}
     fn gather_u64(&self, local: &[u64]) -> Option<Vec<u64>> {
         Some(local.to_vec())
+    }
+    fn node_ranks(&self) -> Vec<usize> {
+        vec![0]
+    }
+    fn send_f64(&self, _to: usize, _data: &[f64]) {
+        unreachable!("one process sends to no other rank")
+    }
+    fn recv_f64(&self, _from: usize, _out: &mut [f64]) {
+        unreachable!("one process receives from no other rank")
     }
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64> {
         local.to_vec()

@@ -11,6 +11,9 @@ use mpi::point_to_point::{Destination, Source};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 
+/// Tag of the point-to-point transfers of [`Comm::send_f64`] (halo messages use their own tags).
+const P2P_TAG: i32 = 300;
+
 pub struct MpiComm {
     world: SimpleCommunicator,
     // Finalises MPI when dropped; declared last so the communicator goes first.
@@ -239,6 +242,27 @@ impl Comm for MpiComm {
             root.gather_varcount_into_root(local, &mut part);
         }
         Some(out)
+    }
+
+    fn node_ranks(&self) -> Vec<usize> {
+        let node = self.world.split_shared(self.world.rank());
+        let me = self.world.rank();
+        let mut all = vec![0 as mpi::Rank; node.size() as usize];
+        node.all_gather_into(&me, &mut all[..]);
+        all.into_iter().map(|r| r as usize).collect()
+    }
+
+    fn send_f64(&self, to: usize, data: &[f64]) {
+        // In pieces of at most 2^27 values: MPI counts are 32-bit.
+        for piece in data.chunks(1 << 27) {
+            self.world.process_at_rank(to as mpi::Rank).send_with_tag(piece, P2P_TAG);
+        }
+    }
+
+    fn recv_f64(&self, from: usize, out: &mut [f64]) {
+        for piece in out.chunks_mut(1 << 27) {
+            self.world.process_at_rank(from as mpi::Rank).receive_into_with_tag(piece, P2P_TAG);
+        }
     }
 
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64> {

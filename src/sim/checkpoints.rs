@@ -15,7 +15,7 @@ use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::io::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
 use crate::io::checkpoint::{self, MasterMeta, Stamp};
-use crate::io::thread::{Event, IoThread, Job};
+use crate::io::thread::{BlockJob, Event, IoThread, Job};
 use crate::models::Model;
 use crate::par::Comm;
 use crate::report::Phases;
@@ -48,8 +48,11 @@ pub struct Checkpointer {
     pending: Vec<Stamp>,
     /// Newest checkpoint step this rank has on disk; frozen after a failure.
     written: Option<u64>,
-    /// This rank's part of the record of each checkpoint written and not yet committed.
-    records: BTreeMap<u64, (Vec<BlockRecord>, FileRecord)>,
+    /// This rank's part of the record of each checkpoint written and not yet committed: the
+    /// blocks and the file it wrote (none on a rank that handed its block to its writer).
+    records: BTreeMap<u64, (Vec<BlockRecord>, Option<FileRecord>)>,
+    /// The ranks whose blocks share one data file with this rank's, the writer first.
+    group: Vec<usize>,
     /// Jobs handed over minus jobs reported done, on this rank.
     in_flight: usize,
     /// Largest in-flight count over ranks at the last agreement.
@@ -65,12 +68,15 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
+    /// `group`: the ranks whose blocks go into one data file with this rank's, the writer
+    /// (which writes it) first; `[rank]` for a file per rank.
     pub fn new(
         cfg: &CheckpointConfig,
         out_dir: &Path,
         meta: MasterMeta,
         rank: usize,
         run_id: u64,
+        group: Vec<usize>,
     ) -> Result<Checkpointer> {
         Ok(Checkpointer {
             io: IoThread::spawn(cfg.queue)?,
@@ -80,6 +86,7 @@ impl Checkpointer {
             pending: Vec::new(),
             written: None,
             records: BTreeMap::new(),
+            group,
             in_flight: 0,
             max_in_flight: 0,
             failure: None,
@@ -103,7 +110,7 @@ impl Checkpointer {
                     self.in_flight = self.in_flight.saturating_sub(1);
                     if !self.broken() {
                         self.written = Some(self.written.map_or(step, |w| w.max(step)));
-                        self.records.insert(step, (blocks, file));
+                        self.records.insert(step, (blocks, Some(file)));
                     }
                 }
                 Event::NonFinite { step, field, cell } => {
@@ -172,15 +179,18 @@ impl Checkpointer {
 
     /// Gather every rank's record of `stamp` to rank 0 and hand the commit to its I/O thread.
     fn commit(&mut self, comm: &dyn Comm, stamp: Stamp) {
-        // [1, blocks, block records..., writer, bytes], or [0] if this rank has none (never
-        // expected: a rank confirms only what it wrote).
+        // [1, blocks, block records..., files (0 or 1), (writer, bytes)], or [0] if this rank
+        // has none (never expected: a rank confirms only what it wrote or handed over).
         let mut local = vec![0u64];
         if let Some((blocks, file)) = self.records.remove(&stamp.step) {
             local = vec![1, blocks.len() as u64];
             for b in &blocks {
                 b.encode(&mut local);
             }
-            local.extend([file.writer as u64, file.bytes]);
+            match file {
+                Some(f) => local.extend([1, f.writer as u64, f.bytes]),
+                None => local.push(0),
+            }
         }
         let Some(all) = comm.gather_u64(&local) else { return };
         match self.assemble(stamp, &all) {
@@ -221,9 +231,12 @@ impl Checkpointer {
                 rec.blocks.push(b);
                 at += n;
             }
-            let f = all.get(at..at + 2)?;
-            rec.files.push(FileRecord { writer: f[0] as usize, bytes: f[1] });
-            at += 2;
+            if *all.get(at)? == 1 {
+                let f = all.get(at + 1..at + 3)?;
+                rec.files.push(FileRecord { writer: f[0] as usize, bytes: f[1] });
+                at += 2;
+            }
+            at += 1;
         }
         Some(rec)
     }
@@ -262,12 +275,15 @@ impl Checkpointer {
             || agreed.wall_checkpoint_due
     }
 
-    /// Copy the state to the I/O thread. `force` ignores the skip policy (final checkpoints).
-    /// Returns false if the checkpoint was skipped because a queue was full.
+    /// Copy the state to the I/O thread (this rank's, and on a writer those of its group, received
+    /// from them; a rank of a group sends its block to the writer instead). `force` ignores the
+    /// skip policy (final checkpoints). Returns false if the checkpoint was skipped because a
+    /// queue was full. Collective over each group.
     pub fn handoff(
         &mut self,
         model: &dyn Model,
         decomp: &Decomp,
+        comm: &dyn Comm,
         stamp: Stamp,
         phases: &mut Phases,
         force: bool,
@@ -292,16 +308,40 @@ impl Checkpointer {
             model.copy_field(name, &mut buf);
             fields.push((name.clone(), buf));
         }
+        let writer = self.group[0];
+        if writer != self.rank {
+            // A member: its block travels to the writer (memory speed within a node).
+            for (_, b) in fields {
+                comm.send_f64(writer, &b);
+                self.io.give_back(b);
+            }
+            phases.add("checkpoint", t.elapsed().as_secs_f64());
+            self.written = Some(self.written.map_or(stamp.step, |w| w.max(stamp.step)));
+            self.records.insert(stamp.step, (Vec::new(), None));
+            self.pending.push(stamp);
+            self.last_step = Some(stamp.step);
+            self.last_wall = Instant::now();
+            return true;
+        }
+        let mut blocks = vec![BlockJob { rank: self.rank, offset: decomp.offset, size: decomp.size, fields }];
+        for &m in &self.group[1..] {
+            let (offset, size) = decomp.block_of(m);
+            let mut f = Vec::with_capacity(self.meta.fields.len());
+            for name in &self.meta.fields {
+                let mut b = self.io.buffer(size.iter().product());
+                comm.recv_f64(m, &mut b);
+                f.push((name.clone(), b));
+            }
+            blocks.push(BlockJob { rank: m, offset, size, fields: f });
+        }
         phases.add("checkpoint", t.elapsed().as_secs_f64());
         let job = Job::Checkpoint {
             dir: checkpoint::dir_for(&self.out_dir, stamp.step),
-            rank: self.rank,
+            writer: self.rank,
             stamp,
             run_id: self.run_id,
             dims: self.meta.dims,
-            offset: decomp.offset,
-            size: decomp.size,
-            fields,
+            blocks,
             compression: self.cfg.compression,
         };
         let t = Instant::now();
@@ -330,4 +370,15 @@ impl Checkpointer {
         phases.add("io_wait", t.elapsed().as_secs_f64());
         Ok(())
     }
+}
+
+/// The ranks whose checkpoint blocks share one data file with this rank's, the writer first:
+/// consecutive ranks of this rank's node, `ranks_per_file` at a time (0 = the whole node).
+/// Collective.
+pub fn file_group(comm: &dyn Comm, ranks_per_file: usize) -> Vec<usize> {
+    let node = comm.node_ranks();
+    let k = if ranks_per_file == 0 { node.len() } else { ranks_per_file }.max(1);
+    let pos = node.iter().position(|&r| r == comm.rank()).unwrap_or(0);
+    let start = pos / k * k;
+    node[start..(start + k).min(node.len())].to_vec()
 }

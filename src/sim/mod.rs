@@ -139,7 +139,8 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         fields,
         state_fields: model.state_names().iter().map(|s| s.to_string()).collect(),
     };
-    let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank(), run_id(comm))?;
+    let group = checkpoints::file_group(comm, ranks_per_file(cfg));
+    let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank(), run_id(comm), group)?;
     let mut announce = || {
         if let (true, Some(b)) = (root, &opts.banner) {
             eprintln!("{b}");
@@ -282,11 +283,11 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
                     interrupted.as_deref().unwrap_or("")
                 );
             }
-            ckpt.handoff(&*model, &decomp, stamp, &mut phases, true);
+            ckpt.handoff(&*model, &decomp, comm, stamp, &mut phases, true);
             break;
         }
         if cfg.checkpoint.enabled() && (ckpt.due(step, prev_time, time, &agreed) || finished) {
-            ckpt.handoff(&*model, &decomp, stamp, &mut phases, finished);
+            ckpt.handoff(&*model, &decomp, comm, stamp, &mut phases, finished);
         }
         if every > 0 && step.is_multiple_of(every) && !finished {
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
@@ -397,6 +398,12 @@ fn summary_without_steps(
         interrupted: None,
         already_done: true,
     }
+}
+
+/// Ranks per checkpoint data file (`checkpoint.ranks_per_file`; until the key exists: the
+/// `SIMRUN_RANKS_PER_FILE` environment variable, default 1).
+fn ranks_per_file(_cfg: &Config) -> usize {
+    std::env::var("SIMRUN_RANKS_PER_FILE").ok().and_then(|v| v.parse().ok()).unwrap_or(1)
 }
 
 /// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
