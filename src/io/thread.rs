@@ -16,17 +16,12 @@ use std::thread::JoinHandle;
 
 /// Work for the I/O thread.
 pub enum Job {
-    /// Write this writer's data file of a checkpoint: its own block and those of the ranks of its
-    /// group (after checking every value is finite).
-    Checkpoint {
-        dir: PathBuf,
-        writer: usize,
-        stamp: Stamp,
-        run_id: u64,
-        dims: usize,
-        blocks: Vec<BlockJob>,
-        compression: u8,
-    },
+    /// Write this writer's data file of a checkpoint: the next `blocks` jobs are its
+    /// [`Job::Block`]s (its own and those of its group, each checked for finiteness and hashed
+    /// before it is written), so the writer never holds its whole group at once.
+    Checkpoint { dir: PathBuf, writer: usize, stamp: Stamp, run_id: u64, dims: usize, blocks: usize, compression: u8 },
+    /// One block of the data file begun by the preceding [`Job::Checkpoint`].
+    Block(BlockJob),
     /// Rank 0, after every rank confirmed its data file and sent its record: write the commit,
     /// point `latest` at it, remove old checkpoints, rewrite the XDMF series.
     /// `protect`: a checkpoint pruning must not remove (an explicit restart's input).
@@ -183,22 +178,43 @@ impl Drop for IoThread {
 }
 
 fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) {
-    for job in jobs {
+    while let Ok(job) = jobs.recv() {
         match job {
             Job::Checkpoint { dir, writer, stamp, run_id, dims, blocks, compression } => {
-                let views: Vec<BlockData> = blocks
-                    .iter()
-                    .map(|b| BlockData { rank: b.rank, offset: b.offset, size: b.size, fields: &b.fields })
-                    .collect();
-                let r = data_file::write(&dir, writer, stamp, run_id, dims, &views, compression);
-                drop(views);
+                let mut w = Some(data_file::DataFileWriter::begin(&dir, writer, stamp, run_id, dims, compression));
+                let mut outcome: Option<Result<Written>> = None;
+                for _ in 0..blocks {
+                    let Ok(Job::Block(b)) = jobs.recv() else {
+                        outcome.get_or_insert(Err(Error::other("a checkpoint's blocks did not follow it")));
+                        break;
+                    };
+                    if outcome.is_none() {
+                        let view = BlockData { rank: b.rank, offset: b.offset, size: b.size, fields: &b.fields };
+                        match w.as_mut().expect("writer").as_mut().map_err(|e| e.clone()).and_then(|w| w.add(&view)) {
+                            Ok(None) => {}
+                            Ok(Some(non_finite)) => outcome = Some(Ok(non_finite)),
+                            Err(e) => outcome = Some(Err(e)),
+                        }
+                    }
+                    for (_, buf) in b.fields {
+                        let _ = returns.send(buf);
+                    }
+                }
+                let r = match outcome {
+                    Some(r) => r,
+                    None => w.take().expect("writer").and_then(|w| w.finish()),
+                };
+                drop(w);
                 let _ = events.send(match r {
                     Ok(Written::Ok { blocks, file }) => Event::Written { step: stamp.step, blocks, file },
                     Ok(Written::NonFinite { field, cell, .. }) => Event::NonFinite { step: stamp.step, field, cell },
                     Err(e) => Event::Failed { step: stamp.step, message: e.to_string() },
                 });
-                for (_, b) in blocks.into_iter().flat_map(|b| b.fields) {
-                    let _ = returns.send(b);
+            }
+            Job::Block(b) => {
+                // Only after a failed header hand-over; give the buffers back.
+                for (_, buf) in b.fields {
+                    let _ = returns.send(buf);
                 }
             }
             Job::Commit { out_dir, meta, record, keep, protect } => {

@@ -63,22 +63,44 @@ fn get_u64s(loc: &hdf5::Location, name: &str) -> hdf5::Result<Vec<usize>> {
     Ok(loc.attr(name)?.read_raw::<u64>()?.into_iter().map(|v| v as usize).collect())
 }
 
-/// Hash every field of every block (checking finiteness) and, if all are finite, write them to
-/// `dir/rank_<writer>.h5` under a temporary name, flush it to disk and rename it into place.
-/// A failed write leaves no temporary file behind.
-#[allow(clippy::too_many_arguments)]
-pub fn write(
-    dir: &Path,
+/// A data file being written, one block at a time (blocks of a group arrive one after another, so
+/// a writer holds at most the blocks queued for it, whatever the group size). Every block is
+/// hashed and checked for finiteness before it is written; the file appears under its name only
+/// in [`DataFileWriter::finish`]. Dropped unfinished, it removes its temporary file.
+pub struct DataFileWriter {
+    file: Option<hdf5::File>,
+    tmp: PathBuf,
+    path: PathBuf,
     writer: usize,
-    stamp: Stamp,
-    run_id: u64,
     dims: usize,
-    blocks: &[BlockData],
     compression: u8,
-) -> Result<Written> {
-    let mut records = Vec::with_capacity(blocks.len());
-    let mut units = Vec::with_capacity(blocks.len());
-    for b in blocks {
+    records: Vec<BlockRecord>,
+}
+
+impl DataFileWriter {
+    /// Create `dir/rank_<writer>.h5` (as a temporary file) with the file's attributes.
+    pub fn begin(dir: &Path, writer: usize, stamp: Stamp, run_id: u64, dims: usize, compression: u8) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create checkpoint directory {}: {e}", dir.display())))?;
+        let path = dir.join(data_file_name(writer));
+        let tmp = path.with_extension("h5.tmp");
+        let mut w = DataFileWriter { file: None, tmp, path, writer, dims, compression, records: Vec::new() };
+        let file = hdf5::File::create(&w.tmp).map_err(|e| h5err::io("cannot create checkpoint file", &w.path, &e))?;
+        let head = || -> hdf5::Result<()> {
+            super::put_str(&file, "format", DATA_FORMAT)?;
+            super::put_stamp(&file, stamp)?;
+            put_u64(&file, "run_id", run_id)?;
+            put_u64(&file, "writer", writer as u64)?;
+            super::put_str(&file, "simrun_version", env!("CARGO_PKG_VERSION"))
+        };
+        head().map_err(|e| h5err::io("cannot write checkpoint file", &w.path, &e))?;
+        w.file = Some(file);
+        Ok(w)
+    }
+
+    /// Hash and check one block; if every value is finite, write it. `Ok(Some(..))`: a non-finite
+    /// value was found (nothing of the block was written; the file must be abandoned).
+    pub fn add(&mut self, b: &BlockData) -> Result<Option<Written>> {
         let rows = record::chunk_rows(b.size);
         let mut roots = Vec::with_capacity(b.fields.len());
         let mut lists = Vec::with_capacity(b.fields.len());
@@ -92,66 +114,92 @@ pub fn write(
                     let (nx, ny) = (b.size[2], b.size[1]);
                     let local = [i / (nx * ny), (i / nx) % ny, i % nx];
                     let cell = [0, 1, 2].map(|a| b.offset[a] + local[a]);
-                    return Ok(Written::NonFinite { rank: b.rank, field: name.clone(), cell });
+                    return Ok(Some(Written::NonFinite { rank: b.rank, field: name.clone(), cell }));
                 }
             }
         }
-        records.push(BlockRecord { rank: b.rank, writer, offset: b.offset, size: b.size, chunk_rows: rows, roots });
-        units.push(lists);
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("cannot create checkpoint directory {}: {e}", dir.display())))?;
-    let path = dir.join(data_file_name(writer));
-    let tmp = path.with_extension("h5.tmp");
-    let result = (|| -> Result<u64> {
-        let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create checkpoint file", &path, &e))?;
+        let (dims, compression) = (self.dims, self.compression);
+        let file = self.file.as_ref().expect("data file open");
         let write = || -> hdf5::Result<()> {
-            super::put_str(&file, "format", DATA_FORMAT)?;
-            super::put_stamp(&file, stamp)?;
-            put_u64(&file, "run_id", run_id)?;
-            put_u64(&file, "writer", writer as u64)?;
-            super::put_str(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
-            for ((b, rec), lists) in blocks.iter().zip(&records).zip(&units) {
-                let g = file.create_group(&block_group(b.rank))?;
-                put_u64(&g, "rank", b.rank as u64)?;
-                put_u64s(&g, "offset", &used(b.offset, dims))?;
-                put_u64s(&g, "size", &used(b.size, dims))?;
-                put_u64(&g, "chunk_rows", rec.chunk_rows as u64)?;
-                let hg = g.create_group("xxh3")?;
-                let shape = used(b.size, dims);
-                for ((name, data), list) in b.fields.iter().zip(lists) {
-                    let view = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(&shape), data)
-                        .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
-                    let mut db = g.new_dataset_builder();
-                    if !data.is_empty() {
-                        let mut chunk = vec![1; dims];
-                        chunk[dims - 1] = b.size[2];
-                        chunk[dims - 2] = rec.chunk_rows;
-                        db = db.chunk(chunk).fletcher32();
-                        if compression > 0 {
-                            db = db.deflate(compression);
-                        }
+            let g = file.create_group(&block_group(b.rank))?;
+            put_u64(&g, "rank", b.rank as u64)?;
+            put_u64s(&g, "offset", &used(b.offset, dims))?;
+            put_u64s(&g, "size", &used(b.size, dims))?;
+            put_u64(&g, "chunk_rows", rows as u64)?;
+            let hg = g.create_group("xxh3")?;
+            let shape = used(b.size, dims);
+            for ((name, data), list) in b.fields.iter().zip(&lists) {
+                let view = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(&shape), data)
+                    .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
+                let mut db = g.new_dataset_builder();
+                if !data.is_empty() {
+                    let mut chunk = vec![1; dims];
+                    chunk[dims - 1] = b.size[2];
+                    chunk[dims - 2] = rows;
+                    db = db.chunk(chunk).fletcher32();
+                    if compression > 0 {
+                        db = db.deflate(compression);
                     }
-                    db.with_data(&view).create(name.as_str())?;
-                    hg.new_dataset_builder().with_data(list.as_slice()).create(name.as_str())?;
                 }
+                db.with_data(&view).create(name.as_str())?;
+                hg.new_dataset_builder().with_data(list.as_slice()).create(name.as_str())?;
             }
-            file.flush()
+            Ok(())
         };
-        write().map_err(|e| h5err::io("cannot write checkpoint file", &path, &e))?;
+        write().map_err(|e| h5err::io("cannot write checkpoint file", &self.path, &e))?;
+        self.records.push(BlockRecord {
+            rank: b.rank,
+            writer: self.writer,
+            offset: b.offset,
+            size: b.size,
+            chunk_rows: rows,
+            roots,
+        });
+        Ok(None)
+    }
+
+    /// Close the file, flush it to disk and rename it into place.
+    pub fn finish(mut self) -> Result<Written> {
+        let file = self.file.take().expect("data file open");
+        file.flush().map_err(|e| h5err::io("cannot write checkpoint file", &self.path, &e))?;
         drop(file);
-        let bytes =
-            std::fs::metadata(&tmp).map_err(|e| Error::io(format!("cannot stat {}: {e}", tmp.display())))?.len();
-        commit_file(&tmp, &path)?;
-        Ok(bytes)
-    })();
-    match result {
-        Ok(bytes) => Ok(Written::Ok { blocks: records, file: FileRecord { writer, bytes } }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
+        let bytes = std::fs::metadata(&self.tmp)
+            .map_err(|e| Error::io(format!("cannot stat {}: {e}", self.tmp.display())))?
+            .len();
+        commit_file(&self.tmp, &self.path)?;
+        let blocks = std::mem::take(&mut self.records);
+        Ok(Written::Ok { blocks, file: FileRecord { writer: self.writer, bytes } })
+    }
+}
+
+impl Drop for DataFileWriter {
+    fn drop(&mut self) {
+        // Unfinished (an error, a non-finite block): no temporary file stays behind.
+        if let Some(f) = self.file.take() {
+            drop(f);
+            let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Write every block to `dir/rank_<writer>.h5` (see [`DataFileWriter`]).
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    dir: &Path,
+    writer: usize,
+    stamp: Stamp,
+    run_id: u64,
+    dims: usize,
+    blocks: &[BlockData],
+    compression: u8,
+) -> Result<Written> {
+    let mut w = DataFileWriter::begin(dir, writer, stamp, run_id, dims, compression)?;
+    for b in blocks {
+        if let Some(non_finite) = w.add(b)? {
+            return Ok(non_finite);
+        }
+    }
+    w.finish()
 }
 
 /// Why a data file cannot be trusted. The code orders causes for the one-line report.
