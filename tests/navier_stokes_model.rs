@@ -26,7 +26,7 @@ fn build(text: &str) -> (Box<dyn Model>, Decomp, Exec) {
     let (grid, periodic) = models::geometry(&cfg);
     let d = Decomp::new(grid.n, 2, 1, 0, periodic, None).unwrap();
     let exec = Exec::new(1).unwrap();
-    let m = models::build(&cfg, &grid, &d, &exec, &simrun::par::SingleComm).unwrap();
+    let m = models::build(&cfg, &grid, &d, &exec, &SingleComm).unwrap();
     (m, d, exec)
 }
 

@@ -56,7 +56,7 @@ pub fn u_on_vertical_centreline(u_face: &[f64], ny: usize, nx: usize, ly: f64, l
     let dy = ly / ny as f64;
     let mut p = vec![(0.0, 0.0)];
     for j in 0..ny {
-        let val = if nx % 2 == 0 {
+        let val = if nx.is_multiple_of(2) {
             u_face[j * nx + nx / 2 - 1]
         } else {
             0.5 * (u_face[j * nx + nx / 2 - 1] + u_face[j * nx + nx / 2])
@@ -72,7 +72,7 @@ pub fn v_on_horizontal_centreline(v_face: &[f64], ny: usize, nx: usize, lx: f64)
     let dx = lx / nx as f64;
     let mut p = vec![(0.0, 0.0)];
     for i in 0..nx {
-        let val = if ny % 2 == 0 {
+        let val = if ny.is_multiple_of(2) {
             v_face[(ny / 2 - 1) * nx + i]
         } else {
             0.5 * (v_face[(ny / 2 - 1) * nx + i] + v_face[(ny / 2) * nx + i])
