@@ -24,10 +24,10 @@ fn min_max_total_with(row: &[f64], init: (f64, f64), isa: Isa) -> (f64, f64) {
 /// The least and greatest value of `row` (NaNs skipped) and whether all are finite: lanes of
 /// numeric min and max, and of sums of x * 0 (NaN once there is an Inf or NaN).
 fn numeric_min_max(row: &[f64], isa: Isa) -> (f64, f64, bool) {
-    match isa {
-        // SAFETY: an `Isa::Avx2` holds a token, made only when the CPU has AVX2.
+    match isa.avx2() {
+        // SAFETY: the AVX2 token exists only when the CPU has AVX2.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2(_) => unsafe { numeric_min_max_avx2(row) },
+        Some(_token) => unsafe { numeric_min_max_avx2(row) },
         _ => numeric_min_max_lanes(row, [f64::INFINITY; 4], [f64::NEG_INFINITY; 4], [0.0; 4]),
     }
 }

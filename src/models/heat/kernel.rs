@@ -52,8 +52,8 @@ pub fn update_with(exec: &Exec, src: &Field, dst: &mut Field, coef: Coef, region
     });
 }
 
-/// The 2-D row kernel a sweep runs: portable or AVX2 (from [`Isa`], so only where the CPU has it),
-/// with ordinary or streaming stores. Every variant computes the same expression in the same
+/// The 2-D row kernel a sweep runs: portable, AVX2 or AVX-512 (from [`Isa`], so only where the CPU
+/// has it), with ordinary or streaming stores (those in AVX2 intrinsics, also under AVX-512). Every variant computes the same expression in the same
 /// order: the same bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row2d {
@@ -70,22 +70,22 @@ impl Row2d {
 
     /// The kernel for `isa`; `streaming` is ignored without AVX2.
     pub fn new(isa: Isa, streaming: bool) -> Row2d {
-        Row2d { isa, streaming: streaming && isa != Isa::Portable }
+        Row2d { isa, streaming: streaming && isa.avx2().is_some() }
     }
 
     /// out[i] = c[i+1] + cx (c[i] + c[i+2] - 2 c[i+1]) + cy (s[i] + n[i] - 2 c[i+1]);
     /// `c` has two more values than `out` (the west and east neighbours).
     #[inline]
     pub fn run(self, out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
-        match self.isa {
+        match self.isa.avx2() {
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2(token) if self.streaming => avx2::row_2d_streaming(token, out, c, s, n, cx, cy),
-            isa => row_2d_isa(isa, out, c, s, n, cx, cy),
+            Some(token) if self.streaming => avx2::row_2d_streaming(token, out, c, s, n, cx, cy),
+            _ => row_2d_isa(self.isa, out, c, s, n, cx, cy),
         }
     }
 }
 
-/// The 3-D row kernel a sweep runs: portable or AVX2 (see [`Row2d`]). No streaming stores:
+/// The 3-D row kernel a sweep runs: portable, AVX2 or AVX-512 (see [`Row2d`]). No streaming stores:
 /// measured at 256^3 and 384^3 they halve the throughput of the 3-D sweep (whose rows are short
 /// and whose five input rows compete for the same line buffers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +113,11 @@ impl Row3d {
     }
 }
 
-dispatch! {
+dispatch! { avx512
     /// [`row_2d`] compiled for `isa`.
     fn row_2d_isa(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) = row_2d
 }
-dispatch! {
+dispatch! { avx512
     /// [`row_3d`] compiled for `isa`.
     fn row_3d_isa(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64], cx: f64, cy: f64, cz: f64) = row_3d
 }
