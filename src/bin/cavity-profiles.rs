@@ -8,6 +8,7 @@
 //! errors.
 
 use clap::Parser;
+use plotters::prelude::SeriesLabelPosition;
 use simrun::io::hdf5_out::read_field;
 use simrun::io::plot::{write_panels, Panel, Series};
 use simrun::models::navier_stokes::benchmarks::{self, Extremum, GHIA_U, GHIA_V};
@@ -109,6 +110,7 @@ fn run(a: Args) -> Result<()> {
                     points: true,
                 },
             ],
+            legend: SeriesLabelPosition::LowerRight,
         },
         Panel {
             title: format!("v on y = 0.5, Re = {re}"),
@@ -118,6 +120,7 @@ fn run(a: Args) -> Result<()> {
                 Series { label: "simrun".into(), data: mv.clone(), rgb: blue, points: false },
                 Series { label: "Ghia et al. 1982".into(), data: gv.clone(), rgb: red, points: true },
             ],
+            legend: SeriesLabelPosition::UpperRight,
         },
     ];
     write_panels(Path::new(&format!("{prefix}.png")), &panels)?;

@@ -7,12 +7,13 @@ use crate::error::{Error, Result};
 use plotters::prelude::*;
 use std::path::Path;
 
-/// One panel: a title, axis labels and series of (x, y) points.
+/// One panel: a title, axis labels, series of (x, y) points, and the corner of its legend.
 pub struct Panel {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    pub legend: SeriesLabelPosition,
 }
 
 /// A named series: a line through `data`, or (`points = true`) a marker at each point.
@@ -56,18 +57,33 @@ fn padded(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     lo - pad..hi + pad
 }
 
+/// A tick label with as many decimals as ticks about a tenth of `span` apart need, and no "-0".
+fn tick(v: f64, span: f64) -> String {
+    let decimals = (-(span / 10.0).log10().floor()).clamp(0.0, 8.0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 fn draw_panel(area: &Area<'_>, p: &Panel) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let all = || p.series.iter().flat_map(|s| s.data.iter().copied());
+    let (xr, yr) = (padded(all().map(|q| q.0)), padded(all().map(|q| q.1)));
+    let (xs, ys) = (xr.end - xr.start, yr.end - yr.start);
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (SANS, 19))
         .margin(12)
         .x_label_area_size(42)
         .y_label_area_size(56)
-        .build_cartesian_2d(padded(all().map(|q| q.0)), padded(all().map(|q| q.1)))?;
+        .build_cartesian_2d(xr, yr)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&|v| tick(*v, xs))
+        .y_label_formatter(&|v| tick(*v, ys))
         .x_desc(p.x_label.as_str())
         .y_desc(p.y_label.as_str())
         .light_line_style(WHITE.mix(0.0))
@@ -97,7 +113,7 @@ fn draw_panel(area: &Area<'_>, p: &Panel) -> std::result::Result<(), Box<dyn std
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(p.legend.clone())
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
         .label_font((SANS, 13))
@@ -123,10 +139,19 @@ mod tests {
                 Series { label: "line".into(), data: line.clone(), rgb: [30, 80, 200], points: false },
                 Series { label: "points".into(), data: pts.clone(), rgb: [210, 40, 40], points: true },
             ],
+            legend: SeriesLabelPosition::UpperRight,
         };
         write_panels(&p, &[panel("a"), panel("b")]).unwrap();
         let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&p).unwrap()));
         let info = dec.read_info().unwrap().info().clone();
         assert_eq!((info.width, info.height), (2 * PANEL.0, PANEL.1));
+    }
+
+    #[test]
+    fn ticks() {
+        assert_eq!(tick(-1e-17, 1.0), "0.0");
+        assert_eq!(tick(0.25, 1.0), "0.2");
+        assert_eq!(tick(0.125, 0.1), "0.13");
+        assert_eq!(tick(250.0, 1000.0), "250");
     }
 }
