@@ -62,10 +62,11 @@ fn main() {
     let shape = if three_d { [n, n, n] } else { [1, n, n] };
     let cells: usize = shape.iter().product();
     // What `simrun` picks for this grid on this machine (parallel.time_block = 0).
+    let l2 = simrun::machine::l2_cache_bytes();
     let auto = if three_d {
-        fused_3d::auto_steps(n + 2 * fused::MAX_STEPS)
+        fused_3d::auto_steps(n + 2 * fused::MAX_STEPS, l2)
     } else {
-        fused::auto_steps(n + 2 * fused::MAX_STEPS)
+        fused::auto_steps(n + 2 * fused::MAX_STEPS, l2)
     };
     let mut blocks: Vec<usize> = args
         .get(4)
@@ -114,7 +115,7 @@ fn main() {
                 let w_halo = if three_d { [k; 3] } else { [0, k, k] };
                 SingleComm.fill_halos_overlapped(&decomp, &mut u, w_halo, &mut ghosts, &mut |_| {});
                 if three_d {
-                    fused_3d::advance_3d(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides);
+                    fused_3d::advance_3d(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, l2);
                 } else {
                     fused::advance_2d_with(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, row);
                 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what simrun needs on a Debian/Ubuntu machine that has only the Rust toolchain.
-# Idempotent: installs only missing packages and says which. Sourced by run.sh and test.sh.
+# Idempotent: installs only missing packages (and the rustfmt and clippy components) and says which.
+# Sourced by run.sh and test.sh.
 set -euo pipefail
 
 SIMRUN_PACKAGES=(pkg-config libhdf5-dev hdf5-tools libopenmpi-dev openmpi-bin libclang-dev clang)
@@ -25,6 +26,16 @@ simrun_setup() {
         echo "setup: installed ${missing[*]}" >&2
     else
         echo "setup: system packages present (${SIMRUN_PACKAGES[*]})" >&2
+    fi
+    # The format and lint gates of ./scripts/test.sh need rustfmt and clippy.
+    if command -v rustup >/dev/null 2>&1; then
+        local components=()
+        cargo fmt --version >/dev/null 2>&1 || components+=(rustfmt)
+        cargo clippy --version >/dev/null 2>&1 || components+=(clippy)
+        if [ ${#components[@]} -gt 0 ]; then
+            echo "setup: rustup component add ${components[*]}" >&2
+            rustup component add "${components[@]}"
+        fi
     fi
     # Serial HDF5 (the OpenMPI build of HDF5, if present, would otherwise be picked up).
     export HDF5_DIR=/usr/lib/x86_64-linux-gnu/hdf5/serial

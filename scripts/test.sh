@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and run the whole test suite (unit, integration, MPI tests).
+# Install what is missing, check format and lints, build, and run the whole test suite (unit,
+# integration, MPI tests), then the bitwise tests once more on the portable kernels.
 #   ./scripts/test.sh [extra cargo test args...]
+# Gates, in order (any failure fails the script):
+#   1. cargo fmt --check                                  (rustfmt.toml: width 120)
+#   2. cargo clippy --all-targets -- -D warnings           (the `mpi` feature on, as built; [lints] in Cargo.toml)
+#   3. cargo test --release                                (everything, with the kernels this CPU runs best)
+#   4. SIMRUN_SIMD=portable cargo test --release ...       (the bitwise tests on the portable kernels)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 simrun_setup
+echo "format: cargo fmt --check" >&2
+cargo fmt --check
+echo "lint: cargo clippy --all-targets -- -D warnings" >&2
+cargo clippy --quiet --all-targets -- -D warnings
 echo "build: cargo build --release (the binary the MPI tests launch)" >&2
 cargo build --release --quiet
 echo "test: cargo test --release" >&2
 cargo test --release --no-fail-fast "$@"
+# The bitwise tests again with every kernel on its portable path (src/simd.rs): threads, MPI
+# splits, time blocks, weather (with the upstream reference sums), exact sums and the other unit
+# tests, Navier-Stokes splits; the simrun binary the MPI tests launch inherits the variable.
+bitwise=(--lib --test heat_threads --test mpi_heat --test time_block --test heat_physics --test weather_model
+    --test weather_reference --test weather_splits --test navier_stokes_mpi --test simd_paths)
+echo "test: SIMRUN_SIMD=portable cargo test --release ${bitwise[*]}" >&2
+SIMRUN_SIMD=portable cargo test --release --no-fail-fast "${bitwise[@]}" "$@"

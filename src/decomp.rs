@@ -42,12 +42,12 @@ pub fn choose_procs(n: [usize; 3], dims: usize, nranks: usize) -> Result<[usize;
     let mut best: Option<([usize; 3], f64, f64)> = None;
     let zmax = if dims == 3 { nranks } else { 1 };
     for pz in 1..=zmax {
-        if nranks % pz != 0 {
+        if !nranks.is_multiple_of(pz) {
             continue;
         }
         let rest = nranks / pz;
         for py in 1..=rest {
-            if rest % py != 0 {
+            if !rest.is_multiple_of(py) {
                 continue;
             }
             let px = rest / py;
@@ -58,8 +58,8 @@ pub fn choose_procs(n: [usize; 3], dims: usize, nranks: usize) -> Result<[usize;
             let local: Vec<f64> = (0..3).map(|a| n[a] as f64 / p[a] as f64).collect();
             // Halo surface of one block: sum over split axes of the face area.
             let mut surface = 0.0;
-            for a in 0..3 {
-                if p[a] > 1 {
+            for (a, &pa) in p.iter().enumerate() {
+                if pa > 1 {
                     surface += 2.0 * (0..3).filter(|&b| b != a).map(|b| local[b]).product::<f64>();
                 }
             }

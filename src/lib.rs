@@ -10,6 +10,8 @@
 //! - [`sim`]: the driver that owns the time loop and every schedule.
 //! - [`io`]: HDF5 output and PNG images.
 //! - [`report`]: phase timers and the JSON run report.
+//! - [`simd`]: which instruction set the vectorised kernels run (the only runtime dispatch).
+//! - [`machine`]: what the machine offers that sizes work (the L2 cache), probed once.
 //! - [`scaling`]: strong/weak scaling studies over ranks x threads (`simrun scale`, `simrun compare`).
 
 pub mod config;
@@ -18,10 +20,12 @@ pub mod error;
 pub mod field;
 pub mod grid;
 pub mod io;
+pub mod machine;
 pub mod models;
 pub mod par;
 pub mod report;
 pub mod scaling;
 pub mod sim;
+pub mod simd;
 
 pub use error::{Error, ErrorKind, Result};

@@ -213,7 +213,7 @@ fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
                 }
             }
             if s.interrupted.is_some() {
-                simrun::sim::signals::EXIT_INTERRUPTED
+                sim::signals::EXIT_INTERRUPTED
             } else {
                 0
             }

@@ -56,7 +56,7 @@ fn wrong_type() {
 fn negative_or_zero_size() {
     expect_config_error("negative", &GOOD.replace("nx = 32", "nx = -5"), &[], "grid.nx");
     expect_config_error("zero", &GOOD.replace("ny = 32", "ny = 0"), &[], "grid.ny");
-    expect_config_error("neg_len", &format!("{GOOD}"), &["--set", "grid.lx=-1.0"], "grid.lx");
+    expect_config_error("neg_len", GOOD, &["--set", "grid.lx=-1.0"], "grid.lx");
 }
 
 #[test]

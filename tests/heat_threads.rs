@@ -3,10 +3,13 @@
 mod common;
 use common::*;
 
+/// A run's final field and diagnostics.
+type Outcome = (Vec<f64>, Vec<(String, f64)>);
+
 #[test]
 fn one_to_four_threads_give_identical_bits_2d_and_3d() {
     for three_d in [false, true] {
-        let mut reference: Option<(Vec<f64>, Vec<(String, f64)>)> = None;
+        let mut reference: Option<Outcome> = None;
         for threads in [1, 2, 3, 4] {
             let dir = scratch(&format!("threads{}_{threads}", if three_d { 3 } else { 2 }));
             let d = format!("output.dir=\"{}\"", dir.display());

@@ -26,7 +26,7 @@ fn build(text: &str) -> (Box<dyn Model>, Decomp, Exec) {
     let (grid, periodic) = models::geometry(&cfg);
     let d = Decomp::new(grid.n, 2, 1, 0, periodic, None).unwrap();
     let exec = Exec::new(1).unwrap();
-    let m = models::build(&cfg, &grid, &d, &exec, &simrun::par::SingleComm).unwrap();
+    let m = models::build(&cfg, &grid, &d, &exec, &SingleComm).unwrap();
     (m, d, exec)
 }
 
@@ -151,4 +151,21 @@ fn every_navier_stokes_key_is_documented() {
             None => assert!(explain::documented(&format!("navier_stokes.{k}")), "{k}"),
         }
     }
+}
+
+/// Every listed output field can be copied; a name that is not one is refused loudly (it used to
+/// come back as vorticity).
+#[test]
+fn copy_field_knows_its_fields_and_refuses_others() {
+    let (m, d, _) = build(CAVITY);
+    let n: usize = d.size.iter().product();
+    for name in m.field_names().into_iter().chain(m.state_names()) {
+        let mut v = vec![f64::NAN; n];
+        m.copy_field(name, &mut v);
+        assert!(v.iter().all(|x| x.is_finite()), "{name}");
+    }
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.copy_field("vort", &mut vec![0.0; n])));
+    let msg = refused.expect_err("an unknown field is refused");
+    let msg = msg.downcast_ref::<String>().expect("a message");
+    assert!(msg.contains("no field `vort`") && msg.contains("vorticity"), "{msg}");
 }

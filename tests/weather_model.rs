@@ -42,7 +42,7 @@ fn advance(m: &mut dyn Model, cfg: &Config, start: u64, steps: u64) -> u64 {
 fn build(cfg: &Config) -> Box<dyn Model> {
     let (grid, periodic) = models::geometry(cfg);
     let decomp = Decomp::single(grid.n, grid.dims, periodic);
-    models::build(cfg, &grid, &decomp, &Exec::new(1).unwrap(), &simrun::par::SingleComm).unwrap()
+    models::build(cfg, &grid, &decomp, &Exec::new(1).unwrap(), &SingleComm).unwrap()
 }
 
 fn state(m: &dyn Model) -> Vec<Vec<f64>> {
@@ -109,7 +109,7 @@ fn bad_input_gives_one_line_errors_naming_the_key() {
     let c = cfg("").unwrap();
     let (grid, periodic) = models::geometry(&c);
     let d = Decomp::new(grid.n, grid.dims, 40, 0, periodic, Some(&[40, 1])).unwrap();
-    let e = models::build(&c, &grid, &d, &Exec::new(1).unwrap(), &simrun::par::SingleComm).err().expect("refused");
+    let e = models::build(&c, &grid, &d, &Exec::new(1).unwrap(), &SingleComm).err().expect("refused");
     assert!(e.message.contains("parallel.layout"), "{}", e.message);
 }
 

@@ -89,6 +89,7 @@ fn validate_weather(cfg: &Config) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::type_complexity)]
 fn validate_heat(cfg: &Config) -> Result<()> {
     let h = &cfg.heat;
     positive("heat.alpha", h.alpha)?;

@@ -71,7 +71,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("garbage.h5");
         std::fs::write(&p, vec![7u8; 4096]).unwrap();
-        let e = hdf5::File::open(&p).err().expect("garbage does not open");
+        let Err(e) = hdf5::File::open(&p) else { panic!("garbage does not open") };
         let msg = io("cannot open checkpoint file", &p, &e).to_string();
         assert!(msg.contains("not an HDF5 file") && msg.contains("garbage.h5"), "{msg}");
         assert!(msg.len() < 200 && !msg.contains('\n'), "{msg}");

@@ -1,111 +1,157 @@
-//! Simple line plots as PNG: curves (lines) and reference points (squares) in labelled panels.
+//! Line plots as PNG, drawn with plotters: panels side by side, each with its title, labelled
+//! axes, curves (lines) and reference points (markers), and a legend. Written atomically
+//! ([`super::drawing::write_png`]).
 
-use super::font::draw_text;
+use super::drawing::{register_font, write_png, SANS};
 use crate::error::{Error, Result};
+use plotters::prelude::*;
 use std::path::Path;
 
-/// One panel: title, x label, y label, and series of (x, y) points; `points = true` draws
-/// markers instead of a line.
+/// One panel: a title, axis labels, series of (x, y) points, and the corner of its legend.
 pub struct Panel {
     pub title: String,
+    pub x_label: String,
+    pub y_label: String,
     pub series: Vec<Series>,
+    pub legend: SeriesLabelPosition,
 }
 
+/// A named series: a line through `data`, or (`points = true`) a marker at each point.
 pub struct Series {
+    pub label: String,
     pub data: Vec<(f64, f64)>,
     pub rgb: [u8; 3],
     pub points: bool,
 }
 
-const W: usize = 520;
-const H: usize = 520;
-const M: usize = 60;
+/// Size of one panel in pixels.
+pub const PANEL: (u32, u32) = (560, 540);
 
-/// Panels side by side, each with its own data range and tick labels at the ends of the axes, and
-/// a `legend` line under them.
-pub fn write_panels(path: &Path, panels: &[Panel], legend: &str) -> Result<()> {
-    let width = W * panels.len();
-    let mut img = vec![255u8; width * H * 3];
-    for (k, p) in panels.iter().enumerate() {
-        draw_panel(&mut img, width, k * W, p);
-    }
-    draw_text(&mut img, width, M, H - 22, legend, 1, [0, 0, 0]);
-    let file = std::fs::File::create(path).map_err(|e| Error::io(format!("cannot create {}: {e}", path.display())))?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width as u32, H as u32);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut w = enc.write_header().map_err(|e| Error::io(format!("cannot write {}: {e}", path.display())))?;
-    w.write_image_data(&img).map_err(|e| Error::io(format!("cannot write {}: {e}", path.display())))
+/// The panels side by side into `path`, each with its own data range.
+pub fn write_panels(path: &Path, panels: &[Panel]) -> Result<()> {
+    register_font();
+    let (w, h) = (PANEL.0 * panels.len().max(1) as u32, PANEL.1);
+    let mut rgb = vec![255u8; w as usize * h as usize * 3];
+    draw(&mut rgb, (w, h), panels).map_err(|e| Error::io(format!("cannot draw {}: {e}", path.display())))?;
+    write_png(path, &rgb, w, h)
 }
 
-fn draw_panel(img: &mut [u8], width: usize, x0: usize, p: &Panel) {
-    let all = p.series.iter().flat_map(|s| s.data.iter());
-    let (mut xl, mut xh, mut yl, mut yh) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for &(x, y) in all {
-        xl = xl.min(x);
-        xh = xh.max(x);
-        yl = yl.min(y);
-        yh = yh.max(y);
+fn draw(rgb: &mut [u8], size: (u32, u32), panels: &[Panel]) -> std::result::Result<(), String> {
+    let root = BitMapBackend::with_buffer(rgb, size).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let areas = root.split_evenly((1, panels.len().max(1)));
+    for (area, p) in areas.iter().zip(panels) {
+        draw_panel(area, p).map_err(|e| e.to_string())?;
     }
-    if xh <= xl {
-        xh = xl + 1.0;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// The range of `v` padded by 5 % on each side (a unit range around a single value).
+fn padded(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) =
+        v.filter(|x| x.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    if !lo.is_finite() {
+        return 0.0..1.0;
     }
-    if yh <= yl {
-        yh = yl + 1.0;
+    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 };
+    lo - pad..hi + pad
+}
+
+/// A tick label with as many decimals as ticks about a tenth of `span` apart need, and no "-0".
+fn tick(v: f64, span: f64) -> String {
+    let decimals = (-(span / 10.0).log10().floor()).clamp(0.0, 8.0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
     }
-    let (pw, ph) = ((W - 2 * M) as f64, (H - 2 * M) as f64);
-    let to_px = |x: f64, y: f64| -> (f64, f64) {
-        (x0 as f64 + M as f64 + (x - xl) / (xh - xl) * pw, (H - M) as f64 - (y - yl) / (yh - yl) * ph)
-    };
-    let mut put = |px: f64, py: f64, rgb: [u8; 3]| {
-        let (i, j) = (px.round() as isize, py.round() as isize);
-        if i >= 0 && j >= 0 && (i as usize) < width && (j as usize) < H {
-            let k = 3 * (j as usize * width + i as usize);
-            img[k..k + 3].copy_from_slice(&rgb);
-        }
-    };
-    let grey = [120, 120, 120];
-    // Frame and the zero lines.
-    for (a, b) in [((xl, yl), (xh, yl)), ((xl, yh), (xh, yh)), ((xl, yl), (xl, yh)), ((xh, yl), (xh, yh))] {
-        line(&mut put, to_px(a.0, a.1), to_px(b.0, b.1), grey);
-    }
-    if xl < 0.0 && xh > 0.0 {
-        line(&mut put, to_px(0.0, yl), to_px(0.0, yh), [200, 200, 200]);
-    }
-    if yl < 0.0 && yh > 0.0 {
-        line(&mut put, to_px(xl, 0.0), to_px(xh, 0.0), [200, 200, 200]);
-    }
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+fn draw_panel(area: &Area<'_>, p: &Panel) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let all = || p.series.iter().flat_map(|s| s.data.iter().copied());
+    let (xr, yr) = (padded(all().map(|q| q.0)), padded(all().map(|q| q.1)));
+    let (xs, ys) = (xr.end - xr.start, yr.end - yr.start);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.title, (SANS, 19))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(56)
+        .build_cartesian_2d(xr, yr)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|v| tick(*v, xs))
+        .y_label_formatter(&|v| tick(*v, ys))
+        .x_desc(p.x_label.as_str())
+        .y_desc(p.y_label.as_str())
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.12))
+        .label_style((SANS, 13))
+        .axis_desc_style((SANS, 15))
+        .draw()?;
     for s in &p.series {
-        if s.points {
-            for &(x, y) in &s.data {
-                let (px, py) = to_px(x, y);
-                for dx in -3..=3 {
-                    for dy in -3..=3 {
-                        if dx * dx == 9 || dy * dy == 9 {
-                            put(px + dx as f64, py + dy as f64, s.rgb);
-                        }
-                    }
-                }
-            }
+        let colour = RGBColor(s.rgb[0], s.rgb[1], s.rgb[2]);
+        let drawn = if s.points {
+            chart.draw_series(
+                s.data
+                    .iter()
+                    .map(|&q| EmptyElement::at(q) + Rectangle::new([(-4, -4), (4, 4)], colour.stroke_width(2))),
+            )?
         } else {
-            for w in s.data.windows(2) {
-                line(&mut put, to_px(w[0].0, w[0].1), to_px(w[1].0, w[1].1), s.rgb);
+            chart.draw_series(LineSeries::new(s.data.iter().copied(), colour.stroke_width(2)))?
+        };
+        let points = s.points;
+        drawn.label(s.label.as_str()).legend(move |(x, y)| -> DynElement<'static, BitMapBackend<'_>, (i32, i32)> {
+            if points {
+                Rectangle::new([(x + 6, y - 4), (x + 14, y + 4)], colour.stroke_width(2)).into_dyn()
+            } else {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)).into_dyn()
             }
-        }
+        });
     }
-    let black = [0, 0, 0];
-    draw_text(img, width, x0 + M, 20, &p.title, 2, black);
-    let f = |v: f64| format!("{v:.2}");
-    draw_text(img, width, x0 + M - 10, H - M + 10, &f(xl), 1, black);
-    draw_text(img, width, x0 + W - M - 20, H - M + 10, &f(xh), 1, black);
-    draw_text(img, width, x0 + 8, H - M - 4, &f(yl), 1, black);
-    draw_text(img, width, x0 + 8, M - 4, &f(yh), 1, black);
+    chart
+        .configure_series_labels()
+        .position(p.legend.clone())
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((SANS, 13))
+        .draw()?;
+    Ok(())
 }
 
-fn line(put: &mut impl FnMut(f64, f64, [u8; 3]), a: (f64, f64), b: (f64, f64), rgb: [u8; 3]) {
-    let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as usize).max(1);
-    for k in 0..=n {
-        let t = k as f64 / n as f64;
-        put(a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1), rgb);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panels_draw_to_a_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("plot.png");
+        let line: Vec<(f64, f64)> = (0..50).map(|i| (i as f64 / 49.0, (i as f64 / 8.0).sin())).collect();
+        let pts: Vec<(f64, f64)> = line.iter().step_by(7).copied().collect();
+        let panel = |t: &str| Panel {
+            title: t.into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            series: vec![
+                Series { label: "line".into(), data: line.clone(), rgb: [30, 80, 200], points: false },
+                Series { label: "points".into(), data: pts.clone(), rgb: [210, 40, 40], points: true },
+            ],
+            legend: SeriesLabelPosition::UpperRight,
+        };
+        write_panels(&p, &[panel("a"), panel("b")]).unwrap();
+        let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&p).unwrap()));
+        let info = dec.read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (2 * PANEL.0, PANEL.1));
+    }
+
+    #[test]
+    fn ticks() {
+        assert_eq!(tick(-1e-17, 1.0), "0.0");
+        assert_eq!(tick(0.25, 1.0), "0.2");
+        assert_eq!(tick(0.126, 0.1), "0.13");
+        assert_eq!(tick(250.0, 1000.0), "250");
     }
 }

@@ -10,7 +10,7 @@ use super::checkpoint::{self, lifecycle, Stamp};
 use super::hdf5_out;
 use crate::error::{Error, Result};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -115,14 +115,6 @@ impl IoThread {
     /// Put a buffer back into the pool (one that did not go to the I/O thread).
     pub fn give_back(&mut self, b: Vec<f64>) {
         self.free.push(b);
-    }
-
-    /// Hand a job over without waiting; gives it back if the queue is full.
-    pub fn try_submit(&self, job: Job) -> std::result::Result<(), Job> {
-        match self.jobs.as_ref().expect("I/O thread running").try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(j)) | Err(TrySendError::Disconnected(j)) => Err(j),
-        }
     }
 
     /// Hand a job over, waiting for room in the queue.

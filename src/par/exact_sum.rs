@@ -8,6 +8,8 @@
 //! set of numbers gives the same bits whatever the split. (Cf. Kulisch's long accumulator;
 //! Demmel & Nguyen, "Parallel reproducible summation", IEEE TC 2015.)
 
+use crate::simd::Isa;
+
 const EMIN: i32 = -1074;
 const LIMBS: usize = 70; // 70 * 32 = 2240 bits >= 2098 + 53 + headroom
 const RENORM_EVERY: u32 = 1 << 30;
@@ -75,39 +77,34 @@ impl ExactSum {
     /// machine, `examples/bench_exact_sum.rs`): about 1.1 ns per value for smooth or noisy data
     /// (reading the data once costs about 0.9) against 3.5-9 ns for `add` value by value.
     pub fn add_slice(&mut self, xs: &[f64]) {
-        self.add_slice_with(xs, true)
+        self.add_slice_with(xs, Isa::current())
     }
 
-    /// [`add_slice`](Self::add_slice), with the AVX2 kernels only if `simd` (tests run both).
-    fn add_slice_with(&mut self, xs: &[f64], simd: bool) {
+    /// [`add_slice`](Self::add_slice) with the kernels of `isa` (tests run every variant; AVX-512
+    /// runs the AVX2 kernels).
+    fn add_slice_with(&mut self, xs: &[f64], isa: Isa) {
         for c in xs.chunks(CHUNK) {
             if c.len() < 16 {
                 c.iter().for_each(|&x| self.add(x));
                 continue;
             }
-            #[cfg(target_arch = "x86_64")]
-            {
-                if simd && std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2 (checked just above).
-                    unsafe { self.add_chunk_avx2(c) };
-                    continue;
-                }
+            match isa.avx2() {
+                #[cfg(target_arch = "x86_64")]
+                Some(token) => avx2::add_chunk(self, c, token),
+                _ => self.add_chunk(c, Isa::Portable),
             }
-            self.add_chunk(c, false);
         }
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn add_chunk_avx2(&mut self, xs: &[f64]) {
-        self.add_chunk(xs, true)
-    }
-
-    /// One chunk (at most [`CHUNK`] values) of [`add_slice`](Self::add_slice); `simd`: use the
-    /// AVX2 kernels (the caller has checked the CPU). Both variants compute the same exact sums.
+    /// One chunk (at most [`CHUNK`] values) of [`add_slice`](Self::add_slice) with the range and
+    /// level-sum kernels of `isa`. Every variant computes the same exact sums.
     #[inline(always)]
-    fn add_chunk(&mut self, xs: &[f64], simd: bool) {
-        let (max_abs, min_nz) = if simd { simd_abs_range(xs) } else { abs_range(xs) };
+    fn add_chunk(&mut self, xs: &[f64], isa: Isa) {
+        let (max_abs, min_nz) = match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2(token) => avx2::abs_range(token, xs),
+            _ => abs_range(xs),
+        };
         if max_abs >= f64::INFINITY.to_bits() {
             xs.iter().for_each(|&x| self.add(x));
             return;
@@ -141,15 +138,20 @@ impl ExactSum {
             hi = q - 1; // what is left is at most half a quantum
         }
         // (At least one level: h - l >= 53 as the significands have 53 bits.)
-        let sums = match (levels, simd) {
-            (1, false) => level_sums::<1>(xs, &ms),
-            (2, false) => level_sums::<2>(xs, &ms),
-            (3, false) => level_sums::<3>(xs, &ms),
-            (_, false) => level_sums::<4>(xs, &ms),
-            (1, true) => simd_level_sums::<1>(xs, &ms),
-            (2, true) => simd_level_sums::<2>(xs, &ms),
-            (3, true) => simd_level_sums::<3>(xs, &ms),
-            (_, true) => simd_level_sums::<4>(xs, &ms),
+        let sums = match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2(token) => match levels {
+                1 => avx2::level_sums::<1>(token, xs, &ms),
+                2 => avx2::level_sums::<2>(token, xs, &ms),
+                3 => avx2::level_sums::<3>(token, xs, &ms),
+                _ => avx2::level_sums::<4>(token, xs, &ms),
+            },
+            _ => match levels {
+                1 => level_sums::<1>(xs, &ms),
+                2 => level_sums::<2>(xs, &ms),
+                3 => level_sums::<3>(xs, &ms),
+                _ => level_sums::<4>(xs, &ms),
+            },
         };
         // The lanes of one level add up exactly in f64 too (same bound as any partial sum).
         for lanes in &sums[..=levels] {
@@ -377,38 +379,46 @@ fn level_sums<const L: usize>(xs: &[f64], ms: &[f64; MAX_LEVELS]) -> [[f64; LANE
     acc
 }
 
-/// [`abs_range`] with AVX2 when the caller runs with it (inlined into an AVX2 function), else
-/// the portable loop (never reached: only `add_chunk_avx2` passes `simd`).
-#[inline(always)]
-fn simd_abs_range(xs: &[f64]) -> (u64, u64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: only called (through `add_chunk(_, true)`) from `add_chunk_avx2`, which runs
-    // after the AVX2 check.
-    return unsafe { avx2::abs_range(xs) };
-    #[cfg(not(target_arch = "x86_64"))]
-    abs_range(xs)
-}
-
-/// [`level_sums`] with AVX2, under the same terms as [`simd_abs_range`].
-#[inline(always)]
-fn simd_level_sums<const L: usize>(xs: &[f64], ms: &[f64; MAX_LEVELS]) -> [[f64; LANES]; MAX_LEVELS + 1] {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as in `simd_abs_range`.
-    return unsafe { avx2::level_sums::<L>(xs, ms) };
-    #[cfg(not(target_arch = "x86_64"))]
-    level_sums::<L>(xs, ms)
-}
-
 /// The two passes of [`ExactSum::add_slice`] in AVX2 intrinsics (the compiler's own
 /// vectorisation of the portable loops shuffles a lot). Same results as the portable versions.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{LANES, MAX_LEVELS};
+    use super::{ExactSum, LANES, MAX_LEVELS};
+    use crate::simd::{Avx2, Isa};
     use std::arch::x86_64::*;
+
+    /// [`ExactSum::add_chunk`] compiled for AVX2 with the AVX2 kernels; `token` proves the CPU has
+    /// AVX2.
+    pub fn add_chunk(acc: &mut ExactSum, xs: &[f64], token: Avx2) {
+        #[target_feature(enable = "avx2")]
+        fn compiled(acc: &mut ExactSum, xs: &[f64], token: Avx2) {
+            acc.add_chunk(xs, Isa::Avx2(token))
+        }
+        // SAFETY: the token exists only when the CPU has AVX2.
+        unsafe { compiled(acc, xs, token) }
+    }
+
+    /// See [`super::abs_range`]; `_token` proves the CPU has AVX2.
+    #[inline(always)]
+    pub fn abs_range(_token: Avx2, xs: &[f64]) -> (u64, u64) {
+        // SAFETY: the token exists only when the CPU has AVX2.
+        unsafe { abs_range_avx2(xs) }
+    }
+
+    /// See [`super::level_sums`]; `_token` proves the CPU has AVX2.
+    #[inline(always)]
+    pub fn level_sums<const L: usize>(
+        _token: Avx2,
+        xs: &[f64],
+        ms: &[f64; MAX_LEVELS],
+    ) -> [[f64; LANES]; MAX_LEVELS + 1] {
+        // SAFETY: the token exists only when the CPU has AVX2.
+        unsafe { level_sums_avx2::<L>(xs, ms) }
+    }
 
     /// See [`super::abs_range`]: 16 values a step in four accumulators of each kind.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn abs_range(xs: &[f64]) -> (u64, u64) {
+    fn abs_range_avx2(xs: &[f64]) -> (u64, u64) {
         let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
         let minus1 = _mm256_set1_epi64x(-1);
         let mut mx = [_mm256_setzero_pd(); 4];
@@ -417,7 +427,8 @@ mod avx2 {
         let mut it = xs.chunks_exact(16);
         for c in &mut it {
             for u in 0..4 {
-                let x = _mm256_loadu_pd(c.as_ptr().add(4 * u));
+                // SAFETY: c holds 16 values.
+                let x = unsafe { _mm256_loadu_pd(c.as_ptr().add(4 * u)) };
                 let a = _mm256_and_pd(x, abs);
                 // max_pd(a, m) = a > m ? a : m and min_pd(k, m) = k < m ? k : m: a NaN in the
                 // first operand leaves the accumulator alone.
@@ -431,8 +442,11 @@ mod avx2 {
         let mn = _mm256_min_pd(_mm256_min_pd(mn[0], mn[1]), _mm256_min_pd(mn[2], mn[3]));
         let nan = _mm256_or_pd(_mm256_or_pd(nan[0], nan[1]), _mm256_or_pd(nan[2], nan[3]));
         let (mut a, mut b) = ([0.0f64; 4], [0.0f64; 4]);
-        _mm256_storeu_pd(a.as_mut_ptr(), mx);
-        _mm256_storeu_pd(b.as_mut_ptr(), mn);
+        // SAFETY: a and b hold 4 values each.
+        unsafe {
+            _mm256_storeu_pd(a.as_mut_ptr(), mx);
+            _mm256_storeu_pd(b.as_mut_ptr(), mn);
+        }
         let (tmx, tmn) = super::abs_range(it.remainder());
         let mut max = a.iter().map(|v| v.to_bits()).max().unwrap().max(tmx);
         if _mm256_movemask_pd(nan) != 0 {
@@ -452,7 +466,7 @@ mod avx2 {
     /// See [`super::level_sums`]: 8 values a step, two vectors per level.
     #[allow(clippy::needless_range_loop)]
     #[target_feature(enable = "avx2")]
-    pub unsafe fn level_sums<const L: usize>(xs: &[f64], ms: &[f64; MAX_LEVELS]) -> [[f64; LANES]; MAX_LEVELS + 1] {
+    fn level_sums_avx2<const L: usize>(xs: &[f64], ms: &[f64; MAX_LEVELS]) -> [[f64; LANES]; MAX_LEVELS + 1] {
         let mut m = [_mm256_setzero_pd(); MAX_LEVELS];
         for i in 0..L {
             m[i] = _mm256_set1_pd(ms[i]);
@@ -468,7 +482,8 @@ mod avx2 {
             _mm_prefetch::<_MM_HINT_T1>(ahead);
             ahead = ahead.wrapping_add(64);
             for u in 0..2 {
-                let mut r = _mm256_loadu_pd(c.as_ptr().add(4 * u));
+                // SAFETY: c holds 8 values.
+                let mut r = unsafe { _mm256_loadu_pd(c.as_ptr().add(4 * u)) };
                 for i in 0..L {
                     let p = _mm256_sub_pd(_mm256_add_pd(r, m[i]), m[i]);
                     acc[i][u] = _mm256_add_pd(acc[i][u], p);
@@ -480,8 +495,11 @@ mod avx2 {
         let mut out = super::level_sums::<L>(it.remainder(), ms);
         for i in 0..=L {
             let (mut a, mut b) = ([0.0f64; 4], [0.0f64; 4]);
-            _mm256_storeu_pd(a.as_mut_ptr(), acc[i][0]);
-            _mm256_storeu_pd(b.as_mut_ptr(), acc[i][1]);
+            // SAFETY: a and b hold 4 values each.
+            unsafe {
+                _mm256_storeu_pd(a.as_mut_ptr(), acc[i][0]);
+                _mm256_storeu_pd(b.as_mut_ptr(), acc[i][1]);
+            }
             // The remainder's sums sit in lanes 0..7 (fewer than 8 values): add each lane's
             // three partial sums in f64, exact like every sum here.
             for k in 0..4 {
@@ -578,11 +596,11 @@ mod tests {
         let mut a = ExactSum::new();
         xs.iter().for_each(|&x| a.add(x));
         let (va, la) = (a.value(), a.limbs_normalized().to_vec());
-        for simd in [true, false] {
+        for isa in Isa::available() {
             let mut b = ExactSum::new();
-            b.add_slice_with(xs, simd);
-            assert_eq!(b.value().to_bits(), va.to_bits(), "{what} (simd {simd}): {} vs {va}", b.value());
-            assert_eq!(b.limbs_normalized(), &la[..], "{what} (simd {simd}): limbs");
+            b.add_slice_with(xs, isa);
+            assert_eq!(b.value().to_bits(), va.to_bits(), "{what} ({isa:?}): {} vs {va}", b.value());
+            assert_eq!(b.limbs_normalized(), &la[..], "{what} ({isa:?}): limbs");
             assert_eq!(b.special_code(), a.special_code(), "{what}");
         }
         // Reversed order, one add_slice per piece at random split points, merged in random order.

@@ -49,41 +49,49 @@ impl SlabSpec {
     }
 }
 
-fn for_each_run(f: &Field, r: [(usize, usize); 3], mut g: impl FnMut(usize, usize)) {
-    let s = f.strides();
+/// The x-runs of the padded ranges `r` of a field with strides `s`: (start index, length), z and
+/// y in increasing order (the order of a packed slab).
+fn runs(s: [usize; 3], r: [(usize, usize); 3]) -> impl Iterator<Item = (usize, usize)> {
     let run = r[2].1 - r[2].0;
-    for z in r[0].0..r[0].1 {
-        for y in r[1].0..r[1].1 {
-            g(z * s[0] + y * s[1] + r[2].0, run);
-        }
-    }
+    (r[0].0..r[0].1).flat_map(move |z| (r[1].0..r[1].1).map(move |y| (z * s[0] + y * s[1] + r[2].0, run)))
 }
 
-/// Copy the interior cells next to the face described by `spec` into `buf` (cleared first).
+/// Copy the interior cells next to the face described by `spec` into `buf` (cleared first; its
+/// capacity is reused).
 pub fn pack_slab(f: &Field, spec: SlabSpec, buf: &mut Vec<f64>) {
     buf.clear();
-    for_each_run(f, spec.ranges(f, false), |i, n| buf.extend_from_slice(&f.data[i..i + n]));
+    for (i, n) in runs(f.strides(), spec.ranges(f, false)) {
+        buf.extend_from_slice(&f.data[i..i + n]);
+    }
 }
 
 /// Write `buf` (packed by the neighbour as the opposite slab) into the halo of `spec`'s face.
 pub fn unpack_slab(f: &mut Field, spec: SlabSpec, buf: &[f64]) {
-    let r = spec.ranges(f, true);
     let mut k = 0;
-    let mut runs = Vec::new();
-    for_each_run(f, r, |i, n| runs.push((i, n)));
-    for (i, n) in runs {
+    for (i, n) in runs(f.strides(), spec.ranges(f, true)) {
         f.data[i..i + n].copy_from_slice(&buf[k..k + n]);
         k += n;
     }
 }
 
-/// Periodic wrap within one block along `axis` (the rank is its own neighbour).
+/// Periodic wrap within one block along `axis` (the rank is its own neighbour): each halo slab
+/// copied straight from the interior slab at the opposite face, run by run, with no buffer (a
+/// halo deeper than the block, whose source slab reaches into the halo being written, goes
+/// through a buffer).
 pub fn wrap_local(f: &mut Field, axis: usize, width: usize, with_halo: [bool; 3]) {
-    let mut buf = Vec::new();
+    let s = f.strides();
     for hi in [false, true] {
         let spec = SlabSpec { axis, hi, width, with_halo };
-        pack_slab(f, spec.opposite(), &mut buf);
-        unpack_slab(f, spec, &buf);
+        if width > f.n[axis] {
+            let mut buf = Vec::new();
+            pack_slab(f, spec.opposite(), &mut buf);
+            unpack_slab(f, spec, &buf);
+            continue;
+        }
+        let (from, to) = (spec.opposite().ranges(f, false), spec.ranges(f, true));
+        for ((a, n), (b, _)) in runs(s, from).zip(runs(s, to)) {
+            f.data.copy_within(a..a + n, b);
+        }
     }
 }
 

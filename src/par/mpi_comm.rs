@@ -10,12 +10,16 @@ use mpi::collective::SystemOperation;
 use mpi::point_to_point::{Destination, Source};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
+use std::cell::RefCell;
 
 /// Tag of the point-to-point transfers of [`Comm::send_f64`] (halo messages use their own tags).
 const P2P_TAG: i32 = 300;
 
 pub struct MpiComm {
     world: SimpleCommunicator,
+    /// Send and receive buffers of the halo messages, one pair per message slot of
+    /// [`MpiComm::exchange_axes`], kept between calls so that steady stepping allocates none.
+    halo_bufs: RefCell<HaloBuffers>,
     // Finalises MPI when dropped; declared last so the communicator goes first.
     _universe: mpi::environment::Universe,
 }
@@ -56,6 +60,13 @@ pub fn launched_by_mpi() -> bool {
     launch() == Launch::Mpi
 }
 
+/// The send and the receive buffer of each message slot.
+#[derive(Default)]
+struct HaloBuffers {
+    send: Vec<Vec<f64>>,
+    recv: Vec<Vec<f64>>,
+}
+
 impl MpiComm {
     /// Initialise MPI with at least funneled threading (only the main thread calls MPI).
     pub fn init() -> Result<MpiComm, String> {
@@ -65,34 +76,41 @@ impl MpiComm {
             return Err(format!("the MPI library offers only {threading:?} threading; simrun needs Funneled"));
         }
         let world = universe.world();
-        Ok(MpiComm { world, _universe: universe })
+        Ok(MpiComm { world, halo_bufs: RefCell::default(), _universe: universe })
     }
 
-    /// One axis, both sides: post receives and sends, run `work` while they fly, then unpack.
+    /// The slabs `specs`: post receives and sends, run `work` while they fly, then unpack. The
+    /// buffers come from `halo_bufs` and go back to it.
     fn exchange_axes(&self, d: &Decomp, f: &mut Field, specs: &[SlabSpec], work: &mut dyn FnMut(&Field)) {
-        // Messages: (neighbour rank, tag, send buffer, receive spec, receive buffer).
-        let mut sends: Vec<(i32, i32, Vec<f64>)> = Vec::new();
-        let mut recvs: Vec<(i32, i32, SlabSpec, Vec<f64>)> = Vec::new();
+        let mut bufs = self.halo_bufs.take();
+        if bufs.send.len() < specs.len() {
+            bufs.send.resize_with(specs.len(), Vec::new);
+            bufs.recv.resize_with(specs.len(), Vec::new);
+        }
+        // Messages: (neighbour rank, send tag, receive tag, spec); message i uses buffers i.
+        let mut msgs: Vec<(i32, i32, i32, SlabSpec)> = Vec::with_capacity(specs.len());
         for &spec in specs {
             let dir = if spec.hi { 1 } else { -1 };
             let Some(nb) = d.neighbour(spec.axis, dir) else { continue };
             // We send our interior next to this face; it lands in the neighbour's opposite halo.
-            let mut buf = Vec::new();
-            pack_slab(f, spec, &mut buf);
+            let i = msgs.len();
+            pack_slab(f, spec, &mut bufs.send[i]);
+            let n = bufs.send[i].len();
+            bufs.recv[i].clear();
+            bufs.recv[i].resize(n, 0.0);
             let send_tag = (spec.axis * 2 + usize::from(!spec.hi)) as i32;
             let recv_tag = (spec.axis * 2 + usize::from(spec.hi)) as i32;
-            let n = buf.len();
-            sends.push((nb as i32, send_tag, buf));
-            recvs.push((nb as i32, recv_tag, spec, vec![0.0; n]));
+            msgs.push((nb as i32, send_tag, recv_tag, spec));
         }
+        let (sends, recvs) = (&bufs.send[..msgs.len()], &mut bufs.recv[..msgs.len()]);
         mpi::request::scope(|scope| {
-            let mut reqs = Vec::new();
-            for (nb, tag, _, buf) in recvs.iter_mut() {
-                reqs.push(self.world.process_at_rank(*nb).immediate_receive_into_with_tag(scope, &mut buf[..], *tag));
+            let mut reqs = Vec::with_capacity(msgs.len());
+            for (&(nb, _, tag, _), recv) in msgs.iter().zip(recvs.iter_mut()) {
+                reqs.push(self.world.process_at_rank(nb).immediate_receive_into_with_tag(scope, &mut recv[..], tag));
             }
-            let mut sreqs = Vec::new();
-            for (nb, tag, buf) in sends.iter() {
-                sreqs.push(self.world.process_at_rank(*nb).immediate_send_with_tag(scope, &buf[..], *tag));
+            let mut sreqs = Vec::with_capacity(msgs.len());
+            for (&(nb, tag, _, _), send) in msgs.iter().zip(sends) {
+                sreqs.push(self.world.process_at_rank(nb).immediate_send_with_tag(scope, &send[..], tag));
             }
             work(f);
             for r in reqs {
@@ -102,9 +120,10 @@ impl MpiComm {
                 r.wait();
             }
         });
-        for (_, _, spec, buf) in recvs {
-            unpack_slab(f, spec, &buf);
+        for (&(_, _, _, spec), recv) in msgs.iter().zip(bufs.recv.iter()) {
+            unpack_slab(f, spec, recv);
         }
+        self.halo_bufs.replace(bufs);
     }
 }
 

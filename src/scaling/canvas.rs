@@ -1,15 +1,13 @@
 //! Drawing one figure twice: PNG (plotters' bitmap backend into an RGB buffer, encoded with the
-//! `png` crate) and SVG (plotters' SVG backend). Text needs a font on the bitmap side: DejaVu Sans
-//! (assets/DejaVuSans.ttf, Bitstream Vera licence in assets/DejaVuSans.LICENSE) is compiled into
-//! the binary and registered with plotters' `ab_glyph` backend as "sans-serif", so plots render
-//! the same on a fresh machine with no fonts installed.
+//! `png` crate) and SVG (plotters' SVG backend into a string), both files written atomically. Text
+//! uses the DejaVu Sans compiled into the binary ([`crate::io::drawing`]), so plots render the
+//! same on a fresh machine with no fonts installed.
 
 use crate::error::{Error, Result};
+use crate::io::drawing::{register_font, write_atomic, write_png};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
-
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 /// A figure that can draw itself on any plotters backend.
 pub trait Figure {
@@ -19,16 +17,6 @@ pub trait Figure {
 /// Turn any plotters error into a message.
 pub fn msg<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
-}
-
-fn register_font() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // The bytes are a valid TTF shipped with the source; a failure here is a build defect.
-        if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
-            tracing::error!("the bundled font assets/DejaVuSans.ttf could not be read");
-        }
-    });
 }
 
 /// Draw `fig` into `<dir>/<name>.png` and `<dir>/<name>.svg`, `size` pixels.
@@ -42,21 +30,15 @@ pub fn render(fig: &impl Figure, dir: &Path, name: &str, size: (u32, u32)) -> Re
         fig.draw(&root).map_err(|e| fail(&png_path, e))?;
         root.present().map_err(|e| fail(&png_path, msg(e)))?;
     }
-    write_png(&png_path, &buf, size).map_err(|e| fail(&png_path, e))?;
+    write_png(&png_path, &buf, size.0, size.1)?;
     let svg_path = dir.join(format!("{name}.svg"));
-    let root = SVGBackend::new(&svg_path, size).into_drawing_area();
-    fig.draw(&root).map_err(|e| fail(&svg_path, e))?;
-    root.present().map_err(|e| fail(&svg_path, msg(e)))
-}
-
-fn write_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> std::result::Result<(), String> {
-    let file = std::fs::File::create(path).map_err(msg)?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().map_err(msg)?;
-    writer.write_image_data(rgb).map_err(msg)?;
-    writer.finish().map_err(msg)
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        fig.draw(&root).map_err(|e| fail(&svg_path, e))?;
+        root.present().map_err(|e| fail(&svg_path, msg(e)))?;
+    }
+    write_atomic(&svg_path, |w| w.write_all(svg.as_bytes()))
 }
 
 /// Axis label for index positions: the label of the nearest integer position, "" in between.

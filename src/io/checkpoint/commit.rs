@@ -235,7 +235,7 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
             let files: Vec<u64> = r.dataset("file")?.read_raw()?;
             let nf = rec.fields.len();
             let nb = block.len() / 9;
-            if block.len() != nb * 9 || roots.len() != nb * nf || files.len() % 2 != 0 {
+            if block.len() != nb * 9 || roots.len() != nb * nf || !files.len().is_multiple_of(2) {
                 return Err(hdf5::Error::from("the commit record's tables disagree in size".to_string()));
             }
             for (i, b) in block.chunks(9).enumerate() {

@@ -54,7 +54,7 @@ pub fn try_list_committed(out_dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
             }
         }
     }
-    v.sort_by(|a, b| b.0.cmp(&a.0));
+    v.sort_by_key(|c| std::cmp::Reverse(c.0));
     Ok(v)
 }
 

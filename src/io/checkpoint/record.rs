@@ -148,8 +148,8 @@ impl CommitRecord {
     pub fn tiles(&self, global: [usize; 3]) -> bool {
         let mut cells: u128 = 0;
         for b in &self.blocks {
-            for a in 0..3 {
-                if b.offset[a].checked_add(b.size[a]).is_none_or(|end| end > global[a]) {
+            for ((o, s), g) in b.offset.iter().zip(&b.size).zip(&global) {
+                if o.checked_add(*s).is_none_or(|end| end > *g) {
                     return false;
                 }
             }

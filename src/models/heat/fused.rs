@@ -32,31 +32,12 @@ pub const MAX_STEPS: usize = 8;
 
 /// Steps per sweep chosen for this machine: the most (2 to [`MAX_STEPS`]) whose ring buffers,
 /// three rows of `row_len` values for every intermediate level, fill at most half of a core's
-/// L2 cache (512 KiB assumed where the size is unknown). Measured at 4096^2 on a 2 MiB L2: 8
-/// steps per sweep; at 8192^2 the choice (6) beats 8, whose rings no longer fit.
-pub fn auto_steps(row_len: usize) -> usize {
-    let budget = l2_cache_bytes().unwrap_or(512 << 10) / 2;
-    let per_level = 3 * row_len * std::mem::size_of::<f64>();
+/// L2 cache of `l2_bytes` ([`crate::machine::l2_cache_bytes`]). Measured at 4096^2 on a 2 MiB
+/// L2: 8 steps per sweep; at 8192^2 the choice (6) beats 8, whose rings no longer fit.
+pub fn auto_steps(row_len: usize, l2_bytes: usize) -> usize {
+    let budget = l2_bytes / 2;
+    let per_level = 3 * row_len * size_of::<f64>();
     (1 + budget / per_level.max(1)).clamp(2, MAX_STEPS)
-}
-
-/// The unified level-2 cache of CPU 0, from Linux's sysfs.
-pub(super) fn l2_cache_bytes() -> Option<usize> {
-    let dir = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
-    for entry in dir.flatten() {
-        let read = |f: &str| std::fs::read_to_string(entry.path().join(f)).ok().map(|s| s.trim().to_string());
-        if read("level").as_deref() == Some("2") && read("type").as_deref() != Some("Instruction") {
-            let size = read("size")?;
-            let (num, unit) = size.split_at(size.find(|c: char| !c.is_ascii_digit()).unwrap_or(size.len()));
-            let n: usize = num.parse().ok()?;
-            return Some(match unit {
-                "K" => n << 10,
-                "M" => n << 20,
-                _ => n,
-            });
-        }
-    }
-    None
 }
 
 /// Advance `region` of the 2-D field `src` by `coefs.len()` steps (the i-th with `coefs[i]`) into
@@ -223,6 +204,7 @@ mod tests {
     use super::*;
     use crate::decomp::Decomp;
     use crate::par::{Comm, SingleComm};
+    use crate::simd::Isa;
 
     /// `steps` single steps of the one-step kernel, halos and ghosts filled before each.
     fn single_steps(d: &Decomp, sides: &Sides, mut f: Field, coefs: &[Coef], threads: usize) -> Field {
@@ -288,7 +270,9 @@ mod tests {
                     let want = single_steps(&d, &sides, f.clone(), &coefs, 1);
                     for threads in [1, 3] {
                         for cut in [[0, 0, 0], [0, k, k], [0, 1, 2]] {
-                            for row in [Row2d::Portable, Row2d::pick(false), Row2d::pick(true)] {
+                            for row in
+                                Isa::available().into_iter().flat_map(|i| [Row2d::new(i, false), Row2d::new(i, true)])
+                            {
                                 let got = fused_steps(&d, &sides, f.clone(), &coefs, threads, cut, row);
                                 let same = (0..ny).all(|y| {
                                     got.row(0, y).iter().zip(want.row(0, y)).all(|(a, b)| a.to_bits() == b.to_bits())

@@ -17,22 +17,48 @@
 //! [`crate::par::Comm::fill_halos_overlapped`]).
 
 use super::boundary::{Ghost, Sides};
-use super::fused::{grow, l2_cache_bytes, MAX_STEPS};
+use super::fused::{grow, MAX_STEPS};
 use super::kernel::{Coef, Row3d};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
 /// Steps per sweep chosen for this machine in 3-D: the most, up to 4, whose ring buffers for a
-/// band of 16 rows (of `row_len` values) fill at most half of a core's L2 cache, at least 2.
+/// band of 16 rows (of `row_len` values) fill at most half of a core's L2 cache of `l2_bytes`
+/// ([`crate::machine::l2_cache_bytes`]), at least 2.
 /// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 (scripts/bench-heat.sh): 4 beats 2, 3 and 6
 /// (more steps per sweep cost more rows computed twice at band edges than they save).
-pub fn auto_steps(row_len: usize) -> usize {
-    let budget = l2_cache_bytes().unwrap_or(512 << 10) / 2;
-    (2..=4).rev().find(|&k| (k - 1) * 3 * (16 + 2 * k) * row_len * std::mem::size_of::<f64>() <= budget).unwrap_or(2)
+pub fn auto_steps(row_len: usize, l2_bytes: usize) -> usize {
+    let budget = l2_bytes / 2;
+    (2..=4).rev().find(|&k| (k - 1) * 3 * (16 + 2 * k) * row_len * size_of::<f64>() <= budget).unwrap_or(2)
 }
 
-/// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`.
-pub fn advance_3d(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], region: Region, sides: &Sides) {
+/// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`, in bands of rows
+/// whose ring buffers fit half an L2 cache of `l2_bytes`.
+#[allow(clippy::too_many_arguments)]
+pub fn advance_3d(
+    exec: &Exec,
+    src: &Field,
+    dst: &mut Field,
+    coefs: &[Coef],
+    region: Region,
+    sides: &Sides,
+    l2_bytes: usize,
+) {
+    advance_3d_with(exec, src, dst, coefs, region, sides, l2_bytes, Row3d::pick())
+}
+
+/// [`advance_3d`] with the row kernel chosen by the caller (tests; the bits are the same).
+#[allow(clippy::too_many_arguments)]
+pub fn advance_3d_with(
+    exec: &Exec,
+    src: &Field,
+    dst: &mut Field,
+    coefs: &[Coef],
+    region: Region,
+    sides: &Sides,
+    l2_bytes: usize,
+    row: Row3d,
+) {
     let k = coefs.len();
     assert!((1..=MAX_STEPS).contains(&k), "1..={MAX_STEPS} steps per sweep");
     assert!(src.n == dst.n && src.h == dst.h, "fields of one shape");
@@ -44,9 +70,9 @@ pub fn advance_3d(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], reg
     if region.is_empty() {
         return;
     }
-    let plan = Plan::new(src, coefs, region, sides);
+    let plan = Plan::new(src, coefs, region, sides, row);
     let rows = region.hi[1] - region.lo[1];
-    let band = band_rows(k, src.padded()[2], rows, exec.threads());
+    let band = band_rows(k, src.padded()[2], rows, exec.threads(), l2_bytes);
     let bands = rows.div_ceil(band);
     let out = OutPtr(dst.data.as_mut_ptr(), dst.data.len());
     exec.for_each_index(bands, |b| {
@@ -57,10 +83,10 @@ pub fn advance_3d(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], reg
 }
 
 /// Rows per band: the ring buffers of k - 1 levels (three planes of band + 2k rows of `px` values
-/// each) within half a core's L2 cache, and at least as many bands as threads.
-pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize) -> usize {
-    let budget = l2_cache_bytes().unwrap_or(512 << 10) / 2;
-    let per_row = (k.max(2) - 1) * 3 * px * std::mem::size_of::<f64>();
+/// each) within half a core's L2 cache of `l2_bytes`, and at least as many bands as threads.
+pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, l2_bytes: usize) -> usize {
+    let budget = l2_bytes / 2;
+    let per_row = (k.max(2) - 1) * 3 * px * size_of::<f64>();
     let fit = (budget / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
     let bands = rows.div_ceil(fit).max(threads.min(rows));
     rows.div_ceil(bands.max(1)).max(1)
@@ -70,6 +96,7 @@ pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize) -> usize {
 struct OutPtr(*mut f64, usize);
 // SAFETY: every band writes only the output rows (z, y) with y in its own band; bands are disjoint.
 unsafe impl Sync for OutPtr {}
+// SAFETY: as for Sync: a plain pointer to data that outlives the sweep.
 unsafe impl Send for OutPtr {}
 
 struct Plan<'a> {
@@ -87,7 +114,7 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(src: &Field, coefs: &'a [Coef], region: Region, sides: &'a Sides) -> Plan<'a> {
+    fn new(src: &Field, coefs: &'a [Coef], region: Region, sides: &'a Sides, row: Row3d) -> Plan<'a> {
         let k = coefs.len();
         let n = src.n.map(|v| v as isize);
         let levels = |axis: usize| -> Vec<(isize, isize)> {
@@ -95,17 +122,7 @@ impl<'a> Plan<'a> {
             (0..=k).map(|j| grow(r, (k - j.max(1)) as isize, n[axis], sides[axis])).collect()
         };
         let p = src.padded();
-        Plan {
-            coefs,
-            sides,
-            row: Row3d::pick(),
-            n,
-            h: src.h.map(|v| v as isize),
-            py: p[1],
-            px: p[2],
-            zs: levels(0),
-            xs: levels(2),
-        }
+        Plan { coefs, sides, row, n, h: src.h.map(|v| v as isize), py: p[1], px: p[2], zs: levels(0), xs: levels(2) }
     }
 
     /// Output rows ya..yb (all planes and columns of the region).
@@ -222,6 +239,10 @@ mod tests {
     use super::*;
     use crate::decomp::Decomp;
     use crate::par::{Comm, SingleComm};
+    use crate::simd::Isa;
+
+    /// A small L2 (bands of a few rows: many bands even on these small grids).
+    const L2: usize = 16 << 10;
 
     fn fill(d: &Decomp, sides: &Sides, f: &mut Field, w: usize) {
         let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, sides, axis, wh);
@@ -266,8 +287,9 @@ mod tests {
                             fill(&d, &sides, &mut src, k);
                             let mut got = f.clone();
                             let (inner, strips) = Region::split_inner(n, cut);
+                            let isa = Isa::available()[(threads + cut[1]) % Isa::available().len()];
                             for r in std::iter::once(inner).chain(strips) {
-                                advance_3d(&exec, &src, &mut got, &coefs, r, &sides);
+                                advance_3d_with(&exec, &src, &mut got, &coefs, r, &sides, L2, Row3d::new(isa));
                             }
                             for z in 0..n[0] {
                                 for y in 0..n[1] {
@@ -276,7 +298,10 @@ mod tests {
                                         .iter()
                                         .zip(want.row(z, y))
                                         .all(|(a, b)| a.to_bits() == b.to_bits());
-                                    assert!(same, "{n:?}, sides {sides:?}, k {k}, {threads} threads, cut {cut:?}: row z {z} y {y}");
+                                    assert!(
+                                        same,
+                                        "{n:?}, sides {sides:?}, k {k}, {threads} threads, cut {cut:?}, {isa:?}: z {z} y {y}"
+                                    );
                                 }
                             }
                         }
@@ -289,7 +314,7 @@ mod tests {
     #[test]
     fn bands_fit_the_cache_and_feed_every_thread() {
         for (k, px, rows, threads) in [(4, 264, 256, 2), (2, 4100, 4096, 1), (8, 70, 3, 4), (1, 10, 1, 1)] {
-            let b = band_rows(k, px, rows, threads);
+            let b = band_rows(k, px, rows, threads, 2 << 20);
             assert!(b >= 1 && b <= rows);
             assert!(rows.div_ceil(b) >= threads.min(rows), "k {k} px {px} rows {rows}: band {b}");
         }

@@ -8,6 +8,7 @@
 
 use crate::field::{Field, Region};
 use crate::par::Exec;
+use crate::simd::{dispatch, Isa};
 
 /// Coefficients c_a = alpha dt / d_a^2, (z, y, x); cz = 0 in 2-D.
 #[derive(Debug, Clone, Copy)]
@@ -51,60 +52,55 @@ pub fn update_with(exec: &Exec, src: &Field, dst: &mut Field, coef: Coef, region
     });
 }
 
-/// The compiled variant of the 2-D row kernel a sweep runs, chosen once per sweep from what the
-/// CPU offers. Every variant computes the same expression in the same order: the same bits.
+/// The 2-D row kernel a sweep runs: portable, AVX2 or AVX-512 (from [`Isa`], so only where the CPU
+/// has it), with ordinary or streaming stores (those in AVX2 intrinsics, also under AVX-512). Every variant computes the same expression in the same
+/// order: the same bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Row2d {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    /// AVX2 with non-temporal stores (for outputs far larger than the caches).
-    #[cfg(target_arch = "x86_64")]
-    Avx2Streaming,
+pub struct Row2d {
+    isa: Isa,
+    /// Non-temporal stores (AVX2 only), for outputs far larger than the caches.
+    streaming: bool,
 }
 
 impl Row2d {
+    /// The process's kernels ([`Isa::current`]), streaming stores if asked for.
     pub fn pick(streaming: bool) -> Row2d {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return if streaming { Row2d::Avx2Streaming } else { Row2d::Avx2 };
-        }
-        let _ = streaming;
-        Row2d::Portable
+        Row2d::new(Isa::current(), streaming)
+    }
+
+    /// The kernel for `isa`; `streaming` is ignored without AVX2.
+    pub fn new(isa: Isa, streaming: bool) -> Row2d {
+        Row2d { isa, streaming: streaming && isa.avx2().is_some() }
     }
 
     /// out[i] = c[i+1] + cx (c[i] + c[i+2] - 2 c[i+1]) + cy (s[i] + n[i] - 2 c[i+1]);
     /// `c` has two more values than `out` (the west and east neighbours).
     #[inline]
     pub fn run(self, out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
-        match self {
-            Row2d::Portable => row_2d(out, c, s, n, cx, cy),
-            // SAFETY: these variants are only picked when the CPU has AVX2.
+        match self.isa.avx2() {
             #[cfg(target_arch = "x86_64")]
-            Row2d::Avx2 => unsafe { avx2::row_2d(out, c, s, n, cx, cy) },
-            #[cfg(target_arch = "x86_64")]
-            Row2d::Avx2Streaming => unsafe { avx2::row_2d_streaming(out, c, s, n, cx, cy) },
+            Some(token) if self.streaming => avx2::row_2d_streaming(token, out, c, s, n, cx, cy),
+            _ => row_2d_isa(self.isa, out, c, s, n, cx, cy),
         }
     }
 }
 
-/// The compiled variant of the 3-D row kernel (see [`Row2d`]).
+/// The 3-D row kernel a sweep runs: portable, AVX2 or AVX-512 (see [`Row2d`]). No streaming stores:
+/// measured at 256^3 and 384^3 they halve the throughput of the 3-D sweep (whose rows are short
+/// and whose five input rows compete for the same line buffers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-/// No streaming-store variant: measured at 256^3 and 384^3 it halves the throughput of the 3-D
-/// sweep (whose rows are short and whose five input rows compete for the same line buffers).
-pub enum Row3d {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
+pub struct Row3d {
+    isa: Isa,
 }
 
 impl Row3d {
+    /// The process's kernels ([`Isa::current`]).
     pub fn pick() -> Row3d {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return Row3d::Avx2;
-        }
-        Row3d::Portable
+        Row3d::new(Isa::current())
+    }
+
+    pub fn new(isa: Isa) -> Row3d {
+        Row3d { isa }
     }
 
     /// The 7-point update of one row: `c` with the west and east neighbours, `s`/`n` the rows
@@ -113,45 +109,35 @@ impl Row3d {
     #[inline]
     pub fn run(self, out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64], coef: [f64; 3]) {
         let [cz, cy, cx] = coef;
-        match self {
-            Row3d::Portable => row_3d(out, c, s, n, d, u, cx, cy, cz),
-            // SAFETY: only picked when the CPU has AVX2.
-            #[cfg(target_arch = "x86_64")]
-            Row3d::Avx2 => unsafe { avx2::row_3d(out, c, s, n, d, u, cx, cy, cz) },
-        }
+        row_3d_isa(self.isa, out, c, s, n, d, u, cx, cy, cz)
     }
 }
 
-/// The same row kernels compiled for AVX2 (chosen at run time when the CPU has it). No FMA: the
-/// operations and their order are those of the portable kernels, so the bits are the same.
+dispatch! { avx512
+    /// [`row_2d`] compiled for `isa`.
+    fn row_2d_isa(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) = row_2d
+}
+dispatch! { avx512
+    /// [`row_3d`] compiled for `isa`.
+    fn row_3d_isa(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64], cx: f64, cy: f64, cz: f64) = row_3d
+}
+
+/// The 2-D row kernel with streaming stores, in AVX2 intrinsics. No FMA: the operations and
+/// their order are those of [`row_2d`], so the bits are the same.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    use crate::simd::Avx2;
     use std::arch::x86_64::*;
 
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn row_2d(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
-        super::row_2d(out, c, s, n, cx, cy)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn row_3d(
-        out: &mut [f64],
-        c: &[f64],
-        s: &[f64],
-        n: &[f64],
-        d: &[f64],
-        u: &[f64],
-        cx: f64,
-        cy: f64,
-        cz: f64,
-    ) {
-        super::row_3d(out, c, s, n, d, u, cx, cy, cz)
+    /// See [`super::row_2d`]; `_token` proves the CPU has AVX2.
+    pub fn row_2d_streaming(_token: Avx2, out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
+        // SAFETY: the token exists only when the CPU has AVX2.
+        unsafe { streaming(out, c, s, n, cx, cy) }
     }
 
     /// Four cells at a time with streaming stores once the output is 32-byte aligned.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn row_2d_streaming(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
+    fn streaming(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
         let len = out.len();
         let (c, s, n) = (&c[..len + 2], &s[..len], &n[..len]);
         let misalign = (out.as_ptr() as usize % 32) / 8;
@@ -164,17 +150,22 @@ mod avx2 {
         let (cp, sp, np, op) = (c.as_ptr(), s.as_ptr(), n.as_ptr(), out.as_mut_ptr());
         for k in 0..quads {
             let i = head + 4 * k;
-            // In bounds: i + 3 < len, so c[i..i + 6] and s, n[i..i + 4] exist; out + i is
-            // 32-byte aligned by construction of `head`.
-            let t = _mm256_loadu_pd(cp.add(i + 1));
-            let w = _mm256_loadu_pd(cp.add(i));
-            let e = _mm256_loadu_pd(cp.add(i + 2));
-            let so = _mm256_loadu_pd(sp.add(i));
-            let no = _mm256_loadu_pd(np.add(i));
+            // SAFETY: i + 3 < len, so c[i..i + 6] and s, n[i..i + 4] exist; out + i is 32-byte
+            // aligned by construction of `head` and out[i..i + 4] exists.
+            let (t, w, e, so, no) = unsafe {
+                (
+                    _mm256_loadu_pd(cp.add(i + 1)),
+                    _mm256_loadu_pd(cp.add(i)),
+                    _mm256_loadu_pd(cp.add(i + 2)),
+                    _mm256_loadu_pd(sp.add(i)),
+                    _mm256_loadu_pd(np.add(i)),
+                )
+            };
             let t2 = _mm256_mul_pd(two, t);
             let xs = _mm256_mul_pd(vcx, _mm256_sub_pd(_mm256_add_pd(w, e), t2));
             let ys = _mm256_mul_pd(vcy, _mm256_sub_pd(_mm256_add_pd(so, no), t2));
-            _mm256_stream_pd(op.add(i), _mm256_add_pd(_mm256_add_pd(t, xs), ys));
+            // SAFETY: as above.
+            unsafe { _mm256_stream_pd(op.add(i), _mm256_add_pd(_mm256_add_pd(t, xs), ys)) };
         }
         _mm_sfence();
         let done = head + 4 * quads;
@@ -206,8 +197,57 @@ fn row_3d(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], d: &[f64], u: &[f64]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::testing::{adversarial, same_bits};
 
-    /// Streaming stores, AVX2 and the portable scalar loop compute the same bits.
+    /// Every 2-D row variant this CPU runs (portable, AVX2, AVX2 with streaming stores) gives the
+    /// bits of the portable loop on adversarial data, for every length up to 40 and every
+    /// alignment of the output (the streaming head and tail), with ordinary and odd coefficients.
+    #[test]
+    fn every_2d_row_variant_gives_the_portable_bits() {
+        for len in (0..40).chain([203, 1000]) {
+            for seed in 1..4u64 {
+                let c = adversarial(seed, len + 2);
+                let (s, n) = (adversarial(seed + 10, len), adversarial(seed + 20, len));
+                for (cx, cy) in [(0.17, 0.21), (0.25, 0.25), (1e300, -3.5e-310), (-0.0, f64::MIN_POSITIVE)] {
+                    let mut want = vec![0.0; len];
+                    row_2d(&mut want, &c, &s, &n, cx, cy);
+                    for isa in Isa::available() {
+                        for streaming in [false, true] {
+                            let row = Row2d::new(isa, streaming);
+                            for off in 0..4 {
+                                let mut got = vec![7.0; len + 4];
+                                row.run(&mut got[off..off + len], &c, &s, &n, cx, cy);
+                                assert!(same_bits(&got[off..off + len], &want), "{row:?} len {len} offset {off}");
+                                assert!(got[..off].iter().chain(&got[off + len..]).all(|&v| v == 7.0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same for the 3-D row kernel.
+    #[test]
+    fn every_3d_row_variant_gives_the_portable_bits() {
+        for len in (0..40).chain([203]) {
+            for seed in 1..4u64 {
+                let c = adversarial(seed, len + 2);
+                let rows: Vec<Vec<f64>> = (1..5).map(|k| adversarial(seed + 10 * k, len)).collect();
+                for coef in [[0.07, 0.21, 0.17], [1e-300, 2.0, -1e308]] {
+                    let mut want = vec![0.0; len];
+                    row_3d(&mut want, &c, &rows[0], &rows[1], &rows[2], &rows[3], coef[2], coef[1], coef[0]);
+                    for isa in Isa::available() {
+                        let mut got = vec![0.0; len];
+                        Row3d::new(isa).run(&mut got, &c, &rows[0], &rows[1], &rows[2], &rows[3], coef);
+                        assert!(same_bits(&got, &want), "{isa:?} len {len}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The whole sweep: streaming and ordinary stores and the portable scalar loop, row by row.
     #[test]
     fn every_store_path_gives_the_same_bits() {
         let n = [1, 37, 203];
@@ -232,45 +272,7 @@ mod tests {
                 0.21,
             );
         }
-        assert!(a.data.iter().zip(&b.data).all(|(x, y)| x.to_bits() == y.to_bits()));
-        assert!(a.data.iter().zip(&scalar.data).all(|(x, y)| x.to_bits() == y.to_bits()));
-    }
-
-    /// The same for the 3-D row kernel: the variant this CPU runs against the portable loop.
-    #[test]
-    fn every_3d_row_variant_gives_the_same_bits() {
-        let len = 203;
-        let mut s = 777u64;
-        let mut next = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.3
-        };
-        let rows: Vec<Vec<f64>> = (0..5).map(|i| (0..len + 2 + i).map(|_| next()).collect()).collect();
-        let coef = [0.07, 0.21, 0.17];
-        // Offsets 0..3 move the output across 32-byte boundaries (the streaming head and tail).
-        for off in 0..4 {
-            let mut want = vec![0.0; len + 4];
-            Row3d::Portable.run(
-                &mut want[off..off + len - off],
-                &rows[0][..len - off + 2],
-                &rows[1],
-                &rows[2],
-                &rows[3],
-                &rows[4],
-                coef,
-            );
-            let v = Row3d::pick();
-            let mut got = vec![0.0; len + 4];
-            v.run(
-                &mut got[off..off + len - off],
-                &rows[0][..len - off + 2],
-                &rows[1],
-                &rows[2],
-                &rows[3],
-                &rows[4],
-                coef,
-            );
-            assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "{v:?} offset {off}");
-        }
+        assert!(same_bits(&a.data, &b.data));
+        assert!(same_bits(&a.data, &scalar.data));
     }
 }

@@ -38,6 +38,8 @@ pub struct Heat {
     dt: f64,
     /// Steps fused into one sweep (temporal blocking): the halo depth.
     time_block: usize,
+    /// The L2 cache size the 3-D sweep sizes its bands for ([`crate::machine::l2_cache_bytes`]).
+    l2_bytes: usize,
     /// Current state (with halos `time_block` deep) and the buffer the next state is written into.
     t: Field,
     next: Field,
@@ -87,7 +89,8 @@ pub fn time_block(cfg: &Config, decomp: &Decomp, comm: &dyn Comm) -> usize {
     let mut k = match cfg.parallel.time_block {
         0 => {
             let widest = blocks.iter().map(|b| b[2]).max().unwrap_or(1) + 2 * fused::MAX_STEPS;
-            let auto = if three_d { fused_3d::auto_steps(widest) } else { fused::auto_steps(widest) };
+            let l2 = crate::machine::l2_cache_bytes();
+            let auto = if three_d { fused_3d::auto_steps(widest, l2) } else { fused::auto_steps(widest, l2) };
             let mut k = [auto as f64];
             comm.min_f64(&mut k);
             k[0] as usize
@@ -125,6 +128,7 @@ impl Heat {
             sides: boundary::sides(decomp, &cfg.heat.boundary.faces_zyx(), grid.d),
             dt: plan_dt(cfg).0,
             time_block,
+            l2_bytes: crate::machine::l2_cache_bytes(),
             t,
             next,
             offset,
@@ -162,11 +166,21 @@ impl Heat {
 }
 
 /// `coefs.len()` steps of `region` from `src` into `dst`: the one-step kernel, or a temporally
-/// blocked sweep.
-fn sweep(exec: &Exec, src: &Field, dst: &mut Field, coefs: &[Coef], region: Region, sides: &Sides, dims: usize) {
+/// blocked sweep (3-D: in bands for an L2 cache of `l2_bytes`).
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    exec: &Exec,
+    src: &Field,
+    dst: &mut Field,
+    coefs: &[Coef],
+    region: Region,
+    sides: &Sides,
+    dims: usize,
+    l2_bytes: usize,
+) {
     match (coefs.len(), dims) {
         (1, _) => kernel::update(exec, src, dst, coefs[0], region),
-        (_, 3) => fused_3d::advance_3d(exec, src, dst, coefs, region, sides),
+        (_, 3) => fused_3d::advance_3d(exec, src, dst, coefs, region, sides, l2_bytes),
         _ => fused::advance_2d(exec, src, dst, coefs, region, sides),
     }
 }
@@ -210,17 +224,17 @@ impl Model for Heat {
             split[a] = if ctx.decomp.procs[a] > 1 { k } else { 0 };
         }
         let (inner, strips) = Region::split_inner(self.t.n, split);
-        let (exec, sides, next, dims) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims);
+        let (exec, sides, next, dims, l2) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims, self.l2_bytes);
         let mut ghosts =
             |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
         ctx.comm.fill_halos_overlapped(ctx.decomp, &mut self.t, w, &mut ghosts, &mut |src: &Field| {
             let tc = Instant::now();
-            sweep(exec, src, next, &coefs, inner, sides, dims);
+            sweep(exec, src, next, &coefs, inner, sides, dims, l2);
             compute += tc.elapsed().as_secs_f64();
         });
         let t2 = Instant::now();
         for r in &strips {
-            sweep(exec, &self.t, &mut self.next, &coefs, *r, &self.sides, dims);
+            sweep(exec, &self.t, &mut self.next, &coefs, *r, &self.sides, dims, l2);
         }
         compute += t2.elapsed().as_secs_f64();
         std::mem::swap(&mut self.t, &mut self.next);

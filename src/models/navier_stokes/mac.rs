@@ -213,9 +213,8 @@ impl Mac {
         });
     }
 
-    /// Cell-centred views for output: "u", "v" (face averages), "vorticity" (average of the four
-    /// corner values dv/dx - du/dy), "speed". Halos of u and v must be filled.
-    pub fn centred(&self, name: &str, u: &Field, v: &Field, out: &mut [f64]) {
+    /// A cell-centred view for output (see [`Centred`]). Halos of u and v must be filled.
+    pub fn centred(&self, view: Centred, u: &Field, v: &Field, out: &mut [f64]) {
         let s = u.strides()[1];
         let (idx, idy) = (1.0 / self.d[1], 1.0 / self.d[0]);
         let (ud, vd) = (&u.data[..], &v.data[..]);
@@ -227,14 +226,39 @@ impl Mac {
                 let c = r0 + i;
                 let uc = 0.5 * (ud[c - 1] + ud[c]);
                 let vc = 0.5 * (vd[c - s] + vd[c]);
-                out[k] = match name {
-                    "u" => uc,
-                    "v" => vc,
-                    "speed" => (uc * uc + vc * vc).sqrt(),
-                    _ => 0.25 * (corner(c) + corner(c - 1) + corner(c - s) + corner(c - s - 1)),
+                out[k] = match view {
+                    Centred::U => uc,
+                    Centred::V => vc,
+                    Centred::Speed => (uc * uc + vc * vc).sqrt(),
+                    Centred::Vorticity => 0.25 * (corner(c) + corner(c - 1) + corner(c - s) + corner(c - s - 1)),
                 };
                 k += 1;
             }
+        }
+    }
+}
+
+/// The cell-centred output views of the face velocities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Centred {
+    /// u and v: the averages of the two faces around the cell.
+    U,
+    V,
+    /// |(u, v)| of those averages.
+    Speed,
+    /// dv/dx - du/dy: the average of the cell's four corner values.
+    Vorticity,
+}
+
+impl Centred {
+    /// The view an output field name asks for ("u", "v", "speed", "vorticity").
+    pub fn from_name(name: &str) -> Option<Centred> {
+        match name {
+            "u" => Some(Centred::U),
+            "v" => Some(Centred::V),
+            "speed" => Some(Centred::Speed),
+            "vorticity" => Some(Centred::Vorticity),
+            _ => None,
         }
     }
 }

@@ -32,7 +32,10 @@ pub struct Level {
 /// one colour in its own rows and reads only cells of the other colour.
 #[derive(Clone, Copy)]
 struct Shared(*mut f64);
+// SAFETY: the pointed-to level outlives the sweep, and the colour discipline above keeps the
+// threads' writes disjoint from every read and write of the others.
 unsafe impl Send for Shared {}
+// SAFETY: as for Send.
 unsafe impl Sync for Shared {}
 
 impl Level {
@@ -228,15 +231,18 @@ pub fn prolong_add(exec: &Exec, coarse: &Field, coarse_off: [usize; 2], fine: &m
     exec.for_each_row(fine, Region::whole(n), |_, y, row| {
         let gy = fine_off[0] + y;
         let jc = gy / 2 - coarse_off[0];
-        let dy: isize = if gy % 2 == 0 { -1 } else { 1 };
+        let dy: isize = if gy.is_multiple_of(2) { -1 } else { 1 };
         let r0 = coarse.idx(0, jc as isize, 0);
         let ry = (r0 as isize + dy * cs as isize) as usize;
         for (x, o) in row.iter_mut().enumerate() {
             let gx = fine_off[1] + x;
             let ic = gx / 2 - coarse_off[1];
             let c0 = cd[r0 + ic];
-            let (cx, cxy) =
-                if gx % 2 == 0 { (cd[r0 + ic - 1], cd[ry + ic - 1]) } else { (cd[r0 + ic + 1], cd[ry + ic + 1]) };
+            let (cx, cxy) = if gx.is_multiple_of(2) {
+                (cd[r0 + ic - 1], cd[ry + ic - 1])
+            } else {
+                (cd[r0 + ic + 1], cd[ry + ic + 1])
+            };
             let cy = cd[ry + ic];
             *o += 0.5625 * c0 + 0.1875 * cy + 0.1875 * cx + 0.0625 * cxy;
         }

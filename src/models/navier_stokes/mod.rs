@@ -23,6 +23,7 @@
 //! ([`profiles`]); Taylor-Green vortex ([`cases`]) converging at second order; plane Poiseuille
 //! flow reproduced to round-off.
 
+pub mod benchmarks;
 pub mod cases;
 pub mod coarse;
 pub mod diag;
@@ -302,7 +303,13 @@ impl Model for NavierStokes {
             "u_face" => self.u.copy_interior_into(out),
             "v_face" => self.v.copy_interior_into(out),
             "p" => self.p.copy_interior_into(out),
-            _ => self.mac.centred(name, &self.u, &self.v, out),
+            _ => {
+                let view = mac::Centred::from_name(name);
+                let view = view.unwrap_or_else(|| {
+                    panic!("navier_stokes has no field `{name}` (fields: {:?})", self.field_names())
+                });
+                self.mac.centred(view, &self.u, &self.v, out)
+            }
         }
     }
 

@@ -46,11 +46,11 @@ impl Multigrid {
         let mut levels = vec![Level::new(fine.clone(), false, (0..nr).map(|r| fine.block_of(r)).collect(), spacing)];
         let mut g = [fine.global[1], fine.global[2]];
         let mut h = spacing;
-        while g[0] % 2 == 0 && g[1] % 2 == 0 && g[0] >= 4 && g[1] >= 4 {
+        while g[0].is_multiple_of(2) && g[1].is_multiple_of(2) && g[0] >= 4 && g[1] >= 4 {
             g = [g[0] / 2, g[1] / 2];
             h = [h[0] * 2.0, h[1] * 2.0];
             let prev = levels.last().expect("at least the fine level");
-            let coarsest = !(g[0] % 2 == 0 && g[1] % 2 == 0 && g[0] >= 4 && g[1] >= 4);
+            let coarsest = !(g[0].is_multiple_of(2) && g[1].is_multiple_of(2) && g[0] >= 4 && g[1] >= 4);
             let halvable = !prev.replicated
                 && prev.blocks.iter().all(|(o, s)| {
                     o[1] % 2 == 0

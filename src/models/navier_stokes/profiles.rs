@@ -14,31 +14,39 @@ use std::path::Path;
 /// A profile: (coordinate, value) nodes, coordinates increasing.
 pub type Profile = Vec<(f64, f64)>;
 
-/// Ghia's (coordinate, value) points at Reynolds number `re` from one of the reference CSV files
-/// (comment lines start with '#'; columns `j|k, y|x, re100, re400, re1000`), in increasing order.
+/// Ghia's (coordinate, value) points at Reynolds number `re` from a reference CSV file in the
+/// format of [`super::benchmarks::GHIA_U`] (comment lines start with '#'; columns
+/// `j|k, y|x, re100, re400, re1000`), in increasing order.
 pub fn read_ghia(path: &Path, re: u32) -> Result<Profile> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?;
+    parse_ghia(&text, &path.display().to_string(), re)
+}
+
+/// [`read_ghia`] from the text of such a file (`source` names it in errors).
+pub fn parse_ghia(text: &str, source: &str, re: u32) -> Result<Profile> {
     let mut lines = text.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty());
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').map(str::trim).collect();
     let want = format!("re{re}");
-    let col = header.iter().position(|h| *h == want).ok_or_else(|| {
-        Error::config(format!("{} has no column `{want}` (have {})", path.display(), header.join(", ")))
-    })?;
+    let col = header
+        .iter()
+        .position(|h| *h == want)
+        .ok_or_else(|| Error::config(format!("{source} has no column `{want}` (have {})", header.join(", "))))?;
     let mut out = Vec::new();
     for l in lines {
         let f: Vec<&str> = l.split(',').map(str::trim).collect();
-        let parse =
-            |s: &str| s.parse::<f64>().map_err(|e| Error::io(format!("{}: bad number `{s}`: {e}", path.display())));
-        out.push((parse(f[1])?, parse(f[col])?));
+        let parse = |i: usize| {
+            let s = f.get(i).copied().unwrap_or("");
+            s.parse::<f64>().map_err(|e| Error::io(format!("{source}: bad number `{s}`: {e}")))
+        };
+        out.push((parse(1)?, parse(col)?));
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(out)
 }
 
-/// Coordinates of points that the reference file's comments flag for Reynolds number `re`
+/// Coordinates of points that a reference file's comments flag for Reynolds number `re`
 /// (a comment "... the Re=400 value at x=0.9063 breaks its neighbours' trend ...").
-pub fn flagged_points(path: &Path, re: u32) -> Vec<f64> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+pub fn flagged_points(text: &str, re: u32) -> Vec<f64> {
     let tag = format!("Re={re} value at ");
     text.lines()
         .filter(|l| l.trim_start().starts_with('#'))
@@ -56,7 +64,7 @@ pub fn u_on_vertical_centreline(u_face: &[f64], ny: usize, nx: usize, ly: f64, l
     let dy = ly / ny as f64;
     let mut p = vec![(0.0, 0.0)];
     for j in 0..ny {
-        let val = if nx % 2 == 0 {
+        let val = if nx.is_multiple_of(2) {
             u_face[j * nx + nx / 2 - 1]
         } else {
             0.5 * (u_face[j * nx + nx / 2 - 1] + u_face[j * nx + nx / 2])
@@ -72,7 +80,7 @@ pub fn v_on_horizontal_centreline(v_face: &[f64], ny: usize, nx: usize, lx: f64)
     let dx = lx / nx as f64;
     let mut p = vec![(0.0, 0.0)];
     for i in 0..nx {
-        let val = if ny % 2 == 0 {
+        let val = if ny.is_multiple_of(2) {
             v_face[(ny / 2 - 1) * nx + i]
         } else {
             0.5 * (v_face[(ny / 2 - 1) * nx + i] + v_face[(ny / 2) * nx + i])
@@ -102,6 +110,24 @@ pub fn interpolate(p: &Profile, x: f64) -> f64 {
     s
 }
 
+/// The largest (`max`) or smallest value of the cubic interpolant of `p` and where it lies:
+/// (coordinate, value). The extreme node, then the interpolant sampled finely between its two
+/// neighbours (the interpolant is smooth there; 1/2000 of the interval is far below h^2).
+pub fn extremum(p: &Profile, max: bool) -> (f64, f64) {
+    let sign = if max { 1.0 } else { -1.0 };
+    let k = (0..p.len()).max_by(|&a, &b| (sign * p[a].1).total_cmp(&(sign * p[b].1))).expect("a non-empty profile");
+    let (lo, hi) = (p[k.saturating_sub(1)].0, p[(k + 1).min(p.len() - 1)].0);
+    let mut best = p[k];
+    for i in 0..=2000 {
+        let x = lo + (hi - lo) * i as f64 / 2000.0;
+        let v = interpolate(p, x);
+        if sign * v > sign * best.1 {
+            best = (x, v);
+        }
+    }
+    best
+}
+
 /// Per reference point (coordinate, reference, model); and the max abs and RMS deviation.
 pub fn compare(model: &Profile, reference: &Profile) -> (Vec<(f64, f64, f64)>, f64, f64) {
     let rows: Vec<(f64, f64, f64)> = reference.iter().map(|&(x, r)| (x, r, interpolate(model, x))).collect();
@@ -125,11 +151,20 @@ mod tests {
 
     #[test]
     fn flagged_points_are_read_from_comments() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("g.csv");
-        std::fs::write(&p, "# Note: the Re=400 value at x=0.9063 breaks its trend\nk,x,re100,re400\n").unwrap();
-        assert_eq!(flagged_points(&p, 400), vec![0.9063]);
-        assert!(flagged_points(&p, 100).is_empty());
+        let text = "# Note: the Re=400 value at x=0.9063 breaks its trend\nk,x,re100,re400\n";
+        assert_eq!(flagged_points(text, 400), vec![0.9063]);
+        assert!(flagged_points(text, 100).is_empty());
+        assert_eq!(flagged_points(super::super::benchmarks::GHIA_V.text, 400), vec![0.9063]);
+    }
+
+    #[test]
+    fn extremum_of_a_parabola_between_nodes() {
+        // Nodes every 0.1 of 1 - (x - 0.537)^2: the maximum lies between nodes.
+        let p: Profile = (0..=10).map(|i| i as f64 * 0.1).map(|x| (x, 1.0 - (x - 0.537) * (x - 0.537))).collect();
+        let (x, v) = extremum(&p, true);
+        assert!((x - 0.537).abs() < 1e-3 && (v - 1.0).abs() < 1e-9, "{x} {v}");
+        let (x, v) = extremum(&p, false);
+        assert_eq!((x, v), p[0]); // the far end: 1 - 0.537^2 < 1 - 0.463^2
     }
 
     #[test]

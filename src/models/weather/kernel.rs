@@ -11,6 +11,7 @@
 //! multiply-add: Rust does not contract.
 
 use super::physics::{pressure, GRAV};
+use crate::simd::dispatch;
 
 /// Number of conserved variables: rho', rho u, rho w, (rho theta)'.
 pub const NV: usize = 4;
@@ -289,56 +290,39 @@ fn apply_impl(
     }
 }
 
-/// A public kernel that runs its `#[inline(always)]` body compiled for AVX2 when the CPU has it
-/// (wider vectors, above all for the divisions), else for the baseline. Same bits either way:
-/// IEEE add, multiply and divide are exact-rounded at any width, and no FMA is enabled.
-macro_rules! dispatch {
-    ($(#[$m:meta])* pub fn $name:ident = $imp:ident / $avx:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2")]
-        #[allow(clippy::too_many_arguments)]
-        fn $avx($($arg: $ty),*) {
-            $imp($($arg),*)
-        }
-        $(#[$m])*
-        #[allow(clippy::too_many_arguments)]
-        pub fn $name($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { $avx($($arg),*) };
-            }
-            $imp($($arg),*)
-        }
-    };
-}
-
+// The public kernels: each body compiled for the instruction set the caller passes (wider
+// vectors, above all for the divisions, with AVX2). Same bits either way: IEEE add, multiply and
+// divide are correctly rounded at any width, and no FMA is enabled.
 dispatch! {
     /// See [`twelfths_impl`]: (s/12, 7 s/12) of every value of `src`.
-    pub fn twelfths = twelfths_impl / twelfths_avx2(src: &[f64], a: &mut [f64], b: &mut [f64])
+    pub fn twelfths(src: &[f64], a: &mut [f64], b: &mut [f64]) = twelfths_impl
 }
 dispatch! {
     /// See [`x_fluxes_impl`].
-    pub fn x_fluxes = x_fluxes_impl / x_fluxes_avx2(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, hr: f64, hrt: f64, hv: f64, flux: &mut [f64])
+    pub fn x_fluxes(f: &[f64], ta: &mut [f64], tb: &mut [f64], w: usize, nx: usize, hr: f64, hrt: f64, hv: f64, flux: &mut [f64]) = x_fluxes_impl
 }
 dispatch! {
     /// See [`z_fluxes_impl`].
-    pub fn z_fluxes = z_fluxes_impl / z_fluxes_avx2(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize, nx: usize, hr: f64, hrt: f64, hp: f64, hv: f64, wall: bool, flux: &mut [f64])
+    pub fn z_fluxes(planes: [&[f64]; 4], pa: [&[f64]; 4], pb: [&[f64]; 4], w: usize, nx: usize, hr: f64, hrt: f64, hp: f64, hv: f64, wall: bool, flux: &mut [f64]) = z_fluxes_impl
 }
 dispatch! {
     /// See [`apply_impl`].
-    pub fn apply = apply_impl / apply_avx2(out: &mut [f64], init: Option<&[f64]>, w: usize, nx: usize, lo: &[f64], lo_stride: usize, hi: &[f64], hi_stride: usize, st: &Stage, rho_g: Option<&[f64]>, force: Option<WForce>)
+    pub fn apply(out: &mut [f64], init: Option<&[f64]>, w: usize, nx: usize, lo: &[f64], lo_stride: usize, hi: &[f64], hi_stride: usize, st: &Stage, rho_g: Option<&[f64]>, force: Option<WForce>) = apply_impl
 }
+
+#[cfg(test)]
+mod variants;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Isa;
 
     #[test]
     fn twelfths_reproduce_interp_bitwise() {
         let s = [0.3, -1.7e-3, 12.5, 1.0 / 3.0, 7.77e5, -2.0e-9];
         let (mut a, mut b) = ([0.0; 6], [0.0; 6]);
-        twelfths(&s, &mut a, &mut b);
+        twelfths(Isa::Portable, &s, &mut a, &mut b);
         for i in 0..3 {
             let v = -a[i] + b[i + 1] + b[i + 2] - a[i + 3];
             assert_eq!(v.to_bits(), interp(s[i], s[i + 1], s[i + 2], s[i + 3]).to_bits());
@@ -364,10 +348,10 @@ mod tests {
         }
         let mut flux = vec![0.0; 4 * (nx + 1)];
         let (mut ta, mut tb) = (vec![0.0; 4 * w], vec![0.0; 4 * w]);
-        x_fluxes(&f, &mut ta, &mut tb, w, nx, 1.0, 300.0, -1.0, &mut flux);
+        x_fluxes(Isa::current(), &f, &mut ta, &mut tb, w, nx, 1.0, 300.0, -1.0, &mut flux);
         let mut out = vec![7.0; 4 * w];
         let st = Stage::new(0.1, 200.0, 0.05);
-        apply(&mut out, Some(&f), w, nx, &flux, nx + 1, &flux[1..], nx + 1, &st, None, None);
+        apply(Isa::current(), &mut out, Some(&f), w, nx, &flux, nx + 1, &flux[1..], nx + 1, &st, None, None);
         assert_eq!(&out[2..2 + nx], &f[2..2 + nx]);
         assert_eq!(&out[3 * w + 2..3 * w + 2 + nx], &f[3 * w + 2..3 * w + 2 + nx]);
     }

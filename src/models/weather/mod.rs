@@ -142,6 +142,7 @@ impl Weather {
             bottom: decomp.on_global_boundary(1, -1),
             top: decomp.on_global_boundary(1, 1),
             sdecomp,
+            isa: crate::simd::Isa::current(),
         };
         let mut q = Field::new([nz, NV, nx], [HS, 0, HS]);
         let (_, plane) = block.widths();

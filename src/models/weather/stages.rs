@@ -9,6 +9,7 @@ use super::kernel::{self, Stage, WForce, NV};
 use crate::decomp::{split, Decomp};
 use crate::field::Field;
 use crate::par::{Comm, Exec};
+use crate::simd::Isa;
 use rayon::prelude::*;
 
 /// The two directions of the dimensional split.
@@ -39,6 +40,8 @@ pub struct Block {
     pub top: bool,
     /// The state's decomposition: axes (z, variable, x) of the (nz, 4, nx) state field.
     pub sdecomp: Decomp,
+    /// The kernels' instruction set ([`Isa::current`]; tests compare the variants).
+    pub isa: Isa,
 }
 
 /// Run `f(scratch, k, chunk)` over the `plane`-long chunks of `data`, on the threads of `exec`.
@@ -112,7 +115,7 @@ impl Block {
         let (mut ta, mut tb) = (vec![0.0; 4 * plane], vec![0.0; 4 * plane]);
         let twelfths = |j: usize, ta: &mut [f64], tb: &mut [f64]| {
             let slot = (j % 4) * plane..(j % 4 + 1) * plane;
-            kernel::twelfths(&f[j * plane..(j + 1) * plane], &mut ta[slot.clone()], &mut tb[slot]);
+            kernel::twelfths(self.isa, &f[j * plane..(j + 1) * plane], &mut ta[slot.clone()], &mut tb[slot]);
         };
         for j in k0..k0 + 3 {
             twelfths(j, &mut ta, &mut tb);
@@ -124,6 +127,7 @@ impl Block {
             let kg = self.k0 + k;
             let wall = kg == 0 || kg == self.nz_glob;
             kernel::z_fluxes(
+                self.isa,
                 four_planes(f, k, plane),
                 ring(&ta, k, plane),
                 ring(&tb, k, plane),
@@ -141,7 +145,20 @@ impl Block {
                 let p = (r + HS) * plane;
                 let out = &mut o[(r - k0) * plane..(r - k0 + 1) * plane];
                 let init = init.map(|d| &d[p..p + plane]);
-                kernel::apply(out, init, w, nx, &lo, nx, &hi, nx, st, Some(&f[p + HS..p + HS + nx]), self.force_row(r));
+                kernel::apply(
+                    self.isa,
+                    out,
+                    init,
+                    w,
+                    nx,
+                    &lo,
+                    nx,
+                    &hi,
+                    nx,
+                    st,
+                    Some(&f[p + HS..p + HS + nx]),
+                    self.force_row(r),
+                );
             }
             std::mem::swap(&mut lo, &mut hi);
         }
@@ -163,9 +180,22 @@ impl Block {
                 planes(exec, out_int, plane, scratch, |(flux, ta, tb), k, o| {
                     let p = (k + HS) * plane;
                     let (hr, hrt) = (self.bg.rho_c[k + HS], self.bg.rt_c[k + HS]);
-                    kernel::x_fluxes(&f[p..p + plane], ta, tb, w, nx, hr, hrt, st.hv, flux);
+                    kernel::x_fluxes(self.isa, &f[p..p + plane], ta, tb, w, nx, hr, hrt, st.hv, flux);
                     let init = idata.map(|d| &d[p..p + plane]);
-                    kernel::apply(o, init, w, nx, flux, nx + 1, &flux[1..], nx + 1, &st, None, self.force_row(k));
+                    kernel::apply(
+                        self.isa,
+                        o,
+                        init,
+                        w,
+                        nx,
+                        flux,
+                        nx + 1,
+                        &flux[1..],
+                        nx + 1,
+                        &st,
+                        None,
+                        self.force_row(k),
+                    );
                 });
             }
             Dir::Z => {
