@@ -26,3 +26,10 @@ bitwise=(--lib --test heat_threads --test mpi_heat --test time_block --test heat
     --test weather_reference --test weather_splits --test navier_stokes_mpi --test simd_paths)
 echo "test: SIMRUN_SIMD=portable cargo test --release ${bitwise[*]}" >&2
 SIMRUN_SIMD=portable cargo test --release --no-fail-fast "${bitwise[@]}" "$@"
+# Checks that need a big install run only where the tool is present (installers: scripts/slurm-setup.sh).
+if timeout 10 sinfo -h >/dev/null 2>&1; then
+    echo "test: scripts/slurm-check.sh (a Slurm answers here)" >&2
+    ./scripts/slurm-check.sh
+else
+    echo "test: skipping scripts/slurm-check.sh (no Slurm here; ./scripts/slurm-setup.sh makes a one-node one)" >&2
+fi
