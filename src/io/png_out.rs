@@ -17,8 +17,27 @@ use std::path::Path;
 /// Render `data` (C order, `ny` rows of `nx`, row 0 at the bottom of the picture: y points up)
 /// with a colour bar to `path`. Small grids are scaled up, large ones sampled down.
 pub fn write_field_png(path: &Path, data: &[f64], ny: usize, nx: usize, title: &str) -> Result<()> {
-    let img = render(data, ny, nx, title).map_err(|e| Error::io(format!("cannot draw {}: {e}", path.display())))?;
+    write_sampled_png(path, data, [ny, nx], [ny, nx], title)
+}
+
+/// As [`write_field_png`] from a sampled field: `data` holds `samples` = (my, mx) values, sample
+/// (a, b) being the cell ([`sample_index`]) of a grid of `cells` = (ny, nx) cells, whose extent
+/// the axes show.
+pub fn write_sampled_png(path: &Path, data: &[f64], samples: [usize; 2], cells: [usize; 2], title: &str) -> Result<()> {
+    let img = render_sampled(data, samples, cells, title)
+        .map_err(|e| Error::io(format!("cannot draw {}: {e}", path.display())))?;
     write_png(path, &img.rgb, img.width as u32, img.height as u32)
+}
+
+/// Samples per axis of an image of `n` cells: the picture is about 800 pixels on its long side,
+/// so more samples would not show.
+pub fn samples_for(n: usize) -> usize {
+    n.min(1024)
+}
+
+/// The cell of sample `a` of `m` samples over `n` cells: the cell holding the sample's centre.
+pub fn sample_index(a: usize, m: usize, n: usize) -> usize {
+    (((2 * a + 1) * n) / (2 * m)).min(n.saturating_sub(1))
 }
 
 pub struct Image {
@@ -105,7 +124,19 @@ impl Colours {
 /// Draw the picture: plotters lays out the title, the axes and the colour bar's scale; the field
 /// and the bar's colours then go straight into the pixels of the two plotting areas.
 pub fn render(data: &[f64], ny: usize, nx: usize, title: &str) -> std::result::Result<Image, String> {
-    assert_eq!(data.len(), ny * nx, "{ny} x {nx} values");
+    render_sampled(data, [ny, nx], [ny, nx], title)
+}
+
+/// [`render`] of a sampled field (see [`write_sampled_png`]).
+pub fn render_sampled(
+    data: &[f64],
+    samples: [usize; 2],
+    cells: [usize; 2],
+    title: &str,
+) -> std::result::Result<Image, String> {
+    let [my, mx] = samples;
+    let [ny, nx] = cells;
+    assert_eq!(data.len(), my * mx, "{my} x {mx} samples");
     register_font();
     // Field area: about 800 px on the long side; room around it for labels and the bar.
     let scale_px = 800.0 / nx.max(ny).max(1) as f64;
@@ -167,10 +198,10 @@ pub fn render(data: &[f64], ny: usize, nx: usize, title: &str) -> std::result::R
     let (xs, ys) = pixels(&field_px, width, height);
     let (fw, fh) = (xs.len(), ys.len());
     for (py, y) in ys.clone().enumerate() {
-        let j = ny - 1 - ((py * ny) / fh).min(ny - 1);
+        let j = my - 1 - ((py * my) / fh).min(my - 1);
         for (px, x) in xs.clone().enumerate() {
-            let i = ((px * nx) / fw).min(nx - 1);
-            put(x, y, colours.of(data[j * nx + i]));
+            let i = ((px * mx) / fw).min(mx - 1);
+            put(x, y, colours.of(data[j * mx + i]));
         }
     }
     // Colour bar, high values at the top.

@@ -19,13 +19,28 @@ pub enum Job {
     /// Write this writer's data file of a checkpoint: the next `blocks` jobs are its
     /// [`Job::Block`]s (its own and those of its group, each checked for finiteness and hashed
     /// before it is written), so the writer never holds its whole group at once.
-    Checkpoint { dir: PathBuf, writer: usize, stamp: Stamp, run_id: u64, dims: usize, blocks: usize, compression: u8 },
+    /// `seq` is the hand-over's sequence number, reported back with the result.
+    Checkpoint {
+        dir: PathBuf,
+        writer: usize,
+        seq: u64,
+        stamp: Stamp,
+        run_id: u64,
+        dims: usize,
+        blocks: usize,
+        compression: u8,
+    },
     /// One block of the data file begun by the preceding [`Job::Checkpoint`].
     Block(BlockJob),
     /// Rank 0, after every rank confirmed its data file and sent its record: write the commit,
     /// point `latest` at it, remove old checkpoints, rewrite the XDMF series.
     /// `protect`: a checkpoint pruning must not remove (an explicit restart's input).
     Commit { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, keep: usize, protect: Option<PathBuf> },
+    /// Rank 0: commit a distributed final output: `out_dir/final.h5` naming the data files in
+    /// `out_dir/final/` (and remove data files there that it does not name).
+    CommitFinal { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord> },
+    /// Rank 0: draw a sampled field as a PNG (see [`super::png_out::write_sampled_png`]).
+    Image { path: PathBuf, data: Vec<f64>, samples: [usize; 2], cells: [usize; 2], title: String },
     /// Rewrite the XDMF series of `out_dir`'s committed checkpoints (after some were set aside).
     Series { out_dir: PathBuf },
     /// Rank 0: write the gathered final state as one self-contained file.
@@ -57,8 +72,10 @@ pub struct BlockJob {
 /// What the I/O thread reports back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// This rank's data file of the checkpoint at `step` is on disk, with its part of the record.
+    /// This rank's data file of hand-over `seq` (at `step`) is on disk, with its part of the
+    /// record.
     Written {
+        seq: u64,
         step: u64,
         blocks: Vec<BlockRecord>,
         file: FileRecord,
@@ -74,8 +91,8 @@ pub enum Event {
         step: u64,
         message: String,
     },
-    /// Writing the final file failed (that job is not counted as in flight).
-    FinalFailed(String),
+    /// Writing the self-contained final file or an image failed (not counted as in flight).
+    OutputFailed(String),
 }
 
 pub struct IoThread {
@@ -172,7 +189,7 @@ impl Drop for IoThread {
 fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) {
     while let Ok(job) = jobs.recv() {
         match job {
-            Job::Checkpoint { dir, writer, stamp, run_id, dims, blocks, compression } => {
+            Job::Checkpoint { dir, writer, seq, stamp, run_id, dims, blocks, compression } => {
                 let mut w = Some(data_file::DataFileWriter::begin(&dir, writer, stamp, run_id, dims, compression));
                 let mut outcome: Option<Result<Written>> = None;
                 for _ in 0..blocks {
@@ -198,7 +215,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 };
                 drop(w);
                 let _ = events.send(match r {
-                    Ok(Written::Ok { blocks, file }) => Event::Written { step: stamp.step, blocks, file },
+                    Ok(Written::Ok { blocks, file }) => Event::Written { seq, step: stamp.step, blocks, file },
                     Ok(Written::NonFinite { field, cell, .. }) => Event::NonFinite { step: stamp.step, field, cell },
                     Err(e) => Event::Failed { step: stamp.step, message: e.to_string() },
                 });
@@ -217,6 +234,24 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                     Err(e) => Event::Failed { step, message: e.to_string() },
                 });
             }
+            Job::CommitFinal { out_dir, meta, record } => {
+                let step = meta.stamp.step;
+                let r = commit::write_at(&out_dir.join("final.h5"), "final", &meta, &record);
+                if r.is_ok() {
+                    let keep: Vec<String> =
+                        record.files.iter().map(|f| checkpoint::record::data_file_name(f.writer)).collect();
+                    remove_final_data(&out_dir.join("final"), &keep);
+                }
+                let _ = events.send(match r {
+                    Ok(()) => Event::Committed(step),
+                    Err(e) => Event::Failed { step, message: e.to_string() },
+                });
+            }
+            Job::Image { path, data, samples, cells, title } => {
+                if let Err(e) = super::png_out::write_sampled_png(&path, &data, samples, cells, &title) {
+                    let _ = events.send(Event::OutputFailed(e.to_string()));
+                }
+            }
             Job::Series { out_dir } => {
                 if let Err(e) = lifecycle::write_series(&out_dir) {
                     eprintln!("warning: {e}");
@@ -224,8 +259,12 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             }
             Job::Final { path, shape, fields, meta } => {
                 let views: Vec<(&str, &[f64])> = fields.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-                if let Err(e) = hdf5_out::write_fields(&path, &shape, &views, &meta) {
-                    let _ = events.send(Event::FinalFailed(e.to_string()));
+                match hdf5_out::write_fields(&path, &shape, &views, &meta) {
+                    // A distributed final output of an earlier run would be stale now.
+                    Ok(()) => remove_final_data(&path.with_file_name("final"), &[]),
+                    Err(e) => {
+                        let _ = events.send(Event::OutputFailed(e.to_string()));
+                    }
                 }
             }
             Job::ReadCommit { dir, reply } => {
@@ -253,4 +292,18 @@ fn commit_checkpoint(
     checkpoint::set_latest(out_dir, meta.stamp.step)?;
     checkpoint::prune(out_dir, keep, protect);
     lifecycle::write_series(out_dir)
+}
+
+/// Remove the data files in a distributed final output's directory that `keep` does not name
+/// (an earlier run's with more writers, or all of them when final.h5 is self-contained now).
+fn remove_final_data(dir: &std::path::Path, keep: &[String]) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with("rank_") && name.ends_with(".h5") && !keep.contains(&name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    if keep.is_empty() {
+        let _ = std::fs::remove_dir(dir);
+    }
 }

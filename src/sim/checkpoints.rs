@@ -23,12 +23,31 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// The directory of a distributed final output's data files, beside `final.h5`.
+pub const FINAL_DIR: &str = "final";
+
 /// What the ranks agreed on after a model call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Agreed {
     pub stop_signal: bool,
     pub stop_wall: bool,
     pub wall_checkpoint_due: bool,
+}
+
+/// Where a hand-over goes: a checkpoint, or the distributed final output (`final.h5` + `final/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Checkpoint,
+    Final,
+}
+
+/// One hand-over waiting for its commit: its sequence number (the same on every rank), what it
+/// holds and where it goes.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    seq: u64,
+    stamp: Stamp,
+    target: Target,
 }
 
 /// A non-finite value the I/O thread found in a checkpoint's buffers.
@@ -45,8 +64,11 @@ pub struct Checkpointer {
     out_dir: PathBuf,
     run_id: u64,
     /// Handed over on every rank, not yet committed (identical on all ranks).
-    pending: Vec<Stamp>,
-    /// Newest checkpoint step this rank has on disk; frozen after a failure.
+    pending: Vec<Pending>,
+    /// Hand-overs so far (the sequence number of the next one).
+    seq: u64,
+    /// Newest hand-over (sequence number) this rank has on disk or handed to its writer; frozen
+    /// after a failure.
     written: Option<u64>,
     /// This rank's part of the record of each checkpoint written and not yet committed: the
     /// blocks and the file it wrote (none on a rank that handed its block to its writer).
@@ -84,6 +106,7 @@ impl Checkpointer {
             out_dir: out_dir.to_path_buf(),
             run_id,
             pending: Vec::new(),
+            seq: 0,
             written: None,
             records: BTreeMap::new(),
             group,
@@ -106,11 +129,11 @@ impl Checkpointer {
     fn take_events(&mut self) {
         for e in self.io.poll() {
             match e {
-                Event::Written { step, blocks, file } => {
+                Event::Written { seq, blocks, file, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
                     if !self.broken() {
-                        self.written = Some(self.written.map_or(step, |w| w.max(step)));
-                        self.records.insert(step, (blocks, Some(file)));
+                        self.written = Some(self.written.map_or(seq, |w| w.max(seq)));
+                        self.records.insert(seq, (blocks, Some(file)));
                     }
                 }
                 Event::NonFinite { step, field, cell } => {
@@ -122,7 +145,7 @@ impl Checkpointer {
                     self.in_flight = self.in_flight.saturating_sub(1);
                     self.failure.get_or_insert(message);
                 }
-                Event::FinalFailed(message) => {
+                Event::OutputFailed(message) => {
                     self.failure.get_or_insert(message);
                 }
             }
@@ -152,10 +175,10 @@ impl Checkpointer {
         // Commit what is on disk everywhere (before reporting any failure: those are good).
         if v[4] <= 0.0 {
             let confirmed = (-v[4]) as u64;
-            let ready: Vec<Stamp> = self.pending.iter().copied().filter(|s| s.step <= confirmed).collect();
-            self.pending.retain(|s| s.step > confirmed);
-            for stamp in ready {
-                self.commit(comm, stamp);
+            let ready: Vec<Pending> = self.pending.iter().copied().filter(|p| p.seq <= confirmed).collect();
+            self.pending.retain(|p| p.seq > confirmed);
+            for p in ready {
+                self.commit(comm, p);
             }
         }
         if v[6] > 0.0 {
@@ -177,12 +200,13 @@ impl Checkpointer {
         Ok(Agreed { stop_signal: v[0] > 0.0, stop_wall: v[1] > 0.0, wall_checkpoint_due: v[2] > 0.0 })
     }
 
-    /// Gather every rank's record of `stamp` to rank 0 and hand the commit to its I/O thread.
-    fn commit(&mut self, comm: &dyn Comm, stamp: Stamp) {
+    /// Gather every rank's record of hand-over `p` to rank 0 and hand the commit to its I/O thread.
+    fn commit(&mut self, comm: &dyn Comm, p: Pending) {
+        let stamp = p.stamp;
         // [1, blocks, block records..., files (0 or 1), (writer, bytes)], or [0] if this rank
         // has none (never expected: a rank confirms only what it wrote or handed over).
         let mut local = vec![0u64];
-        if let Some((blocks, file)) = self.records.remove(&stamp.step) {
+        if let Some((blocks, file)) = self.records.remove(&p.seq) {
             local = vec![1, blocks.len() as u64];
             for b in &blocks {
                 b.encode(&mut local);
@@ -197,12 +221,17 @@ impl Checkpointer {
             Some(rec) => {
                 let mut meta = self.meta.clone();
                 meta.stamp = stamp;
-                self.io.submit(Job::Commit {
-                    out_dir: self.out_dir.clone(),
-                    meta: Box::new(meta),
-                    record: Box::new(rec),
-                    keep: self.cfg.keep,
-                    protect: self.protect.clone(),
+                self.io.submit(match p.target {
+                    Target::Checkpoint => Job::Commit {
+                        out_dir: self.out_dir.clone(),
+                        meta: Box::new(meta),
+                        record: Box::new(rec),
+                        keep: self.cfg.keep,
+                        protect: self.protect.clone(),
+                    },
+                    Target::Final => {
+                        Job::CommitFinal { out_dir: self.out_dir.clone(), meta: Box::new(meta), record: Box::new(rec) }
+                    }
                 });
                 self.in_flight += 1;
             }
@@ -300,7 +329,42 @@ impl Checkpointer {
             }
             return false;
         }
+        let dir = checkpoint::dir_for(&self.out_dir, stamp.step);
+        self.hand_over(model, decomp, comm, stamp, Target::Checkpoint, dir, phases);
+        self.last_step = Some(stamp.step);
+        self.last_wall = Instant::now();
+        true
+    }
+
+    /// Hand the final state over to be written like a checkpoint, into `<output.dir>/final/`,
+    /// and committed as `<output.dir>/final.h5` (no rank gathers the global fields).
+    pub fn handoff_final(
+        &mut self,
+        model: &dyn Model,
+        decomp: &Decomp,
+        comm: &dyn Comm,
+        stamp: Stamp,
+        phases: &mut Phases,
+    ) {
+        let dir = self.out_dir.join(FINAL_DIR);
+        self.hand_over(model, decomp, comm, stamp, Target::Final, dir, phases);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn hand_over(
+        &mut self,
+        model: &dyn Model,
+        decomp: &Decomp,
+        comm: &dyn Comm,
+        stamp: Stamp,
+        target: Target,
+        dir: PathBuf,
+        phases: &mut Phases,
+    ) {
         let t = Instant::now();
+        let seq = self.seq;
+        self.seq += 1;
+        self.pending.push(Pending { seq, stamp, target });
         let len: usize = decomp.size.iter().product();
         let mut fields = Vec::new();
         for name in &self.meta.fields {
@@ -316,18 +380,18 @@ impl Checkpointer {
                 self.io.give_back(b);
             }
             phases.add("checkpoint", t.elapsed().as_secs_f64());
-            self.written = Some(self.written.map_or(stamp.step, |w| w.max(stamp.step)));
-            self.records.insert(stamp.step, (Vec::new(), None));
-            self.pending.push(stamp);
-            self.last_step = Some(stamp.step);
-            self.last_wall = Instant::now();
-            return true;
+            if !self.broken() {
+                self.written = Some(self.written.map_or(seq, |w| w.max(seq)));
+                self.records.insert(seq, (Vec::new(), None));
+            }
+            return;
         }
         // The writer: the file's header, its own block, then each member's as it arrives.
         let t_io = Instant::now();
         self.io.submit(Job::Checkpoint {
-            dir: checkpoint::dir_for(&self.out_dir, stamp.step),
+            dir,
             writer: self.rank,
+            seq,
             stamp,
             run_id: self.run_id,
             dims: self.meta.dims,
@@ -355,10 +419,6 @@ impl Checkpointer {
         }
         phases.add("io_wait", waited + t.elapsed().as_secs_f64());
         self.in_flight += 1;
-        self.pending.push(stamp);
-        self.last_step = Some(stamp.step);
-        self.last_wall = Instant::now();
-        true
     }
 
     /// Wait for every handed-over checkpoint to be written and committed.

@@ -33,8 +33,14 @@ fn candidates(spec: &str, out_dir: &Path) -> Result<(Vec<PathBuf>, bool)> {
         if !master.is_file() {
             return Err(Error::io(format!("--restart {spec}: not a committed checkpoint (no {MASTER} in it)")));
         }
-        let dir = master.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        return Ok((vec![dir], false));
+        // A checkpoint directory (named by its directory or its checkpoint.h5), or another commit
+        // file such as a distributed final.h5.
+        let candidate = if master.file_name().is_some_and(|n| n == MASTER) {
+            master.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+        } else {
+            master
+        };
+        return Ok((vec![candidate], false));
     }
     // Newest committed first: a commit is complete once its checkpoint.h5 exists, even if the
     // job died before the `latest` pointer moved.
@@ -54,6 +60,8 @@ enum Plan {
     /// Read this checkpoint.
     Read {
         dir: PathBuf,
+        /// Where its data files are.
+        data: PathBuf,
         step: u64,
         time: f64,
         dt: f64,
@@ -147,6 +155,7 @@ fn plan(dir: &Path, io: &IoThread, cfg: &Config, model: &dyn Model, decomp: &Dec
     }
     Plan::Read {
         dir: dir.to_path_buf(),
+        data: h.dir.clone(),
         step: h.stamp.step,
         time: h.stamp.time,
         dt: h.stamp.dt,
@@ -222,13 +231,13 @@ pub fn restore(
                 return Err(if config { Error::config(message) } else { Error::io(message) });
             }
             Plan::Unusable { dir, why } => format!("checkpoint {} is unusable: {why}", dir.display()),
-            Plan::Read { dir, step, time, dt, ranks, threads, record, fields } => {
+            Plan::Read { dir, data, step, time, dt, ranks, threads, record, fields } => {
                 if !announced {
                     announce();
                     announced = true;
                 }
                 let rec = CommitRecord::decode(&record, fields).ok_or_else(|| Error::other("restart record lost"))?;
-                let r = io.read_box(dir.clone(), Arc::new(rec), decomp.dims, names.clone(), decomp.offset, decomp.size);
+                let r = io.read_box(data, Arc::new(rec), decomp.dims, names.clone(), decomp.offset, decomp.size);
                 let mine = r.as_ref().err().cloned();
                 let mut code = [mine.as_ref().map_or(0.0, |f| ((f.fault.code() << 32) | f.writer as u64) as f64)];
                 comm.max_f64(&mut code);

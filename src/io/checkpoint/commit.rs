@@ -45,6 +45,8 @@ pub struct MasterMeta {
 /// What a committed checkpoint says about itself.
 #[derive(Debug, Clone)]
 pub struct Header {
+    /// The directory of the data files (the checkpoint directory, or `final/` beside a
+    /// distributed `final.h5`).
     pub dir: PathBuf,
     pub format: String,
     pub stamp: Stamp,
@@ -94,8 +96,21 @@ fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
 /// Commit: write `dir/checkpoint.h5` from the metadata and the record gathered from the writers.
 /// Touches no data file (their lengths and checksums are in the record).
 pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
-    let path = dir.join(MASTER);
+    write_at(&dir.join(MASTER), ".", meta, rec)
+}
+
+/// Write a commit file at `path` whose data files are in `data_dir`, relative to the commit
+/// file's directory ("." for checkpoints; "final" for a distributed `final.h5`).
+pub fn write_at(path: &Path, data_dir: &str, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
+    let path = path.to_path_buf();
     let tmp = path.with_extension("h5.tmp");
+    let source = |writer: usize| {
+        if data_dir == "." {
+            data_file_name(writer)
+        } else {
+            format!("{data_dir}/{}", data_file_name(writer))
+        }
+    };
     let gshape = used(meta.global, meta.dims);
     let result = (|| -> Result<()> {
         let file = hdf5::File::create(&tmp).map_err(|e| h5err::io("cannot create commit file", &path, &e))?;
@@ -114,13 +129,14 @@ pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
             file.new_attr::<u64>().create("ranks")?.write_scalar(&(meta.ranks as u64))?;
             file.new_attr::<u64>().create("threads")?.write_scalar(&(meta.threads as u64))?;
             file.new_attr::<u64>().create("run_id")?.write_scalar(&rec.run_id)?;
+            put_str(&file, "data_dir", data_dir)?;
             let g = file.create_group("fields")?;
             for name in &rec.fields {
                 let mut b = g.new_dataset::<f64>().shape(gshape.clone());
                 for blk in &rec.blocks {
                     let (o, s) = (used(blk.offset, meta.dims), used(blk.size, meta.dims));
                     b = b.virtual_map(
-                        data_file_name(blk.writer),
+                        source(blk.writer),
                         format!("/{}/{name}", block_group(blk.rank)),
                         s.clone(),
                         hyperslab(&vec![0; s.len()], &s),
@@ -184,8 +200,13 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
     if !master.is_file() {
         return Err(Error::io(format!("{} is not a committed checkpoint (no {MASTER})", path.display())));
     }
-    let dir = master.parent().unwrap_or(Path::new(".")).to_path_buf();
     let file = hdf5::File::open(&master).map_err(|e| h5err::io("cannot open checkpoint", &master, &e))?;
+    let data_dir = get_str(&file, "data_dir").unwrap_or_else(|_| ".".into());
+    if data_dir.contains("..") || Path::new(&data_dir).is_absolute() {
+        return Err(Error::io(format!("{}: data_dir `{data_dir}` leaves its directory", master.display())));
+    }
+    let parent = master.parent().unwrap_or(Path::new("."));
+    let dir = if data_dir == "." { parent.to_path_buf() } else { parent.join(&data_dir) };
     let format = get_str(&file, "format").unwrap_or_else(|_| "simrun-checkpoint-1".into());
     if format != COMMIT_FORMAT {
         return Err(Error::io(format!(
