@@ -1,5 +1,5 @@
 //! The command line: `simrun CONFIG [--set k=v ...] [--report FILE]` runs a simulation;
-//! `simrun check CONFIG [--explain]` validates and prints the resolved configuration;
+//! `simrun check CONFIG [--explain [--markdown]]` validates and prints the resolved configuration;
 //! `simrun scale CONFIG ...` runs a scaling study; `simrun compare DIR_A DIR_B` compares two.
 
 use clap::{Args, Parser, Subcommand};
@@ -48,6 +48,9 @@ pub enum Command {
         /// Print the reference of every configuration key.
         #[arg(long)]
         explain: bool,
+        /// With --explain: as the Markdown table of the README.
+        #[arg(long, requires = "explain")]
+        markdown: bool,
     },
     /// Print what a checkpoint holds: model, step, time, fields, shape, the split that wrote it, committed or not.
     Inspect {
