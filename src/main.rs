@@ -24,7 +24,10 @@ fn raise_file_limit() {
 
 fn main() {
     raise_file_limit();
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => command_line_error(e),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
         .with_writer(std::io::stderr)
@@ -41,6 +44,26 @@ fn main() {
         None => run(cli.run),
     };
     std::process::exit(code);
+}
+
+/// A bad command line is one line (clap's message without its usage block) and exit 2; help and
+/// version are printed as clap prints them.
+fn command_line_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind as K;
+    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    eprintln!("error: command line: {message} (see simrun --help)");
+    std::process::exit(2);
 }
 
 fn report_error(r: Result<()>, print: bool) -> i32 {
@@ -80,8 +103,13 @@ fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool, markdo
     let cfg = config::load(&path, set)?;
     // Sized for the layout's processes (one without a layout), refused as a run would be.
     let ranks = memory::check_ranks(&cfg);
-    memory::check_memory(&cfg, ranks)?;
+    memory::check_memory(&cfg, ranks).map_err(|e| in_file(&path, e))?;
     print_check(&cfg, ranks)
+}
+
+/// A config error about `path`'s content, prefixed with the file as config errors are.
+fn in_file(path: &std::path::Path, e: Error) -> Error {
+    Error { kind: e.kind, message: format!("{}: {}", path.display(), e.message) }
 }
 
 fn inspect(path: &std::path::Path) -> Result<()> {
@@ -198,7 +226,7 @@ fn agreed_memory_check(cfg: &Config, comm: &dyn Comm) -> Result<()> {
 
 fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
     let result = config::load(path, &args.set).and_then(|cfg| {
-        agreed_memory_check(&cfg, comm)?;
+        agreed_memory_check(&cfg, comm).map_err(|e| in_file(path, e))?;
         let banner = format!(
             "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
             env!("CARGO_PKG_VERSION"),

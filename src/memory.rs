@@ -109,11 +109,10 @@ pub fn check_memory_within(cfg: &Config, ranks: usize, available: Option<&Availa
     let need = memory_estimate(cfg, ranks)?;
     match available {
         Some(a) if need > a.bytes => Err(Error::config(format!(
-            "the grid ({}) needs about {} ({need} bytes) per process on {ranks} process(es), more than the {} ({} bytes) available ({}): use a smaller grid or more processes ({LIMIT_ENV} overrides the measurement)",
+            "the grid ({}) needs about {} per process on {ranks} process(es), more than the {} available ({}): use a smaller grid or more processes ({LIMIT_ENV} overrides the measurement)",
             grid_text(cfg),
-            human(need),
-            human(a.bytes),
-            a.bytes,
+            with_bytes(need),
+            with_bytes(a.bytes),
             a.source
         ))),
         _ => Ok(()),
@@ -125,6 +124,15 @@ fn grid_text(cfg: &Config) -> String {
     match g.nz {
         Some(nz) => format!("grid.nx x grid.ny x grid.nz = {} x {} x {nz}", g.nx, g.ny),
         None => format!("grid.nx x grid.ny = {} x {}", g.nx, g.ny),
+    }
+}
+
+/// "1.5 GiB (1610612736 bytes)", or "1000 bytes".
+pub fn with_bytes(bytes: u64) -> String {
+    if bytes < 1024 {
+        human(bytes)
+    } else {
+        format!("{} ({bytes} bytes)", human(bytes))
     }
 }
 

@@ -113,8 +113,10 @@ fn unwritable_output_dir_is_an_io_error() {
 #[test]
 fn nan_stops_the_run_with_location() {
     let dir = scratch("cfgerr_nan");
+    // Numbers in a config are finite, but a sum of them need not be: a gaussian of amplitude 1e308
+    // over a background of 1e308 overflows to inf near its centre.
     let text = GOOD.replace("OUT", &dir.join("out").display().to_string())
-        + "[[heat.initial.shapes]]\nkind = \"disc\"\ncenter = [0.3, 0.7]\nradius = 0.05\nvalue = inf\n";
+        + "[heat.initial]\nbackground = 1e308\n[[heat.initial.shapes]]\nkind = \"gaussian\"\ncenter = [0.3, 0.7]\nsigma = 0.05\namplitude = 1e308\n";
     let path = write(&dir, "c.toml", &text);
     let o = simrun(&[&path.display().to_string()]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));

@@ -48,7 +48,7 @@ fn from_table(mut table: toml::Table) -> Result<Config> {
         Some(v @ toml::Value::Table(_)) => v,
         Some(v) => {
             return Err(Error::config(format!(
-                "key `{}` must be a table (section), got a {}",
+                "key `{}` must be a table (section), got a value of type {}",
                 spec.name(),
                 v.type_str()
             )))
@@ -85,7 +85,7 @@ fn model_of(table: &toml::Table) -> Result<&'static dyn ModelSpec> {
             Error::config(format!("key `model`: unknown value `{s}`, expected one of {}", names.join(", ")))
         }),
         Some(v) => Err(Error::config(format!(
-            "key `model` must be a string (one of {}), got a {}",
+            "key `model` must be a string (one of {}), got a value of type {}",
             names.join(", "),
             v.type_str()
         ))),
