@@ -25,7 +25,11 @@ pub const LIMIT_ENV: &str = "SIMRUN_MEMORY_LIMIT";
 /// The number of processes `simrun check` and the config checks size the run for: the layout's,
 /// or one.
 pub fn check_ranks(cfg: &Config) -> usize {
-    cfg.parallel.layout.as_ref().map(|l| l.iter().product::<usize>().max(1)).unwrap_or(1)
+    cfg.parallel
+        .layout
+        .as_ref()
+        .map(|l| l.iter().try_fold(1usize, |a, &v| a.checked_mul(v)).unwrap_or(usize::MAX).max(1))
+        .unwrap_or(1)
 }
 
 /// Bytes the run needs on its largest process when split over `ranks` processes (rank 0: the
