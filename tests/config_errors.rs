@@ -107,7 +107,9 @@ fn unwritable_output_dir_is_an_io_error() {
     let path = write(&dir, "c.toml", &GOOD.replace("OUT", &blocker.join("out").display().to_string()));
     let o = simrun(&[&path.display().to_string()]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not writable"), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&blocker.display().to_string()) && err.contains("Not a directory"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]
