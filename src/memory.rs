@@ -244,7 +244,8 @@ fn rlimit_available() -> Vec<Available> {
             continue;
         }
         let used = proc_kb("/proc/self/status", status_key).unwrap_or(0);
-        out.push(Available { bytes: (r.rlim_cur as u64).saturating_sub(used), source: name.to_string() });
+        let limit: u64 = r.rlim_cur; // rlim_t is u64 on Linux
+        out.push(Available { bytes: limit.saturating_sub(used), source: name.to_string() });
     }
     out
 }

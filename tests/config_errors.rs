@@ -56,13 +56,11 @@ fn wrong_type() {
 fn negative_or_zero_size() {
     expect_config_error("negative", &GOOD.replace("nx = 32", "nx = -5"), &[], "grid.nx");
     expect_config_error("zero", &GOOD.replace("ny = 32", "ny = 0"), &[], "grid.ny");
-    expect_config_error("neg_len", &format!("{GOOD}"), &["--set", "grid.lx=-1.0"], "grid.lx");
+    expect_config_error("neg_len", GOOD, &["--set", "grid.lx=-1.0"], "grid.lx");
 }
 
 #[test]
 fn unstable_dt_names_the_limit() {
-    let dir = scratch("cfgerr_dt_probe");
-    let _ = dir;
     // dx = 1/32: the limit is dx^2 / 4 = 2.44e-4.
     expect_config_error("dt", &GOOD.replace("steps = 10", "steps = 10\ndt = 0.01"), &[], "time.dt");
     let dir = scratch("cfgerr_dt_msg");
@@ -184,4 +182,20 @@ value = 1.0
     for k in keys {
         assert!(simrun::config::explain::documented(&k), "key `{k}` is missing from `simrun check --explain`");
     }
+}
+
+#[test]
+fn shipped_configs_pass_check() {
+    let mut n = 0;
+    for e in std::fs::read_dir(root().join("configs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let o = simrun(&["check", &p.display().to_string()]);
+            assert!(o.status.success(), "{}: {}", p.display(), stderr(&o));
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(out.contains("max_stable_dt") && out.contains("memory        ="), "{}: {out}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 14, "{n} configs");
 }

@@ -26,7 +26,12 @@ pub fn text() -> String {
     let w = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
     let mut s = String::new();
     for r in rows {
-        s.push_str(&format!("{:w$}  {} (default {})\n{:w$}  {}\n", r.key, r.ty, r.default, "", r.doc));
+        let default = match r.default.as_str() {
+            "required" => "required".to_string(),
+            "none" => "optional".to_string(),
+            d => format!("default {d}"),
+        };
+        s.push_str(&format!("{:w$}  {} ({default})\n{:w$}  {}\n", r.key, r.ty, "", r.doc));
     }
     s
 }
