@@ -372,6 +372,7 @@ fn bad_input_is_refused_with_one_line_and_leaves_output_untouched() {
             failures.extend(judge(c, &args, &before, &out));
         }
     }
+    eprintln!("bad input: {} cases, {commands} commands", cases.len());
     assert!(failures.is_empty(), "{} of {commands} commands failed:\n{}", failures.len(), failures.join("\n"));
 }
 
