@@ -199,8 +199,6 @@ fn cases() -> Vec<Case> {
         case("weather_time_cfl", w, &["--set", "time.cfl=0.5"], "time.cfl"),
         case("weather_time_block", w, &["--set", "parallel.time_block=2"], "parallel.time_block"),
         case("ns_time_block", n, &["--set", "parallel.time_block=2"], "parallel.time_block"),
-        case("heat_2d_lz", h, &["--set", "grid.lz=2.0"], "grid.lz"),
-        case("heat_2d_z_face", h, &["--set", "heat.boundary.z_lo={kind=\"dirichlet\"}"], "heat.boundary.z_lo"),
         case("dt_and_cfl", &with(h, "steps =", "dt = 1e-4\ncfl = 0.5"), &[], "time.dt"),
         case("weather_dt_and_cfl", w, &["--set", "time.dt=1.0", "--set", "weather.cfl=1.0"], "weather.cfl"),
         // Sections of other models.

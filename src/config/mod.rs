@@ -82,7 +82,7 @@ pub struct GridConfig {
     #[serde(default = "one")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub ly: f64,
-    /// Domain length along z (3-D grids only).
+    /// Domain length along z (3-D grids; unused in 2-D, so `--set grid.nz=N` makes a config 3-D).
     #[serde(default = "one")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub lz: f64,
