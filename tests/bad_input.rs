@@ -134,6 +134,8 @@ fn cases() -> Vec<Case> {
         case("negative_nx", &h.replace("nx = 16", "nx = -5"), &[], "grid.nx"),
         case("negative_lx", h, &["--set", "grid.lx=-1.0"], "grid.lx"),
         case("zero_ly", h, &["--set", "grid.ly=0.0"], "grid.ly"),
+        case("lengths_overflow_dt", h, &["--set", "grid.lx=1e300", "--set", "grid.ly=1e300"], "grid.lx"),
+        case("alpha_underflows_dt", h, &["--set", "heat.alpha=1e-320"], "[heat]"),
         case("huge_2d_count", h, &["--set", "grid.nx=100000000000", "--set", "grid.ny=100000000000"], "grid.nx"),
         case(
             "huge_3d_count",

@@ -58,6 +58,15 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
     }
     check_cell_count(cfg)?;
     spec.validate(cfg, given)?;
+    let (dt, dt_max) = spec.plan_dt(cfg);
+    for (what, v) in [("time step", dt), ("stability limit", dt_max)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(Error::config(format!(
+                "the {what} of this grid and model is {v:e}, not a positive finite number: check the lengths `grid.lx`, `grid.ly`, `grid.lz` against the cell counts, and the coefficients in `[{}]`",
+                cfg.model
+            )));
+        }
+    }
     // Every size the run will compute (fields with halos, buffers, the output gather) fits.
     crate::memory::memory_estimate(cfg, crate::memory::check_ranks(cfg))?;
     Ok(())
