@@ -3,8 +3,8 @@
 //! and prints CSV: n, cells, levels, seconds per V-cycle, nanoseconds per cell per V-cycle, and the
 //! residual reduction factor per cycle (geometric mean of the first four). Linear cost shows as a flat ns/cell column.
 
-use simrun::config::MultigridConfig;
 use simrun::decomp::Decomp;
+use simrun::models::navier_stokes::config::MultigridConfig;
 use simrun::models::navier_stokes::multigrid::Multigrid;
 use simrun::par::{Exec, SingleComm};
 use std::time::Instant;

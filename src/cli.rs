@@ -1,5 +1,5 @@
 //! The command line: `simrun CONFIG [--set k=v ...] [--report FILE]` runs a simulation;
-//! `simrun check CONFIG [--explain]` validates and prints the resolved configuration;
+//! `simrun check CONFIG [--explain [--markdown]]` validates and prints the resolved configuration;
 //! `simrun scale CONFIG ...` runs a scaling study; `simrun compare DIR_A DIR_B` compares two.
 
 use clap::{Args, Parser, Subcommand};
@@ -11,7 +11,7 @@ use std::path::PathBuf;
     version,
     about = "Scientific simulation on structured grids (heat diffusion, miniWeather-class atmosphere, incompressible Navier-Stokes), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest)."
+    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -48,6 +48,9 @@ pub enum Command {
         /// Print the reference of every configuration key.
         #[arg(long)]
         explain: bool,
+        /// With --explain: as the Markdown table of the README.
+        #[arg(long, requires = "explain")]
+        markdown: bool,
     },
     /// Print what a checkpoint holds: model, step, time, fields, shape, the split that wrote it, committed or not.
     Inspect {

@@ -116,10 +116,11 @@ impl Decomp {
                     )));
                 }
                 let p = if dims == 3 { [l[2], l[1], l[0]] } else { [1, l[1], l[0]] };
-                let prod: usize = p.iter().product();
-                if prod != nranks {
+                let prod = p.iter().try_fold(1usize, |acc, &v| acc.checked_mul(v));
+                if prod != Some(nranks) {
+                    let made = prod.map(|v| v.to_string()).unwrap_or_else(|| "too many".into());
                     return Err(Error::config(format!(
-                        "key `parallel.layout` = {l:?} makes {prod} ranks, but the job has {nranks}"
+                        "key `parallel.layout` = {l:?} makes {made} ranks, but the job has {nranks}"
                     )));
                 }
                 for (a, name) in [(0, "z"), (1, "y"), (2, "x")] {

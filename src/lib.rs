@@ -6,7 +6,9 @@
 //! - [`grid`], [`decomp`], [`field`]: global geometry, the split into rank-local blocks, fields with halos.
 //! - [`par`]: how work is spread: the execution policy (threads) and the communicator (halo exchange,
 //!   deterministic reductions).
-//! - [`models`]: the physics (heat, ...), pure kernels over local blocks.
+//! - [`models`]: the physics (heat, ...), pure kernels over local blocks, and the registry that
+//!   lists them once (each model's config section, checks, dt plan, memory footprint).
+//! - [`memory`]: a run's memory estimate per process against the memory available to it.
 //! - [`sim`]: the driver that owns the time loop and every schedule.
 //! - [`io`]: HDF5 output and PNG images.
 //! - [`report`]: phase timers and the JSON run report.
@@ -21,6 +23,7 @@ pub mod field;
 pub mod grid;
 pub mod io;
 pub mod machine;
+pub mod memory;
 pub mod models;
 pub mod par;
 pub mod report;

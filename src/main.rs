@@ -4,9 +4,9 @@ mod cli;
 
 use clap::Parser;
 use simrun::config::{self, Config};
-use simrun::models;
 use simrun::par::{Comm, SingleComm};
 use simrun::sim::{self, RunOptions};
+use simrun::{memory, models};
 use simrun::{Error, Result};
 
 /// Raise the soft limit of open files to the hard limit: restarts on few processes read many
@@ -24,13 +24,18 @@ fn raise_file_limit() {
 
 fn main() {
     raise_file_limit();
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => command_line_error(e),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
         .with_writer(std::io::stderr)
         .init();
     let code = match cli.command {
-        Some(cli::Command::Check { config, set, explain }) => report_error(check(config, &set, explain), true),
+        Some(cli::Command::Check { config, set, explain, markdown }) => {
+            report_error(check(config, &set, explain, markdown), true)
+        }
         Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
         Some(cli::Command::Scale(a)) => report_error(simrun::scaling::scale_command(&scale_spec(a)), true),
         Some(cli::Command::Compare { dir_a, dir_b, out }) => {
@@ -39,6 +44,26 @@ fn main() {
         None => run(cli.run),
     };
     std::process::exit(code);
+}
+
+/// A bad command line is one line (clap's message without its usage block) and exit 2; help and
+/// version are printed as clap prints them.
+fn command_line_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind as K;
+    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    eprintln!("error: command line: {message} (see simrun --help)");
+    std::process::exit(2);
 }
 
 fn report_error(r: Result<()>, print: bool) -> i32 {
@@ -67,17 +92,24 @@ fn scale_spec(a: cli::ScaleArgs) -> simrun::scaling::StudySpec {
     }
 }
 
-fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool) -> Result<()> {
+fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool, markdown: bool) -> Result<()> {
     if explain {
-        print!("{}", config::explain::text());
+        print!("{}", if markdown { config::explain::markdown() } else { config::explain::text() });
         if path.is_none() {
             return Ok(());
         }
     }
     let path = path.ok_or_else(|| Error::config("simrun check needs a CONFIG file (or --explain)"))?;
     let cfg = config::load(&path, set)?;
-    print_check(&cfg);
-    Ok(())
+    // Sized for the layout's processes (one without a layout), refused as a run would be.
+    let ranks = memory::check_ranks(&cfg);
+    memory::check_memory(&cfg, ranks).map_err(|e| in_file(&path, e))?;
+    print_check(&cfg, ranks)
+}
+
+/// A config error about `path`'s content, prefixed with the file as config errors are.
+fn in_file(path: &std::path::Path, e: Error) -> Error {
+    Error { kind: e.kind, message: format!("{}: {}", path.display(), e.message) }
 }
 
 fn inspect(path: &std::path::Path) -> Result<()> {
@@ -104,12 +136,11 @@ fn inspect(path: &std::path::Path) -> Result<()> {
     }
 }
 
-fn print_check(cfg: &Config) {
+fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
     let (grid, _) = models::geometry(cfg);
     let (dt, dt_max) = models::stability(cfg);
     let cells = grid.cells();
-    // Two copies of each field with halos, 8 bytes a value.
-    let mem = 2.0 * 8.0 * cells as f64;
+    let need = memory::memory_estimate(cfg, ranks)?;
     println!("# resolved configuration\n{}", cfg.to_toml());
     println!("# stability and size");
     println!("dt            = {dt:.6e}");
@@ -123,15 +154,15 @@ fn print_check(cfg: &Config) {
         "cells         = {cells}  ({})",
         grid.shape().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x ")
     );
-    println!("memory        = {:.1} MiB (state, all ranks)", mem / (1024.0 * 1024.0));
-    if cfg.model == config::ModelKind::Heat {
-        // What one process on this machine would take (ranks may cut it to their thinnest block).
-        let (_, periodic) = models::geometry(cfg);
-        if let Ok(d) = simrun::decomp::Decomp::new(grid.n, grid.dims, 1, 0, periodic, None) {
-            let k = models::heat::time_block(cfg, &d, &SingleComm);
-            println!("steps/sweep   = {k}  (temporal blocking, one process on this machine; parallel.time_block)");
-        }
+    let available = match memory::memory_available()? {
+        Some(a) => format!("; {} available: {}", memory::human(a.bytes), a.source),
+        None => String::new(),
+    };
+    println!("memory        = {} ({need} bytes) per process on {ranks} process(es){available}", memory::human(need));
+    for line in cfg.spec().check_lines(cfg) {
+        println!("{line}");
     }
+    Ok(())
 }
 
 fn run(args: cli::RunArgs) -> i32 {
@@ -168,12 +199,38 @@ fn run(args: cli::RunArgs) -> i32 {
     run_on(&path, &args, &SingleComm)
 }
 
+/// Refuse a run that does not fit in memory before it starts, with the same answer on every rank:
+/// the smallest memory available over the ranks against the largest process's estimate.
+fn agreed_memory_check(cfg: &Config, comm: &dyn Comm) -> Result<()> {
+    let local = memory::memory_available();
+    let mut bad = [if local.is_err() { 1.0 } else { 0.0 }];
+    comm.max_f64(&mut bad);
+    let local = match local {
+        Err(e) => return Err(e),
+        Ok(_) if bad[0] > 0.0 => {
+            return Err(Error::config(format!("{} is malformed on another rank", memory::LIMIT_ENV)))
+        }
+        Ok(a) => a,
+    };
+    let mut bytes = [local.as_ref().map(|a| a.bytes as f64).unwrap_or(f64::INFINITY)];
+    comm.min_f64(&mut bytes);
+    let available = bytes[0].is_finite().then(|| memory::Available {
+        bytes: bytes[0] as u64,
+        source: match &local {
+            Some(a) if a.bytes as f64 == bytes[0] => a.source.clone(),
+            _ => "the smallest over the ranks".to_string(),
+        },
+    });
+    memory::check_memory_within(cfg, comm.size(), available.as_ref())
+}
+
 fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
     let result = config::load(path, &args.set).and_then(|cfg| {
+        agreed_memory_check(&cfg, comm).map_err(|e| in_file(path, e))?;
         let banner = format!(
             "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
             env!("CARGO_PKG_VERSION"),
-            cfg.model.name(),
+            cfg.model,
             comm.describe(),
             path.display(),
             if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },

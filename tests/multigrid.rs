@@ -2,8 +2,8 @@
 //! periodic) with the default smoothing (3 + 3 red-black sweeps), and identical bits for any thread
 //! count.
 
-use simrun::config::MultigridConfig;
 use simrun::decomp::Decomp;
+use simrun::models::navier_stokes::config::MultigridConfig;
 use simrun::models::navier_stokes::multigrid::Multigrid;
 use simrun::par::{Exec, SingleComm};
 

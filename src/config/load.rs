@@ -1,7 +1,9 @@
-//! Reading a config file: TOML text -> value tree -> `--set` overrides -> typed [`Config`] -> checks.
+//! Reading a config file: TOML text -> value tree -> `--set` overrides -> finite numbers only ->
+//! the model (from the registry) -> typed shared sections and typed model section -> checks.
 
-use super::Config;
+use super::{Config, Given, Shared};
 use crate::error::{Error, Result};
+use crate::models::{self, ModelSpec, MODELS};
 use std::path::Path;
 
 /// Read, override and validate a config file. `overrides` are `key.path=value` strings.
@@ -20,37 +22,117 @@ pub fn load_str(text: &str, origin: &str, overrides: &[String]) -> Result<Config
     for ov in overrides {
         apply_override(&mut table, ov)?;
     }
-    let cfg = from_table(table, origin)?;
-    super::validate::validate(&cfg).map_err(|e| Error::config(format!("{origin}: {}", e.message)))?;
+    from_table(table).map_err(|e| Error::config(format!("{origin}: {}", e.message)))
+}
+
+fn from_table(mut table: toml::Table) -> Result<Config> {
+    finite("", &toml::Value::Table(table.clone()))?;
+    let given = Given::of(&table);
+    let spec = model_of(&table)?;
+    for other in MODELS.iter().filter(|m| m.name() != spec.name()) {
+        if table.contains_key(other.name()) {
+            return Err(Error::config(format!(
+                "section `[{0}]` belongs to model \"{0}\", but this config has model = \"{1}\": remove it",
+                other.name(),
+                spec.name()
+            )));
+        }
+    }
+    let known: Vec<String> = shared_keys().into_iter().chain([spec.name().to_string()]).collect();
+    if let Some(k) = table.keys().find(|k| !known.contains(k)) {
+        let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+        return Err(Error::config(format!("unknown key `{k}` (expected one of {})", list.join(", "))));
+    }
+    let section = match table.remove(spec.name()) {
+        None => toml::Value::Table(toml::Table::new()),
+        Some(v @ toml::Value::Table(_)) => v,
+        Some(v) => {
+            return Err(Error::config(format!(
+                "key `{}` must be a table (section), got a value of type {}",
+                spec.name(),
+                v.type_str()
+            )))
+        }
+    };
+    let shared: Shared = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| typing("", e))?;
+    let section = (spec.section().parse)(section).map_err(|e| typing(spec.name(), e))?;
+    let cfg = Config {
+        model: spec.name(),
+        grid: shared.grid,
+        time: shared.time,
+        parallel: shared.parallel,
+        output: shared.output,
+        checkpoint: shared.checkpoint,
+        section,
+    };
+    super::validate::validate(&cfg, &given)?;
     Ok(cfg)
 }
 
-fn from_table(table: toml::Table, origin: &str) -> Result<Config> {
-    let value = toml::Value::Table(table);
-    serde_path_to_error::deserialize::<_, Config>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.inner().to_string();
-        // The value deserializer appends " in `path`"; we name the key ourselves.
-        let inner = inner.trim();
-        let inner = inner.split(['\n', ' ']).collect::<Vec<_>>().join(" ");
-        let inner = inner.split(" in `").next().unwrap_or(&inner).trim().to_string();
-        let inner = inner.as_str();
-        let msg = if let Some(field) = between(inner, "unknown field `", "`") {
-            let key = join_key(&path, &field);
-            let expected =
-                inner.split_once(", expected").map(|(_, rest)| format!(" (expected{rest})")).unwrap_or_default();
-            format!("unknown key `{key}`{expected}")
-        } else if let Some(field) = between(inner, "missing field `", "`") {
-            format!("missing key `{}`", join_key(&path, &field))
-        } else if let Some(variant) = between(inner, "unknown variant `", "`") {
-            let expected =
-                inner.split_once(", expected").map(|(_, rest)| format!(", expected{rest}")).unwrap_or_default();
-            format!("key `{path}`: unknown value `{variant}`{expected}")
-        } else {
-            format!("key `{path}`: {inner}")
-        };
-        Error::config(format!("{origin}: {msg}"))
-    })
+/// The top-level keys of the shared part.
+fn shared_keys() -> Vec<String> {
+    let schema = schemars::schema_for!(Shared);
+    let props = schema.as_value().get("properties").and_then(serde_json::Value::as_object);
+    props.map(|p| p.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// The registered model named by the `model` key.
+fn model_of(table: &toml::Table) -> Result<&'static dyn ModelSpec> {
+    let names: Vec<String> = MODELS.iter().map(|m| format!("`{}`", m.name())).collect();
+    match table.get("model") {
+        None => Err(Error::config(format!("missing key `model` (one of {})", names.join(", ")))),
+        Some(toml::Value::String(s)) => models::find(s).ok_or_else(|| {
+            Error::config(format!("key `model`: unknown value `{s}`, expected one of {}", names.join(", ")))
+        }),
+        Some(v) => Err(Error::config(format!(
+            "key `model` must be a string (one of {}), got a value of type {}",
+            names.join(", "),
+            v.type_str()
+        ))),
+    }
+}
+
+/// Every number must be finite: TOML allows `nan` and `inf`, no key of ours does.
+fn finite(key: &str, v: &toml::Value) -> Result<()> {
+    match v {
+        toml::Value::Float(x) if !x.is_finite() => {
+            Err(Error::config(format!("key `{key}` = {x}: numbers in a config must be finite")))
+        }
+        toml::Value::Table(t) => {
+            t.iter().try_for_each(|(k, x)| finite(&if key.is_empty() { k.clone() } else { format!("{key}.{k}") }, x))
+        }
+        toml::Value::Array(a) => a.iter().enumerate().try_for_each(|(i, x)| finite(&format!("{key}[{i}]"), x)),
+        _ => Ok(()),
+    }
+}
+
+/// A typing error as one line naming the key (`prefix`: the section the value was typed under).
+fn typing(prefix: &str, e: super::section::SectionError) -> Error {
+    let inner_path = e.path().to_string();
+    let path = match (prefix, inner_path.as_str()) {
+        ("", p) => p.to_string(),
+        (pre, "." | "") => pre.to_string(),
+        (pre, p) => format!("{pre}.{p}"),
+    };
+    let inner = e.inner().to_string();
+    // The value deserializer appends " in `path`"; we name the key ourselves.
+    let inner = inner.trim();
+    let inner = inner.split(['\n', ' ']).collect::<Vec<_>>().join(" ");
+    let inner = inner.split(" in `").next().unwrap_or(&inner).trim().to_string();
+    let inner = inner.as_str();
+    let msg = if let Some(field) = between(inner, "unknown field `", "`") {
+        let key = join_key(&path, &field);
+        let expected = inner.split_once(", expected").map(|(_, rest)| format!(" (expected{rest})")).unwrap_or_default();
+        format!("unknown key `{key}`{expected}")
+    } else if let Some(field) = between(inner, "missing field `", "`") {
+        format!("missing key `{}`", join_key(&path, &field))
+    } else if let Some(variant) = between(inner, "unknown variant `", "`") {
+        let expected = inner.split_once(", expected").map(|(_, rest)| format!(", expected{rest}")).unwrap_or_default();
+        format!("key `{path}`: unknown value `{variant}`{expected}")
+    } else {
+        format!("key `{path}`: {inner}")
+    };
+    Error::config(msg)
 }
 
 fn join_key(path: &str, field: &str) -> String {

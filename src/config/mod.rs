@@ -1,43 +1,54 @@
 //! The typed configuration: one TOML file, every key a documented field of a serde struct.
 //!
+//! This module holds the keys every model shares (`model`, `[grid]`, `[time]`, `[parallel]`,
+//! `[output]`, `[checkpoint]`); each model's own section (`[heat]`, `[weather]`, ...) is a type in
+//! its folder under `src/models/<model>/config.rs`, found through the model registry
+//! ([`crate::models::MODELS`]). A config carries exactly one model section, of its own model;
+//! the section of another model is an error.
+//!
 //! Unknown keys are errors; `--set a.b=value` overrides any key before the file is typed; every
-//! error is one line naming the file and the key. The key reference lives in [`explain`] and is
-//! printed by `simrun check --explain` (a test keeps it complete).
+//! error is one line naming the file and the key ([`load`]). Ranges are declared once on the
+//! fields (schemars attributes) and serve both the checks ([`validate`]) and the key reference
+//! printed by `simrun check --explain` and the README table ([`explain`]).
 
 pub mod explain;
+mod given;
 mod load;
-mod navier_stokes;
+mod schema;
+mod section;
 mod validate;
 
+pub use given::Given;
 pub use load::{apply_override, load, load_str};
-pub use navier_stokes::{MultigridConfig, NavierStokesConfig, NsBoundary, NsFace, NsFaceKind, NsInitial};
+pub use schema::Row;
+pub use section::{Section, SectionData, SectionType};
 
+use crate::models::{self, ModelSpec};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Which physics to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelKind {
-    Heat,
-    Weather,
-    NavierStokes,
-}
-
-impl ModelKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ModelKind::Heat => "heat",
-            ModelKind::Weather => "weather",
-            ModelKind::NavierStokes => "navier_stokes",
-        }
-    }
-}
-
-/// The whole configuration file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The whole configuration: the shared sections plus the model's own section.
+#[derive(Debug, Clone)]
 pub struct Config {
-    pub model: ModelKind,
+    /// The model's name (`model = "heat"`), as registered in [`crate::models::MODELS`].
+    pub model: &'static str,
+    pub grid: GridConfig,
+    pub time: TimeConfig,
+    pub parallel: ParallelConfig,
+    pub output: OutputConfig,
+    pub checkpoint: CheckpointConfig,
+    /// The model's section (`[<model>]`), typed by the model: see [`Config::section`].
+    section: Section,
+}
+
+/// The shared part of the file as it is typed and documented (the model section is typed by
+/// the model itself).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Shared {
+    /// Physics to run; the section of the same name (e.g. `[heat]`) configures it, a section of
+    /// another model is refused.
+    pub model: String,
     pub grid: GridConfig,
     #[serde(default)]
     pub time: TimeConfig,
@@ -47,41 +58,175 @@ pub struct Config {
     pub output: OutputConfig,
     #[serde(default)]
     pub checkpoint: CheckpointConfig,
-    #[serde(default)]
-    pub heat: HeatConfig,
-    #[serde(default)]
-    pub weather: WeatherConfig,
-    #[serde(default)]
-    pub navier_stokes: NavierStokesConfig,
 }
 
+/// `[grid]`: the global grid. Cell-centred; the domain is [0, lx] x [0, ly] (x [0, lz]).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GridConfig {
+    /// Cells along x.
+    #[schemars(range(min = 1))]
+    pub nx: usize,
+    /// Cells along y.
+    #[schemars(range(min = 1))]
+    pub ny: usize,
+    /// Cells along z; present = a 3-D grid, absent = 2-D.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub nz: Option<usize>,
+    /// Domain length along x.
+    #[serde(default = "one")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub lx: f64,
+    /// Domain length along y.
+    #[serde(default = "one")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub ly: f64,
+    /// Domain length along z (3-D grids; unused in 2-D, so `--set grid.nz=N` makes a config 3-D).
+    #[serde(default = "one")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub lz: f64,
+}
+
+/// `[time]`: how long and with which step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeConfig {
+    /// Number of steps (give `steps` or `end_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u64>,
+    /// Simulated end time (give `steps` or `end_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub end_time: Option<f64>,
+    /// Fixed time step, refused above the model's stability limit (`simrun check` prints it);
+    /// absent = `cfl` x that limit. Give `dt` or a cfl, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub dt: Option<f64>,
+    /// Fraction of the maximum stable dt used when `dt` is absent (heat, navier_stokes; weather
+    /// has `weather.cfl`).
+    #[serde(default = "default_cfl")]
+    #[schemars(extend("exclusiveMinimum" = 0), range(max = 1))]
+    pub cfl: f64,
+    /// Wall-clock budget (s): before it runs out, write a final checkpoint and stop with exit
+    /// code 75, as for SIGTERM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub wall_limit: Option<f64>,
+}
+
+impl Default for TimeConfig {
+    fn default() -> Self {
+        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None }
+    }
+}
+
+/// The most rayon threads per process a config may ask for.
+pub const MAX_THREADS: usize = 4096;
+
+/// `[parallel]`: how the work is spread.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParallelConfig {
+    /// rayon threads per process; 0 = all cores the process may use.
+    #[serde(default)]
+    #[schemars(range(max = MAX_THREADS))]
+    pub threads: usize,
+    /// MPI process grid [px, py(, pz)], each at least 1; must multiply to the number of ranks.
+    /// Absent = chosen automatically to minimise the halo surface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<Vec<usize>>,
+    /// Steps fused into one sweep over memory (temporal blocking; model heat only, 3-D and the
+    /// other models take one step per sweep); 0 = automatic (as many as fit half the L2 cache,
+    /// 2-8, the same on every rank), 1 = off; the same bits for any value.
+    #[serde(default)]
+    #[schemars(range(max = crate::models::heat::fused::MAX_STEPS))]
+    pub time_block: usize,
+}
+
+/// `[output]`: where and how often results are written.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Directory for final.h5, final.png, images/ and checkpoints/.
+    #[serde(default = "default_dir")]
+    pub dir: String,
+    /// Diagnostics, the NaN/Inf check and a progress line every N steps; 0 = at the start and
+    /// the end only.
+    #[serde(default = "default_diag_every")]
+    pub diagnostics_every: u64,
+    /// A PNG image to images/ every N steps; 0 = the final image only.
+    #[serde(default)]
+    pub image_every: u64,
+    /// Write PNG images at all.
+    #[serde(default = "yes")]
+    pub images: bool,
+    /// Progress display.
+    #[serde(default = "default_progress")]
+    pub progress: Progress,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: default_dir(),
+            diagnostics_every: default_diag_every(),
+            image_every: 0,
+            images: true,
+            progress: default_progress(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// A bar on a terminal, log lines otherwise.
+    Auto,
+    /// Always the bar.
+    Bar,
+    /// Plain log lines.
+    Log,
+    /// Nothing.
+    Off,
+}
+
+/// The most checkpoints that may wait for the I/O thread.
+pub const MAX_QUEUE: usize = 64;
+
 /// `[checkpoint]`: asynchronous, crash-safe checkpoints written by the I/O thread.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointConfig {
-    /// A checkpoint every this many steps; 0 = off.
+    /// A checkpoint every N steps; 0 = off.
     #[serde(default)]
     pub every_steps: u64,
-    /// A checkpoint every this much simulated time; 0 = off.
+    /// A checkpoint every T of simulated time; 0 = off.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub every_time: f64,
-    /// A checkpoint every this many wall-clock seconds (rank 0's clock); 0 = off.
+    /// A checkpoint every W wall-clock seconds (rank 0's clock); 0 = off.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub every_wall: f64,
-    /// Keep the last this many committed checkpoints; older ones are removed.
+    /// Keep the last K committed checkpoints, remove older ones.
     #[serde(default = "default_keep")]
+    #[schemars(range(min = 1))]
     pub keep: usize,
-    /// Checkpoints that may wait in the queue to the I/O thread.
+    /// Checkpoints that may wait for the I/O thread (each holds a copy of the state).
     #[serde(default = "default_queue")]
+    #[schemars(range(min = 1, max = MAX_QUEUE))]
     pub queue: usize,
-    /// When the queue is full: "wait" (timed, reported as io_wait) or "skip" this checkpoint.
+    /// What to do when the queue is full.
     #[serde(default = "default_on_full")]
     pub on_full: OnFull,
-    /// false = the compute thread waits for each checkpoint to be written (for comparison).
+    /// false = compute waits for every write (for comparison only).
     #[serde(default = "yes")]
     pub asynchronous: bool,
-    /// Deflate level 1-9 for checkpoint data; 0 = off.
+    /// Deflate level for checkpoint data; 0 = off.
     #[serde(default)]
+    #[schemars(range(max = 9))]
     pub compression: u8,
 }
 
@@ -107,281 +252,29 @@ impl CheckpointConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnFull {
+    /// Wait (timed, reported as io_wait).
     Wait,
+    /// Skip the checkpoint with a warning.
     Skip,
 }
 
-/// `[grid]`: the global grid. Cell-centred; the domain is [0, lx] x [0, ly] (x [0, lz]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GridConfig {
-    pub nx: usize,
-    pub ny: usize,
-    /// Absent for a 2-D problem.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nz: Option<usize>,
-    #[serde(default = "one")]
-    pub lx: f64,
-    #[serde(default = "one")]
-    pub ly: f64,
-    #[serde(default = "one")]
-    pub lz: f64,
-}
-
-/// `[time]`: how long and with which step.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimeConfig {
-    /// Number of steps (give `steps` or `end_time`, not both).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub steps: Option<u64>,
-    /// Simulated end time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<f64>,
-    /// A fixed time step; checked against the stability limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dt: Option<f64>,
-    /// Fraction of the maximum stable dt used when `dt` is not given.
-    #[serde(default = "default_cfl")]
-    pub cfl: f64,
-    /// Wall-clock budget in seconds: before it runs out, write a final checkpoint and stop
-    /// (exit code 75), as for SIGTERM.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wall_limit: Option<f64>,
-}
-
-impl Default for TimeConfig {
-    fn default() -> Self {
-        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None }
-    }
-}
-
-/// `[parallel]`: how the work is spread.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParallelConfig {
-    /// rayon threads per process; 0 = all cores the process may use.
-    #[serde(default)]
-    pub threads: usize,
-    /// MPI process grid (px, py[, pz]); absent = chosen automatically.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub layout: Option<Vec<usize>>,
-    /// Steps fused into one sweep over memory (temporal blocking; heat 2-D); 0 = automatic,
-    /// 1 = one step per sweep. The same bits for any value.
-    #[serde(default)]
-    pub time_block: usize,
-}
-
-/// `[output]`: where and how often results are written.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OutputConfig {
-    #[serde(default = "default_dir")]
-    pub dir: String,
-    /// Diagnostics (and the NaN/Inf check) every this many steps; 0 = only at the start and end.
-    #[serde(default = "default_diag_every")]
-    pub diagnostics_every: u64,
-    /// A PNG image every this many steps; 0 = only the final one.
-    #[serde(default)]
-    pub image_every: u64,
-    /// Write PNG images at all.
-    #[serde(default = "yes")]
-    pub images: bool,
-    /// Progress display: "auto" (a bar on a terminal, log lines otherwise), "bar", "log" or "off".
-    #[serde(default = "default_progress")]
-    pub progress: Progress,
-}
-
-impl Default for OutputConfig {
-    fn default() -> Self {
-        OutputConfig {
-            dir: default_dir(),
-            diagnostics_every: default_diag_every(),
-            image_every: 0,
-            images: true,
-            progress: default_progress(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Progress {
-    Auto,
-    Bar,
-    Log,
-    Off,
-}
-
-/// `[heat]`: the heat-diffusion model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HeatConfig {
-    /// Thermal diffusivity alpha in dT/dt = alpha * laplacian(T).
-    #[serde(default = "one")]
-    pub alpha: f64,
-    #[serde(default)]
-    pub boundary: BoundaryConfig,
-    #[serde(default)]
-    pub initial: InitialConfig,
-}
-
-impl Default for HeatConfig {
-    fn default() -> Self {
-        HeatConfig { alpha: 1.0, boundary: BoundaryConfig::default(), initial: InitialConfig::default() }
-    }
-}
-
-/// `[weather]`: the miniWeather-class compressible atmosphere (see [`crate::models::weather`]).
-/// The weather model's vertical z is the grid's y axis.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WeatherConfig {
-    /// The test case (initial state, background, forcing).
-    #[serde(default = "default_weather_case")]
-    pub case: WeatherCase,
-    /// "none": the physically intended scheme; "miniweather": reproduce the upstream C code.
-    #[serde(default = "default_compat")]
-    pub compat: Compat,
-    /// dt = cfl * min(dx, dz) / 450 m/s when `time.dt` is absent.
-    #[serde(default = "default_weather_cfl")]
-    pub cfl: f64,
-    /// Hyperviscosity strength beta in [0, 1].
-    #[serde(default = "default_hv_beta")]
-    pub hv_beta: f64,
-}
-
-impl Default for WeatherConfig {
-    fn default() -> Self {
-        WeatherConfig {
-            case: default_weather_case(),
-            compat: default_compat(),
-            cfl: default_weather_cfl(),
-            hv_beta: default_hv_beta(),
-        }
-    }
-}
-
-/// The five test cases of miniWeather.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WeatherCase {
-    Thermal,
-    Collision,
-    GravityWaves,
-    DensityCurrent,
-    Injection,
-}
-
-/// Compatibility mode of the weather model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Compat {
-    None,
-    Miniweather,
-}
-
-/// `[heat.boundary]`: one condition per face.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BoundaryConfig {
-    #[serde(default)]
-    pub x_lo: Face,
-    #[serde(default)]
-    pub x_hi: Face,
-    #[serde(default)]
-    pub y_lo: Face,
-    #[serde(default)]
-    pub y_hi: Face,
-    #[serde(default)]
-    pub z_lo: Face,
-    #[serde(default)]
-    pub z_hi: Face,
-}
-
-impl BoundaryConfig {
-    /// Faces in axis order (z, y, x), each as (lo, hi).
-    pub fn faces_zyx(&self) -> [(Face, Face); 3] {
-        [(self.z_lo, self.z_hi), (self.y_lo, self.y_hi), (self.x_lo, self.x_hi)]
-    }
-}
-
-/// A boundary condition on one face.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Face {
-    pub kind: FaceKind,
-    /// Dirichlet: the wall value. Neumann: the outward normal derivative dT/dn (0 = insulated).
-    #[serde(default)]
-    pub value: f64,
-}
-
-impl Default for Face {
-    fn default() -> Self {
-        Face { kind: FaceKind::Neumann, value: 0.0 }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaceKind {
-    Dirichlet,
-    Neumann,
-    Periodic,
-}
-
-/// `[heat.initial]`: background + shapes + optional sine mode + optional noise.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InitialConfig {
-    #[serde(default)]
-    pub background: f64,
-    #[serde(default)]
-    pub shapes: Vec<Shape>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sine: Option<Sine>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub noise: Option<Noise>,
-}
-
-/// One shape of `[[heat.initial.shapes]]`, applied in order over the background.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Shape {
-    /// Sets `value` inside a disc (2-D) or sphere (3-D).
-    Disc { center: Vec<f64>, radius: f64, value: f64 },
-    /// Same as disc; reads better in 3-D.
-    Sphere { center: Vec<f64>, radius: f64, value: f64 },
-    /// Sets `value` inside the axis-aligned box lo..hi.
-    Box { lo: Vec<f64>, hi: Vec<f64>, value: f64 },
-    /// Adds amplitude * exp(-|x - center|^2 / (2 sigma^2)).
-    Gaussian { center: Vec<f64>, sigma: f64, amplitude: f64 },
-}
-
-/// `[heat.initial.sine]`: adds amplitude * prod_d sin(k_d pi x_d / L_d); enables the L2 error
-/// against the analytic solution (exact with Dirichlet walls at the background value).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sine {
-    #[serde(default = "one")]
-    pub amplitude: f64,
-    /// Integer wave numbers (x, y[, z]).
-    pub k: Vec<u32>,
-}
-
-/// `[heat.initial.noise]`: uniform noise in [-amplitude, amplitude], keyed by global cell index.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Noise {
-    pub amplitude: f64,
-    #[serde(default)]
-    pub seed: u64,
-}
-
 impl Config {
+    /// The registered model this config runs.
+    pub fn spec(&self) -> &'static dyn ModelSpec {
+        models::find(self.model).unwrap_or_else(|| panic!("model `{}` is not registered", self.model))
+    }
+
+    /// The model's section, as the model's own type `T` (e.g. `HeatConfig`). A model asks only
+    /// for its own section; asking for another model's is a bug and panics.
+    pub fn section<T: 'static>(&self) -> &T {
+        self.section.as_any().downcast_ref::<T>().unwrap_or_else(|| {
+            panic!("config of model `{}` has no section of type {}", self.model, std::any::type_name::<T>())
+        })
+    }
+
     /// Number of space dimensions (2 or 3).
     pub fn dims(&self) -> usize {
         if self.grid.nz.is_some() {
@@ -392,26 +285,46 @@ impl Config {
     }
 
     /// The part of the configuration that defines the state: model, grid and the model's own
-    /// section. A checkpoint restarts only into a config with the same signature.
+    /// section. A checkpoint restarts only into a config with the same signature (the text is
+    /// stored in checkpoints: keep its form).
     pub fn state_signature(&self) -> String {
-        let section = match self.model {
-            ModelKind::Heat => toml::to_string(&self.heat),
-            ModelKind::Weather => toml::to_string(&self.weather),
-            ModelKind::NavierStokes => toml::to_string(&self.navier_stokes),
-        };
         format!(
             "model = {:?}\n[grid]\n{}\n[{}]\n{}",
-            self.model.name(),
+            self.model,
             toml::to_string(&self.grid).unwrap_or_default(),
-            self.model.name(),
-            section.unwrap_or_default()
+            self.model,
+            self.section.to_toml(false).unwrap_or_default()
         )
     }
 
-    /// The resolved configuration as TOML text (stored in outputs, printed by `check`).
+    /// The resolved configuration as TOML text (stored in outputs, printed by `check`): the
+    /// shared sections, then the model's.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not serialise: {e}\n"))
+        let shared = SharedRef {
+            model: self.model,
+            grid: &self.grid,
+            time: &self.time,
+            parallel: &self.parallel,
+            output: &self.output,
+            checkpoint: &self.checkpoint,
+        };
+        let text = toml::to_string_pretty(&shared).and_then(|s| {
+            let section = self.section.to_toml_under(self.model)?;
+            Ok(format!("{s}\n{section}"))
+        });
+        text.unwrap_or_else(|e| format!("# could not serialise: {e}\n"))
     }
+}
+
+/// [`Shared`] by reference, for serialising a [`Config`].
+#[derive(Serialize)]
+struct SharedRef<'a> {
+    model: &'a str,
+    grid: &'a GridConfig,
+    time: &'a TimeConfig,
+    parallel: &'a ParallelConfig,
+    output: &'a OutputConfig,
+    checkpoint: &'a CheckpointConfig,
 }
 
 fn one() -> f64 {
@@ -422,18 +335,6 @@ fn yes() -> bool {
 }
 fn default_cfl() -> f64 {
     0.9
-}
-fn default_weather_case() -> WeatherCase {
-    WeatherCase::Thermal
-}
-fn default_compat() -> Compat {
-    Compat::None
-}
-fn default_weather_cfl() -> f64 {
-    1.5
-}
-fn default_hv_beta() -> f64 {
-    0.05
 }
 fn default_dir() -> String {
     "out".to_string()

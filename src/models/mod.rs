@@ -1,12 +1,23 @@
 //! The physics. Each model is a state plus pure kernels over rank-local blocks; the driver
 //! ([`crate::sim`]) owns the loop and calls [`Model::step`]. Models never touch files or threads
 //! directly: they get the communicator and the execution policy in a [`StepCtx`].
+//!
+//! The models are listed once, in the registry below: each line declares a folder
+//! `src/models/<name>/` whose `Spec` ([`ModelSpec`]) gives the generic code the model's config
+//! section, checks, dt plan, memory footprint and constructor. Adding a model: see
+//! docs/architecture.md ("Adding a model").
 
-pub mod heat;
-pub mod navier_stokes;
-pub mod weather;
+pub mod registry;
 
-use crate::config::{Config, ModelKind};
+pub use registry::{f64_fields, Footprint, ModelSpec};
+
+registry::registry! {
+    heat,
+    weather,
+    navier_stokes,
+}
+
+use crate::config::Config;
 use crate::decomp::Decomp;
 use crate::error::Result;
 use crate::grid::Grid;
@@ -83,31 +94,24 @@ pub trait Model {
     fn first_non_finite(&self) -> Option<(&'static str, [usize; 3])>;
 }
 
+/// The registered model called `name`.
+pub fn find(name: &str) -> Option<&'static dyn ModelSpec> {
+    MODELS.iter().copied().find(|m| m.name() == name)
+}
+
 /// The global geometry and the periodic axes the config asks for (needed before the split).
 pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
-    let grid = Grid::from_config(&cfg.grid);
-    let periodic = match cfg.model {
-        ModelKind::Heat => heat::periodic_axes(cfg),
-        ModelKind::Weather => weather::periodic_axes(),
-        ModelKind::NavierStokes => navier_stokes::periodic_axes(cfg),
-    };
-    (grid, periodic)
+    (Grid::from_config(&cfg.grid), cfg.spec().periodic_axes(cfg))
 }
 
 /// Build the configured model on this rank's block (`comm`: for choices every rank must share).
 pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec, comm: &dyn Comm) -> Result<Box<dyn Model>> {
-    match cfg.model {
-        ModelKind::Heat => Ok(Box::new(heat::Heat::new(cfg, grid, decomp, exec, comm)?)),
-        ModelKind::Weather => Ok(Box::new(weather::Weather::new(cfg, grid, decomp, exec)?)),
-        ModelKind::NavierStokes => Ok(Box::new(navier_stokes::NavierStokes::new(cfg, grid, decomp, exec)?)),
-    }
+    let spec = cfg.spec();
+    spec.check_split(cfg, decomp)?;
+    spec.build(cfg, grid, decomp, exec, comm)
 }
 
 /// Stability numbers for `simrun check`: (chosen dt, maximum stable dt).
 pub fn stability(cfg: &Config) -> (f64, f64) {
-    match cfg.model {
-        ModelKind::Heat => heat::plan_dt(cfg),
-        ModelKind::Weather => weather::plan_dt(cfg),
-        ModelKind::NavierStokes => navier_stokes::plan_dt(cfg),
-    }
+    cfg.spec().plan_dt(cfg)
 }

@@ -7,7 +7,7 @@
 //! The single-step sweep and the temporally blocked sweep ([`super::fused`]) both take ghost values
 //! from [`Ghost::value`], so they give the same bits.
 
-use crate::config::{Face, FaceKind};
+use super::config::{Face, FaceKind};
 use crate::decomp::Decomp;
 use crate::field::Field;
 

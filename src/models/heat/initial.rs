@@ -1,7 +1,7 @@
 //! Initial temperature: background, then shapes in order, then an optional sine mode and noise.
 //! Every value is a function of the global cell index only, so it does not depend on the split.
 
-use crate::config::{InitialConfig, Shape};
+use super::config::{InitialConfig, Shape};
 use crate::grid::Grid;
 use std::f64::consts::PI;
 

@@ -14,13 +14,18 @@
 //! Boundary conditions are ghost cells ([`boundary`]).
 
 pub mod boundary;
+pub mod config;
 pub mod fused;
 pub mod fused_3d;
 pub mod initial;
 pub mod kernel;
+mod spec;
+
+pub use spec::Spec;
 
 use super::{Clock, Diagnostics, Model, StepCtx};
-use crate::config::{Config, FaceKind, HeatConfig};
+use crate::config::Config;
+use config::{FaceKind, HeatConfig};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
@@ -59,7 +64,7 @@ pub fn max_stable_dt(grid: &Grid, alpha: f64) -> f64 {
 /// a whole number of equal steps lands on it.
 pub fn plan_dt(cfg: &Config) -> (f64, f64) {
     let grid = Grid::from_config(&cfg.grid);
-    let dt_max = max_stable_dt(&grid, cfg.heat.alpha);
+    let dt_max = max_stable_dt(&grid, cfg.section::<HeatConfig>().alpha);
     let mut dt = cfg.time.dt.unwrap_or(cfg.time.cfl * dt_max);
     if let (Some(end), None) = (cfg.time.end_time, cfg.time.steps) {
         let steps = (end / dt).ceil().max(1.0);
@@ -70,7 +75,7 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
 
 /// Periodic axes (z, y, x) from the boundary config.
 pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
-    let f = cfg.heat.boundary.faces_zyx();
+    let f = cfg.section::<HeatConfig>().boundary.faces_zyx();
     let mut p =
         [f[0].0.kind == FaceKind::Periodic, f[1].0.kind == FaceKind::Periodic, f[2].0.kind == FaceKind::Periodic];
     if cfg.dims() == 2 {
@@ -115,7 +120,7 @@ impl Heat {
         let h = if grid.dims == 3 { [time_block; 3] } else { [0, time_block, time_block] };
         let mut t = Field::new(decomp.size, h);
         let offset = decomp.offset;
-        let ic = &cfg.heat.initial;
+        let ic = &cfg.section::<HeatConfig>().initial;
         exec.for_each_row(&mut t, Region::whole(decomp.size), |z, y, row| {
             for (x, v) in row.iter_mut().enumerate() {
                 *v = initial::value(ic, grid, [offset[0] + z, offset[1] + y, offset[2] + x]);
@@ -123,9 +128,9 @@ impl Heat {
         });
         let next = t.clone();
         Ok(Heat {
-            cfg: cfg.heat.clone(),
+            cfg: cfg.section::<HeatConfig>().clone(),
             grid: grid.clone(),
-            sides: boundary::sides(decomp, &cfg.heat.boundary.faces_zyx(), grid.d),
+            sides: boundary::sides(decomp, &cfg.section::<HeatConfig>().boundary.faces_zyx(), grid.d),
             dt: plan_dt(cfg).0,
             time_block,
             l2_bytes: crate::machine::l2_cache_bytes(),

@@ -7,7 +7,7 @@
 //! - Plane Poiseuille flow between walls y = 0 and y = L_y driven by a body force g along x:
 //!   u = g / (2 nu) y (L_y - y), v = 0 (steady).
 
-use crate::config::{NavierStokesConfig, NsFaceKind, NsInitial};
+use super::config::{NavierStokesConfig, NsFaceKind, NsInitial};
 use crate::grid::Grid;
 use std::f64::consts::PI;
 

@@ -26,14 +26,19 @@
 pub mod benchmarks;
 pub mod cases;
 pub mod coarse;
+pub mod config;
 pub mod diag;
 pub mod mac;
 pub mod mg_level;
 pub mod multigrid;
 pub mod profiles;
+mod spec;
+
+pub use spec::Spec;
 
 use super::{Clock, Diagnostics, Model, StepCtx};
-use crate::config::{Config, NavierStokesConfig, NsFaceKind};
+use crate::config::Config;
+use config::{NavierStokesConfig, NsFaceKind};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
@@ -78,7 +83,7 @@ pub struct NavierStokes {
 
 /// Periodic axes (z, y, x) from the boundary config.
 pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
-    let b = &cfg.navier_stokes.boundary;
+    let b = &cfg.section::<NavierStokesConfig>().boundary;
     [false, b.y_lo.kind == NsFaceKind::Periodic, b.x_lo.kind == NsFaceKind::Periodic]
 }
 
@@ -92,7 +97,7 @@ pub fn inverse_dt_limit(grid: &Grid, nu: f64, su: f64, sv: f64) -> f64 {
 /// the speed scale is the walls', the initial field's or the Poiseuille centre-line speed.
 pub fn plan_dt(cfg: &Config) -> (f64, f64) {
     let grid = Grid::from_config(&cfg.grid);
-    let ns = &cfg.navier_stokes;
+    let ns = cfg.section::<NavierStokesConfig>();
     let (su, sv) = cases::speed_scale(ns, &grid);
     let dt_max = 1.0 / inverse_dt_limit(&grid, 1.0 / ns.re, su, sv);
     (cfg.time.dt.unwrap_or(cfg.time.cfl * dt_max), dt_max)
@@ -100,16 +105,7 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
 
 impl NavierStokes {
     pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, _exec: &Exec) -> Result<NavierStokes> {
-        let ns = cfg.navier_stokes.clone();
-        for r in 0..decomp.nranks() {
-            let (_, s) = decomp.block_of(r);
-            if s[1] < 2 || s[2] < 2 {
-                return Err(Error::config(format!(
-                    "grid {}x{} is too small for {} ranks: navier_stokes needs at least 2 cells per rank along each axis (key `parallel.layout` or fewer ranks)",
-                    grid.n[2], grid.n[1], decomp.nranks()
-                )));
-            }
-        }
+        let ns = cfg.section::<NavierStokesConfig>().clone();
         let b = &ns.boundary;
         let speeds = [b.x_lo.velocity, b.x_hi.velocity, b.y_lo.velocity, b.y_hi.velocity];
         let mac = Mac::new(decomp, [grid.d[1], grid.d[2]], speeds, 1.0 / ns.re, [ns.body_force[1], ns.body_force[0]]);

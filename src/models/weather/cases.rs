@@ -4,7 +4,7 @@
 //! injection 1200 (the `time.end_time` of configs/weather-*.toml).
 
 use super::physics::{ellipse, Profile, QPOINTS, QWEIGHTS};
-use crate::config::WeatherCase;
+use super::config::WeatherCase;
 
 /// Domain size of the reference (m); the configs use grid.lx = 20000, grid.ly = 10000.
 pub const XLEN: f64 = 2.0e4;
@@ -28,7 +28,7 @@ pub fn point(case: WeatherCase, xlen: f64, x: f64, z: f64) -> [f64; 6] {
             t += ellipse(x, z, -20.0, xlen / 2.0, 8000.0, 2000.0, 2000.0);
         }
         WeatherCase::Thermal => t += ellipse(x, z, 3.0, xlen / 2.0, 2000.0, 2000.0, 2000.0),
-        WeatherCase::GravityWaves => u = 15.0,
+        WeatherCase::GravityWaves => u = GRAVITY_WAVES_U,
         WeatherCase::DensityCurrent => t += ellipse(x, z, -20.0, xlen / 2.0, 5000.0, 4000.0, 2000.0),
         WeatherCase::Injection => {}
     }
@@ -62,6 +62,9 @@ pub fn gravity_wave_forcing(xlen: f64, x: f64, z: f64) -> f64 {
 pub fn in_jet(zlen: f64, z: f64) -> bool {
     (z - 3.0 * zlen / 4.0).abs() <= zlen / 16.0
 }
+
+/// The uniform wind of the gravity_waves case (m/s).
+pub const GRAVITY_WAVES_U: f64 = 15.0;
 
 /// Injection jet speed (m/s) and potential temperature (K).
 pub const JET_U: f64 = 50.0;

@@ -18,7 +18,8 @@
 //! - Dimensionally split: each step runs x then z (odd steps, counting from 1 as upstream) or z
 //!   then x (even steps); each direction is a 3-stage RK, q1 = q + dt/3 R(q),
 //!   q2 = q + dt/2 R(q1), q_new = q + dt R(q2). Halos are refreshed before every stage.
-//! - dt = cfl * min(dx, dz) / 450 m/s, cfl = `weather.cfl` = 1.5 (or `time.dt`).
+//! - dt = cfl * min(dx, dz) / 450 m/s, cfl = `weather.cfl` = 1.5 (or `time.dt`), refused above
+//!   the scheme's stability limit ([`stability`]).
 //! - Boundaries: x periodic; solid walls at z = 0 and z = zlen (w = 0 and no hyperviscous mass
 //!   flux at the wall interfaces, so mass is conserved to round-off).
 //! - State: one field of extent (nz, 4, nx) per stage buffer, halo width 2 in x and z, split over
@@ -44,13 +45,19 @@
 pub mod background;
 pub mod boundary;
 pub mod cases;
+pub mod config;
 pub mod diag;
 pub mod kernel;
 pub mod physics;
+pub mod stability;
 pub mod stages;
+mod spec;
+
+pub use spec::Spec;
 
 use super::{Clock, Diagnostics, Model, StepCtx};
-use crate::config::{Compat, Config, WeatherCase};
+use crate::config::Config;
+use config::{Compat, WeatherCase, WeatherConfig};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::Field;
@@ -69,12 +76,13 @@ pub fn periodic_axes() -> [bool; 3] {
     [false, false, true]
 }
 
-/// (dt, the upstream dt at cfl 1.5): `time.dt` if given, else cfl * min(dx, dz) / 450.
+/// (dt, the maximum stable dt): `time.dt` if given, else cfl * min(dx, dz) / 450; the limit of
+/// [`stability::Limit`].
 pub fn plan_dt(cfg: &Config) -> (f64, f64) {
     let grid = Grid::from_config(&cfg.grid);
-    let dmin = grid.d[1].min(grid.d[2]);
-    let dt = cfg.time.dt.unwrap_or(dmin / physics::MAX_SPEED * cfg.weather.cfl);
-    (dt, dmin / physics::MAX_SPEED * 1.5)
+    let w = cfg.section::<WeatherConfig>();
+    let limit = stability::Limit::of(&grid, w);
+    (cfg.time.dt.unwrap_or(limit.dt_of_cfl(w.cfl)), limit.dt())
 }
 
 pub struct Weather {
@@ -94,12 +102,7 @@ pub struct Weather {
 impl Weather {
     pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec) -> Result<Weather> {
         let (nz, nx) = (decomp.size[1], decomp.size[2]);
-        if nz < HS || nx < HS {
-            return Err(Error::config(format!(
-                "the weather model needs at least {HS} cells per rank along x and z (halo width {HS}); this split gives {nx} x {nz}: use fewer ranks or set `parallel.layout`"
-            )));
-        }
-        let w = &cfg.weather;
+        let w = cfg.section::<WeatherConfig>();
         let compat = w.compat == Compat::Miniweather;
         let (k0, i0) = (decomp.offset[1], decomp.offset[2]);
         let (dz, dx) = (grid.d[1], grid.d[2]);

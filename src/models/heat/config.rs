@@ -1,0 +1,226 @@
+//! `[heat]`: the heat model's config section (types with their docs and ranges) and its checks.
+
+use crate::config::{Config, Given};
+use crate::error::{Error, Result};
+use crate::grid::Grid;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[heat]`: the heat-diffusion model.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeatConfig {
+    /// Thermal diffusivity alpha in dT/dt = alpha laplacian(T).
+    #[serde(default = "one")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub alpha: f64,
+    /// One condition per face.
+    #[serde(default)]
+    pub boundary: BoundaryConfig,
+    /// The initial temperature.
+    #[serde(default)]
+    pub initial: InitialConfig,
+}
+
+impl Default for HeatConfig {
+    fn default() -> Self {
+        HeatConfig { alpha: 1.0, boundary: BoundaryConfig::default(), initial: InitialConfig::default() }
+    }
+}
+
+/// `[heat.boundary]`: one condition per face (z faces count in 3-D; a 2-D grid leaves them unused,
+/// so one config serves 2-D and 3-D through `--set grid.nz=N`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("x-faces" = true))]
+pub struct BoundaryConfig {
+    #[serde(default)]
+    pub x_lo: Face,
+    #[serde(default)]
+    pub x_hi: Face,
+    #[serde(default)]
+    pub y_lo: Face,
+    #[serde(default)]
+    pub y_hi: Face,
+    #[serde(default)]
+    pub z_lo: Face,
+    #[serde(default)]
+    pub z_hi: Face,
+}
+
+impl BoundaryConfig {
+    /// Faces in axis order (z, y, x), each as (lo, hi).
+    pub fn faces_zyx(&self) -> [(Face, Face); 3] {
+        [(self.z_lo, self.z_hi), (self.y_lo, self.y_hi), (self.x_lo, self.x_hi)]
+    }
+}
+
+/// A boundary condition on one face.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Face {
+    /// The condition; periodic must be set on both faces of an axis.
+    pub kind: FaceKind,
+    /// Dirichlet: the wall temperature; Neumann: the outward normal derivative dT/dn
+    /// (0 = insulated).
+    #[serde(default)]
+    pub value: f64,
+}
+
+impl Default for Face {
+    fn default() -> Self {
+        Face { kind: FaceKind::Neumann, value: 0.0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceKind {
+    Dirichlet,
+    Neumann,
+    Periodic,
+}
+
+/// `[heat.initial]`: background + shapes + optional sine mode + optional noise.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitialConfig {
+    /// Uniform initial temperature.
+    #[serde(default)]
+    pub background: f64,
+    /// Shapes applied in order over the background (`[[heat.initial.shapes]]`).
+    #[serde(default)]
+    pub shapes: Vec<Shape>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sine: Option<Sine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<Noise>,
+}
+
+/// One shape of `[[heat.initial.shapes]]`, applied in order over the background.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Shape {
+    /// Sets `value` inside a disc (2-D) or sphere (3-D).
+    Disc {
+        /// Centre (x, y[, z]).
+        center: Vec<f64>,
+        /// Radius.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        radius: f64,
+        /// Temperature inside.
+        value: f64,
+    },
+    /// Same as disc; reads better in 3-D.
+    Sphere {
+        /// Centre (x, y[, z]).
+        center: Vec<f64>,
+        /// Radius.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        radius: f64,
+        /// Temperature inside.
+        value: f64,
+    },
+    /// Sets `value` inside the axis-aligned box lo..hi.
+    Box {
+        /// Low corner (x, y[, z]).
+        lo: Vec<f64>,
+        /// High corner (x, y[, z]).
+        hi: Vec<f64>,
+        /// Temperature inside.
+        value: f64,
+    },
+    /// Adds amplitude * exp(-|x - center|^2 / (2 sigma^2)).
+    Gaussian {
+        /// Centre (x, y[, z]).
+        center: Vec<f64>,
+        /// Width.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        sigma: f64,
+        /// Height.
+        amplitude: f64,
+    },
+}
+
+/// `[heat.initial.sine]`: adds amplitude * prod sin(k pi x / L); enables l2_error against the
+/// analytic solution (exact with Dirichlet walls at the background value).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sine {
+    /// Adds amplitude * prod sin(k pi x / L); enables l2_error against the analytic solution.
+    #[serde(default = "one")]
+    pub amplitude: f64,
+    /// Integer wave numbers (kx, ky[, kz]); exact with Dirichlet walls at the background value.
+    pub k: Vec<u32>,
+}
+
+/// `[heat.initial.noise]`: uniform noise in [-amplitude, amplitude], keyed by global cell index.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    /// Adds uniform noise in [-amplitude, amplitude], keyed by the global cell index (the same on
+    /// any split).
+    #[schemars(range(min = 0))]
+    pub amplitude: f64,
+    /// Noise seed.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The heat model's checks beyond the declared ranges.
+pub fn validate(cfg: &Config, _given: &Given) -> Result<()> {
+    let h = cfg.section::<HeatConfig>();
+    let dims = cfg.dims();
+    let names = [("z_lo", "z_hi"), ("y_lo", "y_hi"), ("x_lo", "x_hi")];
+    for (axis, (lo, hi)) in h.boundary.faces_zyx().iter().enumerate() {
+        if dims == 2 && axis == 0 {
+            continue;
+        }
+        if (lo.kind == FaceKind::Periodic) != (hi.kind == FaceKind::Periodic) {
+            return Err(Error::config(format!(
+                "keys `heat.boundary.{}` and `heat.boundary.{}`: periodic must be set on both faces of an axis",
+                names[axis].0, names[axis].1
+            )));
+        }
+    }
+    for (i, s) in h.initial.shapes.iter().enumerate() {
+        let key = format!("heat.initial.shapes[{i}]");
+        let points: Vec<(&str, &Vec<f64>)> = match s {
+            Shape::Disc { center, .. } | Shape::Sphere { center, .. } | Shape::Gaussian { center, .. } => {
+                vec![("center", center)]
+            }
+            Shape::Box { lo, hi, .. } => vec![("lo", lo), ("hi", hi)],
+        };
+        for (name, p) in points {
+            if p.len() != dims {
+                return Err(Error::config(format!(
+                    "key `{key}.{name}` needs {dims} coordinates (x, y{}), got {}",
+                    if dims == 3 { ", z" } else { "" },
+                    p.len()
+                )));
+            }
+        }
+    }
+    if let Some(s) = &h.initial.sine {
+        if s.k.len() != dims {
+            return Err(Error::config(format!(
+                "key `heat.initial.sine.k` needs {dims} wave numbers, got {}",
+                s.k.len()
+            )));
+        }
+    }
+    let grid = Grid::from_config(&cfg.grid);
+    let dt_max = super::max_stable_dt(&grid, h.alpha);
+    if let Some(dt) = cfg.time.dt {
+        if dt > dt_max {
+            return Err(Error::config(format!(
+                "key `time.dt` = {dt} is unstable for this grid and alpha: the maximum stable dt is {dt_max:.6e}"
+            )));
+        }
+    }
+    Ok(())
+}

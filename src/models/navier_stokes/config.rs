@@ -1,0 +1,189 @@
+//! `[navier_stokes]`: the 2-D incompressible Navier-Stokes model's config section (types with
+//! their docs and ranges) and its checks (see [`crate::models::navier_stokes`]).
+
+use crate::config::{Config, Given};
+use crate::error::{Error, Result};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `[navier_stokes]`: Reynolds number, initial condition, boundaries, forcing, pressure solver.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NavierStokesConfig {
+    /// Reynolds number; the kinematic viscosity is nu = 1 / re (density 1).
+    #[serde(default = "default_re")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub re: f64,
+    /// Initial velocity field.
+    #[serde(default)]
+    pub initial: NsInitial,
+    /// Body force [fx, fy] per unit mass, e.g. a driving pressure gradient -dp/dx for a channel.
+    #[serde(default = "zero2")]
+    pub body_force: Vec<f64>,
+    /// One condition per face.
+    #[serde(default)]
+    pub boundary: NsBoundary,
+    /// The pressure Poisson solver.
+    #[serde(default)]
+    pub multigrid: MultigridConfig,
+}
+
+impl Default for NavierStokesConfig {
+    fn default() -> Self {
+        NavierStokesConfig {
+            re: default_re(),
+            initial: NsInitial::Rest,
+            body_force: zero2(),
+            boundary: NsBoundary::default(),
+            multigrid: MultigridConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NsInitial {
+    /// u = v = 0.
+    #[default]
+    Rest,
+    /// One period of the Taylor-Green vortex over the domain: u = sin(kx x) cos(ky y),
+    /// v = -(kx/ky) cos(kx x) sin(ky y), k = 2 pi / L.
+    TaylorGreen,
+}
+
+/// `[navier_stokes.boundary]`: one condition per face (2-D: x_lo, x_hi, y_lo, y_hi).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("x-faces" = true))]
+pub struct NsBoundary {
+    #[serde(default)]
+    pub x_lo: NsFace,
+    #[serde(default)]
+    pub x_hi: NsFace,
+    #[serde(default)]
+    pub y_lo: NsFace,
+    #[serde(default)]
+    pub y_hi: NsFace,
+}
+
+impl NsBoundary {
+    /// Faces as [x_lo, x_hi, y_lo, y_hi] with their key names.
+    pub fn named(&self) -> [(&'static str, NsFace); 4] {
+        [("x_lo", self.x_lo), ("x_hi", self.x_hi), ("y_lo", self.y_lo), ("y_hi", self.y_hi)]
+    }
+}
+
+/// One face: a no-slip wall (moving tangentially at `velocity`: a lid) or periodic.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NsFace {
+    /// The condition; periodic must be set on both faces of an axis.
+    pub kind: NsFaceKind,
+    /// Wall only: tangential wall speed (u on y faces, v on x faces), e.g. 1.0 on y_hi for a lid;
+    /// 0 = a fixed wall.
+    #[serde(default)]
+    pub velocity: f64,
+}
+
+impl Default for NsFace {
+    fn default() -> Self {
+        NsFace { kind: NsFaceKind::Wall, velocity: 0.0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NsFaceKind {
+    /// No-slip wall.
+    Wall,
+    /// Periodic (both faces of an axis).
+    Periodic,
+}
+
+/// `[navier_stokes.multigrid]`: the pressure Poisson solver.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MultigridConfig {
+    /// Stop V-cycles when max |residual| (= the max divergence left after projection, 1/time) is
+    /// at most this.
+    #[serde(default = "default_tol")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub tolerance: f64,
+    /// At most this many V-cycles per pressure solve (a solve that does not reach the tolerance
+    /// goes on with its best iterate and is reported in the diagnostics).
+    #[serde(default = "default_cycles")]
+    #[schemars(range(min = 1))]
+    pub max_cycles: u32,
+    /// Red-black Gauss-Seidel sweeps before and after each coarse-grid correction.
+    #[serde(default = "default_smooth")]
+    #[schemars(range(min = 1))]
+    pub smooth: u32,
+}
+
+impl Default for MultigridConfig {
+    fn default() -> Self {
+        MultigridConfig { tolerance: default_tol(), max_cycles: default_cycles(), smooth: default_smooth() }
+    }
+}
+
+fn default_re() -> f64 {
+    100.0
+}
+fn zero2() -> Vec<f64> {
+    vec![0.0, 0.0]
+}
+fn default_tol() -> f64 {
+    1e-8
+}
+fn default_cycles() -> u32 {
+    30
+}
+fn default_smooth() -> u32 {
+    3
+}
+
+/// The Navier-Stokes model's checks beyond the declared ranges.
+pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
+    let ns = cfg.section::<NavierStokesConfig>();
+    if cfg.dims() != 2 {
+        return Err(Error::config("model `navier_stokes` is 2-D: remove key `grid.nz`"));
+    }
+    for (key, n) in [("grid.nx", cfg.grid.nx), ("grid.ny", cfg.grid.ny)] {
+        if n < 2 {
+            return Err(Error::config(format!("key `{key}` must be at least 2 for navier_stokes, got {n}")));
+        }
+    }
+    if given.has("parallel.time_block") {
+        return Err(Error::config(
+            "key `parallel.time_block` is not used by the navier_stokes model (one step per sweep): remove it",
+        ));
+    }
+    if ns.body_force.len() != 2 {
+        return Err(Error::config("key `navier_stokes.body_force` needs 2 numbers [fx, fy]"));
+    }
+    let faces = ns.boundary.named();
+    for pair in faces.chunks(2) {
+        let ((lo, a), (hi, b)) = (pair[0], pair[1]);
+        if (a.kind == NsFaceKind::Periodic) != (b.kind == NsFaceKind::Periodic) {
+            return Err(Error::config(format!(
+                "keys `navier_stokes.boundary.{lo}` and `navier_stokes.boundary.{hi}`: periodic must be set on both faces of an axis"
+            )));
+        }
+    }
+    for (name, f) in faces {
+        if f.kind == NsFaceKind::Periodic && f.velocity != 0.0 {
+            return Err(Error::config(format!(
+                "key `navier_stokes.boundary.{name}.velocity` applies to walls only, but the face is periodic"
+            )));
+        }
+    }
+    if let Some(dt) = cfg.time.dt {
+        let (_, dt_max) = super::plan_dt(cfg);
+        if dt > dt_max {
+            return Err(Error::config(format!(
+                "key `time.dt` = {dt} is unstable for this grid, Reynolds number and speed scale: the maximum stable dt is {dt_max:.6e}"
+            )));
+        }
+    }
+    Ok(())
+}

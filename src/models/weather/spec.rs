@@ -1,0 +1,67 @@
+//! The weather model in the registry: what the generic code asks of it.
+
+use super::background::HS;
+use super::config::{self, WeatherCase, WeatherConfig};
+use super::diag::{STATE, VIEW};
+use super::kernel::NV;
+use super::Weather;
+use crate::config::{Config, Given, SectionType};
+use crate::decomp::Decomp;
+use crate::error::{Error, Result};
+use crate::grid::Grid;
+use crate::models::{f64_fields, Footprint, Model, ModelSpec};
+use crate::par::{Comm, Exec};
+
+pub struct Spec;
+
+impl ModelSpec for Spec {
+    fn name(&self) -> &'static str {
+        "weather"
+    }
+    fn section(&self) -> SectionType {
+        SectionType::of::<WeatherConfig>()
+    }
+    fn validate(&self, cfg: &Config, given: &Given) -> Result<()> {
+        config::validate(cfg, given)
+    }
+    fn periodic_axes(&self, _cfg: &Config) -> [bool; 3] {
+        super::periodic_axes()
+    }
+    fn plan_dt(&self, cfg: &Config) -> (f64, f64) {
+        super::plan_dt(cfg)
+    }
+    fn check_split(&self, _cfg: &Config, decomp: &Decomp) -> Result<()> {
+        // The thinnest block of any rank (the remainder goes to the first ranks).
+        let (nz, nx) = (decomp.global[1] / decomp.procs[1], decomp.global[2] / decomp.procs[2]);
+        if nz < HS || nx < HS {
+            return Err(Error::config(format!(
+                "the weather model needs at least {HS} cells per rank along x and z (halo width {HS}); this split gives {nx} x {nz}: use fewer ranks or set `parallel.layout`"
+            )));
+        }
+        Ok(())
+    }
+    fn footprint(&self, cfg: &Config, block: [usize; 3]) -> Option<Footprint> {
+        let (nz, nx) = (block[1], block[2]);
+        // The state and two stage buffers of (nz, 4, nx) with halos (2, 0, 2), the gravity-wave
+        // forcing per cell, the background per row.
+        let state = f64_fields(3, [nz, NV, nx], [HS, 0, HS])?;
+        let force = if cfg.section::<WeatherConfig>().case == WeatherCase::GravityWaves {
+            f64_fields(1, [1, nz, nx], [0; 3])?
+        } else {
+            0
+        };
+        let background = f64_fields(8, [1, 1, nz], [0, 0, HS])?;
+        let bytes = state.checked_add(force)?.checked_add(background)?;
+        Some(Footprint { bytes, output_fields: (VIEW.len() + STATE.len()) as u64 })
+    }
+    fn build(
+        &self,
+        cfg: &Config,
+        grid: &Grid,
+        decomp: &Decomp,
+        exec: &Exec,
+        _comm: &dyn Comm,
+    ) -> Result<Box<dyn Model>> {
+        Ok(Box::new(Weather::new(cfg, grid, decomp, exec)?))
+    }
+}
