@@ -109,17 +109,33 @@ pub struct TimeConfig {
     #[serde(default = "default_cfl")]
     #[schemars(extend("exclusiveMinimum" = 0), range(max = 1))]
     pub cfl: f64,
-    /// Wall-clock budget (s): before it runs out, write a final checkpoint and stop with exit
-    /// code 75, as for SIGTERM.
+    /// Wall-clock budget in seconds, or "auto" (the batch job's end time: Slurm's
+    /// SLURM_JOB_END_TIME or squeue; ignored with a note outside a Slurm job): before it runs out
+    /// (with room for two more model calls and the final checkpoint, as measured), write a final
+    /// checkpoint and stop with exit code 75, as for SIGTERM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("exclusiveMinimum" = 0))]
-    pub wall_limit: Option<f64>,
+    pub wall_limit: Option<WallLimit>,
 }
 
 impl Default for TimeConfig {
     fn default() -> Self {
         TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None }
     }
+}
+
+/// `time.wall_limit`: seconds, or "auto" (the batch job's end time).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum WallLimit {
+    Seconds(f64),
+    Auto(AutoWord),
+}
+
+/// The word "auto".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoWord {
+    Auto,
 }
 
 /// The most rayon threads per process a config may ask for.
@@ -165,6 +181,13 @@ pub struct OutputConfig {
     /// Progress display.
     #[serde(default = "default_progress")]
     pub progress: Progress,
+    /// Under MPI, write final.h5 as one self-contained file (every field gathered on rank 0) when
+    /// all its fields together take at most this many MiB; larger outputs (and 0, the default)
+    /// are written like a checkpoint: each group's writer puts its blocks in final/ and final.h5
+    /// holds the global arrays as virtual datasets over them (keep the two together). One
+    /// process always writes one self-contained final.h5.
+    #[serde(default)]
+    pub single_file_max_mib: u64,
 }
 
 impl Default for OutputConfig {
@@ -175,6 +198,7 @@ impl Default for OutputConfig {
             image_every: 0,
             images: true,
             progress: default_progress(),
+            single_file_max_mib: 0,
         }
     }
 }
@@ -228,6 +252,12 @@ pub struct CheckpointConfig {
     #[serde(default)]
     #[schemars(range(max = 9))]
     pub compression: u8,
+    /// Ranks whose blocks share one data file per checkpoint: consecutive ranks of a node send
+    /// their blocks to the first of them, whose I/O thread writes them all (N-to-M files, fewer
+    /// files for the file system); 0 = all the ranks of a node (from MPI's shared-memory split),
+    /// 1 = a file per rank.
+    #[serde(default)]
+    pub ranks_per_file: usize,
 }
 
 impl Default for CheckpointConfig {
@@ -241,6 +271,7 @@ impl Default for CheckpointConfig {
             on_full: default_on_full(),
             asynchronous: true,
             compression: 0,
+            ranks_per_file: 0,
         }
     }
 }

@@ -32,7 +32,7 @@ pub fn write_sampled_png(path: &Path, data: &[f64], samples: [usize; 2], cells: 
 /// Samples per axis of an image of `n` cells: the picture is about 800 pixels on its long side,
 /// so more samples would not show.
 pub fn samples_for(n: usize) -> usize {
-    n.min(1024)
+    n.min(800)
 }
 
 /// The cell of sample `a` of `m` samples over `n` cells: the cell holding the sample's centre.

@@ -77,6 +77,8 @@ pub enum Event {
     Written {
         seq: u64,
         step: u64,
+        /// Wall seconds the I/O thread spent on the file.
+        seconds: f64,
         blocks: Vec<BlockRecord>,
         file: FileRecord,
     },
@@ -190,6 +192,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
     while let Ok(job) = jobs.recv() {
         match job {
             Job::Checkpoint { dir, writer, seq, stamp, run_id, dims, blocks, compression } => {
+                let started = std::time::Instant::now();
                 let mut w = Some(data_file::DataFileWriter::begin(&dir, writer, stamp, run_id, dims, compression));
                 let mut outcome: Option<Result<Written>> = None;
                 for _ in 0..blocks {
@@ -215,7 +218,9 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 };
                 drop(w);
                 let _ = events.send(match r {
-                    Ok(Written::Ok { blocks, file }) => Event::Written { seq, step: stamp.step, blocks, file },
+                    Ok(Written::Ok { blocks, file }) => {
+                        Event::Written { seq, step: stamp.step, seconds: started.elapsed().as_secs_f64(), blocks, file }
+                    }
                     Ok(Written::NonFinite { field, cell, .. }) => Event::NonFinite { step: stamp.step, field, cell },
                     Err(e) => Event::Failed { step: stamp.step, message: e.to_string() },
                 });
@@ -248,7 +253,11 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 });
             }
             Job::Image { path, data, samples, cells, title } => {
-                if let Err(e) = super::png_out::write_sampled_png(&path, &data, samples, cells, &title) {
+                let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+                let r = std::fs::create_dir_all(&dir)
+                    .map_err(|e| Error::io(format!("cannot create image directory {}: {e}", dir.display())))
+                    .and_then(|_| super::png_out::write_sampled_png(&path, &data, samples, cells, &title));
+                if let Err(e) = r {
                     let _ = events.send(Event::OutputFailed(e.to_string()));
                 }
             }

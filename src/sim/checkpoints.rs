@@ -81,6 +81,8 @@ pub struct Checkpointer {
     max_in_flight: usize,
     failure: Option<String>,
     non_finite: Option<NonFinite>,
+    /// The longest data-file write so far on this rank (seconds).
+    longest_write: f64,
     last_wall: Instant,
     pub last_step: Option<u64>,
     /// The checkpoint an explicit `--restart DIR` read: an input, never pruned.
@@ -114,12 +116,18 @@ impl Checkpointer {
             max_in_flight: 0,
             failure: None,
             non_finite: None,
+            longest_write: 0.0,
             last_wall: Instant::now(),
             last_step: None,
             protect: None,
             meta,
             rank,
         })
+    }
+
+    /// The longest data-file write so far on this rank (seconds): what a final checkpoint costs.
+    pub fn longest_write(&self) -> f64 {
+        self.longest_write
     }
 
     fn broken(&self) -> bool {
@@ -129,8 +137,9 @@ impl Checkpointer {
     fn take_events(&mut self) {
         for e in self.io.poll() {
             match e {
-                Event::Written { seq, blocks, file, .. } => {
+                Event::Written { seq, blocks, file, seconds, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
+                    self.longest_write = self.longest_write.max(seconds);
                     if !self.broken() {
                         self.written = Some(self.written.map_or(seq, |w| w.max(seq)));
                         self.records.insert(seq, (blocks, Some(file)));

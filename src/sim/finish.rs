@@ -16,8 +16,11 @@ use crate::report::{PhaseStat, Phases, Report};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The final state: every view and state field gathered to rank 0, `final.png` drawn there and
-/// `final.h5` handed to its I/O thread.
+/// The final state and picture. `final.png` is drawn from a sampled field on rank 0's I/O thread.
+/// `final.h5`: one process writes one self-contained file; under MPI, every field is gathered to
+/// rank 0 for one self-contained file only when all of them fit `output.single_file_max_mib`,
+/// otherwise the state is handed over like a checkpoint into `final/` and committed as
+/// `final.h5` (virtual datasets over the data files), and no rank holds the global fields.
 #[allow(clippy::too_many_arguments)]
 pub fn write_final(
     cfg: &Config,
@@ -28,10 +31,12 @@ pub fn write_final(
     ckpt: &mut Checkpointer,
     stamp: Stamp,
     exec: &Exec,
-) -> Result<()> {
+    phases: &mut Phases,
+) {
     let out_dir = PathBuf::from(&cfg.output.dir);
-    let mut globals: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut local = ckpt.io.buffer(decomp.size.iter().product());
+    if cfg.output.images {
+        submit_image(model, decomp, grid, comm, ckpt, stamp, out_dir.join("final.png"));
+    }
     // The viewing fields, then any state fields not among them (so final.h5 can seed a restart).
     let mut names = model.field_names();
     for n in model.state_names() {
@@ -39,21 +44,23 @@ pub fn write_final(
             names.push(n);
         }
     }
+    let bytes = (grid.cells() as u128) * 8 * names.len() as u128;
+    let gather = comm.size() == 1 || bytes <= (cfg.output.single_file_max_mib as u128) << 20;
+    if !gather {
+        ckpt.handoff_final(model, decomp, comm, stamp, phases);
+        return;
+    }
+    let mut globals: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut local = ckpt.io.buffer(decomp.size.iter().product());
     for name in names {
         model.copy_field(name, &mut local);
         if let Some(g) = comm.gather_to_root(decomp, &local) {
             globals.push((name.to_string(), g));
         }
     }
+    ckpt.io.give_back(local);
     if !comm.is_root() {
-        return Ok(());
-    }
-    if cfg.output.images {
-        if let Some((_, data)) = globals.iter().find(|(n, _)| n == model.image_field()) {
-            let title = format!("{} step {} t={:.4e}", model.image_field(), stamp.step, stamp.time);
-            let (ny, nx, slice) = slice_for_image(grid, data);
-            png_out::write_field_png(&out_dir.join("final.png"), slice, ny, nx, &title)?;
-        }
+        return;
     }
     let meta = FinalMeta {
         model: model.name().to_string(),
@@ -71,39 +78,76 @@ pub fn write_final(
         fields: globals,
         meta: Box::new(meta),
     });
-    Ok(())
 }
 
-/// A 2-D picture of the field: the field itself in 2-D, the middle z-slice in 3-D.
-fn slice_for_image<'a>(grid: &Grid, data: &'a [f64]) -> (usize, usize, &'a [f64]) {
-    let (ny, nx) = (grid.n[1], grid.n[2]);
-    let k = if grid.dims == 3 { grid.n[0] / 2 } else { 0 };
-    (ny, nx, &data[k * ny * nx..(k + 1) * ny * nx])
+/// The samples (a, b) along one axis that fall in the block [o, o + n) of `cells` cells when
+/// `m` samples are taken (see [`png_out::sample_index`]): a contiguous range.
+fn sample_range(o: usize, n: usize, m: usize, cells: usize) -> std::ops::Range<usize> {
+    let inside = |a: &usize| (o..o + n).contains(&png_out::sample_index(*a, m, cells));
+    let lo = (0..m).find(inside).unwrap_or(m);
+    let hi = (lo..m).take_while(inside).last().map_or(lo, |a| a + 1);
+    lo..hi
 }
 
-/// Write an image of the model's image field at `step` to `path` (rank 0), creating its directory.
-pub fn write_image(
+/// Draw the model's image field at `stamp` to `path`: every rank samples its block (the middle
+/// z-plane in 3-D) at the picture's resolution, rank 0 gathers only those samples and its I/O
+/// thread draws and writes the PNG, off the compute path.
+pub fn submit_image(
     model: &dyn Model,
     decomp: &Decomp,
     grid: &Grid,
     comm: &dyn Comm,
-    step: u64,
-    time: f64,
-    path: &Path,
-) -> Result<()> {
-    let mut local = vec![0.0; decomp.size.iter().product()];
-    model.copy_field(model.image_field(), &mut local);
-    if let Some(g) = comm.gather_to_root(decomp, &local) {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                crate::error::Error::io(format!("cannot create image directory {}: {e}", dir.display()))
-            })?;
+    ckpt: &mut Checkpointer,
+    stamp: Stamp,
+    path: PathBuf,
+) {
+    let field = model.image_field();
+    let (ny, nx) = (grid.n[1], grid.n[2]);
+    let (my, mx) = (png_out::samples_for(ny), png_out::samples_for(nx));
+    let k = if grid.dims == 3 { grid.n[0] / 2 } else { 0 };
+    let ranges = |o: [usize; 3], s: [usize; 3]| {
+        let in_z = (o[0]..o[0] + s[0]).contains(&k);
+        let rows = if in_z { sample_range(o[1], s[1], my, ny) } else { 0..0 };
+        (rows, sample_range(o[2], s[2], mx, nx))
+    };
+    let (rows, cols) = ranges(decomp.offset, decomp.size);
+    let mut mine = Vec::with_capacity(rows.len() * cols.len());
+    if !rows.is_empty() && !cols.is_empty() {
+        let mut local = ckpt.io.buffer(decomp.size.iter().product());
+        model.copy_field(field, &mut local);
+        let [o, s] = [decomp.offset, decomp.size];
+        for a in rows.clone() {
+            let j = png_out::sample_index(a, my, ny) - o[1];
+            let row = ((k - o[0]) * s[1] + j) * s[2];
+            for b in cols.clone() {
+                mine.push(local[row + png_out::sample_index(b, mx, nx) - o[2]].to_bits());
+            }
         }
-        let (ny, nx, slice) = slice_for_image(grid, &g);
-        let title = format!("{} step {step} t={time:.4e}", model.image_field());
-        png_out::write_field_png(path, slice, ny, nx, &title)?;
+        ckpt.io.give_back(local);
     }
-    Ok(())
+    let Some(all) = comm.gather_u64(&mine) else { return };
+    let mut data = vec![0.0; my * mx];
+    let mut at = 0;
+    for r in 0..comm.size() {
+        let (o, s) = decomp.block_of(r);
+        let (rows, cols) = ranges(o, s);
+        if cols.is_empty() {
+            continue;
+        }
+        for a in rows {
+            for (b, bits) in cols.clone().zip(&all[at..at + cols.len()]) {
+                data[a * mx + b] = f64::from_bits(*bits);
+            }
+            at += cols.len();
+        }
+    }
+    let slice = if grid.dims == 3 {
+        format!(", z = {:.4e} (middle plane)", (k as f64 + 0.5) * grid.d[0])
+    } else {
+        String::new()
+    };
+    let title = format!("{field}, step {}, t = {:.4e}{slice}", stamp.step, stamp.time);
+    ckpt.io.submit(Job::Image { path, data, samples: [my, mx], cells: [ny, nx], title });
 }
 
 /// Max and mean of every phase over ranks (rank 0's phase list, the same on every rank).

@@ -14,6 +14,7 @@ pub mod output_dir;
 mod progress;
 mod restart;
 pub mod signals;
+mod wall;
 
 use crate::config::Config;
 use crate::decomp::Decomp;
@@ -108,9 +109,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     // Checks that can refuse the run, before anything is written.
     let mut lock = None;
     let preflight = if root {
-        opts.report.as_deref().map_or(Ok(()), output_dir::check_report_path).and_then(|_| {
-            lock = Some(output_dir::lock(&out_dir)?);
-            Ok(())
+        // The lock first: it creates the output directory, where a report may go.
+        output_dir::lock(&out_dir).and_then(|l| {
+            lock = Some(l);
+            opts.report.as_deref().map_or(Ok(()), output_dir::check_report_path)
         })
     } else {
         Ok(())
@@ -139,7 +141,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         fields,
         state_fields: model.state_names().iter().map(|s| s.to_string()).collect(),
     };
-    let group = checkpoints::file_group(comm, ranks_per_file(cfg));
+    let group = checkpoints::file_group(comm, cfg.checkpoint.ranks_per_file);
     let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank(), run_id(comm), group)?;
     let mut announce = || {
         if let (true, Some(b)) = (root, &opts.banner) {
@@ -209,6 +211,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         return Ok(summary_without_steps(cfg, model.as_ref(), &grid, comm, &exec, &decomp, step, time, wall));
     }
 
+    let (budget, note) = if root { wall::budget(cfg) } else { (None, None) };
+    if let Some(n) = note {
+        eprintln!("{n}");
+    }
     let progress = Progressor::new(cfg.output.progress, root, cfg.time.steps, cfg.time.end_time, step);
     let every = cfg.output.diagnostics_every;
     let mut diags = {
@@ -264,8 +270,16 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
 
         // One agreement per model call: stop requests, wall-clock schedule, I/O state.
         let signal = stop.as_ref().is_some_and(|s| s.raised());
-        let near_limit =
-            root && near_wall_limit(cfg, wall.elapsed().as_secs_f64(), &loop_start, step - loop_step0, per_call);
+        let near_limit = root
+            && budget.is_some_and(|limit| {
+                let calls = (step - loop_step0).div_ceil(per_call as u64).max(1) as f64;
+                wall::near(
+                    limit,
+                    wall.elapsed().as_secs_f64(),
+                    loop_start.elapsed().as_secs_f64() / calls,
+                    ckpt.longest_write(),
+                )
+            });
         let t = Instant::now();
         let agreed = ckpt.agree(comm, signal, near_limit)?;
         phases.add("reduce", t.elapsed().as_secs_f64());
@@ -297,7 +311,8 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         }
         if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) && !finished {
             let path = out_dir.join("images").join(format!("{}_{step:07}.png", model.image_field()));
-            phases.time("io", || finish::write_image(&*model, &decomp, &grid, comm, step, time, &path))?;
+            let stamp = Stamp { step, time, dt: last_dt };
+            phases.time("io", || finish::submit_image(&*model, &decomp, &grid, comm, &mut ckpt, stamp, path));
         }
         progress.update(step, time);
     }
@@ -313,7 +328,8 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     // Final state: one self-contained file gathered on rank 0, written by its I/O thread.
     if finite.is_ok() && interrupted.is_none() {
         let t_io = Instant::now();
-        finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, Stamp { step, time, dt: last_dt }, &exec)?;
+        let stamp = Stamp { step, time, dt: last_dt };
+        finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, &mut phases);
         phases.add("io", t_io.elapsed().as_secs_f64());
     }
     ckpt.drain(comm, &mut phases)?;
@@ -400,12 +416,6 @@ fn summary_without_steps(
     }
 }
 
-/// Ranks per checkpoint data file (`checkpoint.ranks_per_file`; until the key exists: the
-/// `SIMRUN_RANKS_PER_FILE` environment variable, default 1).
-fn ranks_per_file(_cfg: &Config) -> usize {
-    std::env::var("SIMRUN_RANKS_PER_FILE").ok().and_then(|v| v.parse().ok()).unwrap_or(1)
-}
-
 /// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
 /// round-off)?
 fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool {
@@ -415,14 +425,6 @@ fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool 
         (None, Some(end)) => time >= end - 1e-9 * last_dt.max(f64::MIN_POSITIVE),
         (None, None) => true,
     }
-}
-
-/// Stop before `time.wall_limit` with room for two more model calls (of `per_call` steps) and a
-/// final checkpoint: the margin is the larger of their mean time and 5 % of the limit.
-fn near_wall_limit(cfg: &Config, elapsed: f64, loop_start: &Instant, steps: u64, per_call: usize) -> bool {
-    let Some(limit) = cfg.time.wall_limit else { return false };
-    let per_step = loop_start.elapsed().as_secs_f64() / steps.max(1) as f64;
-    elapsed + (2.0 * per_call as f64 * per_step).max(0.05 * limit) >= limit
 }
 
 /// Is anything scheduled by step count or simulated time due after the step that reached `step`
