@@ -23,6 +23,7 @@ progress = "off"
 [checkpoint]
 every_steps = 50
 keep = 3
+ranks_per_file = RPF
 [heat.boundary]
 x_lo = { kind = "periodic" }
 x_hi = { kind = "periodic" }
@@ -35,20 +36,34 @@ seed = SEED
 /// Steps of the whole run; the checkpoints are at 50, 100 and 150.
 const FULL: &str = "time.steps=300";
 
+/// A file per rank unless a group size is given (N-to-M data files).
 fn config(dir: &Path, seed: u64) -> (PathBuf, PathBuf) {
+    config_grouped(dir, seed, 1)
+}
+
+fn config_grouped(dir: &Path, seed: u64, ranks_per_file: usize) -> (PathBuf, PathBuf) {
     let out = dir.join("out");
-    let text = BASE.replace("OUT", &out.display().to_string()).replace("SEED", &seed.to_string());
+    let text = BASE
+        .replace("OUT", &out.display().to_string())
+        .replace("SEED", &seed.to_string())
+        .replace("RPF", &ranks_per_file.to_string());
     (write(dir, "c.toml", &text), out)
 }
 
 /// The output directory of a 3-rank run to step 150 with `seed` (made once per test binary).
 fn base(seed: u64, ranks: usize) -> PathBuf {
-    static BASES: OnceLock<std::sync::Mutex<std::collections::HashMap<(u64, usize), PathBuf>>> = OnceLock::new();
+    base_grouped(seed, ranks, 1)
+}
+
+/// As [`base`], with `ranks_per_file` ranks per data file.
+fn base_grouped(seed: u64, ranks: usize, ranks_per_file: usize) -> PathBuf {
+    type Bases = std::sync::Mutex<std::collections::HashMap<(u64, usize, usize), PathBuf>>;
+    static BASES: OnceLock<Bases> = OnceLock::new();
     let mut map = BASES.get_or_init(Default::default).lock().unwrap();
-    map.entry((seed, ranks))
+    map.entry((seed, ranks, ranks_per_file))
         .or_insert_with(|| {
-            let dir = scratch(&format!("faults_base_{seed}_{ranks}"));
-            let (cfg, out) = config(&dir, seed);
+            let dir = scratch(&format!("faults_base_{seed}_{ranks}_{ranks_per_file}"));
+            let (cfg, out) = config_grouped(&dir, seed, ranks_per_file);
             let o = mpirun(ranks, &[cfg.to_str().unwrap()]);
             assert!(o.status.success(), "base run: {}", stderr(&o));
             out
@@ -129,6 +144,17 @@ fn error_lines(o: &Output) -> Vec<String> {
 /// with `latest` and with the damaged checkpoint named explicitly. `survivable`: the explicit
 /// restart succeeds too (the fault does not touch what a restart must trust).
 fn check_fault(name: &str, ranks_written: usize, fault: &dyn Fn(&Path), survivable: bool, limit_files: Option<u32>) {
+    check_fault_grouped(name, ranks_written, 1, fault, survivable, limit_files)
+}
+
+fn check_fault_grouped(
+    name: &str,
+    ranks_written: usize,
+    ranks_per_file: usize,
+    fault: &dyn Fn(&Path),
+    survivable: bool,
+    limit_files: Option<u32>,
+) {
     let full = reference();
     let splits: &[usize] = if limit_files.is_some() { &[1] } else { &[1, 2] };
     for &ranks in splits {
@@ -136,7 +162,7 @@ fn check_fault(name: &str, ranks_written: usize, fault: &dyn Fn(&Path), survivab
             let what = format!("{name}, restored on {ranks} rank(s), {}", if explicit { "explicit" } else { "latest" });
             let dir = scratch(&format!("fault_{name}_{ranks}_{explicit}"));
             let (cfg, out) = config(&dir, 5);
-            copy_tree(&base(5, ranks_written), &out);
+            copy_tree(&base_grouped(5, ranks_written, ranks_per_file), &out);
             std::fs::remove_file(out.join("final.h5")).unwrap();
             fault(&out);
             let target = ck(&out, 150).display().to_string();
@@ -311,4 +337,43 @@ fn inspect_reports_each_data_file() {
     let o = simrun(&["inspect", ck(&out, 100).to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("committed: yes, verified"));
+}
+
+#[test]
+fn faults_in_grouped_data_files() {
+    // 4 ranks, 2 per data file: rank_00000.h5 holds ranks 0 and 1, rank_00002.h5 ranks 2 and 3.
+    let out = base_grouped(5, 4, 2);
+    let names: Vec<String> = std::fs::read_dir(ck(&out, 150))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("rank_"))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    check_fault_grouped(
+        "grouped_truncated",
+        4,
+        2,
+        &|out| {
+            let f = data(out, 150, 2);
+            let n = std::fs::metadata(&f).unwrap().len();
+            std::fs::OpenOptions::new().write(true).open(&f).unwrap().set_len(n - 1).unwrap();
+        },
+        false,
+        None,
+    );
+    check_fault_grouped(
+        "grouped_swapped",
+        4,
+        2,
+        &|out| {
+            let (a, b) = (data(out, 150, 0), data(out, 150, 2));
+            let tmp = a.with_extension("swap");
+            std::fs::rename(&a, &tmp).unwrap();
+            std::fs::rename(&b, &a).unwrap();
+            std::fs::rename(&tmp, &b).unwrap();
+        },
+        false,
+        None,
+    );
 }

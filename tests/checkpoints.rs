@@ -22,6 +22,7 @@ progress = "off"
 [checkpoint]
 every_steps = 50
 keep = 3
+ranks_per_file = 1
 [heat.boundary]
 x_lo = { kind = "periodic" }
 x_hi = { kind = "periodic" }
@@ -297,4 +298,35 @@ fn a_fresh_run_sets_earlier_checkpoints_aside_instead_of_mixing_histories() {
     assert_eq!(aside, 3, "the earlier run's three checkpoints are renamed, not deleted");
     ok(simrun(&[p, "--restart", "latest"]), "restart");
     assert_bits_eq(&full, &final_field(&out, "temperature"), "fresh run + restart vs uninterrupted");
+}
+
+#[test]
+fn sixteen_ranks_write_four_grouped_files_that_restart_anywhere() {
+    // checkpoint.ranks_per_file = 4: 16 ranks write 4 data files per checkpoint (each holding
+    // four blocks); restarts on 3 ranks and on one process continue bitwise.
+    let text = BASE.replace("ranks_per_file = 1", "ranks_per_file = 4");
+    let full = reference(&text, "grouped");
+    for (name, second) in [("grouped_to3", 3), ("grouped_to1", 1)] {
+        let (path, out) = setup(name, &text);
+        let p = path.to_str().unwrap();
+        ok(mpirun(16, &[p, "--set", "time.steps=150", "--set", "parallel.threads=1"]), "16 ranks");
+        let files: Vec<String> = std::fs::read_dir(out.join("checkpoints").join("ckpt_0000000150"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("rank_"))
+            .collect();
+        assert_eq!(files.len(), 4, "{files:?}");
+        let o = ok(simrun(&["inspect", out.to_str().unwrap()]), "inspect");
+        assert_eq!(String::from_utf8_lossy(&o.stdout).matches("  ok\n").count(), 4);
+        let args = [p, "--restart", "latest", "--set", "parallel.threads=1"];
+        let o = if second == 1 { simrun(&args) } else { mpirun(second, &args) };
+        let o = ok(o, "restart");
+        assert!(stderr(&o).contains("written by 16 rank(s)"), "{}", stderr(&o));
+        assert_bits_eq(
+            &full,
+            &final_field(&out, "temperature"),
+            &format!("{name}: 16 ranks -> {second} vs uninterrupted"),
+        );
+    }
 }

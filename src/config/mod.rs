@@ -109,7 +109,7 @@ pub struct TimeConfig {
     #[serde(default = "default_cfl")]
     #[schemars(extend("exclusiveMinimum" = 0), range(max = 1))]
     pub cfl: f64,
-    /// Wall-clock budget in seconds, or "auto" (the batch job's end time: Slurm's
+    /// Wall-clock budget in seconds, or the word "auto" (the batch job's end time: Slurm's
     /// SLURM_JOB_END_TIME or squeue; ignored with a note outside a Slurm job): before it runs out
     /// (with room for two more model calls and the final checkpoint, as measured), write a final
     /// checkpoint and stop with exit code 75, as for SIGTERM.
@@ -124,18 +124,58 @@ impl Default for TimeConfig {
 }
 
 /// `time.wall_limit`: seconds, or "auto" (the batch job's end time).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WallLimit {
     Seconds(f64),
-    Auto(AutoWord),
+    Auto,
 }
 
-/// The word "auto".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AutoWord {
-    Auto,
+impl Serialize for WallLimit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WallLimit::Seconds(x) => s.serialize_f64(*x),
+            WallLimit::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WallLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = WallLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of seconds > 0 or \"auto\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<WallLimit, E> {
+                Ok(WallLimit::Seconds(x))
+            }
+            fn visit_i64<E: serde::de::Error>(self, x: i64) -> Result<WallLimit, E> {
+                Ok(WallLimit::Seconds(x as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, x: u64) -> Result<WallLimit, E> {
+                Ok(WallLimit::Seconds(x as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, x: &str) -> Result<WallLimit, E> {
+                match x {
+                    "auto" => Ok(WallLimit::Auto),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(x), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for WallLimit {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WallLimit".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // The range applies to the number; the key reference's type reads "number > 0", and the
+        // field's docs say "or \"auto\"".
+        schemars::json_schema!({ "type": "number", "exclusiveMinimum": 0 })
+    }
 }
 
 /// The most rayon threads per process a config may ask for.

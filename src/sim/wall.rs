@@ -11,7 +11,7 @@ pub fn budget(cfg: &Config) -> (Option<f64>, Option<String>) {
     match cfg.time.wall_limit {
         None => (None, None),
         Some(WallLimit::Seconds(s)) => (Some(s), None),
-        Some(WallLimit::Auto(_)) => match job_end_time() {
+        Some(WallLimit::Auto) => match job_end_time() {
             Some(end) => {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
                 (Some((end - now).max(0.0)), None)
