@@ -102,6 +102,8 @@ pub struct IoThread {
     events: Receiver<Event>,
     returns: Receiver<Vec<f64>>,
     free: Vec<Vec<f64>>,
+    /// Buffers handed out by [`IoThread::buffer`] and not yet back in the pool.
+    outstanding: usize,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -115,12 +117,13 @@ impl IoThread {
             .name("simrun-io".into())
             .spawn(move || serve(job_rx, ev_tx, ret_tx))
             .map_err(|e| Error::other(format!("cannot start the I/O thread: {e}")))?;
-        Ok(IoThread { jobs: Some(jobs), events, returns, free: Vec::new(), handle: Some(handle) })
+        Ok(IoThread { jobs: Some(jobs), events, returns, free: Vec::new(), outstanding: 0, handle: Some(handle) })
     }
 
     /// A buffer of `len` values from the pool (allocated only when the pool is empty).
     pub fn buffer(&mut self, len: usize) -> Vec<f64> {
-        self.free.extend(self.returns.try_iter());
+        self.collect_returns();
+        self.outstanding += 1;
         match self.free.iter().position(|b| b.capacity() >= len) {
             Some(i) => {
                 let mut b = self.free.swap_remove(i);
@@ -133,7 +136,30 @@ impl IoThread {
 
     /// Put a buffer back into the pool (one that did not go to the I/O thread).
     pub fn give_back(&mut self, b: Vec<f64>) {
+        self.outstanding = self.outstanding.saturating_sub(1);
         self.free.push(b);
+    }
+
+    fn collect_returns(&mut self) {
+        for b in self.returns.try_iter() {
+            self.outstanding = self.outstanding.saturating_sub(1);
+            self.free.push(b);
+        }
+    }
+
+    /// Wait until at most `n` buffers are out of the pool (the I/O thread returns them as it
+    /// writes): bounds what a group's writer holds while it receives its members' blocks.
+    pub fn wait_for_buffers(&mut self, n: usize) {
+        self.collect_returns();
+        while self.outstanding > n {
+            match self.returns.recv() {
+                Ok(b) => {
+                    self.outstanding -= 1;
+                    self.free.push(b);
+                }
+                Err(_) => break,
+            }
+        }
     }
 
     /// Hand a job over, waiting for room in the queue.

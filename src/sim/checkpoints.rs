@@ -411,6 +411,11 @@ impl Checkpointer {
         let mut waited = t_io.elapsed().as_secs_f64();
         for &m in &self.group[1..] {
             let (offset, size) = decomp.block_of(m);
+            // At most one more block in memory than the one being written: wait for the I/O
+            // thread to give buffers back before receiving the next block.
+            let t = Instant::now();
+            self.io.wait_for_buffers(self.meta.fields.len());
+            waited += t.elapsed().as_secs_f64();
             let mut f = Vec::with_capacity(self.meta.fields.len());
             for name in &self.meta.fields {
                 let mut b = self.io.buffer(size.iter().product());
