@@ -161,14 +161,25 @@ impl DataFileWriter {
     /// Close the file, flush it to disk and rename it into place.
     pub fn finish(mut self) -> Result<Written> {
         let file = self.file.take().expect("data file open");
-        file.flush().map_err(|e| h5err::io("cannot write checkpoint file", &self.path, &e))?;
-        drop(file);
-        let bytes = std::fs::metadata(&self.tmp)
-            .map_err(|e| Error::io(format!("cannot stat {}: {e}", self.tmp.display())))?
-            .len();
-        commit_file(&self.tmp, &self.path)?;
-        let blocks = std::mem::take(&mut self.records);
-        Ok(Written::Ok { blocks, file: FileRecord { writer: self.writer, bytes } })
+        let r = (|| {
+            file.flush().map_err(|e| h5err::io("cannot write checkpoint file", &self.path, &e))?;
+            drop(file);
+            let bytes = std::fs::metadata(&self.tmp)
+                .map_err(|e| Error::io(format!("cannot stat {}: {e}", self.tmp.display())))?
+                .len();
+            commit_file(&self.tmp, &self.path)?;
+            Ok(bytes)
+        })();
+        match r {
+            Ok(bytes) => {
+                let blocks = std::mem::take(&mut self.records);
+                Ok(Written::Ok { blocks, file: FileRecord { writer: self.writer, bytes } })
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&self.tmp);
+                Err(e)
+            }
+        }
     }
 }
 
