@@ -62,7 +62,7 @@ fn bench(comm: &dyn Comm) {
             println!(
                 "{n},{},{},{per:.6e},{:.2},{red:.3},{}",
                 n * n,
-                mg.levels.len(),
+                mg.level_count(),
                 per * 1e9 / (n * n) as f64,
                 comm.size()
             );
