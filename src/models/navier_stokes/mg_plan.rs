@@ -301,8 +301,9 @@ impl Plan {
                     Transfer::Local => "restrict on each rank".to_string(),
                     Transfer::Shifted => "restrict on each rank (odd block boundaries shifted)".to_string(),
                     Transfer::Agglomerate => format!(
-                        "agglomerate onto {} ranks: gather {} cells ({}) per receiving rank",
+                        "agglomerate onto {} rank{}: gather {} cells ({}) per receiving rank",
                         l.source.ranks(),
+                        if l.source.ranks() == 1 { "" } else { "s" },
                         l.gather_cells,
                         bytes(8 * l.gather_cells)
                     ),
@@ -374,5 +375,149 @@ fn bytes(b: usize) -> String {
         b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
         b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
         b => format!("{b} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fine decomposition of `p` ranks with blocks of `block` (y, x) cells each (weak scaling):
+    /// the process grid is as square as `p` allows, more ranks along y.
+    fn weak(block: [usize; 2], p: usize, periodic: bool) -> Decomp {
+        let py = (1..=p).filter(|d| p.is_multiple_of(*d) && d * d >= p).min().unwrap();
+        let px = p / py;
+        Decomp::new([1, block[0] * py, block[1] * px], 2, p, 0, [false, periodic, periodic], Some(&[px, py])).unwrap()
+    }
+
+    /// The old plan's coarse gather (cells every rank received per V-cycle): levels stayed
+    /// distributed while every block could be halved into >= 256 cells, then the next level was
+    /// gathered to every rank (its global size).
+    fn old_gather(d: &Decomp) -> usize {
+        let (mut l, mut g) = (Layout::of_decomp(d), [d.global[1], d.global[2]]);
+        while g.iter().all(|&n| n.is_multiple_of(2) && n >= 4) {
+            let even = l.axes.iter().all(|a| a.cuts.iter().all(|c| c.is_multiple_of(2)));
+            let halves = [0, 1].map(|a| l.axes[a].halve(g[a] / 2));
+            let thick = halves[0].sizes().min().unwrap() * halves[1].sizes().min().unwrap() >= 256;
+            if !(even && thick) {
+                return if even { g[0] * g[1] / 4 } else { g[0] * g[1] };
+            }
+            g = [g[0] / 2, g[1] / 2];
+            l = Layout { axes: halves, px: l.px };
+        }
+        0
+    }
+
+    /// Every layout tiles its level, every coarse layout is the halved source layout (even
+    /// boundaries), and ranks only ever drop out.
+    fn check_layouts(plan: &Plan) {
+        for (k, l) in plan.levels.iter().enumerate() {
+            for (a, s) in l.layout.axes.iter().enumerate() {
+                assert_eq!((s.cuts[0], s.n()), (0, l.axes[a].n));
+                assert!(s.cuts.windows(2).all(|w| w[0] < w[1]), "empty block at level {k}");
+                assert!(s.owners.windows(2).all(|w| w[0] < w[1]));
+            }
+            let Some(next) = plan.levels.get(k + 1) else { break };
+            for a in 0..2 {
+                let src = &l.source.axes[a];
+                assert!(src.cuts[..src.blocks()].iter().all(|c| c.is_multiple_of(2)), "odd boundary at level {k}");
+                assert_eq!(next.layout.axes[a], src.halve(next.axes[a].n));
+                assert!(src.owners.iter().all(|o| l.layout.axes[a].block_of_owner(*o).is_some()));
+            }
+        }
+        if plan.coarse == CoarseKind::Dense {
+            let last = &plan.levels[plan.levels.len() - 1].layout;
+            assert_eq!((last.ranks(), last.rank_of([0, 0])), (1, 0));
+        }
+    }
+
+    #[test]
+    fn coarse_gather_per_rank_stays_bounded_up_to_65536_ranks() {
+        let mut ps: Vec<usize> = (0..=16).map(|e| 1 << e).collect();
+        ps.extend([3, 6, 12, 48, 96, 384, 1000, 3000, 10_000, 40_000]);
+        // Blocks (y, x) per rank: powers of two, an odd factor (500 = 4 x 125), odd, elongated.
+        for block in [[512, 512], [500, 500], [125, 125], [384, 200], [64, 64], [30, 1000]] {
+            let (mut worst, mut work) = ((0, 0), 0.0f64);
+            for &p in &ps {
+                for periodic in [false, true] {
+                    let d = weak(block, p, periodic);
+                    let plan = Plan::new(&d, [1.0, 1.0]);
+                    check_layouts(&plan);
+                    let g = plan.max_gather_cells();
+                    // An agglomerated axis keeps blocks thinner than about 4 MIN_SIDE (they were
+                    // thinner than 2 MIN_SIDE before merging two), the other axis keeps at most
+                    // its fine thickness: what one rank receives does not grow with P.
+                    let side = |a: usize| (4 * MIN_SIDE + 4).max(block[a]);
+                    assert!(
+                        g <= side(0).min(4 * MIN_SIDE + 4) * side(1) + side(0) * side(1).min(4 * MIN_SIDE + 4),
+                        "{block:?} on {p} ranks: a rank receives {g} cells\n{}",
+                        plan.table()
+                    );
+                    // No rank ever holds more of a coarse level than the fine block or a
+                    // 4 MIN_SIDE square; with large fine blocks the critical path stays near 4/3
+                    // of the fine work (each agglomerated level adds at most a 4 MIN_SIDE square).
+                    let most = plan.levels.iter().map(|l| l.layout.max_cells()).max().unwrap();
+                    assert!(most <= (block[0] * block[1]).max(16 * MIN_SIDE * MIN_SIDE), "{block:?} on {p}: {most}");
+                    if block[0] * block[1] >= 1 << 16 {
+                        let w = plan.work_ratio();
+                        assert!(w < 1.4, "{block:?} on {p}: work {w}\n{}", plan.table());
+                    }
+                    assert!(plan.warnings().is_empty(), "{block:?} on {p}: {:?}", plan.warnings());
+                    worst = worst.max((g, p));
+                    work = work.max(plan.work_ratio());
+                    if !periodic {
+                        println!(
+                            "{block:?} P={p}: {} levels, ranks per level {:?}, most received {g} cells, work {:.3}; old plan: {} cells to every rank",
+                            plan.levels.len(),
+                            plan.levels.iter().map(|l| l.layout.ranks()).collect::<Vec<_>>(),
+                            plan.work_ratio(),
+                            old_gather(&d)
+                        );
+                    }
+                }
+            }
+            let d = weak(block, 65536, false);
+            println!(
+                "{block:?}: most received {} cells (on {} ranks), work at most {work:.3}; at 65536 ranks: {} levels, old plan {} cells to every rank",
+                worst.0,
+                worst.1,
+                Plan::new(&d, [1.0, 1.0]).levels.len(),
+                old_gather(&d)
+            );
+        }
+    }
+
+    #[test]
+    fn one_rank_plans_keep_every_level_local() {
+        let d = Decomp::single([1, 500, 300], 2, [false; 3]);
+        let plan = Plan::new(&d, [1.0, 1.0]);
+        check_layouts(&plan);
+        assert!(plan.levels.iter().all(|l| l.transfer == Transfer::Local && l.layout.ranks() == 1));
+        assert_eq!(plan.max_gather_cells(), 0);
+        assert_eq!(plan.coarse, CoarseKind::Dense);
+    }
+
+    #[test]
+    fn odd_boundaries_shift_and_thin_blocks_agglomerate() {
+        // 3 ranks along y on 134 rows: boundaries 45 and 90 -> 44 and 90 (shifted), then the
+        // 67-row level's blocks (22, 23, 22) would halve below 16 rows: two ranks, then one.
+        let d = Decomp::new([1, 134, 150], 2, 3, 0, [false; 3], Some(&[1, 3])).unwrap();
+        let plan = Plan::new(&d, [1.0, 1.0]);
+        check_layouts(&plan);
+        let t: Vec<Transfer> = plan.levels.iter().map(|l| l.transfer).collect();
+        assert_eq!(&t[..3], [Transfer::Shifted, Transfer::Agglomerate, Transfer::Agglomerate]);
+        assert_eq!(plan.levels[0].source.axes[0].cuts, [0, 44, 90, 134]);
+        assert_eq!(plan.levels[1].source.axes[0].owners, [0, 2]);
+        assert_eq!(plan.levels[2].layout.ranks(), 2);
+        assert_eq!(plan.levels[3].layout.ranks(), 1);
+    }
+
+    #[test]
+    fn check_warns_about_a_coarsest_level_too_large_for_the_dense_solve() {
+        let d = Decomp::single([1, 8, 4096], 2, [false; 3]);
+        let plan = Plan::new(&d, [1.0, 1.0]);
+        assert_eq!(plan.coarse, CoarseKind::Sweeps);
+        assert_eq!(plan.warnings().len(), 1);
+        assert!(plan.table().contains("red-black sweeps"));
     }
 }
