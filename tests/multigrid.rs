@@ -139,7 +139,7 @@ fn check_prints_the_level_plan_for_any_rank_count() {
     let out = check("4096", 32000);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("multigrid plan: 15 levels on 4096 ranks (64 x 64)"), "{text}");
+    assert!(text.contains("multigrid plan: 15 levels on 4096 rank(s) (64 x 64)"), "{text}");
     assert!(text.contains("agglomerate onto 1024 ranks"), "{text}");
     assert!(text.contains("coarsest: dense LU of 4 cells on rank 0"), "{text}");
     let gather: usize = text

@@ -104,11 +104,6 @@ impl Moves {
         Moves { mine_from, mine_to, out, inc, out_bufs, in_bufs }
     }
 
-    /// Most values this rank receives in one direction (for tests and logs).
-    pub fn received(&self) -> usize {
-        self.inc.iter().map(|(_, r)| r.cells()).sum()
-    }
-
     /// `to_field` (this rank's `to` block, first cell `to_off`) = the values of `from_field` (its
     /// `from` block at `from_off`) on every rank.
     pub fn forward(
@@ -173,4 +168,47 @@ fn exchange(comm: &dyn Comm, sends: &[(usize, Rect)], send_bufs: &[Vec<f64>], re
     let mut r: Vec<(usize, &mut [f64])> =
         recvs.iter().zip(recv_bufs.iter_mut()).map(|((from, _), b)| (*from, &mut b[..])).collect();
     comm.exchange_f64(&s, &mut r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decomp::Decomp;
+    use crate::models::navier_stokes::mg_plan::{Plan, Transfer};
+
+    /// For every agglomerated level of some plans: what rank a sends to rank b is what b expects
+    /// from a (same boxes, so the same sizes), and every block of the target layout is covered
+    /// exactly once by what it receives and what it keeps.
+    #[test]
+    fn messages_pair_up_and_cover_every_target_block() {
+        for (global, p) in [([134, 134], 4), ([250, 256], 9), ([64, 64], 3), ([90, 90], 16), ([301, 77], 6)] {
+            let d = Decomp::new([1, global[0], global[1]], 2, p, 0, [false; 3], None).unwrap();
+            let plan = Plan::new(&d, [1.0, 1.0]);
+            assert!(plan.levels.iter().any(|l| l.transfer == Transfer::Agglomerate));
+            for l in plan.levels.iter().filter(|l| l.transfer == Transfer::Agglomerate) {
+                let moves: Vec<Moves> = (0..p).map(|r| Moves::new(&l.layout, &l.source, r)).collect();
+                for (a, m) in moves.iter().enumerate() {
+                    for &(b, rect) in &m.out {
+                        let back: Vec<_> = moves[b].inc.iter().filter(|(from, _)| *from == a).collect();
+                        assert_eq!(back, [&(a, rect)], "{global:?} on {p}: {a} -> {b}");
+                    }
+                    let kept = m.mine_from.and_then(|f| m.mine_to.and_then(|t| f.intersect(&t)));
+                    // The target block from what arrives, the source block from what leaves (the
+                    // corrections come back the same way).
+                    for (block, parts) in [(m.mine_to, &m.inc), (m.mine_from, &m.out)] {
+                        let Some(t) = block else { continue };
+                        let mut count = vec![0u8; t.cells()];
+                        for r in parts.iter().map(|(_, r)| *r).chain(kept) {
+                            for y in r.lo[0]..r.lo[0] + r.n[0] {
+                                for x in r.lo[1]..r.lo[1] + r.n[1] {
+                                    count[(y - t.lo[0]) * t.n[1] + x - t.lo[1]] += 1;
+                                }
+                            }
+                        }
+                        assert!(count.iter().all(|&c| c == 1), "{global:?} on {p}: rank {a}'s block not covered once");
+                    }
+                }
+            }
+        }
+    }
 }

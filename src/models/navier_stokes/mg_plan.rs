@@ -279,7 +279,7 @@ impl Plan {
         let l0 = &self.levels[0].layout;
         let _ = writeln!(
             s,
-            "multigrid plan: {} levels on {} ranks ({} x {}); agglomerate below {MIN_SIDE} cells per block side",
+            "multigrid plan: {} levels on {} rank(s) ({} x {}); agglomerate below {MIN_SIDE} cells per block side",
             self.levels.len(),
             l0.ranks(),
             l0.grid()[1],
