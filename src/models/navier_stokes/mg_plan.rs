@@ -20,9 +20,10 @@
 //! sent to the new owners before restricting, and the correction comes back the same way
 //! ([`Transfer::Agglomerate`]); otherwise restriction and prolongation stay on each rank
 //! ([`Transfer::Local`], or [`Transfer::Shifted`] after step 2). The coarsest level, when small
-//! enough for a dense solve, is agglomerated onto one rank (rank 0). Agglomeration keeps the active
-//! blocks between MIN_SIDE and about 4 MIN_SIDE cells thick, so what one rank receives per
-//! V-cycle is bounded independently of the rank count.
+//! enough for a dense solve, is agglomerated onto one rank (rank 0). Agglomeration keeps the
+//! blocks of the levels it produces between MIN_SIDE and about 2 MIN_SIDE cells thick (the merged
+//! blocks they are restricted from twice that), so what one rank receives per V-cycle is bounded
+//! independently of the rank count.
 //!
 //! The hierarchy itself (cell counts, widths, operators: [`super::mg_geom`]) depends only on the
 //! global grid, so every layout computes the same numbers; the layouts decide only who computes
