@@ -1,5 +1,5 @@
 //! The command line: `simrun CONFIG [--set k=v ...] [--report FILE]` runs a simulation;
-//! `simrun check CONFIG [--explain [--markdown]]` validates and prints the resolved configuration;
+//! `simrun check CONFIG [--explain [--markdown]] [--ranks N]` validates and prints the resolved configuration;
 //! `simrun scale CONFIG ...` runs a scaling study; `simrun compare DIR_A DIR_B` compares two.
 
 use clap::{Args, Parser, Subcommand};
@@ -51,6 +51,10 @@ pub enum Command {
         /// With --explain: as the Markdown table of the README.
         #[arg(long, requires = "explain")]
         markdown: bool,
+        /// Plan for this many MPI ranks (default: the ranks of `parallel.layout`, else 1): the
+        /// memory per process and, for navier_stokes, the multigrid level plan.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        ranks: Option<u64>,
     },
     /// Print what a checkpoint holds: model, step, time, fields, shape, the split that wrote it, committed or not.
     Inspect {

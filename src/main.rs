@@ -33,8 +33,8 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let code = match cli.command {
-        Some(cli::Command::Check { config, set, explain, markdown }) => {
-            report_error(check(config, &set, explain, markdown), true)
+        Some(cli::Command::Check { config, set, explain, markdown, ranks }) => {
+            report_error(check(config, &set, explain, markdown, ranks.map(|r| r as usize)), true)
         }
         Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
         Some(cli::Command::Scale(a)) => report_error(simrun::scaling::scale_command(&scale_spec(a)), true),
@@ -92,7 +92,13 @@ fn scale_spec(a: cli::ScaleArgs) -> simrun::scaling::StudySpec {
     }
 }
 
-fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool, markdown: bool) -> Result<()> {
+fn check(
+    path: Option<std::path::PathBuf>,
+    set: &[String],
+    explain: bool,
+    markdown: bool,
+    ranks: Option<usize>,
+) -> Result<()> {
     if explain {
         print!("{}", if markdown { config::explain::markdown() } else { config::explain::text() });
         if path.is_none() {
@@ -101,8 +107,8 @@ fn check(path: Option<std::path::PathBuf>, set: &[String], explain: bool, markdo
     }
     let path = path.ok_or_else(|| Error::config("simrun check needs a CONFIG file (or --explain)"))?;
     let cfg = config::load(&path, set)?;
-    // Sized for the layout's processes (one without a layout), refused as a run would be.
-    let ranks = memory::check_ranks(&cfg);
+    // Sized for --ranks or the layout's processes (one without either), refused as a run would be.
+    let ranks = ranks.unwrap_or_else(|| memory::check_ranks(&cfg));
     memory::check_memory(&cfg, ranks).map_err(|e| in_file(&path, e))?;
     print_check(&cfg, ranks)
 }
@@ -159,7 +165,7 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
         None => String::new(),
     };
     println!("memory        = {} ({need} bytes) per process on {ranks} process(es){available}", memory::human(need));
-    for line in cfg.spec().check_lines(cfg) {
+    for line in cfg.spec().check_lines(cfg, ranks) {
         println!("{line}");
     }
     Ok(())

@@ -1,8 +1,12 @@
 //! Determinism contract for the CFD model: the same config gives the same bits in final.h5 on 1
 //! process and on mpirun -n 2, 3, 4, each with 1 and 2 threads per process. The splits exercise
-//! every path of the multigrid: distributed coarse levels (2 and 4 ranks: 64^2 and 48^2 keep
-//! blocks of at least 256 cells on level 1), gathering at the finest level (3 ranks: blocks of
-//! odd size), periodic exchange across ranks (Taylor-Green).
+//! every path of the multigrid level plan (`simrun check CONFIG --ranks N` prints it): levels
+//! restricted on each rank (64^2 on 2 and 4 ranks), agglomeration onto one rank from 2, 3 and 4
+//! ranks (2 x 2 blocks onto one, and 3 blocks onto 2 and then 1, which is not a merge of pairs),
+//! periodic exchange across ranks (Taylor-Green), and grids with odd factors: 134^2 (= 2 x 67)
+//! and periodic 90^2 (= 2 x 45) coarsen with an uneven last cell (67 -> 34, 45 -> 23) and put odd
+//! block boundaries on 2, 3 and 4 ranks, which move down one cell before restricting (on 4 ranks
+//! in both axes, so the residual's halo corners count).
 //! Needs `mpirun` (installed by ./scripts/test.sh).
 
 use simrun::io::hdf5_out::read_field;
@@ -99,5 +103,13 @@ fn cavity_is_bitwise_identical_on_every_split() {
 #[test]
 fn periodic_taylor_green_is_bitwise_identical_on_every_split() {
     let sets = ["grid.nx=48", "grid.ny=48", "time.end_time=0.3"].map(String::from);
+    check_all_splits("taylor-green.toml", &sets);
+}
+
+#[test]
+fn odd_grids_are_bitwise_identical_on_every_split() {
+    let sets = ["grid.nx=134", "grid.ny=134", "time.end_time=0.01"].map(String::from);
+    check_all_splits("cavity-re100.toml", &sets);
+    let sets = ["grid.nx=90", "grid.ny=90", "time.end_time=0.05"].map(String::from);
     check_all_splits("taylor-green.toml", &sets);
 }

@@ -39,8 +39,9 @@ pub trait ModelSpec: Sync {
         exec: &Exec,
         comm: &dyn Comm,
     ) -> Result<Box<dyn super::Model>>;
-    /// Extra lines for `simrun check` (e.g. heat's steps per sweep).
-    fn check_lines(&self, _cfg: &Config) -> Vec<String> {
+    /// Extra lines for `simrun check` on `ranks` processes (e.g. heat's steps per sweep, the
+    /// navier_stokes multigrid plan); lines starting with `warning:` are warnings.
+    fn check_lines(&self, _cfg: &Config, _ranks: usize) -> Vec<String> {
         Vec::new()
     }
 }

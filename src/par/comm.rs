@@ -60,6 +60,15 @@ pub trait Comm {
     fn all_gather_f64(&self, local: &[f64]) -> Vec<f64>;
     fn barrier(&self);
 
+    /// A sparse exchange: post every receive `recvs[j] = (from, buffer)` and every send
+    /// `sends[i] = (to, data)` at once, return when all are done. At most one message each way
+    /// between two ranks per call, none to this rank itself; the ranks must agree on the sizes.
+    fn exchange_f64(&self, sends: &[(usize, &[f64])], recvs: &mut [(usize, &mut [f64])]);
+
+    /// Split into disjoint communicators (collective): the ranks passing the same `Some(color)`
+    /// form one, ranked by `key` (ties by rank); a rank passing `None` gets `None`.
+    fn split(&self, color: Option<u32>, key: usize) -> Option<Box<dyn Comm>>;
+
     /// The exact global sum of every rank's accumulator; same bits for any split.
     fn sum_exact(&self, acc: &mut ExactSum) -> f64 {
         let mut v = acc.limbs_normalized().to_vec();
@@ -147,4 +156,10 @@ impl Comm for SingleComm {
         local.to_vec()
     }
     fn barrier(&self) {}
+    fn exchange_f64(&self, sends: &[(usize, &[f64])], recvs: &mut [(usize, &mut [f64])]) {
+        assert!(sends.is_empty() && recvs.is_empty(), "one process exchanges with no other rank");
+    }
+    fn split(&self, color: Option<u32>, _key: usize) -> Option<Box<dyn Comm>> {
+        color.map(|_| Box::new(SingleComm) as Box<dyn Comm>)
+    }
 }

@@ -14,14 +14,18 @@ use std::cell::RefCell;
 
 /// Tag of the point-to-point transfers of [`Comm::send_f64`] (halo messages use their own tags).
 const P2P_TAG: i32 = 300;
+/// Tag of the messages of [`Comm::exchange_f64`].
+const EXCHANGE_TAG: i32 = 301;
 
+/// MPI over a communicator: the world (from [`MpiComm::init`]) or a part of it
+/// ([`Comm::split`]; its sub-communicators must be dropped before the world's `MpiComm`).
 pub struct MpiComm {
     world: SimpleCommunicator,
     /// Send and receive buffers of the halo messages, one pair per message slot of
     /// [`MpiComm::exchange_axes`], kept between calls so that steady stepping allocates none.
     halo_bufs: RefCell<HaloBuffers>,
-    // Finalises MPI when dropped; declared last so the communicator goes first.
-    _universe: mpi::environment::Universe,
+    // Finalises MPI when dropped (the world's only); declared last so the communicator goes first.
+    _universe: Option<mpi::environment::Universe>,
 }
 
 /// How this process was started, as far as MPI is concerned.
@@ -76,7 +80,7 @@ impl MpiComm {
             return Err(format!("the MPI library offers only {threading:?} threading; simrun needs Funneled"));
         }
         let world = universe.world();
-        Ok(MpiComm { world, halo_bufs: RefCell::default(), _universe: universe })
+        Ok(MpiComm { world, halo_bufs: RefCell::default(), _universe: Some(universe) })
     }
 
     /// The slabs `specs`: post receives and sends, run `work` while they fly, then unpack. The
@@ -307,5 +311,32 @@ impl Comm for MpiComm {
 
     fn barrier(&self) {
         self.world.barrier();
+    }
+
+    fn exchange_f64(&self, sends: &[(usize, &[f64])], recvs: &mut [(usize, &mut [f64])]) {
+        let me = self.rank();
+        let fits = |n: usize| n <= mpi::Count::MAX as usize;
+        assert!(sends.iter().all(|(r, d)| *r != me && fits(d.len())), "exchange_f64: a send to self or too long");
+        assert!(recvs.iter().all(|(r, d)| *r != me && fits(d.len())), "exchange_f64: a receive from self or too long");
+        mpi::request::scope(|scope| {
+            let mut reqs = Vec::with_capacity(sends.len() + recvs.len());
+            for (from, buf) in recvs.iter_mut() {
+                let p = self.world.process_at_rank(*from as mpi::Rank);
+                reqs.push(p.immediate_receive_into_with_tag(scope, &mut buf[..], EXCHANGE_TAG));
+            }
+            for (to, data) in sends {
+                let p = self.world.process_at_rank(*to as mpi::Rank);
+                reqs.push(p.immediate_send_with_tag(scope, &data[..], EXCHANGE_TAG));
+            }
+            for r in reqs {
+                r.wait();
+            }
+        });
+    }
+
+    fn split(&self, color: Option<u32>, key: usize) -> Option<Box<dyn Comm>> {
+        let c = color.map_or(mpi::topology::Color::undefined(), |c| mpi::topology::Color::with_value(c as i32));
+        let sub = self.world.split_by_color_with_key(c, key as mpi::topology::Key)?;
+        Some(Box::new(MpiComm { world: sub, halo_bufs: RefCell::default(), _universe: None }))
     }
 }

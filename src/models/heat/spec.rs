@@ -47,7 +47,7 @@ impl ModelSpec for Spec {
     ) -> Result<Box<dyn Model>> {
         Ok(Box::new(Heat::new(cfg, grid, decomp, exec, comm)?))
     }
-    fn check_lines(&self, cfg: &Config) -> Vec<String> {
+    fn check_lines(&self, cfg: &Config, _ranks: usize) -> Vec<String> {
         // What one process on this machine would take (ranks may cut it to their thinnest block).
         let (grid, periodic) = (Grid::from_config(&cfg.grid), super::periodic_axes(cfg));
         match Decomp::new(grid.n, grid.dims, 1, 0, periodic, None) {

@@ -1,33 +1,113 @@
 //! Geometric multigrid for the pressure Poisson equation A phi = f (5-point Laplacian, walls =
-//! homogeneous Neumann, periodic wrap): V-cycles with red-black Gauss-Seidel smoothing, averaging
-//! restriction and bilinear prolongation (see [`super::mg_level`]), down to a coarsest level
-//! solved directly (see [`super::coarse`]). Briggs, Henson & McCormick, "A Multigrid Tutorial".
+//! homogeneous Neumann, periodic wrap): V-cycles with red-black Gauss-Seidel smoothing,
+//! volume-weighted restriction and bilinear prolongation (see [`super::mg_level`]), down to a
+//! coarsest level solved directly (see [`super::coarse`]). Briggs, Henson & McCormick, "A
+//! Multigrid Tutorial".
 //!
-//! The hierarchy of global grid sizes depends only on the global grid (halve while both sides are
-//! even and at least 4), never on the split. Levels are distributed over the ranks like the fine
-//! grid while every rank's block can be halved (even offsets and sizes) and keeps at least
-//! [`MIN_BLOCK_CELLS`] cells; from the first level where that fails the level is gathered to every
-//! rank (`Comm::all_gather_f64`) and the rest of the hierarchy is solved redundantly (small coarse
-//! levels cost less redundantly than in a dozen latency-bound halo exchanges per V-cycle). Every cell value
-//! is computed by the same expression wherever it lives, and the global mean (the null space of
-//! the pure-Neumann problem) is removed with the exact accumulator, so the iterates are bitwise
-//! identical for every ranks x threads split.
+//! The hierarchy (cell counts, widths, operators, transfers; [`super::mg_geom`]) depends only on the
+//! global grid: both axes coarsen by two, odd counts with an uneven last cell, while both have at
+//! least 4 cells. Where each level lives is the level plan ([`super::mg_plan`]): levels stay spread
+//! like the fine grid while the blocks are thick, and are agglomerated onto fewer ranks (groups of
+//! about 2 x 2 blocks onto one of their ranks, recursively) when they get thin; the coarsest level
+//! is solved on rank 0 and the corrections travel back down the same way
+//! ([`super::mg_agglomerate`]). A level's halo exchanges go through a communicator of the ranks
+//! holding it ([`Comm::split`], made at the first solve). Every cell value is computed by the same
+//! expression wherever it lives, and the global mean (the null space of the pure-Neumann problem) is
+//! removed with the exact accumulator, so the iterates are bitwise identical for every ranks x
+//! threads split.
 
 use super::coarse::CoarseSolver;
-use super::mg_level::{prolong_add, restrict, Level};
+use super::mg_agglomerate::Moves;
+use super::mg_level::{prolong, restrict, Level, Prolong};
+use super::mg_plan::{CoarseKind, Layout, Plan, Transfer};
 use crate::decomp::Decomp;
 use crate::field::{Field, Region};
-use crate::par::{Comm, ExactSum, Exec};
-
-/// Smallest rank block (cells) of a distributed coarse level.
-pub const MIN_BLOCK_CELLS: usize = 256;
+use crate::par::{Comm, ExactSum, Exec, SingleComm};
 
 pub struct Multigrid {
-    pub levels: Vec<Level>,
-    coarse: CoarseSolver,
+    plan: Plan,
+    /// This rank's block of each level (None where it holds none; it always holds level 0).
+    levels: Vec<Option<Level>>,
+    /// For each level but the coarsest: how this rank takes part in the transfer to the next.
+    links: Vec<Link>,
+    comms: LevelComms,
+    /// On the rank holding the coarsest level.
+    coarse: Option<CoarseSolver>,
     pub smooth: u32,
-    /// Scratch for the local part of a level that is gathered.
-    gather_buf: Field,
+}
+
+/// This rank's part in the transfer between level k and k + 1.
+struct Link {
+    /// Agglomeration: this rank's block of level k on the source layout (where it restricts and
+    /// prolongs) with its first global cell, and the messages to and from there.
+    merged: Option<(Field, [usize; 2])>,
+    moves: Option<Moves>,
+    /// Prolongation from this rank's block of level k + 1 (into level k, or into `merged`).
+    prolong: Option<Prolong>,
+}
+
+/// Which communicator each level's halo exchanges use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CommOf {
+    /// The solve's own (the level is spread over all ranks like the fine grid).
+    Solve,
+    /// The level is on one rank.
+    Single,
+    /// `subs[i]`.
+    Sub(usize),
+}
+
+struct LevelComms {
+    of: Vec<CommOf>,
+    /// The sub-communicators (None on ranks outside); made at the first solve.
+    subs: Vec<Option<Box<dyn Comm>>>,
+    made: bool,
+}
+
+impl LevelComms {
+    fn new(plan: &Plan) -> LevelComms {
+        let fine = &plan.levels[0].layout;
+        let mut of = Vec::with_capacity(plan.levels.len());
+        let mut subs = 0;
+        for (k, l) in plan.levels.iter().enumerate() {
+            of.push(if l.layout.ranks() == 1 {
+                CommOf::Single
+            } else if l.layout.same_ranks(fine) {
+                CommOf::Solve
+            } else if k > 0 && l.layout.same_ranks(&plan.levels[k - 1].layout) {
+                of[k - 1]
+            } else {
+                subs += 1;
+                CommOf::Sub(subs - 1)
+            });
+        }
+        LevelComms { of, subs: Vec::new(), made: false }
+    }
+
+    /// Split the sub-communicators off `comm` (collective: every rank calls this at once).
+    fn make(&mut self, plan: &Plan, comm: &dyn Comm) {
+        if self.made {
+            return;
+        }
+        for (k, l) in plan.levels.iter().enumerate() {
+            if let CommOf::Sub(i) = self.of[k] {
+                if i == self.subs.len() {
+                    let b = l.layout.block_of_rank(comm.rank());
+                    let key = b.map_or(0, |b| b[0] * l.layout.grid()[1] + b[1]);
+                    self.subs.push(comm.split(b.map(|_| 0), key));
+                }
+            }
+        }
+        self.made = true;
+    }
+
+    fn get<'a>(&'a self, k: usize, solve: &'a dyn Comm) -> &'a dyn Comm {
+        match self.of[k] {
+            CommOf::Solve => solve,
+            CommOf::Single => &SingleComm,
+            CommOf::Sub(i) => self.subs[i].as_deref().expect("a rank holding a level has its communicator"),
+        }
+    }
 }
 
 /// Result of one solve.
@@ -39,77 +119,125 @@ pub struct SolveStats {
     pub residual: f64,
 }
 
-impl Multigrid {
-    /// The hierarchy for the fine decomposition `fine` with spacing (dy, dx).
-    pub fn new(fine: &Decomp, spacing: [f64; 2], smooth: u32) -> Multigrid {
-        let nr = fine.nranks();
-        let mut levels = vec![Level::new(fine.clone(), false, (0..nr).map(|r| fine.block_of(r)).collect(), spacing)];
-        let mut g = [fine.global[1], fine.global[2]];
-        let mut h = spacing;
-        while g[0].is_multiple_of(2) && g[1].is_multiple_of(2) && g[0] >= 4 && g[1] >= 4 {
-            g = [g[0] / 2, g[1] / 2];
-            h = [h[0] * 2.0, h[1] * 2.0];
-            let prev = levels.last().expect("at least the fine level");
-            let coarsest = !(g[0].is_multiple_of(2) && g[1].is_multiple_of(2) && g[0] >= 4 && g[1] >= 4);
-            let halvable = !prev.replicated
-                && prev.blocks.iter().all(|(o, s)| {
-                    o[1] % 2 == 0
-                        && o[2] % 2 == 0
-                        && s[1] % 2 == 0
-                        && s[2] % 2 == 0
-                        && (s[1] / 2) * (s[2] / 2) >= MIN_BLOCK_CELLS
-                });
-            let global = [1, g[0], g[1]];
-            let level = if halvable && !coarsest {
-                let blocks: Vec<_> =
-                    prev.blocks.iter().map(|(o, s)| ([0, o[1] / 2, o[2] / 2], [1, s[1] / 2, s[2] / 2])).collect();
-                let mut d = prev.d.clone();
-                d.global = global;
-                (d.offset, d.size) = blocks[d.rank];
-                Level::new(d, false, blocks, h)
-            } else {
-                Level::new(Decomp::single(global, 2, fine.periodic), true, Vec::new(), h)
-            };
-            levels.push(level);
-        }
-        let coarse = CoarseSolver::new(levels.last().expect("non-empty"));
-        Multigrid { levels, coarse, smooth, gather_buf: Field::new([1, 1, 1], [0, 0, 0]) }
+/// This rank's view of block `b` of a level laid out by `layout`: a decomposition within the
+/// process grid of the level's blocks.
+fn block_decomp(layout: &Layout, b: [usize; 2], global: [usize; 2], periodic: [bool; 2]) -> Decomp {
+    let (o, s) = layout.bounds(b);
+    let g = layout.grid();
+    Decomp {
+        dims: 2,
+        global: [1, global[0], global[1]],
+        procs: [1, g[0], g[1]],
+        rank: b[0] * g[1] + b[1],
+        coords: [0, b[0], b[1]],
+        offset: [0, o[0], o[1]],
+        size: [1, s[0], s[1]],
+        periodic: [false, periodic[0], periodic[1]],
     }
+}
 
-    /// Number of levels and whether each is replicated (for logs and tests).
-    pub fn describe(&self) -> String {
-        let parts: Vec<String> = self
+impl Multigrid {
+    /// The hierarchy for the fine decomposition `fine` with spacing (dy, dx), seen from
+    /// `fine.rank`.
+    pub fn new(fine: &Decomp, spacing: [f64; 2], smooth: u32) -> Multigrid {
+        let plan = Plan::new(fine, spacing);
+        let rank = fine.rank;
+        let levels: Vec<Option<Level>> = plan
             .levels
             .iter()
-            .map(|l| format!("{}x{}{}", l.d.global[2], l.d.global[1], if l.replicated { "(r)" } else { "" }))
+            .map(|l| {
+                let b = l.layout.block_of_rank(rank)?;
+                let ax = l.axes;
+                let d = block_decomp(&l.layout, b, [ax[0].n, ax[1].n], [ax[0].periodic, ax[1].periodic]);
+                Some(Level::new(d, ax))
+            })
+            .collect();
+        debug_assert_eq!(levels[0].as_ref().map(|l| (l.d.offset, l.d.size)), Some((fine.offset, fine.size)));
+        let mut links = Vec::new();
+        for (k, l) in plan.levels.iter().enumerate().skip(1) {
+            let (prev, fine_level) = (&plan.levels[k - 1], &levels[k - 1]);
+            let agglomerated = prev.transfer == Transfer::Agglomerate;
+            // The fine block the correction is prolonged into, and the coarse block it comes from.
+            let merged = if agglomerated {
+                prev.source.block_of_rank(rank).map(|b| {
+                    let (o, s) = prev.source.bounds(b);
+                    (Field::new([1, s[0], s[1]], [0, 1, 1]), o)
+                })
+            } else {
+                None
+            };
+            let target = match (&merged, fine_level) {
+                (Some((f, o)), _) => Some((*o, [f.n[1], f.n[2]])),
+                (None, Some(fl)) if !agglomerated => Some((fl.offset(), [fl.d.size[1], fl.d.size[2]])),
+                _ => None,
+            };
+            let prolong = match (&levels[k], target) {
+                (Some(c), Some((o, s))) => Some(Prolong::new(&prev.axes, o, s, c.offset())),
+                _ => None,
+            };
+            let moves = agglomerated.then(|| Moves::new(&prev.layout, &prev.source, rank));
+            debug_assert!(l.layout.block_of_rank(rank).is_some() == prolong.is_some());
+            links.push(Link { merged, moves, prolong });
+        }
+        let last = plan.levels.len() - 1;
+        let coarse = levels[last].as_ref().and_then(|l| match plan.coarse {
+            CoarseKind::None => None,
+            CoarseKind::Dense => Some(CoarseSolver::dense(l)),
+            CoarseKind::Sweeps => Some(CoarseSolver::sweeps(l)),
+        });
+        Multigrid { comms: LevelComms::new(&plan), plan, levels, links, coarse, smooth }
+    }
+
+    /// The level plan (global: the same on every rank).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    pub fn level_count(&self) -> usize {
+        self.plan.levels.len()
+    }
+
+    /// The levels as `NXxNY[ranks holding it]`, for logs and tests.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .plan
+            .levels
+            .iter()
+            .map(|l| format!("{}x{}[{}]", l.axes[1].n, l.axes[0].n, l.layout.ranks()))
             .collect();
         parts.join(" > ")
     }
 
+    fn fine(&mut self) -> &mut Level {
+        self.levels[0].as_mut().expect("every rank holds a fine block")
+    }
+
     /// The fine right-hand side (interior) and initial guess, to fill before [`solve`].
     pub fn fine_mut(&mut self) -> (&mut Field, &mut Field) {
-        let l = &mut self.levels[0];
+        let l = self.fine();
         (&mut l.f, &mut l.phi)
     }
 
     pub fn fine_phi(&self) -> &Field {
-        &self.levels[0].phi
+        &self.levels[0].as_ref().expect("every rank holds a fine block").phi
     }
 
     /// Solve A phi = f on the fine level to max |f - A phi| <= tol (or `max_cycles` V-cycles).
     /// The mean of f is removed first (compatibility), and the mean of phi after every cycle.
     pub fn solve(&mut self, comm: &dyn Comm, exec: &Exec, tol: f64, max_cycles: u32) -> SolveStats {
-        let cells = (self.levels[0].d.global[1] * self.levels[0].d.global[2]) as f64;
-        let fm = global_mean(&self.levels[0].f, comm, exec, cells);
-        subtract(&mut self.levels[0].f, exec, fm);
-        let pm = global_mean(&self.levels[0].phi, comm, exec, cells);
-        subtract(&mut self.levels[0].phi, exec, pm);
+        self.comms.make(&self.plan, comm);
+        let g = self.plan.levels[0].axes;
+        let cells = (g[0].n * g[1].n) as f64;
+        let fm = global_mean(&self.fine().f, comm, exec, cells);
+        subtract(&mut self.fine().f, exec, fm);
+        let pm = global_mean(&self.fine().phi, comm, exec, cells);
+        subtract(&mut self.fine().phi, exec, pm);
         let mut res = self.fine_residual(comm, exec);
         let mut stats = SolveStats { cycles: 0, initial_residual: res, residual: res };
         while res > tol && stats.cycles < max_cycles {
             self.vcycle(0, comm, exec);
-            let m = global_mean(&self.levels[0].phi, comm, exec, cells);
-            subtract(&mut self.levels[0].phi, exec, m);
+            let m = global_mean(&self.fine().phi, comm, exec, cells);
+            subtract(&mut self.fine().phi, exec, m);
             res = self.fine_residual(comm, exec);
             stats.cycles += 1;
         }
@@ -118,7 +246,7 @@ impl Multigrid {
     }
 
     fn fine_residual(&mut self, comm: &dyn Comm, exec: &Exec) -> f64 {
-        let l = &mut self.levels[0];
+        let l = self.fine();
         l.exchange_phi(comm);
         l.residual(exec);
         let mut m = [l.local_max_residual()];
@@ -126,86 +254,75 @@ impl Multigrid {
         m[0]
     }
 
-    /// One V-cycle from level `k` (its f and initial phi set).
-    pub fn vcycle(&mut self, k: usize, comm: &dyn Comm, exec: &Exec) {
-        if k + 1 == self.levels.len() {
-            let l = &mut self.levels[k];
-            if k == 0 {
+    /// One V-cycle from level `k` (its f and initial phi set), on a rank holding level k; `comm`
+    /// is the solve's communicator.
+    fn vcycle(&mut self, k: usize, comm: &dyn Comm, exec: &Exec) {
+        let lc = self.comms.get(k, comm);
+        let (upper, lower) = self.levels.split_at_mut(k + 1);
+        let level = upper[k].as_mut().expect("vcycle on a rank holding the level");
+        let Some(next) = lower.first_mut() else {
+            match &self.coarse {
+                Some(c) => c.solve(level, lc, exec),
                 // No coarser level: plain smoothing.
-                for _ in 0..2 * self.smooth.max(1) {
-                    l.smooth(comm, exec);
+                None => (0..2 * self.smooth.max(1)).for_each(|_| level.smooth(lc, exec)),
+            }
+            return;
+        };
+        for _ in 0..self.smooth {
+            level.smooth(lc, exec);
+        }
+        level.exchange_phi(lc);
+        level.residual(exec);
+        let link = &mut self.links[k];
+        let (axes, off) = (level.axes, level.offset());
+        match self.plan.levels[k].transfer {
+            Transfer::Local => {
+                let c = next.as_mut().expect("a local transfer keeps the ranks");
+                let co = c.offset();
+                restrict(exec, &level.r, off, &axes, &mut c.f, co);
+            }
+            Transfer::Shifted => {
+                // Blocks start one cell lower: the first children are the neighbour's.
+                lc.exchange_halos(&level.d, &mut level.r, [0, 1, 1]);
+                let c = next.as_mut().expect("a shifted transfer keeps the ranks");
+                let co = c.offset();
+                restrict(exec, &level.r, off, &axes, &mut c.f, co);
+            }
+            Transfer::Agglomerate => {
+                let moves = link.moves.as_mut().expect("agglomeration has messages");
+                let merged = link.merged.as_mut().map(|(f, o)| (f, *o));
+                moves.forward(comm, Some((&level.r, off)), merged);
+                if let (Some((m, mo)), Some(c)) = (&link.merged, next.as_mut()) {
+                    let co = c.offset();
+                    restrict(exec, m, *mo, &axes, &mut c.f, co);
                 }
-            } else {
-                self.coarse.solve(l, comm, exec);
             }
-            return;
         }
+        if let Some(c) = next.as_mut() {
+            c.phi.data.fill(0.0);
+        }
+        if next.is_some() {
+            self.vcycle(k + 1, comm, exec);
+        }
+        let (upper, lower) = self.levels.split_at_mut(k + 1);
+        let level = upper[k].as_mut().expect("vcycle on a rank holding the level");
+        let link = &mut self.links[k];
+        if let Some(c) = lower[0].as_mut() {
+            c.exchange_phi_with_ghosts(self.comms.get(k + 1, comm));
+            let map = link.prolong.as_ref().expect("a rank holding the coarse level prolongs");
+            match link.merged.as_mut() {
+                Some((m, _)) => prolong(exec, &c.phi, map, m, false),
+                None => prolong(exec, &c.phi, map, &mut level.phi, true),
+            }
+        }
+        if let Some(moves) = link.moves.as_mut() {
+            let merged = link.merged.as_ref().map(|(f, o)| (f, *o));
+            let off = level.offset();
+            moves.backward_add(comm, merged, Some((&mut level.phi, off)));
+        }
+        let lc = self.comms.get(k, comm);
         for _ in 0..self.smooth {
-            self.levels[k].smooth(comm, exec);
-        }
-        self.levels[k].exchange_phi(comm);
-        self.levels[k].residual(exec);
-        self.restrict_to(k, comm, exec);
-        self.levels[k + 1].phi.data.fill(0.0);
-        self.vcycle(k + 1, comm, exec);
-        self.prolong_from(k + 1, comm, exec);
-        for _ in 0..self.smooth {
-            self.levels[k].smooth(comm, exec);
-        }
-    }
-
-    /// Coarse f of level k+1 from the residual of level k. Distributed to replicated: if every
-    /// block of level k is even, restrict locally and gather the coarse blocks; otherwise gather
-    /// the fine residual and restrict the whole level on every rank.
-    fn restrict_to(&mut self, k: usize, comm: &dyn Comm, exec: &Exec) {
-        let (fine, coarse) = self.levels.split_at_mut(k + 1);
-        let (fine, coarse) = (&fine[k], &mut coarse[0]);
-        if fine.replicated || !coarse.replicated {
-            restrict(exec, &fine.r, &mut coarse.f);
-            return;
-        }
-        let even = fine.blocks.iter().all(|(o, s)| o[1] % 2 == 0 && o[2] % 2 == 0 && s[1] % 2 == 0 && s[2] % 2 == 0);
-        if even {
-            let s = fine.d.size;
-            let local = [1, s[1] / 2, s[2] / 2];
-            if self.gather_buf.n != local {
-                self.gather_buf = Field::new(local, [0, 0, 0]);
-            }
-            restrict(exec, &fine.r, &mut self.gather_buf);
-            let halves: Vec<_> =
-                fine.blocks.iter().map(|(o, s)| ([0, o[1] / 2, o[2] / 2], [1, s[1] / 2, s[2] / 2])).collect();
-            let all = comm.all_gather_f64(&self.gather_buf.data);
-            place_blocks(&all, &halves, &mut coarse.f);
-        } else {
-            let g = fine.d.global;
-            if self.gather_buf.n != g {
-                self.gather_buf = Field::new(g, [0, 0, 0]);
-            }
-            let all = comm.all_gather_f64(&fine.r.interior_vec());
-            place_blocks(&all, &fine.blocks, &mut self.gather_buf);
-            restrict(exec, &self.gather_buf, &mut coarse.f);
-        }
-    }
-
-    fn prolong_from(&mut self, k: usize, comm: &dyn Comm, exec: &Exec) {
-        let (fine, coarse) = self.levels.split_at_mut(k);
-        let (fine, coarse) = (&mut fine[k - 1], &mut coarse[0]);
-        coarse.exchange_phi_with_ghosts(comm);
-        let c_off = [coarse.d.offset[1], coarse.d.offset[2]];
-        let f_off = [fine.d.offset[1], fine.d.offset[2]];
-        prolong_add(exec, &coarse.phi, c_off, &mut fine.phi, f_off);
-    }
-}
-
-/// Copy the concatenated rank blocks `all` (rank order, each C order) into `out` at their
-/// offsets.
-fn place_blocks(all: &[f64], blocks: &[([usize; 3], [usize; 3])], out: &mut Field) {
-    let mut k = 0;
-    for (o, s) in blocks {
-        for y in 0..s[1] {
-            let i = out.idx(0, (o[1] + y) as isize, o[2] as isize);
-            out.data[i..i + s[2]].copy_from_slice(&all[k..k + s[2]]);
-            k += s[2];
+            level.smooth(lc, exec);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The Navier-Stokes model in the registry: what the generic code asks of it.
 
 use super::config::{self, NavierStokesConfig};
+use super::mg_plan::Plan;
 use super::NavierStokes;
 use crate::config::{Config, Given, SectionType};
 use crate::decomp::Decomp;
@@ -59,5 +60,17 @@ impl ModelSpec for Spec {
         _comm: &dyn Comm,
     ) -> Result<Box<dyn Model>> {
         Ok(Box::new(NavierStokes::new(cfg, grid, decomp, exec)?))
+    }
+    /// The multigrid level plan on `ranks` processes, and its warnings.
+    fn check_lines(&self, cfg: &Config, ranks: usize) -> Vec<String> {
+        let grid = Grid::from_config(&cfg.grid);
+        let layout = cfg.parallel.layout.as_deref();
+        let Ok(d) = Decomp::new(grid.n, grid.dims, ranks, 0, super::periodic_axes(cfg), layout) else {
+            return Vec::new();
+        };
+        let plan = Plan::new(&d, [grid.d[1], grid.d[2]]);
+        let mut lines: Vec<String> = plan.table().lines().map(String::from).collect();
+        lines.extend(plan.warnings().into_iter().map(|w| format!("warning: {w}")));
+        lines
     }
 }
