@@ -8,7 +8,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "simrun",
-    version,
+    version = simrun::build_info::short_version(),
+    long_version = simrun::build_info::long_version(),
     about = "Scientific simulation on structured grids (heat diffusion, miniWeather-class atmosphere, incompressible Navier-Stokes), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest)."

@@ -6,6 +6,7 @@ use clap::Parser;
 use simrun::config::{self, Config};
 use simrun::models;
 use simrun::par::{Comm, SingleComm};
+use simrun::report::{samples_from_seconds, Profile, RunBody, RunReport, RunRequest, Status};
 use simrun::sim::{self, RunOptions};
 use simrun::{Error, Result};
 
@@ -24,6 +25,9 @@ fn raise_file_limit() {
 
 fn main() {
     raise_file_limit();
+    // Ask the MPI and HDF5 libraries for their versions now, on the main thread, before MPI is
+    // initialised and before any I/O thread owns HDF5.
+    let _ = simrun::build_info();
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
@@ -169,60 +173,111 @@ fn run(args: cli::RunArgs) -> i32 {
 }
 
 fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
-    let result = config::load(path, &args.set).and_then(|cfg| {
-        let banner = format!(
-            "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
-            env!("CARGO_PKG_VERSION"),
-            cfg.model.name(),
-            comm.describe(),
-            path.display(),
-            if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
-            cfg.output.dir
-        );
-        let opts = RunOptions {
-            report: args.report.clone(),
-            restart: args.restart.clone(),
-            handle_signals: true,
-            banner: Some(banner),
-        };
-        sim::run(&cfg, comm, &opts)
-    });
-    match result {
-        Ok(s) if s.already_done => 0,
-        Ok(s) => {
-            if comm.is_root() {
-                let r = &s.report;
-                let d: Vec<String> = s.diagnostics.iter().map(|(k, v)| format!("{k}={v:.9e}")).collect();
-                eprintln!(
-                    "done: {} steps to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
-                    s.steps,
-                    s.sim_time,
-                    s.wall_seconds,
-                    r.cell_updates_per_second / 1e6,
-                    r.ranks,
-                    r.threads
-                );
-                eprintln!("final: {}", d.join(" "));
-                let p: Vec<String> = r.phases.iter().map(|(k, v)| format!("{k}={v:.3}s")).collect();
-                eprintln!("phases (rank 0): {}", p.join(" "));
-                match &s.interrupted {
-                    Some(why) => eprintln!(
-                        "stopped early on {why}: the final checkpoint is committed; continue with --restart latest"
-                    ),
-                    None => eprintln!("wrote {}/final.h5", r.output_dir),
-                }
-            }
-            if s.interrupted.is_some() {
-                sim::signals::EXIT_INTERRUPTED
-            } else {
-                0
-            }
-        }
+    let root = comm.is_root();
+    let cfg = match config::load(path, &args.set) {
+        Ok(c) => c,
         Err(e) => {
-            if comm.is_root() {
+            if root {
                 eprintln!("error: {e}");
             }
-            e.exit_code()
+            return e.exit_code();
+        }
+    };
+    let banner = format!(
+        "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.model.name(),
+        comm.describe(),
+        path.display(),
+        if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
+        cfg.output.dir
+    );
+    let opts = RunOptions {
+        report: args.report.clone(),
+        restart: args.restart.clone(),
+        handle_signals: true,
+        banner: Some(banner),
+    };
+    let result = sim::run(&cfg, comm, &opts);
+    // The profile over ranks: a collective that every rank of a run that got under way takes
+    // (a rank that failed alone exits, and the launcher ends the others).
+    let profile = match &result {
+        Ok(s) if !s.already_done => {
+            Some(Profile::over_ranks(&samples_from_seconds(&s.report.phases), s.report.loop_seconds, comm))
+        }
+        _ => None,
+    };
+    let mut code = match &result {
+        Ok(s) if s.interrupted.is_some() => sim::signals::EXIT_INTERRUPTED,
+        Ok(_) => 0,
+        Err(e) => e.exit_code(),
+    };
+    if !root {
+        return code;
+    }
+    match &result {
+        Ok(s) if s.already_done => {}
+        Ok(s) => {
+            let r = &s.report;
+            let d: Vec<String> = s.diagnostics.iter().map(|(k, v)| format!("{k}={v:.9e}")).collect();
+            eprintln!(
+                "done: {} steps to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
+                s.steps,
+                s.sim_time,
+                s.wall_seconds,
+                r.cell_updates_per_second / 1e6,
+                r.ranks,
+                r.threads
+            );
+            eprintln!("final: {}", d.join(" "));
+            if let Some(p) = &profile {
+                print!("{}", p.table());
+            }
+            match &s.interrupted {
+                Some(why) => {
+                    eprintln!(
+                        "stopped early on {why}: the final checkpoint is committed; continue with --restart latest"
+                    )
+                }
+                None => eprintln!("wrote {}/final.h5", r.output_dir),
+            }
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+    if let Some(report_path) = &args.report {
+        if let Err(e) = finish_report(report_path, &cfg, comm.size(), &result, profile) {
+            // The run's own outcome stands; a report that cannot be written after a success is
+            // an I/O failure.
+            if code == 0 || code == sim::signals::EXIT_INTERRUPTED {
+                eprintln!("error: {e}");
+                code = e.exit_code();
+            } else {
+                eprintln!("warning: no report: {e}");
+            }
         }
     }
+    code
+}
+
+/// Write the final form of the JSON report (rank 0): the status, target, build, host, resolved
+/// config and profile around the driver's measurements. A run refused before it started (exit 2:
+/// configuration, report path, output directory in use, restart mismatch) gets no report; a run
+/// that failed later (exit 1, 3, 4) gets one with status "failed".
+fn finish_report(
+    path: &std::path::Path,
+    cfg: &Config,
+    ranks: usize,
+    result: &Result<sim::RunSummary>,
+    profile: Option<Profile>,
+) -> Result<()> {
+    let report = match result {
+        Ok(s) if s.already_done => return Ok(()),
+        Ok(s) => {
+            let status = s.interrupted.as_deref().map_or(Status::Finished, Status::stopped);
+            RunReport::new(status, cfg, RunBody::Measured(s.report.clone()), profile)
+        }
+        Err(e) if e.exit_code() == 2 => return Ok(()),
+        Err(e) => RunReport::new(Status::failed(e), cfg, RunBody::Requested(RunRequest::of(cfg, ranks)), None),
+    };
+    report.write(path)
 }
