@@ -37,8 +37,8 @@ fn main() {
         Some(cli::Command::Check { config, set, explain }) => report_error(check(config, &set, explain), true),
         Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
         Some(cli::Command::Scale(a)) => report_error(simrun::scaling::scale_command(&scale_spec(a)), true),
-        Some(cli::Command::Compare { dir_a, dir_b, out }) => {
-            report_error(simrun::scaling::compare::compare_command(&dir_a, &dir_b, out.as_deref()), true)
+        Some(cli::Command::Compare { dirs, baseline, out }) => {
+            report_error(simrun::scaling::compare::compare_command(&dirs, baseline.as_deref(), out.as_deref()), true)
         }
         None => run(cli.run),
     };

@@ -202,7 +202,7 @@ impl Profile {
                 r.phase, calls, r.min, r.avg, r.max, r.percent_of_loop, imb
             );
         }
-        s.push_str("(setup and the final write, part of io, fall outside the time loop)\n");
+        s.push_str("(setup, the first and last diagnostics and the final write fall outside the time loop: shares can pass 100 %)\n");
         s
     }
 
