@@ -133,9 +133,10 @@ pub fn measure(threads: usize, array_bytes: usize, repeats: usize) -> crate::Res
     })
 }
 
-/// The array size a study uses: 128 MiB each, the size of bench-heat.sh's 4096^2 arrays (on the
-/// development machine, whose KVM guest reports a 480 MiB L3, it measures the same 10 GB/s per
-/// core as bigger arrays would), at most 1/8 of the memory.
+/// The array size a study uses: 128 MiB each, the size of bench-heat.sh's 4096^2 arrays, at most
+/// 1/8 of the memory. (On the development machine, a KVM guest that reports a 480 MiB L3, one
+/// thread measured 13.9 GB/s with 128 MiB arrays, 13.0 with 512 MiB and 22.2 with 32 MiB, in a
+/// cache; the 128 MiB copy takes about 20 ms, so the measurement stays under a second.)
 pub fn study_array_bytes(host: &crate::host::Host) -> usize {
     let want = 128usize << 20;
     if host.memory_bytes > 0 {
