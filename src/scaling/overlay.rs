@@ -86,9 +86,10 @@ impl Figure for CategoryFigure {
                 .map_err(msg)?;
         }
         if let Some((_, ideal)) = &self.ideal {
-            let dashes = ideal.iter().enumerate().map(|(i, &y)| {
-                PathElement::new(vec![(i as f64 - 0.42, y), (i as f64 + 0.42, y)], BLACK.stroke_width(2))
-            });
+            let dashes = ideal
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| PathElement::new(vec![(i as f64 - 0.3, y), (i as f64 + 0.3, y)], BLACK.stroke_width(2)));
             chart.draw_series(dashes).map_err(msg)?;
         }
         let k = self.series.len();

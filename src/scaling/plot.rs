@@ -61,6 +61,7 @@ impl Figure for LineFigure {
             .configure_mesh()
             .x_desc("cores (ranks x threads)")
             .y_desc(self.y_label.as_str())
+            .light_line_style(TRANSPARENT)
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(msg)?;
