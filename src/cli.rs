@@ -1,6 +1,6 @@
 //! The command line: `simrun CONFIG [--set k=v ...] [--report FILE]` runs a simulation;
 //! `simrun check CONFIG [--explain [--markdown]] [--ranks N]` validates and prints the resolved configuration;
-//! `simrun scale CONFIG ...` runs a scaling study; `simrun compare DIR_A DIR_B` compares two.
+//! `simrun scale CONFIG ...` runs a scaling study; `simrun compare A B [C ...]` compares studies.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -8,10 +8,11 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "simrun",
-    version,
+    version = simrun::build_info::short_version(),
+    long_version = simrun::build_info::long_version(),
     about = "Scientific simulation on structured grids (heat diffusion, miniWeather-class atmosphere, incompressible Navier-Stokes), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
+    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  srun --mpi=pmix -n 64 simrun configs/heat2d.toml --restart auto\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study study-other --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -63,13 +64,16 @@ pub enum Command {
     },
     /// Run a strong or weak scaling study over ranks x threads; writes tables and plots into --out.
     Scale(ScaleArgs),
-    /// Set two scaling studies side by side: ratio of time per step per configuration, with noise.
+    /// Set scaling studies side by side: throughput per configuration against a baseline study,
+    /// with noise, speedups, per-phase ratios and what differs between the studies.
     Compare {
-        /// The reference study directory (A).
-        dir_a: PathBuf,
-        /// The study directory compared with it (B).
-        dir_b: PathBuf,
-        /// Also write compare.md/.csv/.json and the ratio plot (PNG, SVG) into this directory.
+        /// Two or more study directories (from `simrun scale --out`).
+        #[arg(required = true, num_args = 2..)]
+        dirs: Vec<PathBuf>,
+        /// The study the others are compared with (one of DIRS; default: the first).
+        #[arg(long, value_name = "DIR")]
+        baseline: Option<PathBuf>,
+        /// Also write compare.md/.csv/.json and the overlaid charts (PNG, SVG) into this directory.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },

@@ -14,13 +14,17 @@
 //! - [`report`]: phase timers and the JSON run report.
 //! - [`simd`]: which instruction set the vectorised kernels run (the only runtime dispatch).
 //! - [`machine`]: what the machine offers that sizes work (the L2 cache), probed once.
+//! - [`build_info`]: what this binary is (version, git commit, profile, features, MPI and HDF5 libraries).
+//! - [`host`]: the machine a run or study ran on (CPU model, cores, memory, load).
 //! - [`scaling`]: strong/weak scaling studies over ranks x threads (`simrun scale`, `simrun compare`).
 
+pub mod build_info;
 pub mod config;
 pub mod decomp;
 pub mod error;
 pub mod field;
 pub mod grid;
+pub mod host;
 pub mod io;
 pub mod machine;
 pub mod memory;
@@ -31,4 +35,5 @@ pub mod scaling;
 pub mod sim;
 pub mod simd;
 
+pub use build_info::build_info;
 pub use error::{Error, ErrorKind, Result};

@@ -14,11 +14,21 @@ pub fn l2_cache_bytes() -> usize {
     *L2.get_or_init(|| probe_l2("/sys/devices/system/cpu/cpu0/cache").unwrap_or(DEFAULT_L2_BYTES))
 }
 
+/// The data or unified cache of `level` (1, 2, 3) that CPU 0 sees, in bytes, from sysfs; None
+/// where the machine does not say. (For the last level this is the whole shared cache.)
+pub fn cache_bytes(level: u32) -> Option<usize> {
+    probe_level("/sys/devices/system/cpu/cpu0/cache", level)
+}
+
 /// The level-2 data or unified cache under a sysfs `cache` directory (index*/level, type, size).
 fn probe_l2(dir: &str) -> Option<usize> {
+    probe_level(dir, 2)
+}
+
+fn probe_level(dir: &str, level: u32) -> Option<usize> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let read = |f: &str| std::fs::read_to_string(entry.path().join(f)).ok().map(|s| s.trim().to_string());
-        if read("level").as_deref() == Some("2") && read("type").as_deref() != Some("Instruction") {
+        if read("level") == Some(level.to_string()) && read("type").as_deref() != Some("Instruction") {
             return parse_size(&read("size")?);
         }
     }

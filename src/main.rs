@@ -5,6 +5,7 @@ mod cli;
 use clap::Parser;
 use simrun::config::{self, Config};
 use simrun::par::{Comm, SingleComm};
+use simrun::report::{Profile, Reached, RunBody, RunReport, RunRequest, Status};
 use simrun::sim::{self, RunOptions};
 use simrun::{memory, models};
 use simrun::{Error, Result};
@@ -28,6 +29,9 @@ fn main() {
         Ok(c) => c,
         Err(e) => command_line_error(e),
     };
+    // Ask the MPI and HDF5 libraries for their versions now, on the main thread, before MPI is
+    // initialised and before any I/O thread owns HDF5.
+    let _ = simrun::build_info();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
         .with_writer(std::io::stderr)
@@ -38,8 +42,8 @@ fn main() {
         }
         Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
         Some(cli::Command::Scale(a)) => report_error(simrun::scaling::scale_command(&scale_spec(a)), true),
-        Some(cli::Command::Compare { dir_a, dir_b, out }) => {
-            report_error(simrun::scaling::compare::compare_command(&dir_a, &dir_b, out.as_deref()), true)
+        Some(cli::Command::Compare { dirs, baseline, out }) => {
+            report_error(simrun::scaling::compare::compare_command(&dirs, baseline.as_deref(), out.as_deref()), true)
         }
         None => run(cli.run),
     };
@@ -231,61 +235,119 @@ fn agreed_memory_check(cfg: &Config, comm: &dyn Comm) -> Result<()> {
 }
 
 fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
-    let result = config::load(path, &args.set).and_then(|cfg| {
-        agreed_memory_check(&cfg, comm).map_err(|e| in_file(path, e))?;
-        let banner = format!(
-            "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
-            env!("CARGO_PKG_VERSION"),
-            cfg.model,
-            comm.describe(),
-            path.display(),
-            if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
-            cfg.output.dir
-        );
-        let opts = RunOptions {
-            report: args.report.clone(),
-            restart: args.restart.clone(),
-            handle_signals: true,
-            banner: Some(banner),
-        };
-        sim::run(&cfg, comm, &opts)
-    });
-    match result {
-        Ok(s) if s.already_done => 0,
-        Ok(s) => {
-            if comm.is_root() {
-                let r = &s.report;
-                let d: Vec<String> = s.diagnostics.iter().map(|(k, v)| format!("{k}={v:.9e}")).collect();
-                eprintln!(
-                    "done: {} steps to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
-                    s.steps,
-                    s.sim_time,
-                    s.wall_seconds,
-                    r.cell_updates_per_second / 1e6,
-                    r.ranks,
-                    r.threads
-                );
-                eprintln!("final: {}", d.join(" "));
-                let p: Vec<String> = r.phases.iter().map(|(k, v)| format!("{k}={v:.3}s")).collect();
-                eprintln!("phases (rank 0): {}", p.join(" "));
-                match &s.interrupted {
-                    Some(why) => eprintln!(
-                        "stopped early on {why}: the final checkpoint is committed; continue with --restart latest"
-                    ),
-                    None => eprintln!("wrote {}/final.h5", r.output_dir),
-                }
-            }
-            if s.interrupted.is_some() {
-                sim::signals::EXIT_INTERRUPTED
-            } else {
-                0
-            }
-        }
+    let root = comm.is_root();
+    let loaded = config::load(path, &args.set)
+        .and_then(|cfg| agreed_memory_check(&cfg, comm).map_err(|e| in_file(path, e)).map(|_| cfg));
+    let cfg = match loaded {
+        Ok(c) => c,
         Err(e) => {
-            if comm.is_root() {
+            if root {
                 eprintln!("error: {e}");
             }
-            e.exit_code()
+            return e.exit_code();
+        }
+    };
+    let banner = format!(
+        "simrun {}: {} on {} ({}), {} thread(s) per process, output in {}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.model,
+        comm.describe(),
+        path.display(),
+        if cfg.parallel.threads == 0 { "all".to_string() } else { cfg.parallel.threads.to_string() },
+        cfg.output.dir
+    );
+    let opts = RunOptions {
+        report: args.report.clone(),
+        restart: args.restart.clone(),
+        handle_signals: true,
+        banner: Some(banner),
+    };
+    let mut tracked = sim::Progress::default();
+    let result = sim::run_tracked(&cfg, comm, &opts, &mut tracked);
+    // The profile over ranks: a collective that every rank of a run that got under way takes
+    // (a rank that failed alone exits, and the launcher ends the others).
+    let profile = match &result {
+        Ok(s) if !s.already_done => Some(Profile::over_ranks(&s.samples, s.report.loop_seconds, comm)),
+        // A failed run: rank 0's own phases (the ranks may not all reach this point together).
+        Err(_) => Some(Profile::from_ranks(&[tracked.phases.samples()], tracked.loop_seconds)),
+        _ => None,
+    };
+    let mut code = match &result {
+        Ok(s) if s.interrupted.is_some() => sim::signals::EXIT_INTERRUPTED,
+        Ok(_) => 0,
+        Err(e) => e.exit_code(),
+    };
+    if !root {
+        return code;
+    }
+    match &result {
+        Ok(s) if s.already_done => {}
+        Ok(s) => {
+            let r = &s.report;
+            let d: Vec<String> = s.diagnostics.iter().map(|(k, v)| format!("{k}={v:.9e}")).collect();
+            eprintln!(
+                "done: {} steps to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
+                s.steps,
+                s.sim_time,
+                s.wall_seconds,
+                r.cell_updates_per_second / 1e6,
+                r.ranks,
+                r.threads
+            );
+            eprintln!("final: {}", d.join(" "));
+            if let Some(p) = &profile {
+                print!("{}", p.table());
+            }
+            match &s.interrupted {
+                Some(why) => {
+                    eprintln!(
+                        "stopped early on {why}: the final checkpoint is committed; continue with --restart latest"
+                    )
+                }
+                None => eprintln!("wrote {}/final.h5", r.output_dir),
+            }
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+    if let Some(report_path) = &args.report {
+        if let Err(e) = finish_report(report_path, &cfg, comm.size(), &result, &tracked, profile) {
+            // The run's own outcome stands; a report that cannot be written after a success is
+            // an I/O failure.
+            if code == 0 || code == sim::signals::EXIT_INTERRUPTED {
+                eprintln!("error: {e}");
+                code = e.exit_code();
+            } else {
+                eprintln!("warning: no report: {e}");
+            }
         }
     }
+    code
+}
+
+/// Write the final form of the JSON report (rank 0): the status, target, build, host, resolved
+/// config and profile around the driver's measurements. A run refused before it started (exit 2:
+/// configuration, report path, output directory in use, restart mismatch) gets no report; a run
+/// that failed later (exit 1, 3, 4) gets one with status "failed".
+fn finish_report(
+    path: &std::path::Path,
+    cfg: &Config,
+    ranks: usize,
+    result: &Result<sim::RunSummary>,
+    tracked: &sim::Progress,
+    profile: Option<Profile>,
+) -> Result<()> {
+    let report = match result {
+        Ok(s) if s.already_done => return Ok(()),
+        Ok(s) => {
+            let status = s.interrupted.as_deref().map_or(Status::Finished, Status::stopped);
+            RunReport::new(status, cfg, RunBody::Measured(s.report.clone()), profile)
+        }
+        Err(e) if e.exit_code() == 2 => return Ok(()),
+        Err(e) => {
+            let mut asked = RunRequest::of(cfg, ranks);
+            asked.reached = Some(Reached { steps: tracked.step, sim_time: tracked.sim_time });
+            RunReport::new(Status::failed(e), cfg, RunBody::Requested(asked), profile)
+        }
+    };
+    report.write(path)
 }

@@ -216,6 +216,10 @@ fn weak_study_grows_the_grid_with_the_cores() {
     assert_plots(&out, &["speedup", "efficiency", "phases"]);
 }
 
+fn study(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("study.json")).unwrap()).unwrap()
+}
+
 #[test]
 fn compare_gives_ratios_and_tells_noise_from_a_real_difference() {
     let dir = scratch("scale_compare");
@@ -237,42 +241,269 @@ fn compare_gives_ratios_and_tells_noise_from_a_real_difference() {
     // than A's slowest (a shared machine can make the min-max range of A wide).
     let b = dir.join("b");
     std::fs::create_dir_all(&b).unwrap();
-    let mut study: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(a.join("study.json")).unwrap()).unwrap();
+    let mut st = study(&a);
     let spread =
         |c: &serde_json::Value| c["time_per_step_max"].as_f64().unwrap() / c["time_per_step_min"].as_f64().unwrap();
-    let k = 3.0 * study["summary"].as_array().unwrap().iter().map(spread).fold(1.0, f64::max);
-    for c in study["summary"].as_array_mut().unwrap() {
+    let k = 3.0 * st["summary"].as_array().unwrap().iter().map(spread).fold(1.0, f64::max);
+    for c in st["summary"].as_array_mut().unwrap() {
         for key in ["time_per_step_median", "time_per_step_min", "time_per_step_max"] {
             c[key] = serde_json::json!(c[key].as_f64().unwrap() * k);
         }
     }
-    std::fs::write(b.join("study.json"), study.to_string()).unwrap();
+    std::fs::write(b.join("study.json"), st.to_string()).unwrap();
 
     let same = simrun(&["compare", a.to_str().unwrap(), a.to_str().unwrap()]);
     assert!(same.status.success(), "{}", stderr(&same));
     let text = String::from_utf8_lossy(&same.stdout);
     assert_eq!(text.matches("within noise").count(), 2, "{text}");
-    assert_eq!(text.matches("| 1.000 |").count(), 2, "ratio 1 against itself: {text}");
+    assert_eq!(text.matches("| 1.000 [").count(), 2, "ratio 1 against itself: {text}");
 
     let cmp = dir.join("cmp");
     let slower = simrun(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--out", cmp.to_str().unwrap()]);
     assert!(slower.status.success(), "{}", stderr(&slower));
     let text = String::from_utf8_lossy(&slower.stdout);
-    assert_eq!(text.matches("B slower").count(), 2, "{text}");
+    assert_eq!(text.matches("] slower").count(), 2, "{text}");
     let rows = csv(&cmp.join("compare.csv"));
-    assert_eq!(rows.len(), 2);
-    for r in &rows {
-        assert!((f(r, "ratio") - k).abs() < 1e-9 * k, "ratio {} should be {k}", r["ratio"]);
-        assert!(close(f(r, "ratio_lo"), f(r, "b_min_s") / f(r, "a_max_s")));
-        assert!(close(f(r, "ratio_hi"), f(r, "b_max_s") / f(r, "a_min_s")));
+    assert_eq!(rows.len(), 4, "2 configurations x 2 studies");
+    let a_rows: Vec<_> = rows.iter().filter(|r| r["baseline"] == "true").collect();
+    for r in rows.iter().filter(|r| r["baseline"] == "false") {
+        assert!((f(r, "ratio") - 1.0 / k).abs() < 1e-9 / k, "throughput ratio {} should be 1/{k}", r["ratio"]);
+        let base = a_rows.iter().find(|x| x["ranks"] == r["ranks"] && x["threads"] == r["threads"]).unwrap();
+        assert!(close(f(r, "ratio_lo"), f(r, "cell_updates_per_second_min") / f(base, "cell_updates_per_second_max")));
+        assert!(close(f(r, "ratio_hi"), f(r, "cell_updates_per_second_max") / f(base, "cell_updates_per_second_min")));
+        // Per cell update: throughput is cells over the median time.
+        assert!(close(f(r, "cell_updates_per_second_median"), 48.0 * 40.0 / f(r, "time_median_s")));
     }
-    assert!(std::fs::read_to_string(cmp.join("compare.md")).unwrap().contains("| B/A |"));
-    assert_plots(&cmp, &["ratio"]);
+    assert_plots(&cmp, &["speedup", "efficiency", "throughput", "ratio"]);
+
+    // --baseline picks the other study: the ratios invert.
+    let rev = simrun(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--baseline", b.to_str().unwrap()]);
+    assert!(rev.status.success(), "{}", stderr(&rev));
+    assert_eq!(String::from_utf8_lossy(&rev.stdout).matches("] faster").count(), 2);
+    let bad = simrun(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--baseline", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
 
     let missing = simrun(&["compare", a.to_str().unwrap(), dir.join("nope").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
     assert_eq!(stderr(&missing).trim().lines().count(), 1, "{}", stderr(&missing));
+}
+
+/// The rows of the Markdown table under `## heading` (up to the next heading), as cells.
+fn md_table(md: &str, heading: &str) -> Vec<Vec<String>> {
+    let body = md.split("\n## ").find(|s| s.starts_with(heading)).unwrap_or_else(|| panic!("no `{heading}` in {md}"));
+    body.lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+        .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn three_studies_overlaid_with_what_differs_and_a_missing_configuration() {
+    let dir = scratch("scale_compare3");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let run = |name: &str, ranks: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let mut args = vec![cfg.to_str().unwrap(), "--ranks", ranks, "--threads", "1", "--repeat", "2", "--out"];
+        args.push(out.to_str().unwrap());
+        args.extend(extra);
+        let o = scale(&args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        out
+    };
+    let auto = run("auto", "1,2", &[]);
+    let tb1 = run("tb1", "1,2", &["--set", "parallel.time_block=1"]);
+    // Another grid and no 2-rank configuration.
+    let wide = run("wide", "1", &["--set", "grid.nx=96"]);
+    let cmp = dir.join("cmp");
+    let o = simrun(&[
+        "compare",
+        auto.to_str().unwrap(),
+        tb1.to_str().unwrap(),
+        wide.to_str().unwrap(),
+        "--out",
+        cmp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    assert_eq!(md, String::from_utf8_lossy(&o.stdout), "printed and written alike");
+
+    // What differs: the --set list, the resolved keys, steps per sweep and the grid, study by study.
+    let differs = md_table(&md, "What differs");
+    let row = |what: &str| -> Vec<String> {
+        differs.iter().find(|r| r[0] == what).unwrap_or_else(|| panic!("no `{what}` row: {differs:?}")).clone()
+    };
+    assert_eq!(differs[0][1..], ["`auto`", "`tb1`", "`wide`"]);
+    assert_eq!(row("--set")[1..], ["none", "parallel.time_block=1", "grid.nx=96"]);
+    assert_eq!(row("config `parallel.time_block`")[1..], ["0", "1", "0"]);
+    assert_eq!(row("config `grid.nx`")[1..], ["48", "48", "96"]);
+    let spp = row("steps per sweep");
+    assert_eq!(spp[2], "1", "time_block=1 runs one step per sweep: {spp:?}");
+    assert!(spp[1].parse::<usize>().unwrap() > 1 && spp[1] == spp[3], "{spp:?}");
+    assert!(!differs.iter().any(|r| r[0] == "steps" || r[0] == "model" || r[0] == "git commit"), "{differs:?}");
+    let same = md.lines().find(|l| l.starts_with("The same in all:")).unwrap();
+    assert!(same.contains("steps 20") && same.contains("model heat") && same.contains("git commit"), "{same}");
+
+    // Every configuration of any study is a row; the missing one is listed, not dropped.
+    let tp = md_table(&md, "Throughput");
+    let two = tp.iter().find(|r| r[0] == "2x1").expect("2x1 row");
+    assert_eq!(two[3], "missing");
+    assert!(two[1].contains('[') && two[2].contains('['), "{two:?}");
+    let partial = md.split("## Configurations not in every study").nth(1).unwrap();
+    assert!(partial.contains("- 2x1: missing from `wide`"), "{partial}");
+    let rows = csv(&cmp.join("compare.csv"));
+    assert_eq!(rows.len(), 6, "2 configurations x 3 studies");
+    let gap = rows.iter().find(|r| r["ranks"] == "2" && r["study"] == "\"wide\"").unwrap();
+    assert_eq!(gap["present"], "false");
+    // Per cell update: wide's throughput is cells / time on its own grid.
+    let w1 = rows.iter().find(|r| r["ranks"] == "1" && r["study"] == "\"wide\"").unwrap();
+    assert!(close(f(w1, "cell_updates_per_second_median"), 96.0 * 40.0 / f(w1, "time_median_s")));
+    // Per-phase ratios for every study against the baseline, compute through io.
+    let phases = md_table(&md, "Phase time per cell update");
+    assert_eq!(phases[0][..6], ["ranks x threads", "study", "compute", "halo", "reduce", "io"]);
+    assert_eq!(phases.len(), 1 + 3, "1x1 for tb1 and wide, 2x1 for tb1: {phases:?}");
+
+    // The overlaid charts, one labelled series per study.
+    assert_plots(&cmp, &["speedup", "efficiency", "throughput", "ratio"]);
+    for chart in ["speedup", "efficiency", "throughput"] {
+        let svg = std::fs::read_to_string(cmp.join(format!("{chart}.svg"))).unwrap();
+        for label in ["auto (baseline)", "tb1", "wide"] {
+            assert!(
+                svg.contains(&format!(">{label}<")) || svg.contains(&format!(">\n{label}\n<")),
+                "{chart}: no {label}"
+            );
+        }
+        // One error bar (a vertical path with two caps) per present point: at least 5 points.
+        assert!(svg.matches("<circle").count() >= 5, "{chart}");
+    }
+}
+
+#[test]
+fn a_study_records_the_resolved_config_of_its_runs_and_the_machine() {
+    let dir = scratch("scale_resolved");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1,2",
+        "--threads",
+        "1",
+        "--repeat",
+        "1",
+        "--set",
+        "grid.nx=40",
+        "--set",
+        "parallel.time_block=2",
+        "--keep-outputs",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let st = study(&out);
+    let resolved = st["meta"]["resolved_config"].as_str().unwrap();
+    // As `simrun check` resolves the same file and overrides.
+    let check = simrun(&["check", cfg.to_str().unwrap(), "--set", "grid.nx=40", "--set", "parallel.time_block=2"]);
+    let check = String::from_utf8_lossy(&check.stdout);
+    assert!(check.contains(resolved), "the study's resolved config is what check prints:\n{resolved}\n---\n{check}");
+    for run in st["runs"].as_array().unwrap() {
+        let recorded = run["config"].as_str().unwrap();
+        let run_dir = out.join(run["report"].as_str().unwrap()).parent().unwrap().to_path_buf();
+        // What the run itself wrote into final.h5 and its report.
+        let file = hdf5::File::open(run_dir.join("out/final.h5")).unwrap();
+        let in_file = file.attr("config").unwrap().read_scalar::<hdf5::types::VarLenUnicode>().unwrap();
+        assert_eq!(recorded, in_file.as_str(), "recorded vs final.h5 of {}", run_dir.display());
+        let rep: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap()).unwrap();
+        assert_eq!(recorded, rep["config"].as_str().unwrap());
+        assert!(recorded.contains("nx = 40") && recorded.contains("time_block = 2"), "{recorded}");
+        assert_eq!(run["steps_per_sweep"], 2);
+        // The run's config is the study's plus its own output directory and thread count.
+        let strip = |t: &str| {
+            t.lines().filter(|l| !l.starts_with("dir =") && !l.starts_with("threads =")).collect::<Vec<_>>().join("\n")
+        };
+        assert_eq!(strip(recorded), strip(resolved));
+    }
+    // The machine and the build.
+    let m = &st["meta"];
+    assert!(m["machine"]["cpu_model"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(m["machine"]["memory_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(m["machine"]["cpus"], m["cpus"]);
+    assert!(m["build"]["git_commit"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(m["build"]["hdf5_library"].as_str().is_some_and(|s| s.starts_with("1.")));
+    let bw = &m["bandwidth"];
+    let (b1, bn) = (bw["one_thread_gbs"].as_f64().unwrap(), bw["all_cores_gbs"].as_f64().unwrap());
+    assert!(b1 > 0.0 && bn > 0.0);
+    // Heat moves 16 bytes per update: each configuration's bound and share follow.
+    assert_eq!(m["bytes_per_update"], 16.0);
+    for c in st["summary"].as_array().unwrap() {
+        let bound = c["bound_cell_updates_per_second"].as_f64().unwrap();
+        let p = c["cores"].as_u64().unwrap();
+        let expect = if p == 1 { b1 } else { bn.min(p as f64 * b1) } * 1e9 / 16.0;
+        assert!(close(bound, expect), "{bound} vs {expect}");
+        assert!(close(
+            c["percent_of_bound"].as_f64().unwrap(),
+            100.0 * c["cell_updates_per_second"].as_f64().unwrap() / bound
+        ));
+    }
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("% of copy bound") && md.contains("STREAM-style copy bandwidth"), "{md}");
+    assert!(md.contains(m["machine"]["cpu_model"].as_str().unwrap()));
+}
+
+/// A strong study summarised from made-up times: more cores, slower.
+fn slow_study(times: &[(usize, usize, f64)]) -> simrun::scaling::Study {
+    use simrun::scaling::{summary, Mode, RunRecord};
+    let runs: Vec<RunRecord> = times
+        .iter()
+        .map(|&(ranks, threads, t)| RunRecord {
+            ranks,
+            threads,
+            repeat: 1,
+            ok: true,
+            error: None,
+            grid: vec![40, 48],
+            cells: 1920,
+            steps: 20,
+            time_per_step: t,
+            cell_updates_per_second: 1920.0 / t,
+            wall_seconds: 1.0,
+            phases: BTreeMap::new(),
+            phases_max: BTreeMap::new(),
+            phases_mean: BTreeMap::new(),
+            report: String::new(),
+            config: String::new(),
+            steps_per_sweep: 1,
+        })
+        .collect();
+    let configs: Vec<(usize, usize)> = times.iter().map(|&(r, t, _)| (r, t)).collect();
+    let (summary, baseline) = summary::summarise(Mode::Strong, &configs, &runs);
+    let fits = simrun::scaling::fit::fits(Mode::Strong, &summary, 2);
+    let mut st: simrun::scaling::Study = serde_json::from_value(serde_json::json!({
+        "meta": {"simrun_version": "0", "command": "", "config": "c.toml", "mode": "strong", "ranks": [1, 2],
+                 "threads": [1], "repeat": 1, "launcher": "", "set": [], "base_grid": [40, 48], "host": "h",
+                 "cpus": 2, "loadavg_before": null, "loadavg_after": null, "started": 0, "seconds": 1.0},
+        "baseline": null, "runs": [], "summary": [], "fits": []
+    }))
+    .unwrap();
+    (st.runs, st.summary, st.fits, st.baseline) = (runs, summary, fits, baseline);
+    st
+}
+
+#[test]
+fn a_serial_fraction_above_one_is_flagged_as_not_meaningful() {
+    // Two cores take longer per step than one: Amdahl's f = 2 (1/S - 1/2) = 2.33.
+    let st = slow_study(&[(1, 1, 1.0), (2, 1, 1.6667)]);
+    let f = &st.fits[0];
+    assert!(f.serial_fraction > 1.0, "{f:?}");
+    assert!(!f.meaningful && f.note.contains("outside [0, 1]"), "{f:?}");
+    let md = simrun::scaling::write::summary_markdown(&st);
+    let line = md.lines().find(|l| l.starts_with("- Amdahl serial fraction")).unwrap();
+    assert!(line.contains("not meaningful"), "{line}");
+    assert!(md.contains("**Warnings**"), "{md}");
+    // A sound study is not flagged.
+    let good = slow_study(&[(1, 1, 1.0), (2, 1, 0.6)]);
+    assert!(good.fits.iter().all(|f| f.meaningful && (0.0..=1.0).contains(&f.serial_fraction)), "{:?}", good.fits);
+    assert!(!simrun::scaling::write::summary_markdown(&good).contains("not meaningful"));
 }
 
 #[test]

@@ -21,17 +21,31 @@
 //! - weak (grid grown with p, see [`weak`]): efficiency `T_base / T_p`, scaled speedup `p x
 //!   efficiency`; Gustafson's serial fraction is fitted.
 //!
+//! What a study records of where and how it ran ([`StudyMeta`]): the build ([`BuildInfo`]:
+//! version, git commit, profile, features, rustc, MPI and HDF5 libraries), the machine
+//! ([`Host`]: CPU model, cores, memory), a STREAM-style copy bandwidth measured before the first
+//! run ([`bandwidth`]), the load average before and after, and the resolved configuration (after
+//! `--set`); each run records its own resolved configuration (with its output directory and
+//! thread count), checked against the one the run reports. Each configuration's throughput is set
+//! against the bandwidth bound of the model's sweep (bytes per cell update). Fits are flagged when
+//! their serial fraction is outside [0, 1] or their residual is poor, oversubscribed
+//! configurations are left out of them, and the study warns when the host was loaded.
+//!
 //! Outputs in DIR ([`write`], [`plot`]): `study.csv` (every run), `summary.csv` (per
 //! configuration), `study.json` (both, the fits and how the study was run), `summary.md`, and
 //! `speedup`, `efficiency`, `phases` plots as PNG and SVG, and `config.toml` (the configuration
 //! as given). `runs/rR_tT_K/` holds each run's report and stderr, and its output directory `out/`
 //! when the run failed or with `--keep-outputs`.
 //!
-//! [`compare`] sets two study directories side by side.
+//! [`compare`] sets any number of study directories side by side.
 
+pub mod bandwidth;
 mod canvas;
 pub mod compare;
+mod compare_text;
+pub mod differs;
 pub mod fit;
+mod overlay;
 pub mod plot;
 mod runner;
 mod study;
@@ -42,6 +56,10 @@ pub mod write;
 pub use runner::Launcher;
 pub use study::{run_study, scale_command};
 
+pub use bandwidth::Bandwidth;
+
+use crate::build_info::BuildInfo;
+use crate::host::Host;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -96,8 +114,11 @@ pub struct RunRecord {
     pub cells: u64,
     pub steps: u64,
     /// Seconds per step of the time loop.
+    #[serde(deserialize_with = "nan_if_null")]
     pub time_per_step: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub cell_updates_per_second: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub wall_seconds: f64,
     /// Seconds per phase on rank 0.
     pub phases: BTreeMap<String, f64>,
@@ -107,6 +128,13 @@ pub struct RunRecord {
     pub phases_mean: BTreeMap<String, f64>,
     /// The run's report file, relative to the study directory.
     pub report: String,
+    /// The configuration this run was given, resolved (after every `--set`, including its output
+    /// directory and thread count), as TOML.
+    #[serde(default)]
+    pub config: String,
+    /// Steps per sweep over memory the run reported (temporal blocking); 0 if unknown.
+    #[serde(default)]
+    pub steps_per_sweep: usize,
 }
 
 impl RunRecord {
@@ -127,10 +155,14 @@ pub struct ConfigSummary {
     pub runs_ok: usize,
     pub runs_failed: usize,
     /// Median, min and max over the successful repeats (seconds per step); NaN if none succeeded.
+    #[serde(deserialize_with = "nan_if_null")]
     pub time_per_step_median: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub time_per_step_min: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub time_per_step_max: f64,
     /// cells / median time per step.
+    #[serde(deserialize_with = "nan_if_null")]
     pub cell_updates_per_second: f64,
     /// Strong: T_base p_base / T; weak: p x efficiency. None without a baseline time.
     pub speedup: Option<f64>,
@@ -140,6 +172,19 @@ pub struct ConfigSummary {
     pub phases_max: BTreeMap<String, f64>,
     /// Median over repeats of each phase's seconds (mean over ranks).
     pub phases_mean: BTreeMap<String, f64>,
+    /// Steps of the runs (0 if none succeeded).
+    #[serde(default)]
+    pub steps: u64,
+    /// Steps per sweep the runs reported (the first successful run's; 0 if unknown).
+    #[serde(default)]
+    pub steps_per_sweep: usize,
+    /// The bandwidth bound (cell updates per second) for this many cores, and the median
+    /// throughput as a percentage of it (see [`bandwidth`]); None where the model has no bound or
+    /// no bandwidth was measured.
+    #[serde(default)]
+    pub bound_cell_updates_per_second: Option<f64>,
+    #[serde(default)]
+    pub percent_of_bound: Option<f64>,
 }
 
 impl ConfigSummary {
@@ -157,10 +202,29 @@ pub struct Fit {
     /// "amdahl" (strong) or "gustafson" (weak).
     pub law: String,
     /// The fitted serial fraction.
+    #[serde(deserialize_with = "nan_if_null")]
     pub serial_fraction: f64,
     /// Root-mean-square of measured minus fitted speedup over the points used.
+    #[serde(deserialize_with = "nan_if_null")]
     pub rms_residual: f64,
     pub n_points: usize,
+    /// False when the fraction is outside [0, 1] or the residual is poor: the law does not
+    /// describe these measurements, and the fraction means nothing.
+    #[serde(default = "yes")]
+    pub meaningful: bool,
+    /// Why not, or what to keep in mind (e.g. oversubscribed configurations left out).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// JSON has no NaN: serde_json writes it as null; read null back as NaN (a configuration whose
+/// runs all failed has no time).
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// How and where the study ran.
@@ -185,6 +249,23 @@ pub struct StudyMeta {
     /// Unix seconds.
     pub started: u64,
     pub seconds: f64,
+    /// The model ("heat", ...).
+    #[serde(default)]
+    pub model: String,
+    /// The configuration of the study, resolved with its `--set` overrides (not the per-run
+    /// output directory, thread count or weak-scaling grid), as TOML.
+    #[serde(default)]
+    pub resolved_config: String,
+    #[serde(default)]
+    pub build: BuildInfo,
+    #[serde(default)]
+    pub machine: Host,
+    /// Copy bandwidth measured before the first run.
+    #[serde(default)]
+    pub bandwidth: Option<Bandwidth>,
+    /// Bytes per cell update of the model's sweep, for the bandwidth bound.
+    #[serde(default)]
+    pub bytes_per_update: Option<f64>,
 }
 
 /// Everything a study produced (`study.json`).
@@ -195,4 +276,8 @@ pub struct Study {
     pub runs: Vec<RunRecord>,
     pub summary: Vec<ConfigSummary>,
     pub fits: Vec<Fit>,
+    /// What makes the timings less trustworthy: a loaded host, oversubscribed configurations,
+    /// fits that mean nothing.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }

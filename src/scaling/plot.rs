@@ -1,7 +1,10 @@
 //! Study plots, each as PNG and SVG ([`canvas`](super::canvas)):
 //! - `speedup`: speedup against cores (ranks x threads), one line per threads-per-rank count,
-//!   every point labelled RxT, with the ideal line S = p (for weak studies: scaled speedup).
-//! - `efficiency`: parallel efficiency against cores, ideal 1.
+//!   every point labelled RxT with a min-max error bar (from the repeats' min and max times),
+//!   with the ideal line S = p (for weak studies: scaled speedup).
+//! - `efficiency`: parallel efficiency against cores, ideal 1, error bars likewise.
+//!
+//! The legends of both stand in their own strip right of the plot, clear of every point.
 //! - `phases`: a stacked bar per configuration of the share of each phase (mean over ranks,
 //!   median over repeats) in the run's phase total; every phase present is drawn.
 
@@ -14,8 +17,20 @@ use std::path::Path;
 
 pub const SIZE: (u32, u32) = (900, 600);
 
-/// One line of a [`LineFigure`]: its legend and points (cores, value, point label).
-pub type Series = (String, Vec<(f64, f64, String)>);
+/// A point of a [`LineFigure`]: cores, value, its min-max range, its label.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub label: String,
+}
+
+/// One line of a [`LineFigure`]: its legend and points.
+pub type Series = (String, Vec<Point>);
+
+const LEGEND_WIDTH: u32 = 200;
 
 /// A metric against cores, one line per group, with an ideal line.
 pub struct LineFigure {
@@ -29,11 +44,13 @@ pub struct LineFigure {
 impl Figure for LineFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
-        let pts = self.series.iter().flat_map(|(_, p)| p.iter().map(|q| (q.0, q.1)));
+        let (w, _) = root.dim_in_pixel();
+        let (plot_area, legend) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let pts = self.series.iter().flat_map(|(_, p)| p.iter().flat_map(|q| [(q.x, q.y), (q.x, q.hi)]));
         let all: Vec<(f64, f64)> = pts.chain(self.ideal.1.iter().copied()).filter(|p| p.1.is_finite()).collect();
         let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max) * 1.1 + 0.2;
         let y_max = all.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption(&self.title, ("sans-serif", 22))
             .margin(15)
             .x_label_area_size(45)
@@ -44,40 +61,48 @@ impl Figure for LineFigure {
             .configure_mesh()
             .x_desc("cores (ranks x threads)")
             .y_desc(self.y_label.as_str())
+            .light_line_style(TRANSPARENT)
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(msg)?;
-        chart
-            .draw_series(LineSeries::new(self.ideal.1.iter().copied(), BLACK.stroke_width(1)))
-            .map_err(msg)?
-            .label(self.ideal.0.as_str())
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+        chart.draw_series(LineSeries::new(self.ideal.1.iter().copied(), BLACK.stroke_width(1))).map_err(msg)?;
+        let mut ly = 60;
         for (i, (name, points)) in self.series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
-            let good: Vec<&(f64, f64, String)> = points.iter().filter(|p| p.1.is_finite()).collect();
-            chart
-                .draw_series(LineSeries::new(good.iter().map(|p| (p.0, p.1)), color.stroke_width(2)))
-                .map_err(msg)?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            // Points of different series often share a core count: stagger their labels.
+            let good: Vec<&Point> = points.iter().filter(|p| p.y.is_finite()).collect();
+            chart.draw_series(LineSeries::new(good.iter().map(|p| (p.x, p.y)), color.stroke_width(2))).map_err(msg)?;
+            // Bars a little apart per series: points of different series often share a core count.
+            let dx =
+                0.04 * x_max * (i as f64 - (self.series.len() as f64 - 1.0) / 2.0) / self.series.len().max(1) as f64;
+            for p in good.iter().filter(|p| p.lo.is_finite() && p.hi.is_finite()) {
+                let x = p.x + dx;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(vec![(x, p.lo), (x, p.hi)], color.stroke_width(2))))
+                    .map_err(msg)?;
+                let cap = 0.01 * x_max;
+                chart
+                    .draw_series(
+                        [p.lo, p.hi].map(|y| PathElement::new(vec![(x - cap, y), (x + cap, y)], color.stroke_width(2))),
+                    )
+                    .map_err(msg)?;
+            }
+            // Labels staggered per series.
             let dy = 4 - 18 * (i as i32 % 2);
             chart
                 .draw_series(good.iter().map(|p| {
-                    EmptyElement::at((p.0, p.1))
+                    EmptyElement::at((p.x, p.y))
                         + Circle::new((0, 0), 4, color.filled())
-                        + Text::new(p.2.clone(), (7, dy), ("sans-serif", 13))
+                        + Text::new(p.label.clone(), (7, dy), ("sans-serif", 13))
                 }))
                 .map_err(msg)?;
+            legend.draw(&PathElement::new(vec![(8, ly + 8), (28, ly + 8)], color.stroke_width(2))).map_err(msg)?;
+            legend.draw(&Text::new(name.clone(), (34, ly), ("sans-serif", 15))).map_err(msg)?;
+            ly += 24;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(msg)
+        legend.draw(&PathElement::new(vec![(8, ly + 8), (28, ly + 8)], BLACK.stroke_width(1))).map_err(msg)?;
+        legend.draw(&Text::new(self.ideal.0.clone(), (34, ly), ("sans-serif", 15))).map_err(msg)?;
+        legend.draw(&Text::new("bars: min - max of the repeats", (8, ly + 34), ("sans-serif", 13))).map_err(msg)?;
+        Ok(())
     }
 }
 
@@ -150,13 +175,24 @@ pub fn study_plots(study: &Study, dir: &Path) -> Result<()> {
         threads
             .iter()
             .map(|&t| {
-                let mut pts: Vec<(f64, f64, String)> = study
+                let mut pts: Vec<Point> = study
                     .summary
                     .iter()
                     .filter(|c| c.threads == t)
-                    .map(|c| (c.cores as f64, pick(c).unwrap_or(f64::NAN), c.label()))
+                    .map(|c| {
+                        // Speedup and efficiency scale as 1/time: their range from the min-max times.
+                        let y = pick(c).unwrap_or(f64::NAN);
+                        let tm = c.time_per_step_median;
+                        Point {
+                            x: c.cores as f64,
+                            y,
+                            lo: y * tm / c.time_per_step_max,
+                            hi: y * tm / c.time_per_step_min,
+                            label: c.label(),
+                        }
+                    })
                     .collect();
-                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                pts.sort_by(|a, b| a.x.total_cmp(&b.x));
                 (format!("{t} thread(s) per rank"), pts)
             })
             .collect()

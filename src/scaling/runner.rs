@@ -85,6 +85,20 @@ impl RunPlan<'_> {
     pub fn rel_dir(&self) -> PathBuf {
         PathBuf::from("runs").join(format!("r{}_t{}_{}", self.ranks, self.threads, self.repeat))
     }
+
+    /// Every `--set` the run gets: the user's and the study's, then its output directory and
+    /// thread count.
+    pub fn sets(&self, dir: &Path) -> Vec<String> {
+        let mut sets = self.overrides.clone();
+        sets.push(format!("output.dir={}", dir.join("out").display()));
+        sets.push(format!("parallel.threads={}", self.threads));
+        sets
+    }
+
+    /// The configuration the run will use, resolved as the run resolves it, as TOML.
+    pub fn resolved_config(&self, dir: &Path) -> Result<String> {
+        crate::config::load(self.config, &self.sets(dir)).map(|c| c.to_toml())
+    }
 }
 
 /// The parts of the run report a study reads (other fields are ignored, so the report can grow).
@@ -97,6 +111,14 @@ struct ReportIn {
     threads: usize,
     wall_seconds: f64,
     cell_updates_per_second: f64,
+    #[serde(default)]
+    steps_per_sweep: usize,
+    /// "finished", "stopped" or "failed" (absent in reports of older builds).
+    #[serde(default)]
+    status: Option<String>,
+    /// The resolved configuration the run used (absent in reports of older builds).
+    #[serde(default)]
+    config: Option<String>,
     #[serde(default)]
     phases: BTreeMap<String, f64>,
     #[serde(default)]
@@ -140,7 +162,16 @@ pub fn run(plan: &RunPlan) -> RunRecord {
         phases_max: BTreeMap::new(),
         phases_mean: BTreeMap::new(),
         report: rel.join("report.json").display().to_string(),
+        config: String::new(),
+        steps_per_sweep: 0,
     };
+    match plan.resolved_config(&dir) {
+        Ok(c) => rec.config = c,
+        Err(e) => {
+            rec.error = Some(format!("cannot resolve the configuration: {e}"));
+            return rec;
+        }
+    }
     match launch(plan, &dir) {
         Ok(r) => fill(&mut rec, r, plan),
         Err(e) => rec.error = Some(e),
@@ -158,10 +189,7 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     let mut cmd =
         if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.threads, plan.exe) } else { Command::new(plan.exe) };
     cmd.arg(plan.config).arg("--report").arg(&report);
-    let mut sets = plan.overrides.clone();
-    sets.push(format!("output.dir={}", dir.join("out").display()));
-    sets.push(format!("parallel.threads={}", plan.threads));
-    for s in &sets {
+    for s in &plan.sets(dir) {
         cmd.arg("--set").arg(s);
     }
     let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
@@ -195,6 +223,16 @@ fn fill(rec: &mut RunRecord, r: ReportIn, plan: &RunPlan) {
             problems.push(format!("expected grid {g:?} but the run reports {:?}", r.grid));
         }
     }
+    if let Some(status) = r.status.as_deref().filter(|s| *s != "finished") {
+        problems.push(format!("the run reports status \"{status}\""));
+    }
+    if let Some(c) = r.config.as_deref().filter(|c| *c != rec.config) {
+        let first = c.lines().zip(rec.config.lines()).find(|(a, b)| a != b).map(|(a, b)| format!(": `{a}` vs `{b}`"));
+        problems.push(format!(
+            "the run used another configuration than the study resolved for it{}",
+            first.unwrap_or_default()
+        ));
+    }
     if !(r.cell_updates_per_second > 0.0 && r.cell_updates_per_second.is_finite()) || r.steps == 0 {
         problems.push("the run made no timed steps (set time.steps or time.end_time)".to_string());
     }
@@ -204,6 +242,7 @@ fn fill(rec: &mut RunRecord, r: ReportIn, plan: &RunPlan) {
     rec.time_per_step = r.cells as f64 / r.cell_updates_per_second;
     rec.cell_updates_per_second = r.cell_updates_per_second;
     rec.wall_seconds = r.wall_seconds;
+    rec.steps_per_sweep = r.steps_per_sweep;
     rec.phases = r.phases;
     rec.phases_max = r.phases_over_ranks.iter().map(|(k, v)| (k.clone(), v.max)).collect();
     rec.phases_mean = r.phases_over_ranks.iter().map(|(k, v)| (k.clone(), v.mean)).collect();

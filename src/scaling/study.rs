@@ -3,9 +3,10 @@
 //! fit, write and plot.
 
 use super::runner::{self, Launcher, RunPlan};
-use super::{fit, plot, summary, weak, write, Mode, RunRecord, Study, StudyMeta, StudySpec};
+use super::{bandwidth, fit, plot, summary, weak, write, ConfigSummary, Mode, RunRecord, Study, StudyMeta, StudySpec};
 use crate::config;
 use crate::error::{Error, Result};
+use crate::host::{loadavg, Host};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// `simrun scale`: run the study, write DIR, print the summary; an error if any run failed
@@ -47,16 +48,33 @@ fn check_spec(spec: &StudySpec) -> Result<()> {
     Ok(())
 }
 
-fn loadavg() -> Option<[f64; 3]> {
-    let t = std::fs::read_to_string("/proc/loadavg").ok()?;
-    let v: Vec<f64> = t.split_whitespace().take(3).filter_map(|s| s.parse().ok()).collect();
-    (v.len() == 3).then(|| [v[0], v[1], v[2]])
-}
-
-fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+/// What makes the study's timings less trustworthy, one sentence each: a loaded host,
+/// oversubscribed configurations. (Fits that mean nothing are flagged on the fits.)
+pub fn warnings(meta: &StudyMeta, summary: &[ConfigSummary]) -> Vec<String> {
+    let mut w = Vec::new();
+    let cpus = meta.cpus as f64;
+    if let Some(l) = meta.loadavg_before.filter(|l| l[0] > cpus) {
+        w.push(format!(
+            "the host was loaded before the study: 1-minute load {:.2} on {} CPUs; other work shared the cores, so times are high and noisy",
+            l[0], meta.cpus
+        ));
+    }
+    let own = summary.iter().map(|c| c.cores).max().unwrap_or(0) as f64;
+    if let Some(l) = meta.loadavg_after.filter(|l| l[0] > cpus + own) {
+        w.push(format!(
+            "the host was loaded during the study: 1-minute load {:.2} after it, more than its {} CPUs plus the study's own {own} threads",
+            l[0], meta.cpus
+        ));
+    }
+    let over: Vec<String> = summary.iter().filter(|c| c.cores > meta.cpus).map(|c| c.label()).collect();
+    if !over.is_empty() {
+        w.push(format!(
+            "oversubscribed: {} run more threads than the {} CPUs (time slicing; left out of the fits)",
+            over.join(", "),
+            meta.cpus
+        ));
+    }
+    w
 }
 
 /// Run the whole study and write its outputs into `spec.out`.
@@ -92,6 +110,9 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
     }
     let meta_start = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let load_before = loadavg();
+    let machine = Host::probe();
+    let bw = bandwidth::measure(machine.cpus, bandwidth::study_array_bytes(&machine), 5)?;
+    eprintln!("scale: {}; STREAM-style copy {}", machine.one_line(), bw.one_line());
     let total = configs.len() * spec.repeat;
     let start = Instant::now();
     let mut runs: Vec<RunRecord> = Vec::with_capacity(total);
@@ -125,8 +146,10 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
             runs.push(rec);
         }
     }
-    let (summary, baseline) = summary::summarise(spec.mode, &configs, &runs);
-    let fits = fit::fits(spec.mode, &summary);
+    let (mut summary, baseline) = summary::summarise(spec.mode, &configs, &runs);
+    let bytes_per_update = bandwidth::bytes_per_update(cfg.model);
+    summary::apply_bound(&mut summary, Some(&bw), bytes_per_update);
+    let fits = fit::fits(spec.mode, &summary, machine.cpus);
     let meta = StudyMeta {
         simrun_version: env!("CARGO_PKG_VERSION").to_string(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -138,14 +161,24 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
         launcher: spec.launcher.clone(),
         set: spec.set.clone(),
         base_grid: crate::grid::Grid::from_config(&cfg.grid).shape(),
-        host: host(),
-        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        host: machine.hostname.clone(),
+        cpus: machine.cpus,
         loadavg_before: load_before,
         loadavg_after: loadavg(),
         started: meta_start,
         seconds: start.elapsed().as_secs_f64(),
+        model: cfg.model.to_string(),
+        resolved_config: cfg.to_toml(),
+        build: crate::build_info().clone(),
+        machine,
+        bandwidth: Some(bw),
+        bytes_per_update,
     };
-    let study = Study { meta, baseline, runs, summary, fits };
+    let warnings = warnings(&meta, &summary);
+    for w in &warnings {
+        eprintln!("scale: warning: {w}");
+    }
+    let study = Study { meta, baseline, runs, summary, fits, warnings };
     write::all(&study, &spec.out)?;
     plot::study_plots(&study, &spec.out)?;
     Ok(study)

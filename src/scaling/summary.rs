@@ -61,6 +61,10 @@ pub fn summarise(mode: Mode, configs: &[(usize, usize)], runs: &[RunRecord]) -> 
                 efficiency: None,
                 phases_max: median_phases(&ok, |r| &r.phases_max),
                 phases_mean: median_phases(&ok, |r| &r.phases_mean),
+                steps: ok.first().map(|r| r.steps).unwrap_or(0),
+                steps_per_sweep: ok.first().map(|r| r.steps_per_sweep).unwrap_or(0),
+                bound_cell_updates_per_second: None,
+                percent_of_bound: None,
             }
         })
         .collect();
@@ -93,6 +97,20 @@ pub fn summarise(mode: Mode, configs: &[(usize, usize)], runs: &[RunRecord]) -> 
     (out, base.map(|b| b.2))
 }
 
+/// Set each configuration's bandwidth bound (cell updates per second for its cores) and its
+/// throughput as a percentage of it.
+pub fn apply_bound(summary: &mut [ConfigSummary], bw: Option<&super::Bandwidth>, bytes_per_update: Option<f64>) {
+    let (Some(bw), Some(bytes)) = (bw, bytes_per_update) else { return };
+    for c in summary {
+        let bound = bw.for_cores(c.cores) * 1e9 / bytes;
+        if bound > 0.0 && bound.is_finite() {
+            c.bound_cell_updates_per_second = Some(bound);
+            c.percent_of_bound =
+                c.cell_updates_per_second.is_finite().then(|| 100.0 * c.cell_updates_per_second / bound);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +132,8 @@ mod tests {
             phases_max: [("compute".to_string(), t * 10.0)].into_iter().collect(),
             phases_mean: BTreeMap::new(),
             report: String::new(),
+            config: String::new(),
+            steps_per_sweep: 1,
         }
     }
 
@@ -148,5 +168,24 @@ mod tests {
         let (w, _) = summarise(Mode::Weak, &cfgs, &runs);
         assert_eq!(w[1].efficiency, Some(4.0));
         assert_eq!(w[1].speedup, Some(8.0));
+    }
+
+    #[test]
+    fn the_bound_is_bandwidth_over_bytes_per_update() {
+        let runs = vec![run(1, 1, 2.0, true), run(1, 2, 1.0, true)];
+        let (mut s, _) = summarise(Mode::Strong, &[(1, 1), (1, 2)], &runs);
+        let bw = crate::scaling::Bandwidth {
+            one_thread_gbs: 16.0,
+            all_cores_gbs: 24.0,
+            all_threads: 2,
+            ..Default::default()
+        };
+        apply_bound(&mut s, Some(&bw), None);
+        assert!(s[0].bound_cell_updates_per_second.is_none(), "no bound without bytes per update");
+        apply_bound(&mut s, Some(&bw), Some(16.0));
+        assert_eq!(s[0].bound_cell_updates_per_second, Some(1e9));
+        assert_eq!(s[1].bound_cell_updates_per_second, Some(1.5e9));
+        // 16 cells in 2 s per step = 8 cell updates per second.
+        assert_eq!(s[0].percent_of_bound, Some(100.0 * 8.0 / 1e9));
     }
 }

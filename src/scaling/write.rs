@@ -70,14 +70,14 @@ fn phase_cells(s: &mut String, phases: &[String], values: &BTreeMap<String, f64>
 fn runs_csv(runs: &[RunRecord]) -> String {
     let phases = phase_names(runs.iter().map(|r| &r.phases_max));
     let mut s = String::from(
-        "ranks,threads,cores,repeat,ok,grid,cells,steps,time_per_step_s,cell_updates_per_second,wall_seconds",
+        "ranks,threads,cores,repeat,ok,grid,cells,steps,steps_per_sweep,time_per_step_s,cell_updates_per_second,wall_seconds",
     );
     phase_header(&mut s, &phases);
     s.push_str(",error\n");
     for r in runs {
         let _ = write!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             r.ranks,
             r.threads,
             r.cores(),
@@ -86,6 +86,7 @@ fn runs_csv(runs: &[RunRecord]) -> String {
             grid_text(&r.grid),
             r.cells,
             r.steps,
+            r.steps_per_sweep,
             num(r.time_per_step),
             num(r.cell_updates_per_second),
             num(r.wall_seconds)
@@ -99,25 +100,29 @@ fn runs_csv(runs: &[RunRecord]) -> String {
 fn summary_csv(summary: &[ConfigSummary]) -> String {
     let phases = phase_names(summary.iter().map(|c| &c.phases_max));
     let mut s = String::from(
-        "ranks,threads,cores,grid,cells,runs_ok,runs_failed,time_per_step_median_s,time_per_step_min_s,time_per_step_max_s,cell_updates_per_second,speedup,efficiency",
+        "ranks,threads,cores,grid,cells,steps,steps_per_sweep,runs_ok,runs_failed,time_per_step_median_s,time_per_step_min_s,time_per_step_max_s,cell_updates_per_second,bound_cell_updates_per_second,percent_of_bound,speedup,efficiency",
     );
     phase_header(&mut s, &phases);
     s.push('\n');
     for c in summary {
         let _ = write!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.ranks,
             c.threads,
             c.cores,
             grid_text(&c.grid),
             c.cells,
+            c.steps,
+            c.steps_per_sweep,
             c.runs_ok,
             c.runs_failed,
             num(c.time_per_step_median),
             num(c.time_per_step_min),
             num(c.time_per_step_max),
             num(c.cell_updates_per_second),
+            opt(c.bound_cell_updates_per_second),
+            opt(c.percent_of_bound),
             opt(c.speedup),
             opt(c.efficiency)
         );
@@ -139,7 +144,8 @@ fn fixed(v: Option<f64>, digits: usize) -> String {
     v.filter(|x| x.is_finite()).map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".to_string())
 }
 
-/// The Markdown summary: how the study ran, the table, the fits, the failed runs.
+/// The Markdown summary: how and where the study ran, warnings, the table, the fits, the failed
+/// runs.
 pub fn summary_markdown(study: &Study) -> String {
     let m = &study.meta;
     let mut s = String::new();
@@ -153,37 +159,62 @@ pub fn summary_markdown(study: &Study) -> String {
     let _ = writeln!(s, "Command: `{}`  ", m.command);
     let load =
         |l: Option<[f64; 3]>| l.map(|v| format!("{:.2} {:.2} {:.2}", v[0], v[1], v[2])).unwrap_or_else(|| "n/a".into());
+    let _ = writeln!(s, "Build: {}  ", build_line(&m.build));
+    let machine = if m.machine.cpu_model.is_empty() { format!("{} CPUs", m.cpus) } else { m.machine.one_line() };
+    let _ = writeln!(s, "Host `{}`: {machine}  ", m.host);
+    if let Some(bw) = &m.bandwidth {
+        let bytes = m.bytes_per_update.map(|b| format!("; the {} sweep moves {b} bytes per cell update", m.model));
+        let _ = writeln!(
+            s,
+            "STREAM-style copy bandwidth, measured before the runs: {}{}  ",
+            bw.one_line(),
+            bytes.unwrap_or_else(|| format!("; no bandwidth bound for the {} model", m.model))
+        );
+    }
     let _ = writeln!(
         s,
-        "Host `{}`, {} CPUs; load average (1/5/15 min) {} before, {} after; {} repeat(s), interleaved; {:.0} s in all; baseline {}.\n",
-        m.host,
-        m.cpus,
+        "Load average (1/5/15 min) {} before, {} after; {} repeat(s), interleaved; {:.0} s in all; baseline {}.\n",
         load(m.loadavg_before),
         load(m.loadavg_after),
         m.repeat,
         m.seconds,
         study.baseline.as_deref().unwrap_or("none (no successful run)")
     );
+    let unfit: Vec<String> = study
+        .fits
+        .iter()
+        .filter(|f| !f.meaningful)
+        .map(|f| format!("the {} fit over {} is not meaningful: {}", capital(&f.law), f.points, f.note))
+        .collect();
+    if !study.warnings.is_empty() || !unfit.is_empty() {
+        s.push_str("**Warnings**\n\n");
+        for w in study.warnings.iter().chain(&unfit) {
+            let _ = writeln!(s, "- {w}");
+        }
+        s.push('\n');
+    }
     let phases = phase_names(study.summary.iter().map(|c| &c.phases_max));
-    let _ = write!(s, "| ranks | threads | cores | grid | time/step median (ms) | min - max (ms) | M cell updates/s | speedup | efficiency |");
+    let _ = write!(s, "| ranks | threads | cores | grid | steps/sweep | time/step median (ms) | min - max (ms) | M cell updates/s | % of copy bound | speedup | efficiency |");
     for p in &phases {
         let _ = write!(s, " {p} (s) |");
     }
     s.push('\n');
-    s.push_str(&"|---".repeat(9 + phases.len()));
+    s.push_str(&"|---".repeat(11 + phases.len()));
     s.push_str("|\n");
     for c in &study.summary {
         let _ = write!(
             s,
-            "| {} | {} | {} | {} | {} | {} - {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} - {} | {} | {} | {} | {} |",
             c.ranks,
             c.threads,
             c.cores,
             grid_text(&c.grid),
+            if c.steps_per_sweep > 0 { c.steps_per_sweep.to_string() } else { "-".into() },
             ms(c.time_per_step_median),
             ms(c.time_per_step_min),
             ms(c.time_per_step_max),
             fixed(Some(c.cell_updates_per_second / 1e6), 1),
+            fixed(c.percent_of_bound, 0),
             fixed(c.speedup, 2),
             fixed(c.efficiency, 2)
         );
@@ -192,15 +223,13 @@ pub fn summary_markdown(study: &Study) -> String {
         }
         s.push('\n');
     }
-    let over: Vec<String> = study.summary.iter().filter(|c| c.cores > m.cpus).map(|c| c.label()).collect();
-    if !over.is_empty() {
-        let _ = writeln!(s, "\nOversubscribed (more cores than the {} CPUs): {}.", m.cpus, over.join(", "));
-    }
-    let _ = writeln!(s, "\nPhase seconds are per run (median over repeats of the max over ranks); `setup` and the final `io` fall outside the timed loop.\n");
+    let _ = writeln!(s, "\nPhase seconds are per run (median over repeats of the max over ranks); `setup`, the first and last diagnostics (part of `reduce`) and the final write (part of `io`) fall outside the timed loop. The copy bound is the copy bandwidth for that many cores over the bytes per cell update (one pass over memory per step; temporal blocking passes it).\n");
     for f in &study.fits {
+        let flag = if f.meaningful { String::new() } else { " — **not meaningful**".to_string() };
+        let note = if f.note.is_empty() { String::new() } else { format!(" ({})", f.note) };
         let _ = writeln!(
             s,
-            "- {} serial fraction ({}, {} points): {:.4}, RMS residual {:.4} (speedup units)",
+            "- {} serial fraction ({}, {} points): {:.4}, RMS residual {:.4} (speedup units){flag}{note}",
             capital(&f.law),
             f.points,
             f.n_points,
@@ -223,6 +252,26 @@ pub fn summary_markdown(study: &Study) -> String {
         }
     }
     s
+}
+
+/// "simrun 0.1.0, commit 1514d26f0c62, release (opt-level 3), features mpi; rustc ...; Open MPI
+/// v4.1.4; HDF5 1.10.8", or the version alone for a study of an older build.
+pub fn build_line(b: &crate::build_info::BuildInfo) -> String {
+    if b.git_commit.is_empty() {
+        return "not recorded (a study of an older simrun)".to_string();
+    }
+    format!(
+        "simrun {}, commit {}, {} (opt-level {}), features [{}], simd {}; {}; MPI: {}; HDF5 {}",
+        b.version,
+        b.short_commit(),
+        b.profile,
+        b.opt_level,
+        b.features.join(","),
+        b.simd,
+        b.rustc,
+        b.mpi_library,
+        b.hdf5_library
+    )
 }
 
 pub(crate) fn capital(w: &str) -> String {

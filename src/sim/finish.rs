@@ -4,17 +4,16 @@
 use super::checkpoints::Checkpointer;
 use crate::config::Config;
 use crate::decomp::Decomp;
-use crate::error::Result;
 use crate::grid::Grid;
-use crate::io::checkpoint::{write_atomically, Stamp};
+use crate::io::checkpoint::Stamp;
 use crate::io::hdf5_out::FinalMeta;
 use crate::io::png_out;
 use crate::io::thread::Job;
 use crate::models::Model;
 use crate::par::{Comm, Exec};
-use crate::report::{PhaseStat, Phases, Report};
+use crate::report::{PhaseStat, Phases};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The final state and picture. `final.png` is drawn from a sampled field on rank 0's I/O thread.
 /// `final.h5`: one process writes one self-contained file; under MPI, every field is gathered to
@@ -167,10 +166,4 @@ pub fn phase_stats(phases: &Phases, comm: &dyn Comm) -> BTreeMap<String, PhaseSt
         out.insert(n.clone(), PhaseStat { max: max[i], mean });
     }
     out
-}
-
-/// Write the JSON report to `path` (rank 0), atomically.
-pub fn write_report(path: &Path, report: &Report) -> Result<()> {
-    let text = serde_json::to_string_pretty(report).expect("report serialises") + "\n";
-    write_atomically(path, text.as_bytes())
 }

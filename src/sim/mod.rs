@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::io::checkpoint::{MasterMeta, Stamp};
 use crate::models::{self, Clock, Diagnostics, Model, StepCtx};
 use crate::par::{Comm, Exec};
-use crate::report::{Phases, Report};
+use crate::report::{PhaseSample, Phases, Report};
 use checkpoints::Checkpointer;
 use finite::check_finite;
 use progress::Progressor;
@@ -54,6 +54,8 @@ pub struct RunSummary {
     pub wall_seconds: f64,
     pub diagnostics: Diagnostics,
     pub report: Report,
+    /// This rank's phases with their calls, for the end-of-run profile over ranks.
+    pub samples: BTreeMap<String, PhaseSample>,
     /// Why the run stopped early after its final checkpoint (signal, wall limit), if it did.
     pub interrupted: Option<String>,
     /// The restart checkpoint was already at the end: nothing was computed or written.
@@ -96,10 +98,27 @@ fn run_id(comm: &dyn Comm) -> u64 {
     u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]))
 }
 
+/// How far a run got: kept up to date as it goes, so a run that fails still tells its step,
+/// time and phases (the front end puts them in the report of a failed run).
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub step: u64,
+    pub sim_time: f64,
+    /// Seconds of the time loop so far.
+    pub loop_seconds: f64,
+    /// This rank's phases (seconds and calls).
+    pub phases: Phases,
+}
+
 /// Run the configured simulation on `comm` (one process or MPI ranks).
 pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummary> {
+    run_tracked(cfg, comm, opts, &mut Progress::default())
+}
+
+/// [`run`], recording how far it got in `tracked` (step, time, phases), also when it fails.
+pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &mut Progress) -> Result<RunSummary> {
+    let Progress { step: reached, sim_time: reached_time, loop_seconds: reached_loop, phases } = tracked;
     let wall = Instant::now();
-    let mut phases = Phases::default();
     let (grid, periodic) = models::geometry(cfg);
     let decomp = Decomp::new(grid.n, grid.dims, comm.size(), comm.rank(), periodic, cfg.parallel.layout.as_deref())?;
     let exec = Exec::new(cfg.parallel.threads)?;
@@ -187,7 +206,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         if spec != "latest" {
             ckpt.protect = Some(dir);
         }
-        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
+        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         model.after_restore(&mut ctx)?;
         phases.add("io", t.elapsed().as_secs_f64());
         (step, time, last_dt) = (stamp.step, stamp.time, stamp.dt);
@@ -218,7 +237,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let progress = Progressor::new(cfg.output.progress, root, cfg.time.steps, cfg.time.end_time, step);
     let every = cfg.output.diagnostics_every;
     let mut diags = {
-        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
+        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         model.diagnostics(time, &mut ctx)
     };
     check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
@@ -232,7 +251,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     let per_call = model.max_steps_per_call().max(1);
     let mut clocks = Vec::with_capacity(per_call);
     while !done(cfg, step, time, last_dt, strict) {
-        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
+        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         clocks.clear();
         let mut prev_time;
         loop {
@@ -259,6 +278,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
             }
         }
         model.steps(&clocks, &mut ctx)?;
+        (*reached, *reached_time, *reached_loop) = (step, time, loop_start.elapsed().as_secs_f64());
         if !taken_over {
             // The run is under way: now it may change the output directory.
             if root {
@@ -297,14 +317,14 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
                     interrupted.as_deref().unwrap_or("")
                 );
             }
-            ckpt.handoff(&*model, &decomp, comm, stamp, &mut phases, true);
+            ckpt.handoff(&*model, &decomp, comm, stamp, phases, true);
             break;
         }
         if cfg.checkpoint.enabled() && (ckpt.due(step, prev_time, time, &agreed) || finished) {
-            ckpt.handoff(&*model, &decomp, comm, stamp, &mut phases, finished);
+            ckpt.handoff(&*model, &decomp, comm, stamp, phases, finished);
         }
         if every > 0 && step.is_multiple_of(every) && !finished {
-            let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
+            let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
             diags = model.diagnostics(time, &mut ctx);
             check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
             progress.line(step, time, &diags);
@@ -318,7 +338,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     }
     let loop_seconds = loop_start.elapsed().as_secs_f64();
     {
-        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut phases };
+        let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         diags = model.diagnostics(time, &mut ctx);
     }
     progress.line(step, time, &diags);
@@ -329,10 +349,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
     if finite.is_ok() && interrupted.is_none() {
         let t_io = Instant::now();
         let stamp = Stamp { step, time, dt: last_dt };
-        finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, &mut phases);
+        finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, phases);
         phases.add("io", t_io.elapsed().as_secs_f64());
     }
-    ckpt.drain(comm, &mut phases)?;
+    ckpt.drain(comm, phases)?;
     finite?;
 
     let wall_seconds = wall.elapsed().as_secs_f64();
@@ -352,15 +372,10 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         cell_updates_per_second: cells as f64 * (step - loop_step0) as f64 / loop_seconds.max(1e-12),
         loop_seconds,
         phases: phases.all(),
-        phases_over_ranks: finish::phase_stats(&phases, comm),
+        phases_over_ranks: finish::phase_stats(phases, comm),
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
         output_dir: cfg.output.dir.clone(),
     };
-    if root {
-        if let Some(path) = &opts.report {
-            finish::write_report(path, &report)?;
-        }
-    }
     drop(lock);
     Ok(RunSummary {
         steps: step,
@@ -368,6 +383,7 @@ pub fn run(cfg: &Config, comm: &dyn Comm, opts: &RunOptions) -> Result<RunSummar
         wall_seconds,
         diagnostics: diags,
         report,
+        samples: phases.samples(),
         interrupted,
         already_done: false,
     })
@@ -411,6 +427,7 @@ fn summary_without_steps(
         wall_seconds: report.wall_seconds,
         diagnostics: Vec::new(),
         report,
+        samples: BTreeMap::new(),
         interrupted: None,
         already_done: true,
     }
