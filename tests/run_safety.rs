@@ -159,32 +159,6 @@ fn a_second_run_into_a_locked_directory_is_refused_naming_the_holder() {
     ok(simrun(&[p, "--set", "time.steps=10", "--restart", "latest"]), "after the holder died");
 }
 
-/// A run that passes every config check and still goes non-finite (an unstable time step, e.g.
-/// weather collision at time.dt = 0.8, is refused by the config check before it can run): heat
-/// flows in through a wall at dT/dn = 1.7e308, slowly (cfl 0.002), until the wall's ghost value
-/// overflows f64 at step 116. The cells and the total heat are finite before that, so a restart
-/// from the last committed checkpoint (step 112) runs on.
-const BLOW_UP: &str = r#"
-model = "heat"
-[grid]
-nx = 8
-ny = 8
-lx = 8.0
-ly = 8.0
-[time]
-steps = 400
-cfl = 0.002
-[output]
-dir = "OUT"
-images = false
-progress = "off"
-diagnostics_every = 1000
-[checkpoint]
-every_steps = 7
-keep = 3
-[heat.boundary]
-x_lo = { kind = "neumann", value = 1.7e308 }
-"#;
 
 #[test]
 fn a_blow_up_never_commits_a_non_finite_checkpoint() {
