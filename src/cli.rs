@@ -98,9 +98,12 @@ pub struct ScaleArgs {
     /// Study directory: study.csv, summary.csv, study.json, summary.md, plots, runs/.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Launcher for more than one rank: {ranks} becomes the rank count, {threads} the threads per rank (e.g. "srun -n {ranks} -c {threads}").
+    /// Launcher for more than one rank: {ranks} becomes the rank count, {threads} the threads per rank (e.g. "srun --mpi=pmix -n {ranks} -c {threads}").
     #[arg(long, default_value = "mpirun --oversubscribe --bind-to none -n {ranks}")]
     pub launcher: String,
+    /// Run 1-rank configurations through the launcher too (same binding and environment as the others); by default they run the binary directly.
+    #[arg(long)]
+    pub launch_one: bool,
     /// Override a configuration key in every run (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,

@@ -91,6 +91,7 @@ fn scale_spec(a: cli::ScaleArgs) -> simrun::scaling::StudySpec {
         repeat: a.repeat,
         out: a.out,
         launcher: a.launcher,
+        launch_one: a.launch_one,
         set: a.set,
         keep_outputs: a.keep_outputs,
     }

@@ -159,7 +159,6 @@ fn a_second_run_into_a_locked_directory_is_refused_naming_the_holder() {
     ok(simrun(&[p, "--set", "time.steps=10", "--restart", "latest"]), "after the holder died");
 }
 
-
 #[test]
 fn a_blow_up_never_commits_a_non_finite_checkpoint() {
     let dir = scratch("safety_blowup");

@@ -536,6 +536,31 @@ fn a_failed_run_is_reported_with_its_stderr_and_the_study_goes_on() {
 }
 
 #[test]
+fn launch_one_starts_single_rank_runs_through_the_launcher_too() {
+    let dir = scratch("scale_launch_one");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let marker = dir.join("launcher.log");
+    // A launcher that notes its rank count and runs the rest of its command line.
+    let wrap = write(&dir, "wrap.sh", &format!("echo \"$1\" >> {}\nshift\nexec \"$@\"\n", marker.display()));
+    let launcher = format!("sh {} {{ranks}}", wrap.display());
+    let run = |extra: &[&str], name: &str| {
+        let out = dir.join(name);
+        let mut args = vec![cfg.to_str().unwrap(), "--ranks", "1", "--repeat", "2", "--launcher", &launcher];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let o = scale(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        study(&out)
+    };
+    let direct = run(&[], "direct");
+    assert!(!marker.exists(), "without --launch-one a 1-rank run starts the binary directly");
+    assert_eq!(direct["meta"]["launch_one"], false);
+    let launched = run(&["--launch-one"], "launched");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "1\n1\n", "both repeats went through the launcher");
+    assert_eq!(launched["meta"]["launch_one"], true);
+}
+
+#[test]
 fn bad_launcher_or_pinned_layout_is_a_one_line_error() {
     let dir = scratch("scale_errors");
     let cfg = write(&dir, "tiny.toml", TINY);

@@ -4,8 +4,9 @@
 //! launches every ranks x threads combination `repeat` times, each as a separate process of the
 //! current executable with `--report FILE`, `--set parallel.threads=T` and its own output
 //! directory. More than one rank goes through the launcher template (default
-//! `mpirun --oversubscribe --bind-to none -n {ranks}`; `srun -n {ranks} -c {threads}` on a
-//! cluster); one rank runs the binary directly. A launcher program that is not found is a one-line
+//! `mpirun --oversubscribe --bind-to none -n {ranks}`; `srun --mpi=pmix -n {ranks} -c {threads}`
+//! on a cluster); one rank runs the binary directly unless `--launch-one` asks for the launcher
+//! there too. A launcher program that is not found is a one-line
 //! error (exit 2) before anything runs; a run that fails is recorded with the tail of its stderr
 //! and the study goes on (exit 1 at the end, after every output is written). The repeats are interleaved (every configuration once, then again),
 //! so a burst of load on a shared machine spreads over configurations instead of spoiling one.
@@ -92,6 +93,8 @@ pub struct StudySpec {
     pub out: PathBuf,
     /// The launcher template for more than one rank; `{ranks}` is replaced by the rank count.
     pub launcher: String,
+    /// Start 1-rank configurations through the launcher too.
+    pub launch_one: bool,
     /// `--set key=value` overrides applied to every run.
     pub set: Vec<String>,
     /// Keep each successful run's output directory (final.h5, images); by default it is removed
@@ -238,6 +241,9 @@ pub struct StudyMeta {
     pub threads: Vec<usize>,
     pub repeat: usize,
     pub launcher: String,
+    /// 1-rank runs went through the launcher too (`--launch-one`).
+    #[serde(default)]
+    pub launch_one: bool,
     pub set: Vec<String>,
     /// The 1-core grid (the configured one).
     pub base_grid: Vec<usize>,

@@ -21,11 +21,13 @@ impl Launcher {
     pub fn parse(template: &str) -> Result<Launcher> {
         let words: Vec<String> = template.split_whitespace().map(str::to_string).collect();
         if words.is_empty() {
-            return Err(Error::config("--launcher is empty; e.g. --launcher \"mpirun -n {ranks}\""));
+            return Err(Error::config(
+                "--launcher is empty; e.g. --launcher \"mpirun -n {ranks}\" or \"srun --mpi=pmix -n {ranks}\"",
+            ));
         }
         if !words.iter().any(|w| w.contains("{ranks}")) {
             return Err(Error::config(format!(
-                "--launcher \"{template}\" has no {{ranks}} placeholder; e.g. \"srun -n {{ranks}}\""
+                "--launcher \"{template}\" has no {{ranks}} placeholder; e.g. \"srun --mpi=pmix -n {{ranks}}\""
             )));
         }
         Ok(Launcher { words })
@@ -33,6 +35,16 @@ impl Launcher {
 
     pub fn program(&self) -> &str {
         &self.words[0]
+    }
+
+    /// A known trap in the template: `srun` without `--mpi=...` starts tasks that Debian's
+    /// OpenMPI (PMIx only) cannot join into one job, unless the site's slurm.conf sets
+    /// `MpiDefault=pmix`.
+    pub fn warning(&self) -> Option<String> {
+        let srun = Path::new(self.program()).file_name().is_some_and(|n| n == "srun");
+        (srun && !self.words.iter().any(|w| w.starts_with("--mpi"))).then(|| {
+            "the launcher is srun without --mpi=...: unless slurm.conf sets MpiDefault=pmix, OpenMPI ranks cannot start; use \"srun --mpi=pmix -n {ranks} ...\"".to_string()
+        })
     }
 
     /// The launcher program exists: a path to a file, or a name found on PATH.
@@ -68,6 +80,8 @@ impl Launcher {
 pub struct RunPlan<'a> {
     pub exe: &'a Path,
     pub launcher: &'a Launcher,
+    /// Start a 1-rank run through the launcher too.
+    pub launch_one: bool,
     pub config: &'a Path,
     pub ranks: usize,
     pub threads: usize,
@@ -131,14 +145,23 @@ struct PhaseIn {
     mean: f64,
 }
 
-/// Last `n` non-empty lines of `text`, joined on one line.
+/// Why a launch failed, on one line: simrun's own `error:` lines if it printed any, else the
+/// last `n` non-empty lines of stderr (a launcher's or MPI's message), with a hint when they
+/// show a launcher whose tasks could not form an MPI job.
 fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let t = lines[lines.len().saturating_sub(n)..].join(" | ");
+    let errors: Vec<&str> = lines.iter().copied().filter(|l| l.starts_with("error:")).collect();
+    let t = if errors.is_empty() { lines[lines.len().saturating_sub(n)..].join(" | ") } else { errors.join(" | ") };
+    let mpi_init = ["MPI_Init", "PMI", "ompi_mpi_init", "OPAL ERROR", "orte_init"];
+    let hint = if errors.is_empty() && lines.iter().any(|l| mpi_init.iter().any(|p| l.contains(p))) {
+        " (the launcher's tasks could not start MPI: under Slurm launch with `srun --mpi=pmix`)"
+    } else {
+        ""
+    };
     if t.is_empty() {
         "(no stderr)".to_string()
     } else {
-        t
+        format!("{t}{hint}")
     }
 }
 
@@ -186,8 +209,11 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let report = dir.join("report.json");
-    let mut cmd =
-        if plan.ranks > 1 { plan.launcher.command(plan.ranks, plan.threads, plan.exe) } else { Command::new(plan.exe) };
+    let mut cmd = if plan.ranks > 1 || plan.launch_one {
+        plan.launcher.command(plan.ranks, plan.threads, plan.exe)
+    } else {
+        Command::new(plan.exe)
+    };
     cmd.arg(plan.config).arg("--report").arg(&report);
     for s in &plan.sets(dir) {
         cmd.arg("--set").arg(s);
@@ -284,5 +310,24 @@ mod tests {
     fn stderr_tail_is_one_line() {
         assert_eq!(tail("a\n\nb\nc\nd\ne\n", 3), "c | d | e");
         assert_eq!(tail("", 3), "(no stderr)");
+    }
+
+    #[test]
+    fn stderr_tail_prefers_simrun_errors_and_explains_mpi_init_failures() {
+        let ours = "banner\nerror: several Slurm tasks without PMI: use srun --mpi=pmix\nsrun: error: task 1 exited\n";
+        assert_eq!(tail(ours, 4), "error: several Slurm tasks without PMI: use srun --mpi=pmix");
+        let mpi = "*** An error occurred in MPI_Init\n*** on a NULL communicator\nsrun: error: task 0: Exited\n";
+        let t = tail(mpi, 4);
+        assert!(t.contains("MPI_Init") && t.contains("srun --mpi=pmix"), "{t}");
+        assert!(!tail("sh: cannot open 2\n", 4).contains("pmix"));
+    }
+
+    #[test]
+    fn srun_without_an_mpi_plugin_is_warned_about() {
+        let w = Launcher::parse("srun -n {ranks} -c {threads}").unwrap().warning().unwrap();
+        assert!(w.contains("--mpi=pmix"), "{w}");
+        assert!(Launcher::parse("/usr/bin/srun -n {ranks}").unwrap().warning().is_some());
+        assert!(Launcher::parse("srun --mpi=pmix -n {ranks}").unwrap().warning().is_none());
+        assert!(Launcher::parse("mpirun -n {ranks}").unwrap().warning().is_none());
     }
 }

@@ -89,8 +89,11 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
     }
     let launcher = Launcher::parse(&spec.launcher)?;
     let (ranks, threads) = (dedup(&spec.ranks), dedup(&spec.threads));
-    if ranks.iter().any(|&r| r > 1) {
+    if spec.launch_one || ranks.iter().any(|&r| r > 1) {
         launcher.check_program()?;
+        if let Some(w) = launcher.warning() {
+            eprintln!("scale: warning: {w}");
+        }
     }
     let exe = std::env::current_exe().map_err(|e| Error::other(format!("cannot find the simrun executable: {e}")))?;
     std::fs::create_dir_all(spec.out.join("runs"))
@@ -132,6 +135,7 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
             let plan = RunPlan {
                 exe: &exe,
                 launcher: &launcher,
+                launch_one: spec.launch_one,
                 config: &spec.config,
                 ranks: r,
                 threads: t,
@@ -159,6 +163,7 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
         threads,
         repeat: spec.repeat,
         launcher: spec.launcher.clone(),
+        launch_one: spec.launch_one,
         set: spec.set.clone(),
         base_grid: crate::grid::Grid::from_config(&cfg.grid).shape(),
         host: machine.hostname.clone(),
