@@ -7,7 +7,7 @@ use super::checkpoint::commit::{self, Header, MasterMeta};
 use super::checkpoint::data_file::{self, BlockData, ReadFault, Written};
 use super::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
 use super::checkpoint::{self, lifecycle, Stamp};
-use super::hdf5_out;
+use super::{hdf5_out, xdmf};
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -37,13 +37,13 @@ pub enum Job {
     /// `protect`: a checkpoint pruning must not remove (an explicit restart's input).
     Commit { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, keep: usize, protect: Option<PathBuf> },
     /// Rank 0: commit a distributed final output: `out_dir/final.h5` naming the data files in
-    /// `out_dir/final/` (and remove data files there that it does not name).
+    /// `out_dir/final/` (and remove data files there that it does not name), then `final.xdmf`.
     CommitFinal { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord> },
     /// Rank 0: draw a sampled field as a PNG (see [`super::png_out::write_sampled_png`]).
     Image { path: PathBuf, data: Vec<f64>, samples: [usize; 2], cells: [usize; 2], title: String },
     /// Rewrite the XDMF series of `out_dir`'s committed checkpoints (after some were set aside).
     Series { out_dir: PathBuf },
-    /// Rank 0: write the gathered final state as one self-contained file.
+    /// Rank 0: write the gathered final state as one self-contained file, then `final.xdmf`.
     Final { path: PathBuf, shape: Vec<usize>, fields: Vec<(String, Vec<f64>)>, meta: Box<hdf5_out::FinalMeta> },
     /// Read a commit file's header and record.
     ReadCommit { dir: PathBuf, reply: Sender<Result<(Header, CommitRecord)>> },
@@ -268,11 +268,13 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             Job::CommitFinal { out_dir, meta, record } => {
                 let step = meta.stamp.step;
                 let r = commit::write_at(&out_dir.join("final.h5"), "final", &meta, &record);
-                if r.is_ok() {
+                let r = r.and_then(|_| {
                     let keep: Vec<String> =
                         record.files.iter().map(|f| checkpoint::record::data_file_name(f.writer)).collect();
                     remove_final_data(&out_dir.join("final"), &keep);
-                }
+                    let mesh = xdmf::Mesh { dims: meta.dims, cells: meta.global, spacing: meta.spacing };
+                    write_final_xdmf(&out_dir.join("final.h5"), &mesh, &record.fields, meta.stamp)
+                });
                 let _ = events.send(match r {
                     Ok(()) => Event::Committed(step),
                     Err(e) => Event::Failed { step, message: e.to_string() },
@@ -294,12 +296,16 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             }
             Job::Final { path, shape, fields, meta } => {
                 let views: Vec<(&str, &[f64])> = fields.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-                match hdf5_out::write_fields(&path, &shape, &views, &meta) {
+                let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
+                let mesh = xdmf::Mesh { dims: shape.len(), cells: cells_of(&shape), spacing: meta.spacing };
+                let stamp = Stamp { step: meta.step, time: meta.time, dt: meta.dt };
+                let r = hdf5_out::write_fields(&path, &shape, &views, &meta).and_then(|_| {
                     // A distributed final output of an earlier run would be stale now.
-                    Ok(()) => remove_final_data(&path.with_file_name("final"), &[]),
-                    Err(e) => {
-                        let _ = events.send(Event::OutputFailed(e.to_string()));
-                    }
+                    remove_final_data(&path.with_file_name("final"), &[]);
+                    write_final_xdmf(&path, &mesh, &names, stamp)
+                });
+                if let Err(e) = r {
+                    let _ = events.send(Event::OutputFailed(e.to_string()));
                 }
             }
             Job::ReadCommit { dir, reply } => {
@@ -327,6 +333,23 @@ fn commit_checkpoint(
     checkpoint::set_latest(out_dir, meta.stamp.step)?;
     checkpoint::prune(out_dir, keep, protect);
     lifecycle::write_series(out_dir)
+}
+
+/// Write `final.xdmf` beside the final output `h5` (self-contained or a distributed commit) once
+/// it is on disk: ParaView opens the final state through it.
+fn write_final_xdmf(h5: &std::path::Path, mesh: &xdmf::Mesh, fields: &[String], stamp: Stamp) -> Result<()> {
+    let file = h5.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let level = xdmf::Level { time: stamp.time, step: stamp.step, file };
+    xdmf::write_file(&h5.with_extension("xdmf"), mesh, &xdmf::Content::fields_f64(fields), &level)
+}
+
+/// Cells (z, y, x) of an array shape ((ny, nx) or (nz, ny, nx)).
+fn cells_of(shape: &[usize]) -> [usize; 3] {
+    match *shape {
+        [ny, nx] => [1, ny, nx],
+        [nz, ny, nx] => [nz, ny, nx],
+        _ => [0; 3],
+    }
 }
 
 /// Remove the data files in a distributed final output's directory that `keep` does not name

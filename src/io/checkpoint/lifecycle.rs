@@ -149,7 +149,10 @@ pub fn write_series(out_dir: &Path) -> Result<()> {
             let _ = std::fs::remove_file(&path);
             Ok(())
         }
-        Some(h) => xdmf::write(&path, h.dims(), h.global(), h.spacing, &h.fields, &levels),
+        Some(h) => {
+            let mesh = xdmf::Mesh { dims: h.dims(), cells: h.global(), spacing: h.spacing };
+            xdmf::write_series(&path, &mesh, &xdmf::Content::fields_f64(&h.fields), &levels)
+        }
     }
 }
 
