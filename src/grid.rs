@@ -1,5 +1,7 @@
 //! Global grid geometry: a cell-centred box [0, lx] x [0, ly] (x [0, lz]) cut into nx x ny (x nz)
-//! cells. Arrays are indexed (z, y, x) in C order; a 2-D grid has nz = 1.
+//! cells. Arrays are indexed (z, y, x) in C order; a 2-D grid has nz = 1. Row 0 is the low-y edge:
+//! cell (j, i) has its centre at ((i + 0.5) dx, (j + 0.5) dy). Sizes are printed x first
+//! ("nx x ny (x nz)", [`Grid::size_text`]); see the README section "Axes".
 
 use crate::config::GridConfig;
 
@@ -42,5 +44,17 @@ impl Grid {
     /// The global array shape: (ny, nx) in 2-D, (nz, ny, nx) in 3-D.
     pub fn shape(&self) -> Vec<usize> {
         self.n[3 - self.dims..].to_vec()
+    }
+
+    /// Cells per axis in the order sizes are printed: [nx, ny] or [nx, ny, nz].
+    pub fn shape_xyz(&self) -> Vec<usize> {
+        let mut s = self.shape();
+        s.reverse();
+        s
+    }
+
+    /// The grid size as printed for people: "nx x ny" or "nx x ny x nz" (README "Axes").
+    pub fn size_text(&self) -> String {
+        self.shape_xyz().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x ")
     }
 }

@@ -162,8 +162,9 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
         _ => {}
     }
     println!(
-        "cells         = {cells}  ({})",
-        grid.shape().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x ")
+        "cells         = {cells}  ({} = {})",
+        grid.size_text(),
+        if grid.dims == 3 { "nx x ny x nz" } else { "nx x ny" }
     );
     let available = match memory::memory_available()? {
         Some(a) => format!("; {} available: {}", memory::human(a.bytes), a.source),

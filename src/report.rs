@@ -220,9 +220,13 @@ pub struct Report {
     pub sim_time: f64,
     pub wall_seconds: f64,
     pub cells: u64,
+    /// Global cells in array order, (ny, nx) or (nz, ny, nx): the HDF5 datasets' shape.
     pub grid: Vec<usize>,
+    /// The same cells as [nx, ny(, nz)], the order sizes are printed in (README "Axes").
+    pub grid_xyz: Vec<usize>,
     pub ranks: usize,
     pub threads: usize,
+    /// Ranks along x, y(, z), as `parallel.layout`.
     pub layout: Vec<usize>,
     /// Steps the model takes per sweep over memory (temporal blocking; 1 = one at a time).
     pub steps_per_sweep: usize,
@@ -305,7 +309,10 @@ pub struct RunRequest {
     pub simrun_version: String,
     pub model: String,
     pub cells: u64,
+    /// Global cells in array order, (ny, nx) or (nz, ny, nx).
     pub grid: Vec<usize>,
+    /// The same cells as [nx, ny(, nz)].
+    pub grid_xyz: Vec<usize>,
     pub ranks: usize,
     /// `parallel.threads` as configured (0 = all cores).
     pub threads: usize,
@@ -331,6 +338,7 @@ impl RunRequest {
             model: cfg.model.to_string(),
             cells: grid.cells(),
             grid: grid.shape(),
+            grid_xyz: grid.shape_xyz(),
             ranks,
             threads: cfg.parallel.threads,
             output_dir: cfg.output.dir.clone(),

@@ -29,7 +29,7 @@ fn run(config: &str, sets: &[&str], simd: &str, dir: &std::path::Path) -> (Vec<(
     assert!(o.status.success(), "{config} {sets:?} ({simd}): {}", stderr(&o));
     let h5 = hdf5::File::open(out.join("final.h5")).unwrap();
     let fields = h5.group("fields").unwrap();
-    let mut names = fields.member_names().unwrap();
+    let mut names = simrun::io::describe::field_datasets(&fields).unwrap();
     names.sort();
     let values = names.into_iter().map(|n| (n.clone(), final_field(&out, &n))).collect();
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();

@@ -1,7 +1,10 @@
 //! HDF5 files of whole fields. Layout: `/fields/<name>` of the global shape ((ny, nx) or
 //! (nz, ny, nx), C order, f64, fletcher32 checksum); attributes `step`, `time`, `dt` on the root
 //! and on each dataset; on the root also `model`, `simrun_version`, `config` (the resolved TOML),
-//! `grid_shape`, `spacing` (dz, dy, dx) and `layout` (ranks along x, y[, z]) plus `threads`.
+//! `grid_shape` (array order), `spacing` (dz, dy, dx), `layout` (ranks along x, y[, z]), `threads`
+//! and `fields` (the field names, comma-separated). Beside the fields in `/fields`, their
+//! coordinates as dimension scales (`x`, `y`[, `z`], `x_face` ...) and on each field `units`,
+//! `long_name`, `centring` ([`crate::io::describe`]).
 //! Files are written under a temporary name and renamed, so a reader never sees half a file.
 
 use crate::error::{Error, Result};
@@ -64,6 +67,9 @@ fn write_to(tmp: &Path, path: &Path, shape: &[usize], fields: &[(&str, &[f64])],
             let ds = group.new_dataset_builder().chunk(chunk).fletcher32().with_data(&view).create(*name)?;
             put_scalars(&ds)?;
         }
+        let names: Vec<String> = fields.iter().map(|(n, _)| n.to_string()).collect();
+        put_string(&file, "fields", &names.join(","))?;
+        crate::io::describe::describe_model(&group, meta.spacing, &meta.model, &names)?;
         file.flush()?;
         Ok(())
     };

@@ -1,9 +1,10 @@
 //! Output: HDF5 files ([`hdf5_out`], [`checkpoint`]), the I/O thread that writes them ([`thread`]),
-//! XDMF sidecars ([`xdmf`]), PNG images of fields ([`png_out`]) and line plots ([`plot`]), both
+//! coordinates and units on every field dataset ([`describe`]), XDMF sidecars ([`xdmf`]), PNG images of fields ([`png_out`]) and line plots ([`plot`]), both
 //! drawn with plotters and written atomically ([`drawing`]). Only the I/O thread calls HDF5 during
 //! a run.
 
 pub mod checkpoint;
+pub mod describe;
 pub mod drawing;
 pub mod h5err;
 pub mod hdf5_out;

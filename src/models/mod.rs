@@ -7,7 +7,10 @@
 //! section, checks, dt plan, memory footprint and constructor. Adding a model: see
 //! docs/architecture.md ("Adding a model").
 
+pub mod field_info;
 pub mod registry;
+
+pub use field_info::{Centring, FieldInfo, FieldTable};
 
 pub use registry::{f64_fields, Footprint, ModelSpec};
 

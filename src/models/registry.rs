@@ -13,6 +13,9 @@ use crate::par::{Comm, Exec};
 pub trait ModelSpec: Sync {
     /// `model = "<name>"`, and the name of the model's config section `[<name>]`.
     fn name(&self) -> &'static str;
+    /// Units, long names and centring of every field the model can write, and its axes
+    /// (a static table in the model's `fields.rs`).
+    fn fields(&self) -> &'static super::FieldTable;
     /// The config section's type (its keys, defaults, docs and ranges).
     fn section(&self) -> SectionType;
     /// The model's checks beyond the declared ranges: its section, the shared keys as it reads

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod describe_runs;
+
 use simrun::config::{self, Config};
 use simrun::par::SingleComm;
 use simrun::sim::{self, RunOptions, RunSummary};

@@ -7,7 +7,9 @@
 //! checkpoint.h5
 //!   attributes: format, step, time, dt, model, simrun_version, config, state_signature,
 //!               state_fields, fields, grid_shape, spacing, layout, ranks, threads, run_id
-//!   /fields/<name>            virtual dataset of the global shape (viewers only)
+//!   /fields/<name>            virtual dataset of the global shape (viewers only), with units,
+//!                             long_name, centring and its coordinates attached (io::describe)
+//!   /fields/x, y[, z], x_face  coordinates (dimension scales) of the fields' axes
 //!   /record/block             u64 [blocks, 9]: rank, writer, offset z y x, size z y x, chunk rows
 //!   /record/root              u64 [blocks, fields]: content roots, fields in `fields` order
 //!   /record/file              u64 [files, 2]: writer, length in bytes
@@ -147,6 +149,7 @@ pub fn write_at(path: &Path, data_dir: &str, meta: &MasterMeta, rec: &CommitReco
                 let ds = b.create(name.as_str())?;
                 put_stamp(&ds, meta.stamp)?;
             }
+            crate::io::describe::describe_model(&g, meta.spacing, &meta.model, &rec.fields)?;
             let r = file.create_group("record")?;
             let nb = rec.blocks.len();
             let mut block = Vec::with_capacity(nb * 9);

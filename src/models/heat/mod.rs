@@ -15,6 +15,7 @@
 
 pub mod boundary;
 pub mod config;
+pub mod fields;
 pub mod fused;
 pub mod fused_3d;
 pub mod initial;

@@ -15,6 +15,9 @@ impl ModelSpec for Spec {
     fn name(&self) -> &'static str {
         "heat"
     }
+    fn fields(&self) -> &'static crate::models::FieldTable {
+        &super::fields::TABLE
+    }
     fn section(&self) -> SectionType {
         SectionType::of::<HeatConfig>()
     }

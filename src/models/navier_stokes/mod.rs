@@ -28,6 +28,7 @@ pub mod cases;
 pub mod coarse;
 pub mod config;
 pub mod diag;
+pub mod fields;
 pub mod mac;
 pub mod mg_agglomerate;
 pub mod mg_geom;

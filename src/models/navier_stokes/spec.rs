@@ -23,6 +23,9 @@ impl ModelSpec for Spec {
     fn name(&self) -> &'static str {
         "navier_stokes"
     }
+    fn fields(&self) -> &'static crate::models::FieldTable {
+        &super::fields::TABLE
+    }
     fn section(&self) -> SectionType {
         SectionType::of::<NavierStokesConfig>()
     }

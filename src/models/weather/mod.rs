@@ -47,6 +47,7 @@ pub mod boundary;
 pub mod cases;
 pub mod config;
 pub mod diag;
+pub mod fields;
 pub mod kernel;
 pub mod physics;
 pub mod stability;

@@ -18,6 +18,9 @@ impl ModelSpec for Spec {
     fn name(&self) -> &'static str {
         "weather"
     }
+    fn fields(&self) -> &'static crate::models::FieldTable {
+        &super::fields::TABLE
+    }
     fn section(&self) -> SectionType {
         SectionType::of::<WeatherConfig>()
     }
