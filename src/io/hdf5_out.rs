@@ -1,10 +1,13 @@
 //! HDF5 files of whole fields. Layout: `/fields/<name>` of the global shape ((ny, nx) or
 //! (nz, ny, nx), C order, f64, fletcher32 checksum); attributes `step`, `time`, `dt` on the root
 //! and on each dataset; on the root also `model`, `simrun_version`, `config` (the resolved TOML),
-//! `grid_shape`, `spacing` (dz, dy, dx) and `layout` (ranks along x, y[, z]) plus `threads`.
+//! `grid_shape`, `spacing` (dz, dy, dx) and `layout` (ranks along x, y[, z]) plus `threads`;
+//! `/diagnostics`: the run's `diagnostics.csv` as one 1-D dataset per column
+//! ([`crate::io::diag_csv::Table::write_h5`]).
 //! Files are written under a temporary name and renamed, so a reader never sees half a file.
 
 use crate::error::{Error, Result};
+use crate::io::diag_csv::Table;
 use hdf5::types::VarLenUnicode;
 use std::path::Path;
 
@@ -26,17 +29,32 @@ fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
 }
 
 /// Write whole global fields to `path` atomically (temporary file flushed to disk, then
-/// renamed); a failed write leaves no temporary file.
-pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
+/// renamed), with the run's `diagnostics` table as `/diagnostics` if given; a failed write
+/// leaves no temporary file.
+pub fn write_fields(
+    path: &Path,
+    shape: &[usize],
+    fields: &[(&str, &[f64])],
+    meta: &FinalMeta,
+    diagnostics: Option<&Table>,
+) -> Result<()> {
     let tmp = path.with_extension("h5.tmp");
-    let r = write_to(&tmp, path, shape, fields, meta).and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
+    let r = write_to(&tmp, path, shape, fields, meta, diagnostics)
+        .and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     r
 }
 
-fn write_to(tmp: &Path, path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
+fn write_to(
+    tmp: &Path,
+    path: &Path,
+    shape: &[usize],
+    fields: &[(&str, &[f64])],
+    meta: &FinalMeta,
+    diagnostics: Option<&Table>,
+) -> Result<()> {
     let file = hdf5::File::create(tmp).map_err(|e| h5err(path, "cannot create", e))?;
     let step = meta.step;
     let put_scalars = |loc: &hdf5::Location| -> hdf5::Result<()> {
@@ -63,6 +81,9 @@ fn write_to(tmp: &Path, path: &Path, shape: &[usize], fields: &[(&str, &[f64])],
             let chunk: Vec<usize> = chunk_shape(shape);
             let ds = group.new_dataset_builder().chunk(chunk).fletcher32().with_data(&view).create(*name)?;
             put_scalars(&ds)?;
+        }
+        if let Some(t) = diagnostics {
+            t.write_h5(&file)?;
         }
         file.flush()?;
         Ok(())

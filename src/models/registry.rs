@@ -13,6 +13,9 @@ use crate::par::{Comm, Exec};
 pub trait ModelSpec: Sync {
     /// `model = "<name>"`, and the name of the model's config section `[<name>]`.
     fn name(&self) -> &'static str;
+    /// The fields written for viewing (`Model::field_names` of every model it builds), for
+    /// checking keys that name them before a model is built.
+    fn view_fields(&self) -> &'static [&'static str];
     /// The config section's type (its keys, defaults, docs and ranges).
     fn section(&self) -> SectionType;
     /// The model's checks beyond the declared ranges: its section, the shared keys as it reads

@@ -15,6 +15,9 @@ impl ModelSpec for Spec {
     fn name(&self) -> &'static str {
         "heat"
     }
+    fn view_fields(&self) -> &'static [&'static str] {
+        &["temperature"]
+    }
     fn section(&self) -> SectionType {
         SectionType::of::<HeatConfig>()
     }

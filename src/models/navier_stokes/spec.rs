@@ -23,6 +23,9 @@ impl ModelSpec for Spec {
     fn name(&self) -> &'static str {
         "navier_stokes"
     }
+    fn view_fields(&self) -> &'static [&'static str] {
+        &["u", "v", "p", "vorticity", "speed", "u_face", "v_face"]
+    }
     fn section(&self) -> SectionType {
         SectionType::of::<NavierStokesConfig>()
     }

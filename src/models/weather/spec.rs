@@ -18,6 +18,9 @@ impl ModelSpec for Spec {
     fn name(&self) -> &'static str {
         "weather"
     }
+    fn view_fields(&self) -> &'static [&'static str] {
+        &VIEW
+    }
     fn section(&self) -> SectionType {
         SectionType::of::<WeatherConfig>()
     }
