@@ -218,6 +218,18 @@ pub struct OutputConfig {
     /// Write PNG images at all.
     #[serde(default = "yes")]
     pub images: bool,
+    /// The field images show: any of the model's view fields (heat: temperature; weather: dens,
+    /// uwnd, wwnd, theta; navier_stokes: u, v, p, vorticity, speed, u_face, v_face). Absent = the
+    /// model's default: temperature, theta, speed (the vorticity's range is set by the lid
+    /// corners' singularity, which leaves a linear colour scale flat elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_field: Option<String>,
+    /// A fixed colour range [lo, hi] (lo < hi) for every image, so frames compare and animate;
+    /// values outside take the end colours. lo < 0 < hi: the diverging red-blue map with white
+    /// at 0. Absent = each image's own range (diverging over [-m, m] when the field has both
+    /// signs, else inferno over [min, max]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_range: Option<[f64; 2]>,
     /// Progress display.
     #[serde(default = "default_progress")]
     pub progress: Progress,
@@ -237,6 +249,8 @@ impl Default for OutputConfig {
             diagnostics_every: default_diag_every(),
             image_every: 0,
             images: true,
+            image_field: None,
+            image_range: None,
             progress: default_progress(),
             single_file_max_mib: 0,
         }

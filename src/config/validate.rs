@@ -37,6 +37,7 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
     if cfg.output.dir.trim().is_empty() {
         return Err(Error::config("key `output.dir` must not be empty"));
     }
+    check_image_keys(cfg, spec)?;
     if let Some(l) = &cfg.parallel.layout {
         let dims = cfg.dims();
         if l.len() != dims {
@@ -73,6 +74,26 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
 }
 
 /// The cell count must fit 64 bits (with room for halos): name the keys that make it.
+/// `output.image_field` names a view field of the model; `output.image_range` is lo < hi.
+fn check_image_keys(cfg: &Config, spec: &dyn crate::models::ModelSpec) -> Result<()> {
+    if let Some(f) = &cfg.output.image_field {
+        let fields = spec.view_fields();
+        if !fields.contains(&f.as_str()) {
+            return Err(Error::config(format!(
+                "key `output.image_field`: model {} has no view field `{f}` (it has: {})",
+                spec.name(),
+                fields.join(", ")
+            )));
+        }
+    }
+    if let Some([lo, hi]) = cfg.output.image_range {
+        if lo >= hi {
+            return Err(Error::config(format!("key `output.image_range` = [{lo}, {hi}]: give [lo, hi] with lo < hi")));
+        }
+    }
+    Ok(())
+}
+
 fn check_cell_count(cfg: &Config) -> Result<u64> {
     let g = &cfg.grid;
     let n = [g.nx as u64, g.ny as u64, g.nz.unwrap_or(1) as u64];

@@ -53,11 +53,20 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::
 /// Write an RGB image (8 bits per channel, `width` x `height`, rows top to bottom) as a PNG
 /// file, atomically.
 pub fn write_png(path: &Path, rgb: &[u8], width: u32, height: u32) -> Result<()> {
+    write_png_text(path, rgb, width, height, &[])
+}
+
+/// [`write_png`] with tEXt chunks (keyword, text); characters outside Latin-1 become `?`.
+pub fn write_png_text(path: &Path, rgb: &[u8], width: u32, height: u32, text: &[(&str, String)]) -> Result<()> {
     assert_eq!(rgb.len(), width as usize * height as usize * 3, "RGB buffer of {width} x {height}");
+    let latin1 = |s: &str| s.chars().map(|c| if (c as u32) < 256 { c } else { '?' }).collect::<String>();
     write_atomic(path, |w| {
         let mut enc = png::Encoder::new(w, width, height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        for (k, v) in text {
+            enc.add_text_chunk(latin1(k), latin1(v))?;
+        }
         let mut writer = enc.write_header()?;
         writer.write_image_data(rgb)?;
         writer.finish()?;

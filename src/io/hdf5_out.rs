@@ -4,10 +4,12 @@
 //! `grid_shape` (array order), `spacing` (dz, dy, dx), `layout` (ranks along x, y[, z]), `threads`
 //! and `fields` (the field names, comma-separated). Beside the fields in `/fields`, their
 //! coordinates as dimension scales (`x`, `y`[, `z`], `x_face` ...) and on each field `units`,
-//! `long_name`, `centring` ([`crate::io::describe`]).
+//! `long_name`, `centring` ([`crate::io::describe`]). `/diagnostics`: the run's `diagnostics.csv`
+//! as one 1-D dataset per column ([`crate::io::diag_csv::Table::write_h5`]).
 //! Files are written under a temporary name and renamed, so a reader never sees half a file.
 
 use crate::error::{Error, Result};
+use crate::io::diag_csv::Table;
 use hdf5::types::VarLenUnicode;
 use std::path::Path;
 
@@ -29,17 +31,32 @@ fn h5err(path: &Path, what: &str, e: hdf5::Error) -> Error {
 }
 
 /// Write whole global fields to `path` atomically (temporary file flushed to disk, then
-/// renamed); a failed write leaves no temporary file.
-pub fn write_fields(path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
+/// renamed), with the run's `diagnostics` table as `/diagnostics` if given; a failed write
+/// leaves no temporary file.
+pub fn write_fields(
+    path: &Path,
+    shape: &[usize],
+    fields: &[(&str, &[f64])],
+    meta: &FinalMeta,
+    diagnostics: Option<&Table>,
+) -> Result<()> {
     let tmp = path.with_extension("h5.tmp");
-    let r = write_to(&tmp, path, shape, fields, meta).and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
+    let r = write_to(&tmp, path, shape, fields, meta, diagnostics)
+        .and_then(|_| crate::io::checkpoint::commit_file(&tmp, path));
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     r
 }
 
-fn write_to(tmp: &Path, path: &Path, shape: &[usize], fields: &[(&str, &[f64])], meta: &FinalMeta) -> Result<()> {
+fn write_to(
+    tmp: &Path,
+    path: &Path,
+    shape: &[usize],
+    fields: &[(&str, &[f64])],
+    meta: &FinalMeta,
+    diagnostics: Option<&Table>,
+) -> Result<()> {
     let file = hdf5::File::create(tmp).map_err(|e| h5err(path, "cannot create", e))?;
     let step = meta.step;
     let put_scalars = |loc: &hdf5::Location| -> hdf5::Result<()> {
@@ -70,6 +87,9 @@ fn write_to(tmp: &Path, path: &Path, shape: &[usize], fields: &[(&str, &[f64])],
         let names: Vec<String> = fields.iter().map(|(n, _)| n.to_string()).collect();
         put_string(&file, "fields", &names.join(","))?;
         crate::io::describe::describe_model(&group, meta.spacing, &meta.model, &names)?;
+        if let Some(t) = diagnostics {
+            t.write_h5(&file)?;
+        }
         file.flush()?;
         Ok(())
     };

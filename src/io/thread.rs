@@ -37,14 +37,23 @@ pub enum Job {
     /// `protect`: a checkpoint pruning must not remove (an explicit restart's input).
     Commit { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, keep: usize, protect: Option<PathBuf> },
     /// Rank 0: commit a distributed final output: `out_dir/final.h5` naming the data files in
-    /// `out_dir/final/` (and remove data files there that it does not name), then `final.xdmf`.
-    CommitFinal { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord> },
+    /// `out_dir/final/` (and remove data files there that it does not name), with the table of
+    /// `diagnostics` (a `diagnostics.csv`) as `/diagnostics`; then `final.xdmf`.
+    CommitFinal { out_dir: PathBuf, meta: Box<MasterMeta>, record: Box<CommitRecord>, diagnostics: Option<PathBuf> },
     /// Rank 0: draw a sampled field as a PNG (see [`super::png_out::write_sampled_png`]).
-    Image { path: PathBuf, data: Vec<f64>, samples: [usize; 2], cells: [usize; 2], title: String },
+    /// `samples` = (rows, columns) of `data`; `info`: title, units, colour range, axes.
+    Image { path: PathBuf, data: Vec<f64>, samples: [usize; 2], info: Box<super::png_out::ImageInfo> },
     /// Rewrite the XDMF series of `out_dir`'s committed checkpoints (after some were set aside).
     Series { out_dir: PathBuf },
-    /// Rank 0: write the gathered final state as one self-contained file, then `final.xdmf`.
-    Final { path: PathBuf, shape: Vec<usize>, fields: Vec<(String, Vec<f64>)>, meta: Box<hdf5_out::FinalMeta> },
+    /// Rank 0: write the gathered final state as one self-contained file, with the table of
+    /// `diagnostics` (a `diagnostics.csv`) as `/diagnostics`; then `final.xdmf`.
+    Final {
+        path: PathBuf,
+        shape: Vec<usize>,
+        fields: Vec<(String, Vec<f64>)>,
+        meta: Box<hdf5_out::FinalMeta>,
+        diagnostics: Option<PathBuf>,
+    },
     /// Read a commit file's header and record.
     ReadCommit { dir: PathBuf, reply: Sender<Result<(Header, CommitRecord)>> },
     /// Read and verify the box (offset, size) of fields `names` of a committed checkpoint.
@@ -265,9 +274,10 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                     Err(e) => Event::Failed { step, message: e.to_string() },
                 });
             }
-            Job::CommitFinal { out_dir, meta, record } => {
+            Job::CommitFinal { out_dir, meta, record, diagnostics } => {
                 let step = meta.stamp.step;
-                let r = commit::write_at(&out_dir.join("final.h5"), "final", &meta, &record);
+                let table = read_table(diagnostics.as_deref());
+                let r = commit::write_at(&out_dir.join("final.h5"), "final", &meta, &record, table.as_ref());
                 let r = r.and_then(|_| {
                     let keep: Vec<String> =
                         record.files.iter().map(|f| checkpoint::record::data_file_name(f.writer)).collect();
@@ -280,11 +290,11 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                     Err(e) => Event::Failed { step, message: e.to_string() },
                 });
             }
-            Job::Image { path, data, samples, cells, title } => {
+            Job::Image { path, data, samples, info } => {
                 let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
                 let r = std::fs::create_dir_all(&dir)
                     .map_err(|e| Error::io(format!("cannot create image directory {}: {e}", dir.display())))
-                    .and_then(|_| super::png_out::write_sampled_png(&path, &data, samples, cells, &title));
+                    .and_then(|_| super::png_out::write_sampled_png(&path, &data, samples, &info));
                 if let Err(e) = r {
                     let _ = events.send(Event::OutputFailed(e.to_string()));
                 }
@@ -294,12 +304,13 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                     eprintln!("warning: {e}");
                 }
             }
-            Job::Final { path, shape, fields, meta } => {
+            Job::Final { path, shape, fields, meta, diagnostics } => {
                 let views: Vec<(&str, &[f64])> = fields.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
                 let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
                 let mesh = xdmf::Mesh { dims: shape.len(), cells: cells_of(&shape), spacing: meta.spacing };
                 let stamp = Stamp { step: meta.step, time: meta.time, dt: meta.dt };
-                let r = hdf5_out::write_fields(&path, &shape, &views, &meta).and_then(|_| {
+                let table = read_table(diagnostics.as_deref());
+                let r = hdf5_out::write_fields(&path, &shape, &views, &meta, table.as_ref()).and_then(|_| {
                     // A distributed final output of an earlier run would be stale now.
                     remove_final_data(&path.with_file_name("final"), &[]);
                     write_final_xdmf(&path, &mesh, &names, stamp)
@@ -319,6 +330,16 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             }
         }
     }
+}
+
+/// The diagnostics table for a final output (`None` with a warning if the file cannot be read:
+/// the final state is worth more than its table).
+fn read_table(csv: Option<&std::path::Path>) -> Option<super::diag_csv::Table> {
+    let r = super::diag_csv::read(csv?);
+    if let Err(e) = &r {
+        eprintln!("warning: final.h5 has no /diagnostics: {e}");
+    }
+    r.ok()
 }
 
 fn commit_checkpoint(

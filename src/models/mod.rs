@@ -111,7 +111,16 @@ pub fn geometry(cfg: &Config) -> (Grid, [bool; 3]) {
 pub fn build(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec, comm: &dyn Comm) -> Result<Box<dyn Model>> {
     let spec = cfg.spec();
     spec.check_split(cfg, decomp)?;
-    spec.build(cfg, grid, decomp, exec, comm)
+    let model = spec.build(cfg, grid, decomp, exec, comm)?;
+    if model.field_names() != spec.view_fields() {
+        return Err(crate::error::Error::other(format!(
+            "model {}: its view fields {:?} differ from its spec's {:?}",
+            spec.name(),
+            model.field_names(),
+            spec.view_fields()
+        )));
+    }
+    Ok(model)
 }
 
 /// Stability numbers for `simrun check`: (chosen dt, maximum stable dt).

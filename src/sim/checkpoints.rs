@@ -87,6 +87,8 @@ pub struct Checkpointer {
     pub last_step: Option<u64>,
     /// The checkpoint an explicit `--restart DIR` read: an input, never pruned.
     pub protect: Option<PathBuf>,
+    /// Rank 0: the `diagnostics.csv` to copy into the final output's `/diagnostics`.
+    pub diagnostics_csv: Option<PathBuf>,
     meta: MasterMeta,
     rank: usize,
 }
@@ -120,9 +122,16 @@ impl Checkpointer {
             last_wall: Instant::now(),
             last_step: None,
             protect: None,
+            diagnostics_csv: None,
             meta,
             rank,
         })
+    }
+
+    /// An output written outside the I/O thread failed (`diagnostics.csv`): the next agreement
+    /// stops the run on every rank, as a failed checkpoint or image does.
+    pub fn fail(&mut self, message: String) {
+        self.failure.get_or_insert(message);
     }
 
     /// The longest data-file write so far on this rank (seconds): what a final checkpoint costs.
@@ -238,9 +247,12 @@ impl Checkpointer {
                         keep: self.cfg.keep,
                         protect: self.protect.clone(),
                     },
-                    Target::Final => {
-                        Job::CommitFinal { out_dir: self.out_dir.clone(), meta: Box::new(meta), record: Box::new(rec) }
-                    }
+                    Target::Final => Job::CommitFinal {
+                        out_dir: self.out_dir.clone(),
+                        meta: Box::new(meta),
+                        record: Box::new(rec),
+                        diagnostics: self.diagnostics_csv.clone(),
+                    },
                 });
                 self.in_flight += 1;
             }

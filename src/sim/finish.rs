@@ -7,8 +7,8 @@ use crate::decomp::Decomp;
 use crate::grid::Grid;
 use crate::io::checkpoint::Stamp;
 use crate::io::hdf5_out::FinalMeta;
-use crate::io::png_out;
 use crate::io::thread::Job;
+use crate::io::{labels, png_out};
 use crate::models::Model;
 use crate::par::{Comm, Exec};
 use crate::report::{PhaseStat, Phases};
@@ -34,7 +34,7 @@ pub fn write_final(
 ) {
     let out_dir = PathBuf::from(&cfg.output.dir);
     if cfg.output.images {
-        submit_image(model, decomp, grid, comm, ckpt, stamp, out_dir.join("final.png"));
+        submit_image(cfg, model, decomp, grid, comm, ckpt, stamp, out_dir.join("final.png"));
     }
     // The viewing fields, then any state fields not among them (so final.h5 can seed a restart).
     let mut names = model.field_names();
@@ -76,6 +76,7 @@ pub fn write_final(
         shape: grid.shape(),
         fields: globals,
         meta: Box::new(meta),
+        diagnostics: ckpt.diagnostics_csv.clone(),
     });
 }
 
@@ -88,10 +89,18 @@ fn sample_range(o: usize, n: usize, m: usize, cells: usize) -> std::ops::Range<u
     lo..hi
 }
 
-/// Draw the model's image field at `stamp` to `path`: every rank samples its block (the middle
-/// z-plane in 3-D) at the picture's resolution, rank 0 gathers only those samples and its I/O
-/// thread draws and writes the PNG, off the compute path.
+/// The field images show: `output.image_field`, else the model's default.
+pub fn image_field<'a>(cfg: &'a Config, model: &'a dyn Model) -> &'a str {
+    cfg.output.image_field.as_deref().unwrap_or(model.image_field())
+}
+
+/// Draw the image field ([`image_field`]) at `stamp` to `path`: every rank samples its block
+/// (the middle z-plane in 3-D) at the picture's resolution, rank 0 gathers only those samples
+/// and hands them to its I/O thread, which draws and writes the PNG off the compute path (the
+/// driver's part, timed as `io`, is a copy of the block, the sampling and the gather).
+#[allow(clippy::too_many_arguments)]
 pub fn submit_image(
+    cfg: &Config,
     model: &dyn Model,
     decomp: &Decomp,
     grid: &Grid,
@@ -100,7 +109,7 @@ pub fn submit_image(
     stamp: Stamp,
     path: PathBuf,
 ) {
-    let field = model.image_field();
+    let field = image_field(cfg, model);
     let (ny, nx) = (grid.n[1], grid.n[2]);
     let (my, mx) = (png_out::samples_for(ny), png_out::samples_for(nx));
     let k = if grid.dims == 3 { grid.n[0] / 2 } else { 0 };
@@ -140,13 +149,25 @@ pub fn submit_image(
             at += cols.len();
         }
     }
+    let name = model.name();
+    let units = labels::field_units(name, field).to_string();
+    let [ax, ay, az] = labels::axes(name);
     let slice = if grid.dims == 3 {
-        format!(", z = {:.4e} (middle plane)", (k as f64 + 0.5) * grid.d[0])
+        format!(", {az} = {} (middle plane)", png_out::format_number(grid.centre(0, k)))
     } else {
         String::new()
     };
-    let title = format!("{field}, step {}, t = {:.4e}{slice}", stamp.step, stamp.time);
-    ckpt.io.submit(Job::Image { path, data, samples: [my, mx], cells: [ny, nx], title });
+    let what = if units.is_empty() { field.to_string() } else { format!("{field} ({units})") };
+    let t = labels::with_units(&png_out::format_number(stamp.time), labels::time_units(name));
+    let info = png_out::ImageInfo {
+        field: field.to_string(),
+        title: format!("{what}, step {}, t = {t}{slice}", stamp.step),
+        units,
+        range: cfg.output.image_range,
+        extent: [grid.len[2], grid.len[1]],
+        axes: [ax.to_string(), ay.to_string()],
+    };
+    ckpt.io.submit(Job::Image { path, data, samples: [my, mx], info: Box::new(info) });
 }
 
 /// Max and mean of every phase over ranks (rank 0's phase list, the same on every rank).

@@ -8,6 +8,7 @@
 //! over ([`output_dir::take_over`]: set aside an earlier history, remove a crash's leftovers).
 
 mod checkpoints;
+mod diag_log;
 mod finish;
 mod finite;
 pub mod output_dir;
@@ -24,6 +25,7 @@ use crate::models::{self, Clock, Diagnostics, Model, StepCtx};
 use crate::par::{Comm, Exec};
 use crate::report::{PhaseSample, Phases, Report};
 use checkpoints::Checkpointer;
+use diag_log::DiagLog;
 use finite::check_finite;
 use progress::Progressor;
 use signals::StopFlag;
@@ -240,6 +242,10 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         model.diagnostics(time, &mut ctx)
     };
+    // diagnostics.csv: rank 0's compute thread appends a row with each progress line.
+    let mut csv = root.then(|| DiagLog::new(&out_dir, &diags, restart_step, every));
+    let stamp = Stamp { step, time, dt: last_dt };
+    diag_log::append(&mut csv, &mut ckpt, phases, stamp, &wall, &diags, true);
     check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
     progress.line(step, time, &diags);
     let loop_start = Instant::now();
@@ -284,6 +290,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             if root {
                 output_dir::take_over(&out_dir, restart_step, &ckpt.io);
             }
+            diag_log::take_over(&mut csv, &mut ckpt, phases);
             taken_over = true;
         }
         let finished = done(cfg, step, time, last_dt, strict);
@@ -326,13 +333,14 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         if every > 0 && step.is_multiple_of(every) && !finished {
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
             diags = model.diagnostics(time, &mut ctx);
+            diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
             check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
             progress.line(step, time, &diags);
         }
         if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) && !finished {
-            let path = out_dir.join("images").join(format!("{}_{step:07}.png", model.image_field()));
+            let path = out_dir.join("images").join(format!("{}_{step:07}.png", finish::image_field(cfg, &*model)));
             let stamp = Stamp { step, time, dt: last_dt };
-            phases.time("io", || finish::submit_image(&*model, &decomp, &grid, comm, &mut ckpt, stamp, path));
+            phases.time("io", || finish::submit_image(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, path));
         }
         progress.update(step, time);
     }
@@ -341,6 +349,10 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         diags = model.diagnostics(time, &mut ctx);
     }
+    // The last row; a run that took no step (time.steps = 0) takes the file over only now.
+    diag_log::take_over(&mut csv, &mut ckpt, phases);
+    diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
+    ckpt.diagnostics_csv = csv.as_ref().and_then(DiagLog::path);
     progress.line(step, time, &diags);
     progress.finish();
     let finite = check_finite(&*model, &decomp, &grid, comm, step, &diags);

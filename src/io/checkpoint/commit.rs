@@ -13,6 +13,7 @@
 //!   /record/block             u64 [blocks, 9]: rank, writer, offset z y x, size z y x, chunk rows
 //!   /record/root              u64 [blocks, fields]: content roots, fields in `fields` order
 //!   /record/file              u64 [files, 2]: writer, length in bytes
+//!   /diagnostics/<column>     a distributed final.h5 only: the run's diagnostics.csv, 1-D each
 //! ```
 
 use super::record::{block_group, data_file_name, BlockRecord, CommitRecord, FileRecord};
@@ -98,12 +99,19 @@ fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
 /// Commit: write `dir/checkpoint.h5` from the metadata and the record gathered from the writers.
 /// Touches no data file (their lengths and checksums are in the record).
 pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
-    write_at(&dir.join(MASTER), ".", meta, rec)
+    write_at(&dir.join(MASTER), ".", meta, rec, None)
 }
 
 /// Write a commit file at `path` whose data files are in `data_dir`, relative to the commit
-/// file's directory ("." for checkpoints; "final" for a distributed `final.h5`).
-pub fn write_at(path: &Path, data_dir: &str, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
+/// file's directory ("." for checkpoints; "final" for a distributed `final.h5`, which also holds
+/// the run's `diagnostics` table as `/diagnostics`).
+pub fn write_at(
+    path: &Path,
+    data_dir: &str,
+    meta: &MasterMeta,
+    rec: &CommitRecord,
+    diagnostics: Option<&crate::io::diag_csv::Table>,
+) -> Result<()> {
     let path = path.to_path_buf();
     let tmp = path.with_extension("h5.tmp");
     let source = |writer: usize| {
@@ -171,6 +179,9 @@ pub fn write_at(path: &Path, data_dir: &str, meta: &MasterMeta, rec: &CommitReco
             let files = ndarray::Array2::from_shape_vec((rec.files.len(), 2), files)
                 .map_err(|e| hdf5::Error::from(e.to_string()))?;
             r.new_dataset_builder().with_data(&files).create("file")?;
+            if let Some(t) = diagnostics {
+                t.write_h5(&file)?;
+            }
             file.flush()
         };
         write().map_err(|e| h5err::io("cannot write commit file", &path, &e))?;
