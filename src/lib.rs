@@ -12,6 +12,7 @@
 //! - [`sim`]: the driver that owns the time loop and every schedule.
 //! - [`io`]: HDF5 output and PNG images.
 //! - [`report`]: phase timers and the JSON run report.
+//! - [`volume`]: what a configured run writes (files, bytes), for `simrun check`.
 //! - [`simd`]: which instruction set the vectorised kernels run (the only runtime dispatch).
 //! - [`machine`]: what the machine offers that sizes work (the L2 cache), probed once.
 //! - [`build_info`]: what this binary is (version, git commit, profile, features, MPI and HDF5 libraries).
@@ -34,6 +35,7 @@ pub mod report;
 pub mod scaling;
 pub mod sim;
 pub mod simd;
+pub mod volume;
 
 pub use build_info::build_info;
 pub use error::{Error, ErrorKind, Result};

@@ -138,12 +138,21 @@ fn inspect(path: &std::path::Path) -> Result<()> {
     if !target.exists() {
         return Err(Error::config(format!("{}: no such checkpoint", path.display())));
     }
-    let (text, intact) = checkpoint::inspect::describe(&target)?;
+    // A self-contained file (final.h5 of one process, a field output) rather than a commit file.
+    let whole = target.is_file()
+        && target.file_name().is_some_and(|n| n != checkpoint::MASTER && !n.to_string_lossy().starts_with("rank_"))
+        && !simrun::io::whole_file::is_commit_file(&target)?;
+    let (text, intact) =
+        if whole { simrun::io::whole_file::describe(&target)? } else { checkpoint::inspect::describe(&target)? };
     print!("{text}");
     if intact {
         Ok(())
     } else {
-        Err(Error::io(format!("{}: damaged checkpoint (see above)", target.display())))
+        Err(Error::io(format!(
+            "{}: damaged {} (see above)",
+            target.display(),
+            if whole { "file" } else { "checkpoint" }
+        )))
     }
 }
 
@@ -172,6 +181,10 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
     };
     println!("memory        = {} ({need} bytes) per process on {ranks} process(es){available}", memory::human(need));
     for line in cfg.spec().check_lines(cfg, ranks) {
+        println!("{line}");
+    }
+    println!("# output volume");
+    for line in simrun::volume::lines(cfg) {
         println!("{line}");
     }
     Ok(())

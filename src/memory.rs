@@ -6,7 +6,9 @@
 //! and stage buffers on the largest block (rank 0's: uneven splits give the first ranks one more
 //! cell), rank 0's gather of every output field over the whole grid for final.h5, one local copy
 //! buffer, and with checkpoints on, a copy of every output field per checkpoint in the I/O queue
-//! (`checkpoint.queue` + 1). Small things (threads, HDF5, images' pixels) are not counted.
+//! (`checkpoint.queue` + 1), and with field writers (`[[output.fields]]`) rank 0's gathers of the
+//! largest writer's fields, `checkpoint.queue` + 2 of them (waiting for, and on, the I/O thread,
+//! and the one being gathered). Small things (threads, HDF5, images' pixels) are not counted.
 //!
 //! Available: the smallest of /proc/meminfo's MemAvailable and the cgroup (v2 or v1) limit less
 //! its usage (inactive file cache counted as free), both divided among the MPI ranks of this
@@ -62,7 +64,15 @@ pub fn memory_estimate(cfg: &Config, ranks: usize) -> Result<u64> {
     } else {
         0
     };
-    [gather, local, checkpoints].iter().try_fold(fp.bytes, |acc, &b| acc.checked_add(b)).ok_or_else(overflow)
+    let view = spec.view_fields().len() as u64;
+    let largest = cfg.output.fields.iter().map(|w| w.names.as_ref().map_or(view, |n| n.len() as u64)).max();
+    let writers = match largest {
+        Some(n) => {
+            global.checked_mul(n).and_then(|b| b.checked_mul(cfg.checkpoint.queue as u64 + 2)).ok_or_else(overflow)?
+        }
+        None => 0,
+    };
+    [gather, local, checkpoints, writers].iter().try_fold(fp.bytes, |acc, &b| acc.checked_add(b)).ok_or_else(overflow)
 }
 
 /// The memory this process may use, and where the number comes from.

@@ -12,12 +12,14 @@
 //! printed by `simrun check --explain` and the README table ([`explain`]).
 
 pub mod explain;
+pub mod field_writer;
 mod given;
 mod load;
 mod schema;
 mod section;
 mod validate;
 
+pub use field_writer::{FieldWriterConfig, Precision};
 pub use given::Given;
 pub use load::{apply_override, load, load_str};
 pub use schema::Row;
@@ -115,11 +117,16 @@ pub struct TimeConfig {
     /// checkpoint and stop with exit code 75, as for SIGTERM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_limit: Option<WallLimit>,
+    /// Shorten the step before a timed output (`output.fields[].every_time`,
+    /// `checkpoint.every_time`) so that it lands exactly on the output time k x T; absent = true,
+    /// except with `weather.compat = "miniweather"` (which keeps upstream's steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub align_outputs: Option<bool>,
 }
 
 impl Default for TimeConfig {
     fn default() -> Self {
-        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None }
+        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None, align_outputs: None }
     }
 }
 
@@ -240,6 +247,9 @@ pub struct OutputConfig {
     /// process always writes one self-contained final.h5.
     #[serde(default)]
     pub single_file_max_mib: u64,
+    /// Field output writers (`[[output.fields]]`), each a series of files on its own schedule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldWriterConfig>,
 }
 
 impl Default for OutputConfig {
@@ -253,6 +263,7 @@ impl Default for OutputConfig {
             image_range: None,
             progress: default_progress(),
             single_file_max_mib: 0,
+            fields: Vec::new(),
         }
     }
 }

@@ -58,6 +58,7 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
         }
     }
     check_cell_count(cfg)?;
+    super::field_writer::validate(cfg, spec.view_fields(), spec.state_fields())?;
     spec.validate(cfg, given)?;
     let (dt, dt_max) = spec.plan_dt(cfg);
     for (what, v) in [("time step", dt), ("stability limit", dt_max)] {

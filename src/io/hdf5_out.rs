@@ -1,7 +1,7 @@
 //! HDF5 files of whole fields. Layout: `/fields/<name>` of the global shape ((ny, nx) or
 //! (nz, ny, nx), C order, f64, fletcher32 checksum); attributes `step`, `time`, `dt` on the root
 //! and on each dataset; on the root also `model`, `simrun_version`, `config` (the resolved TOML),
-//! `grid_shape` (array order), `spacing` (dz, dy, dx), `layout` (ranks along x, y[, z]), `threads`
+//! `state_signature` (what a restart from the file must match), `grid_shape` (array order), `spacing` (dz, dy, dx), `layout` (ranks along x, y[, z]), `threads`
 //! and `fields` (the field names, comma-separated). Beside the fields in `/fields`, their
 //! coordinates as dimension scales (`x`, `y`[, `z`], `x_face` ...) and on each field `units`,
 //! `long_name`, `centring` ([`crate::io::describe`]). `/diagnostics`: the run's `diagnostics.csv`
@@ -21,6 +21,8 @@ pub struct FinalMeta {
     pub time: f64,
     pub dt: f64,
     pub config_toml: String,
+    /// The configuration's state signature (what a restart from this file must match).
+    pub state_signature: String,
     pub spacing: [f64; 3],
     pub layout: Vec<usize>,
     pub threads: usize,
@@ -70,6 +72,7 @@ fn write_to(
         put_string(&file, "model", &meta.model)?;
         put_string(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
         put_string(&file, "config", &meta.config_toml)?;
+        put_string(&file, "state_signature", &meta.state_signature)?;
         let shape_u64: Vec<u64> = shape.iter().map(|&v| v as u64).collect();
         file.new_attr::<u64>().shape(shape_u64.len()).create("grid_shape")?.write(&shape_u64)?;
         file.new_attr::<f64>().shape(3).create("spacing")?.write(&meta.spacing)?;
@@ -102,7 +105,7 @@ fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()>
 }
 
 /// Chunks of about 1 MiB, whole rows.
-fn chunk_shape(shape: &[usize]) -> Vec<usize> {
+pub(crate) fn chunk_shape(shape: &[usize]) -> Vec<usize> {
     let row = *shape.last().unwrap_or(&1);
     let rows_per_chunk = ((1 << 17) / row.max(1)).max(1);
     let mut c: Vec<usize> = shape.iter().map(|_| 1).collect();

@@ -7,6 +7,8 @@ use super::checkpoint::commit::{self, Header, MasterMeta};
 use super::checkpoint::data_file::{self, BlockData, ReadFault, Written};
 use super::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
 use super::checkpoint::{self, lifecycle, Stamp};
+use super::field_out::{self, FieldFileMeta, Series, SeriesSpec};
+use super::whole_file::{self, WholeHeader};
 use super::{hdf5_out, xdmf};
 use crate::error::{Error, Result};
 use std::path::PathBuf;
@@ -53,6 +55,24 @@ pub enum Job {
         fields: Vec<(String, Vec<f64>)>,
         meta: Box<hdf5_out::FinalMeta>,
         diagnostics: Option<PathBuf>,
+    },
+    /// Rank 0: take a field writer's directory over and start its series (see
+    /// [`Series::open`]; `restart_step` None for a fresh run).
+    FieldSeries { spec: Box<SeriesSpec>, restart_step: Option<u64> },
+    /// Rank 0: write one field output (the gathered global fields) and add it to its series.
+    FieldOutput { path: PathBuf, shape: Vec<usize>, fields: Vec<(String, Vec<f64>)>, meta: Box<FieldFileMeta> },
+    /// Bring every field writer's XDMF series up to date (the end of a run).
+    FieldSeriesFinish,
+    /// Read a self-contained file's header, or None if it is a commit file.
+    ReadWholeHeader { path: PathBuf, reply: Sender<Result<Option<WholeHeader>>> },
+    /// Read the box (offset, size) of fields `names` of a self-contained file of global `shape`.
+    ReadWholeBox {
+        path: PathBuf,
+        shape: Vec<usize>,
+        names: Vec<String>,
+        offset: [usize; 3],
+        size: [usize; 3],
+        reply: Sender<Result<Vec<Vec<f64>>>>,
     },
     /// Read a commit file's header and record.
     ReadCommit { dir: PathBuf, reply: Sender<Result<(Header, CommitRecord)>> },
@@ -196,6 +216,27 @@ impl IoThread {
         rx.recv().unwrap_or_else(|_| Err(Error::other("the I/O thread stopped")))
     }
 
+    /// Read a self-contained file's header (on the I/O thread): None for a commit file.
+    pub fn read_whole_header(&self, path: PathBuf) -> Result<Option<WholeHeader>> {
+        let (reply, rx) = mpsc::channel();
+        self.submit(Job::ReadWholeHeader { path, reply });
+        rx.recv().unwrap_or_else(|_| Err(Error::other("the I/O thread stopped")))
+    }
+
+    /// Read a box of fields of a self-contained file (on the I/O thread) and wait for it.
+    pub fn read_whole_box(
+        &self,
+        path: PathBuf,
+        shape: Vec<usize>,
+        names: Vec<String>,
+        offset: [usize; 3],
+        size: [usize; 3],
+    ) -> Result<Vec<Vec<f64>>> {
+        let (reply, rx) = mpsc::channel();
+        self.submit(Job::ReadWholeBox { path, shape, names, offset, size, reply });
+        rx.recv().unwrap_or_else(|_| Err(Error::other("the I/O thread stopped")))
+    }
+
     /// Read and verify a box of a committed checkpoint (on the I/O thread) and wait for it.
     pub fn read_box(
         &self,
@@ -224,8 +265,55 @@ impl Drop for IoThread {
 }
 
 fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) {
+    // The field writers' series (rank 0), by directory.
+    let mut series: Vec<Series> = Vec::new();
     while let Ok(job) = jobs.recv() {
         match job {
+            Job::FieldSeries { spec, restart_step } => {
+                series.retain(|s| s.spec.dir != spec.dir);
+                match Series::open(*spec, restart_step) {
+                    Ok((s, note)) => {
+                        if let Some(n) = note {
+                            eprintln!("{n}");
+                        }
+                        series.push(s);
+                    }
+                    Err(e) => {
+                        let _ = events.send(Event::OutputFailed(e.to_string()));
+                    }
+                }
+            }
+            Job::FieldOutput { path, shape, fields, meta } => {
+                let r = field_out::write_field_file(&path, &shape, &fields, &meta).and_then(|_| {
+                    match series.iter_mut().find(|s| Some(s.spec.dir.as_path()) == path.parent()) {
+                        Some(s) => s.add(meta.step, meta.time),
+                        None => Ok(()),
+                    }
+                });
+                if let Err(e) = r {
+                    let _ = events.send(Event::OutputFailed(e.to_string()));
+                }
+            }
+            Job::FieldSeriesFinish => {
+                for s in &mut series {
+                    if let Err(e) = s.finish() {
+                        let _ = events.send(Event::OutputFailed(e.to_string()));
+                    }
+                }
+            }
+            Job::ReadWholeHeader { path, reply } => {
+                let r = whole_file::is_commit_file(&path).and_then(|commit| {
+                    if commit {
+                        Ok(None)
+                    } else {
+                        whole_file::read_header(&path).map(Some)
+                    }
+                });
+                let _ = reply.send(r);
+            }
+            Job::ReadWholeBox { path, shape, names, offset, size, reply } => {
+                let _ = reply.send(whole_file::read_box(&path, &shape, &names, offset, size));
+            }
             Job::Checkpoint { dir, writer, seq, stamp, run_id, dims, blocks, compression } => {
                 let started = std::time::Instant::now();
                 let mut w = Some(data_file::DataFileWriter::begin(&dir, writer, stamp, run_id, dims, compression));

@@ -25,6 +25,11 @@ pub trait ModelSpec: Sync {
     /// them (grid dimensions and sizes, its dt limit), and the given shared keys it does not use
     /// (refused, naming the key).
     fn validate(&self, cfg: &Config, given: &Given) -> Result<()>;
+    /// The fields written for viewing, in order (as [`super::Model::field_names`]; known before
+    /// the model is built, for the checks of `output.fields`).
+    fn view_fields(&self) -> &'static [&'static str];
+    /// The fields that make up the state (as [`super::Model::state_names`]).
+    fn state_fields(&self) -> &'static [&'static str];
     /// Periodic axes (z, y, x), needed before the grid is split.
     fn periodic_axes(&self, cfg: &Config) -> [bool; 3];
     /// (the dt of the first step, the maximum stable dt), for `simrun check` and validation.

@@ -321,7 +321,7 @@ impl Checkpointer {
     pub fn due(&self, step: u64, prev_time: f64, time: f64, agreed: &Agreed) -> bool {
         let c = &self.cfg;
         (c.every_steps > 0 && step.is_multiple_of(c.every_steps))
-            || (c.every_time > 0.0 && (time / c.every_time).floor() > (prev_time / c.every_time).floor())
+            || super::schedule::crossed(c.every_time, prev_time, time)
             || agreed.wall_checkpoint_due
     }
 

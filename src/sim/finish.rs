@@ -67,6 +67,7 @@ pub fn write_final(
         time: stamp.time,
         dt: stamp.dt,
         config_toml: cfg.to_toml(),
+        state_signature: cfg.state_signature(),
         spacing: grid.d,
         layout: decomp.layout_xyz(),
         threads: exec.threads(),

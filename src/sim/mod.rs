@@ -9,11 +9,13 @@
 
 mod checkpoints;
 mod diag_log;
+mod field_outputs;
 mod finish;
 mod finite;
 pub mod output_dir;
 mod progress;
 mod restart;
+pub mod schedule;
 pub mod signals;
 mod wall;
 
@@ -26,6 +28,7 @@ use crate::par::{Comm, Exec};
 use crate::report::{PhaseSample, Phases, Report};
 use checkpoints::Checkpointer;
 use diag_log::DiagLog;
+use field_outputs::FieldOutputs;
 use finite::check_finite;
 use progress::Progressor;
 use signals::StopFlag;
@@ -142,6 +145,13 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     let stop = opts.handle_signals.then(StopFlag::install);
 
     let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec, comm))?;
+    if model.field_names() != cfg.spec().view_fields() || model.state_names() != cfg.spec().state_fields() {
+        return Err(Error::other(format!(
+            "model `{}`: its field lists differ from its registry entry's",
+            model.name()
+        )));
+    }
+    let outputs = FieldOutputs::new(cfg, &*model);
     let mut fields: Vec<String> = model.state_names().iter().map(|s| s.to_string()).collect();
     for f in model.field_names() {
         if !fields.iter().any(|g| g == f) {
@@ -256,12 +266,30 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // step at which anything is scheduled, so outputs see the same states either way.
     let per_call = model.max_steps_per_call().max(1);
     let mut clocks = Vec::with_capacity(per_call);
+    // Timed outputs the steps land on exactly (time.align_outputs): output k of a schedule every
+    // T is at k x T, computed from k, so a restart lands on the same bits.
+    let timed: Vec<f64> = if cfg.time.align_outputs.unwrap_or(!strict) {
+        outputs.every_times().chain((cfg.checkpoint.every_time > 0.0).then_some(cfg.checkpoint.every_time)).collect()
+    } else {
+        Vec::new()
+    };
+    // A fresh run's field outputs of the initial state, handed to the I/O thread once the run
+    // has taken the output directory over.
+    let mut initial = if restart_step.is_none() {
+        outputs.collect(&*model, &decomp, &grid, comm, &mut ckpt.io, Stamp { step, time, dt: 0.0 }, time, time, true)
+    } else {
+        Vec::new()
+    };
     while !done(cfg, step, time, last_dt, strict) {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         clocks.clear();
         let mut prev_time;
         loop {
             let mut dt = model.dt(&mut ctx);
+            let mut land = None;
+            if !timed.is_empty() {
+                (dt, land) = schedule::align(time, dt, timed.iter().map(|&every| schedule::next_after(every, time)));
+            }
             if let (None, Some(end)) = (cfg.time.steps, cfg.time.end_time) {
                 // Shorten the last step to land on the end time; an overshoot of round-off size
                 // is not a reason to change dt (unless the model asks for the strict rule), so a
@@ -269,16 +297,17 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 let slack = if strict { 0.0 } else { 1e-9 * dt };
                 if time + dt > end + slack {
                     dt = end - time;
+                    land = None;
                 }
             }
             clocks.push(Clock { step, time, dt });
             prev_time = time;
             step += 1;
-            time += dt;
+            time = land.unwrap_or(time + dt);
             last_dt = dt;
             if clocks.len() == per_call
                 || done(cfg, step, time, last_dt, strict)
-                || scheduled(cfg, &ckpt, step, prev_time, time)
+                || scheduled(cfg, &ckpt, &outputs, step, prev_time, time)
             {
                 break;
             }
@@ -289,11 +318,32 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             // The run is under way: now it may change the output directory.
             if root {
                 output_dir::take_over(&out_dir, restart_step, &ckpt.io);
+                outputs.start(&ckpt.io, &grid, restart_step);
+                for job in initial.drain(..) {
+                    ckpt.io.submit(job);
+                }
             }
             diag_log::take_over(&mut csv, &mut ckpt, phases);
             taken_over = true;
         }
         let finished = done(cfg, step, time, last_dt, strict);
+        // Field outputs before anything that may end the loop (a stop request): a checkpoint at
+        // this step comes after them on rank 0's I/O thread.
+        // The last step reaches the end time for the schedules (the run ends within round-off
+        // of it), so an output due at the end time is written without time.align_outputs too.
+        let at = match (finished, cfg.time.steps, cfg.time.end_time) {
+            (true, None, Some(end)) => time.max(end),
+            _ => time,
+        };
+        if outputs.due(step, prev_time, at) {
+            let stamp = Stamp { step, time, dt: last_dt };
+            let t = Instant::now();
+            let jobs = outputs.collect(&*model, &decomp, &grid, comm, &mut ckpt.io, stamp, prev_time, at, false);
+            for job in jobs {
+                ckpt.io.submit(job);
+            }
+            phases.add("io", t.elapsed().as_secs_f64());
+        }
 
         // One agreement per model call: stop requests, wall-clock schedule, I/O state.
         let signal = stop.as_ref().is_some_and(|s| s.raised());
@@ -363,6 +413,9 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         let stamp = Stamp { step, time, dt: last_dt };
         finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, phases);
         phases.add("io", t_io.elapsed().as_secs_f64());
+    }
+    if root && taken_over {
+        ckpt.io.submit(crate::io::thread::Job::FieldSeriesFinish);
     }
     ckpt.drain(comm, phases)?;
     finite?;
@@ -459,11 +512,12 @@ fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool 
 }
 
 /// Is anything scheduled by step count or simulated time due after the step that reached `step`
-/// (from `prev_time` to `time`): diagnostics, an image, a checkpoint? Wall-clock schedules and
+/// (from `prev_time` to `time`): diagnostics, an image, a checkpoint, a field output? Wall-clock schedules and
 /// signals are agreed between model calls instead.
-fn scheduled(cfg: &Config, ckpt: &Checkpointer, step: u64, prev_time: f64, time: f64) -> bool {
+fn scheduled(cfg: &Config, ckpt: &Checkpointer, outputs: &FieldOutputs, step: u64, prev_time: f64, time: f64) -> bool {
     let every = cfg.output.diagnostics_every;
     (every > 0 && step.is_multiple_of(every))
         || (cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every))
         || (cfg.checkpoint.enabled() && ckpt.due(step, prev_time, time, &checkpoints::Agreed::default()))
+        || outputs.due(step, prev_time, time)
 }

@@ -7,6 +7,12 @@
 //! [`crate::io::checkpoint::data_file::read_box`]), never through the virtual datasets. If any
 //! rank finds a fault, `--restart latest` falls back to the next older committed checkpoint and
 //! says why in one line; an explicit checkpoint exits 4 with the reason. Nothing is written.
+//!
+//! A final output continues a finished run (with a later end time): a distributed `final.h5` is a
+//! commit file and is read as above; a self-contained one (one process, or gathered on rank 0) is
+//! checked the same way against the configuration (its stored config gives the state signature)
+//! and each rank reads its box of every state field from it, every chunk verified by its
+//! fletcher32 checksum ([`crate::io::whole_file`]).
 
 use crate::config::Config;
 use crate::decomp::Decomp;
@@ -15,6 +21,7 @@ use crate::io::checkpoint::data_file::{Fault, ReadFault};
 use crate::io::checkpoint::record::{data_file_name, CommitRecord};
 use crate::io::checkpoint::{self, used, Header, Stamp, MASTER};
 use crate::io::thread::IoThread;
+use crate::io::whole_file::WholeHeader;
 use crate::models::Model;
 use crate::par::Comm;
 use serde::{Deserialize, Serialize};
@@ -70,6 +77,8 @@ enum Plan {
         record: Vec<u64>,
         fields: Vec<String>,
     },
+    /// Read this self-contained file (a final.h5 of one process or gathered on rank 0).
+    ReadWhole { path: PathBuf, step: u64, time: f64, dt: f64, shape: Vec<usize> },
     /// This candidate is unusable (why); try the next one if allowed.
     Unusable { dir: PathBuf, why: String },
     /// Stop with this error (exit code from `kind`: 2 mismatch or bad command line, 4 I/O).
@@ -137,9 +146,63 @@ fn record_fault(h: &Header, rec: &CommitRecord) -> Option<String> {
     None
 }
 
+/// Rank 0's plan for a self-contained file `path` with header `w`: the checks of a checkpoint,
+/// through a commit header made from it (the state signature from its stored configuration).
+fn whole_plan(path: &Path, w: WholeHeader, cfg: &Config, model: &dyn Model, decomp: &Decomp, spec: &str) -> Plan {
+    let Some(text) = w.config_toml.as_deref() else {
+        return Plan::Stop {
+            config: false,
+            message: format!(
+                "--restart {spec}: {} is a field output, not a final state (no configuration in it): restart from final.h5 or a checkpoint",
+                path.display()
+            ),
+        };
+    };
+    let Some(signature) = w.state_signature.clone() else {
+        return Plan::Stop {
+            config: false,
+            message: format!(
+                "--restart {spec}: {} has no state signature (written by an older simrun): restart from a checkpoint",
+                path.display()
+            ),
+        };
+    };
+    let state: Vec<String> =
+        model.state_names().iter().map(|s| s.to_string()).filter(|s| w.fields.contains(s)).collect();
+    let h = Header {
+        dir: path.to_path_buf(),
+        format: String::new(),
+        stamp: Stamp { step: w.step, time: w.time, dt: w.dt },
+        model: w.model.clone(),
+        config_toml: text.to_string(),
+        state_signature: signature,
+        grid_shape: w.grid_shape.clone(),
+        spacing: [0.0; 3],
+        layout: Vec::new(),
+        ranks: 0,
+        threads: 0,
+        fields: w.fields.clone(),
+        state_fields: state,
+    };
+    if let Some(why) = mismatch(&h, cfg, model, decomp) {
+        return Plan::Stop {
+            config: true,
+            message: format!("--restart {spec}: {} does not match this configuration: {why}", path.display()),
+        };
+    }
+    Plan::ReadWhole { path: path.to_path_buf(), step: w.step, time: w.time, dt: w.dt, shape: w.grid_shape }
+}
+
 /// Rank 0's plan for candidate `dir`.
 fn plan(dir: &Path, io: &IoThread, cfg: &Config, model: &dyn Model, decomp: &Decomp, spec: &str) -> Plan {
     let unusable = |why: String| Plan::Unusable { dir: dir.to_path_buf(), why };
+    if dir.is_file() && dir.file_name().is_none_or(|n| n != MASTER) {
+        match io.read_whole_header(dir.to_path_buf()) {
+            Ok(Some(w)) => return whole_plan(dir, w, cfg, model, decomp, spec),
+            Ok(None) => {}
+            Err(e) => return unusable(e.to_string()),
+        }
+    }
     let (h, rec) = match io.read_commit(dir.to_path_buf()) {
         Ok(x) => x,
         Err(e) => return unusable(e.to_string()),
@@ -231,6 +294,37 @@ pub fn restore(
                 return Err(if config { Error::config(message) } else { Error::io(message) });
             }
             Plan::Unusable { dir, why } => format!("checkpoint {} is unusable: {why}", dir.display()),
+            Plan::ReadWhole { path, step, time, dt, shape } => {
+                announce();
+                let r = io.read_whole_box(path.clone(), shape, names.clone(), decomp.offset, decomp.size);
+                let mut bad = [if r.is_err() { comm.rank() as f64 + 1.0 } else { 0.0 }];
+                comm.max_f64(&mut bad);
+                match r {
+                    Ok(blocks) if bad[0] == 0.0 => {
+                        for (name, data) in names.iter().zip(&blocks) {
+                            model.restore_field(name, data)?;
+                        }
+                        say(&format!(
+                            "restarted from {} (step {step}, t={time:e}, checksums verified)",
+                            path.display()
+                        ));
+                        return Ok((Stamp { step, time, dt }, path));
+                    }
+                    Err(e) => {
+                        if !comm.is_root() {
+                            eprintln!("error: rank {}: --restart {spec}: {}", comm.rank(), e.message);
+                        }
+                        return Err(Error::io(format!("--restart {spec}: {}", e.message)));
+                    }
+                    Ok(_) => {
+                        return Err(Error::io(format!(
+                            "--restart {spec}: rank {} could not read its part of {} (its message is above)",
+                            bad[0] as usize - 1,
+                            path.display()
+                        )))
+                    }
+                }
+            }
             Plan::Read { dir, data, step, time, dt, ranks, threads, record, fields } => {
                 if !announced {
                     announce();

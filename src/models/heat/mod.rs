@@ -36,6 +36,9 @@ use boundary::Sides;
 use kernel::Coef;
 use std::time::Instant;
 
+/// The one field: written for viewing and the whole state.
+pub(crate) const FIELDS: [&str; 1] = ["temperature"];
+
 pub struct Heat {
     cfg: HeatConfig,
     grid: Grid,
@@ -304,11 +307,11 @@ impl Model for Heat {
     }
 
     fn field_names(&self) -> Vec<&'static str> {
-        vec!["temperature"]
+        FIELDS.to_vec()
     }
 
     fn state_names(&self) -> Vec<&'static str> {
-        vec!["temperature"]
+        FIELDS.to_vec()
     }
 
     fn copy_field(&self, name: &str, out: &mut [f64]) {

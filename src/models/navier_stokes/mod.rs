@@ -54,6 +54,11 @@ use mac::Mac;
 use multigrid::{Multigrid, SolveStats};
 use std::time::Instant;
 
+/// The fields written for viewing, in order.
+pub(crate) const VIEW: [&str; 7] = ["u", "v", "p", "vorticity", "speed", "u_face", "v_face"];
+/// The fields that make up the state.
+pub(crate) const STATE: [&str; 3] = ["u_face", "v_face", "p"];
+
 /// What the last step measured (reported by the diagnostics).
 #[derive(Debug, Clone, Copy, Default)]
 struct StepInfo {
@@ -291,11 +296,11 @@ impl Model for NavierStokes {
     }
 
     fn field_names(&self) -> Vec<&'static str> {
-        vec!["u", "v", "p", "vorticity", "speed", "u_face", "v_face"]
+        VIEW.to_vec()
     }
 
     fn state_names(&self) -> Vec<&'static str> {
-        vec!["u_face", "v_face", "p"]
+        STATE.to_vec()
     }
 
     fn copy_field(&self, name: &str, out: &mut [f64]) {

@@ -35,6 +35,12 @@ impl ModelSpec for Spec {
     fn validate(&self, cfg: &Config, given: &Given) -> Result<()> {
         config::validate(cfg, given)
     }
+    fn view_fields(&self) -> &'static [&'static str] {
+        &super::VIEW
+    }
+    fn state_fields(&self) -> &'static [&'static str] {
+        &super::STATE
+    }
     fn periodic_axes(&self, cfg: &Config) -> [bool; 3] {
         super::periodic_axes(cfg)
     }

@@ -30,6 +30,12 @@ impl ModelSpec for Spec {
     fn validate(&self, cfg: &Config, given: &Given) -> Result<()> {
         config::validate(cfg, given)
     }
+    fn view_fields(&self) -> &'static [&'static str] {
+        &VIEW
+    }
+    fn state_fields(&self) -> &'static [&'static str] {
+        &STATE
+    }
     fn periodic_axes(&self, _cfg: &Config) -> [bool; 3] {
         super::periodic_axes()
     }

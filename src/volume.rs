@@ -1,0 +1,128 @@
+//! The output volume of a configured run, for `simrun check`: for each output (every field
+//! writer, the images, the checkpoints, the final state) the files and bytes it writes over the
+//! run, and a warning above [`WARN_FILES`] files or [`WARN_BYTES`] bytes in all. Step counts come
+//! from the first step's dt (as `simrun check` prints it): for models with an adaptive dt
+//! (navier_stokes) they are estimates.
+
+use crate::config::Config;
+use crate::io::png_out::samples_for;
+use crate::memory::human;
+use crate::models;
+use crate::sim::schedule;
+
+/// Warn above this many files written by one run.
+pub const WARN_FILES: u64 = 10_000;
+/// Warn above this many bytes written by one run (100 GiB).
+pub const WARN_BYTES: u64 = 100 << 30;
+
+/// HDF5's own bytes per file and per dataset (headers, chunk index, attributes), roughly.
+const FILE_OVERHEAD: u64 = 8 << 10;
+const DATASET_OVERHEAD: u64 = 2 << 10;
+
+/// One output's share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Volume {
+    /// What writes it, e.g. `output.fields[0] (fields/)`.
+    pub what: String,
+    pub files: u64,
+    pub bytes: u64,
+    /// How the numbers come about.
+    pub note: String,
+}
+
+/// Steps and simulated end time of the run, from the first step's dt.
+fn extent(cfg: &Config) -> (u64, f64) {
+    let (dt, _) = models::stability(cfg);
+    match (cfg.time.steps, cfg.time.end_time) {
+        (Some(n), _) => (n, n as f64 * dt),
+        (None, Some(e)) => ((e / dt).ceil().max(1.0) as u64, e),
+        _ => (0, 0.0),
+    }
+}
+
+/// The volume of every output the configuration writes.
+pub fn volumes(cfg: &Config) -> Vec<Volume> {
+    let (steps, end) = extent(cfg);
+    let (grid, _) = models::geometry(cfg);
+    let cells = grid.cells();
+    let spec = cfg.spec();
+    let view: Vec<&str> = spec.view_fields().to_vec();
+    let mut out = Vec::new();
+    for (i, w) in cfg.output.fields.iter().enumerate() {
+        let names = w.field_names(&view).len() as u64;
+        let by_steps = steps.checked_div(w.every_steps).unwrap_or(0);
+        let by_time = schedule::reached(w.every_time, end);
+        // Step 0, then each schedule's outputs (an output due on both counts once: at most).
+        let files = 1 + by_steps + by_time;
+        let per_file = FILE_OVERHEAD + names * (cells * w.precision.bytes() + DATASET_OVERHEAD);
+        out.push(Volume {
+            what: format!("output.fields[{i}] ({}/)", w.dir_name(i)),
+            files,
+            bytes: files.saturating_mul(per_file),
+            note: format!("{names} field(s) x {} per file", human(cells * w.precision.bytes())),
+        });
+    }
+    let state_only = spec.state_fields().iter().filter(|s| !view.contains(s)).count() as u64;
+    let output_fields = view.len() as u64 + state_only;
+    if cfg.output.images {
+        let files = 1 + steps.checked_div(cfg.output.image_every).unwrap_or(0);
+        // At most the RGB pixels of the sampled field plus the frame (PNG compresses).
+        let pixels = ((samples_for(grid.n[2]) + 200) * (samples_for(grid.n[1]) + 120)) as u64;
+        out.push(Volume {
+            what: "images (images/, final.png)".into(),
+            files,
+            bytes: files.saturating_mul(3 * pixels),
+            note: "at most, uncompressed".into(),
+        });
+    }
+    let c = &cfg.checkpoint;
+    if c.every_steps > 0 || c.every_time > 0.0 {
+        let written = steps.checked_div(c.every_steps).unwrap_or(0) + schedule::reached(c.every_time, end);
+        let per = FILE_OVERHEAD * 2 + output_fields * (cells * 8 + DATASET_OVERHEAD);
+        out.push(Volume {
+            what: "checkpoints (checkpoints/)".into(),
+            files: written,
+            bytes: written.saturating_mul(per),
+            note: format!(
+                "{} kept on disk ({}); plus every_wall if set",
+                written.min(c.keep as u64),
+                human(written.min(c.keep as u64).saturating_mul(per))
+            ),
+        });
+    }
+    out.push(Volume {
+        what: "final.h5".into(),
+        files: 1,
+        bytes: FILE_OVERHEAD + output_fields * (cells * 8 + DATASET_OVERHEAD),
+        note: format!("{output_fields} field(s), f64"),
+    });
+    out
+}
+
+/// The lines `simrun check` prints: one per output, the total, and warnings.
+pub fn lines(cfg: &Config) -> Vec<String> {
+    let v = volumes(cfg);
+    let mut s: Vec<String> = v
+        .iter()
+        .map(|x| format!("output        {:<34} {:>8} file(s) {:>10}  ({})", x.what, x.files, human(x.bytes), x.note))
+        .collect();
+    let files: u64 = v.iter().map(|x| x.files).fold(0, u64::saturating_add);
+    let bytes: u64 = v.iter().map(|x| x.bytes).fold(0, u64::saturating_add);
+    s.push(format!("output total  {files} file(s), {} written over the run", human(bytes)));
+    for x in &v {
+        if x.files > WARN_FILES {
+            s.push(format!(
+                "warning: {} writes {} files (more than {WARN_FILES}): raise its interval",
+                x.what, x.files
+            ));
+        }
+    }
+    if bytes > WARN_BYTES {
+        s.push(format!(
+            "warning: the outputs add up to {} (more than {}): fewer fields, f32, or longer intervals",
+            human(bytes),
+            human(WARN_BYTES)
+        ));
+    }
+    s
+}

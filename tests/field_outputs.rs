@@ -1,0 +1,340 @@
+//! Field output writers (`[[output.fields]]`): outputs at exactly the requested steps and times
+//! (`time.align_outputs`), the same bits on 1 process and 3 ranks, a restart (from a checkpoint in
+//! the middle, or from final.h5 with a later end time) that continues the series exactly as an
+//! uninterrupted run, `simrun inspect final.h5`, the output volume of `simrun check`, and bad
+//! writer configs refused.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// End time, and the timed writer's period (a tenth of it). Heat takes equal steps to the end
+/// time: dt = 7.05e-5 becomes END / 142 (and END / 2 / 71 for half the run, the same bits), which
+/// does not divide the period, so every output time needs a shortened step.
+const END: f64 = 0.01;
+const EVERY_TIME: f64 = 0.001;
+const EVERY_STEPS: u64 = 40;
+
+fn base(dir: &Path, extra: &str) -> String {
+    format!(
+        r#"
+model = "heat"
+[grid]
+nx = 37
+ny = 29
+[time]
+end_time = {END}
+dt = 0.0000705
+[output]
+dir = "{}"
+images = false
+progress = "off"
+diagnostics_every = 50
+[[output.fields]]
+every_time = {EVERY_TIME}
+[[output.fields]]
+every_steps = {EVERY_STEPS}
+precision = "f64"
+dir = "steps"
+{extra}
+[heat.boundary]
+x_lo = {{ kind = "dirichlet", value = 1.0 }}
+y_hi = {{ kind = "neumann", value = -0.5 }}
+[heat.initial]
+background = 0.5
+[[heat.initial.shapes]]
+kind = "disc"
+center = [0.3, 0.6]
+radius = 0.2
+value = 2.0
+[heat.initial.noise]
+amplitude = 0.25
+seed = 3
+"#,
+        dir.display()
+    )
+}
+
+/// One output file: (step, time bits, dt bits) and every field's values as f64 bits.
+#[derive(Debug, PartialEq)]
+struct Output {
+    step: u64,
+    time: u64,
+    dt: u64,
+    fields: BTreeMap<String, (String, Vec<u64>)>,
+}
+
+fn read_output(path: &Path) -> Output {
+    let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut fields = BTreeMap::new();
+    let g = f.group("fields").unwrap();
+    for name in g.member_names().unwrap() {
+        let ds = g.dataset(&name).unwrap();
+        let ty = if ds.dtype().unwrap().is::<f32>() { "f32" } else { "f64" };
+        let values: Vec<f64> = ds.read_raw().unwrap();
+        assert_eq!(ds.shape(), vec![29, 37], "{name}: global (ny, nx) shape");
+        let t: f64 = ds.attr("time").unwrap().read_scalar().unwrap();
+        assert_eq!(t.to_bits(), f.attr("time").unwrap().read_scalar::<f64>().unwrap().to_bits());
+        fields.insert(name, (ty.to_string(), values.iter().map(|v| v.to_bits()).collect()));
+    }
+    Output {
+        step: f.attr("step").unwrap().read_scalar().unwrap(),
+        time: f.attr("time").unwrap().read_scalar::<f64>().unwrap().to_bits(),
+        dt: f.attr("dt").unwrap().read_scalar::<f64>().unwrap().to_bits(),
+        fields,
+    }
+}
+
+/// Every output of a writer directory, by file name (only the series' files: `step_*.h5`).
+fn series(dir: &Path) -> BTreeMap<String, Output> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        if name.starts_with("step_") && name.ends_with(".h5") {
+            out.insert(name.clone(), read_output(&dir.join(&name)));
+        }
+    }
+    out
+}
+
+fn run_in_process(dir: &Path, extra: &str, sets: &[&str], restart: Option<String>) -> simrun::sim::RunSummary {
+    let c = cfg(&base(dir, extra), sets);
+    let opts = simrun::sim::RunOptions { restart, ..Default::default() };
+    simrun::sim::run(&c, &simrun::par::SingleComm, &opts).unwrap_or_else(|e| panic!("run: {e}"))
+}
+
+fn assert_same_series(a: &Path, b: &Path, what: &str) {
+    for w in ["fields", "steps"] {
+        let (x, y) = (series(&a.join(w)), series(&b.join(w)));
+        assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{what}: {w}: the same files");
+        for (k, v) in &x {
+            assert!(v == &y[k], "{what}: {w}/{k} differs");
+        }
+    }
+    assert_bits_eq(&final_field(a, "temperature"), &final_field(b, "temperature"), &format!("{what}: final.h5"));
+}
+
+#[test]
+fn two_writers_write_at_exactly_the_requested_steps_and_times() {
+    let dir = scratch("fo_two_writers");
+    let s = run_in_process(&dir, "", &[], None);
+    let timed = series(&dir.join("fields"));
+    // t = 0 and every k x EVERY_TIME up to the end, each time computed from k as the run does.
+    let expect: Vec<u64> = (0..=10u64).map(|k| (k as f64 * EVERY_TIME).to_bits()).collect();
+    let got: Vec<u64> = timed.values().map(|o| o.time).collect();
+    assert_eq!(got, expect, "timed outputs at exactly k x every_time");
+    assert!(timed.values().all(|o| o.fields["temperature"].0 == "f32"), "f32 by default");
+    // The aligned steps: one output every 15 steps (14 of 7e-5 and a shortened one).
+    let steps: Vec<u64> = timed.values().map(|o| o.step).collect();
+    assert_eq!(steps, (0..=10).map(|k| 15 * k).collect::<Vec<_>>());
+    assert_eq!(s.steps, 150);
+    assert_eq!(s.sim_time.to_bits(), END.to_bits());
+
+    let by_steps = series(&dir.join("steps"));
+    let steps: Vec<u64> = by_steps.values().map(|o| o.step).collect();
+    assert_eq!(steps, (0..=s.steps / EVERY_STEPS).map(|k| k * EVERY_STEPS).collect::<Vec<_>>());
+    assert!(by_steps.values().all(|o| o.fields["temperature"].0 == "f64"));
+    // The f64 writer holds the computed values; the f32 one the same rounded to f32.
+    let f64_at0 = &by_steps["step_0000000000.h5"].fields["temperature"].1;
+    let f32_at0 = &timed["step_0000000000.h5"].fields["temperature"].1;
+    let rounded: Vec<u64> = f64_at0.iter().map(|b| (f64::from_bits(*b) as f32 as f64).to_bits()).collect();
+    assert_eq!(&rounded, f32_at0);
+    assert_ne!(f64_at0, f32_at0, "the noise is not representable in f32");
+    let last = &timed["step_0000000150.h5"].fields["temperature"].1;
+    let fin: Vec<u64> = final_field(&dir, "temperature").iter().map(|v| (*v as f32 as f64).to_bits()).collect();
+    assert_eq!(last, &fin, "the output at the end is the final state");
+
+    // The XDMF series beside each directory names exactly its files, with the precision.
+    for (w, n, bytes) in [("fields", 11, 4), ("steps", 4, 8)] {
+        let x = std::fs::read_to_string(dir.join(format!("{w}.xdmf"))).unwrap();
+        assert_eq!(x.matches("<Time ").count(), n, "{w}.xdmf");
+        assert_eq!(x.matches(&format!("Precision=\"{bytes}\" Format=\"HDF\"")).count(), n, "{w}.xdmf");
+        assert!(x.contains(&format!("{w}/step_0000000000.h5:/fields/temperature")), "{w}.xdmf");
+    }
+}
+
+#[test]
+fn without_alignment_outputs_follow_the_steps_that_cross_the_times() {
+    let dir = scratch("fo_unaligned");
+    let s = run_in_process(&dir, "", &["time.align_outputs=false"], None);
+    let timed = series(&dir.join("fields"));
+    // 142 equal steps; output k after the step that reaches k T (within the end's round-off
+    // for the last one).
+    assert_eq!(s.steps, 142);
+    assert_eq!(timed.len(), 11);
+    for (k, o) in timed.values().enumerate().skip(1) {
+        let (t, dt, at) = (f64::from_bits(o.time), f64::from_bits(o.dt), k as f64 * EVERY_TIME);
+        assert!(t - dt < at && (t >= at || (k == 10 && t == END)), "output {k}: t = {t}, dt = {dt}");
+    }
+    assert!(timed.values().enumerate().any(|(k, o)| o.time != (k as f64 * EVERY_TIME).to_bits()), "not aligned");
+}
+
+/// Run to the end with checkpoints, restart from the one at half the run, compare with a run
+/// that was never interrupted: the series continue with no file missing or doubled, bit for bit.
+fn restart_from_middle_checkpoint(align: bool) {
+    let tag = if align { "aligned" } else { "unaligned" };
+    let sets = [format!("time.align_outputs={align}")];
+    let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+    // Timed checkpoints are output times too: the uninterrupted run has them as well.
+    let ckpt = "[checkpoint]\nevery_time = 0.0025\nkeep = 10\n";
+    let whole = scratch(&format!("fo_restart_whole_{tag}"));
+    run_in_process(&whole, ckpt, &sets, None);
+    let dir = scratch(&format!("fo_restart_{tag}"));
+    run_in_process(&dir, ckpt, &sets, None);
+    let committed = simrun::io::checkpoint::list_committed(&dir);
+    let (step, middle) = committed
+        .iter()
+        .find(|(_, d)| {
+            let h = simrun::io::checkpoint::commit::read_header(d).unwrap();
+            h.stamp.time >= 0.5 * END - 1e-12 && h.stamp.time < 0.75 * END - 1e-12
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no checkpoint in the middle: {committed:?}"));
+    if align {
+        let h = simrun::io::checkpoint::commit::read_header(&middle).unwrap();
+        assert_eq!(h.stamp.time.to_bits(), (2.0 * 0.0025f64).to_bits(), "the checkpoint lands on 2 x every_time");
+    }
+    // The files after the checkpoint are another history now: the restart sets them aside and
+    // writes them again.
+    run_in_process(&dir, ckpt, &sets, Some(middle.display().to_string()));
+    let aside = std::fs::read_dir(dir.join("fields"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".superseded-"));
+    assert!(aside.count() > 0, "files after step {step} set aside");
+    assert_same_series(&whole, &dir, &format!("restart ({tag}) from step {step}"));
+}
+
+#[test]
+fn restart_from_a_checkpoint_continues_the_series_bitwise_aligned() {
+    restart_from_middle_checkpoint(true);
+}
+
+#[test]
+fn restart_from_a_checkpoint_continues_the_series_bitwise_unaligned() {
+    restart_from_middle_checkpoint(false);
+}
+
+#[test]
+fn restart_from_final_h5_extends_a_run_bitwise() {
+    let whole = scratch("fo_final_whole");
+    run_in_process(&whole, "", &[], None);
+    let dir = scratch("fo_final_ext");
+    let half = format!("time.end_time={:?}", END / 2.0);
+    let s = run_in_process(&dir, "", &[&half], None);
+    assert_eq!(s.sim_time.to_bits(), (5.0 * EVERY_TIME).to_bits(), "landed on output 5");
+    let o = simrun(&["inspect", dir.join("final.h5").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(text.contains("step: 75") && text.contains("restart: yes"), "{text}");
+    let s = run_in_process(&dir, "", &[], Some(dir.join("final.h5").display().to_string()));
+    assert_eq!(s.steps, 150);
+    assert_same_series(&whole, &dir, "extended from final.h5");
+}
+
+fn args(p: &Path) -> Vec<String> {
+    vec![p.display().to_string()]
+}
+
+/// The same run on 1 process and on 3 MPI ranks (final.h5 distributed), then extended from
+/// final.h5 on 3 ranks: every output holds the same bits.
+#[test]
+fn three_ranks_write_the_same_outputs_and_extend_from_final_h5() {
+    let one = scratch("fo_mpi_one");
+    let p = write(&one, "run.toml", &base(&one.join("out"), ""));
+    let o = simrun(&[p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let three = scratch("fo_mpi_three");
+    let p = write(&three, "run.toml", &base(&three.join("out"), ""));
+    let half = format!("time.end_time={:?}", END / 2.0);
+    let mut a = args(&p);
+    a.extend(["--set".into(), half, "--set".into(), "parallel.threads=1".into()]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let o = mpirun(3, &a);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(three.join("out/final").is_dir(), "final.h5 distributed over final/ on 3 ranks");
+    let fin = three.join("out/final.h5").display().to_string();
+    let o = mpirun(3, &[p.to_str().unwrap(), "--restart", &fin, "--set", "parallel.threads=1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("restarted from"), "{}", stderr(&o));
+    assert_same_series(&one.join("out"), &three.join("out"), "1 process vs 3 ranks extended from final.h5");
+}
+
+#[test]
+fn restart_from_a_field_output_or_a_damaged_final_h5_is_refused() {
+    let dir = scratch("fo_refused");
+    run_in_process(&dir, "", &[&format!("time.end_time={}", 2.0 * EVERY_TIME)], None);
+    let p = write(&dir, "run.toml", &base(&dir, ""));
+    let out = dir.join("fields/step_0000000015.h5").display().to_string();
+    let o = simrun(&[p.to_str().unwrap(), "--restart", &out]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a field output, not a final state"), "{}", stderr(&o));
+    // Another grid: refused as a checkpoint of another grid is (exit 2, naming the key).
+    let fin = dir.join("final.h5").display().to_string();
+    let o = simrun(&[p.to_str().unwrap(), "--restart", &fin, "--set", "grid.nx=36"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("grid.nx"), "{}", stderr(&o));
+    // Flip bytes inside the temperature data: the checksum catches it, in inspect and restart.
+    let path = dir.join("final.h5");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let needle: Vec<u8> = final_field(&dir, "temperature")[400].to_le_bytes().to_vec();
+    let at = bytes.windows(8).position(|w| w == needle.as_slice()).expect("the value is in the file");
+    bytes[at + 3] ^= 0x5a;
+    std::fs::write(&path, &bytes).unwrap();
+    let o = simrun(&["inspect", &fin]);
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("corrupted"));
+    let o = simrun(&[p.to_str().unwrap(), "--restart", &fin]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("checksum"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_writer_configs_exit_2_naming_the_key() {
+    let dir = scratch("fo_bad");
+    let out = dir.join("out");
+    let text = base(&out, "");
+    let named = text.replace("[[output.fields]]\nevery_time", "[[output.fields]]\nnames = [\"temp\"]\nevery_time");
+    let third = |t: &str| base(&out, &format!("[[output.fields]]\n{t}\n"));
+    let cases = [
+        (named, "key `output.fields[0].names`: model \"heat\" has no field `temp`"),
+        (third("precision = \"f64\""), "key `output.fields[2].every_steps`: give `every_steps` or `every_time`"),
+        (third("every_steps = 5\ndir = \"steps\""), "key `output.fields[2].dir` = \"steps\" collides"),
+        (third("every_steps = 5\ndir = \"steps/sub\""), "key `output.fields[2].dir` = \"steps/sub\" collides"),
+        (third("every_steps = 5\ndir = \"../x\""), "key `output.fields[2].dir`"),
+        (third("every_steps = 5\ndir = \"checkpoints\""), "key `output.fields[2].dir`"),
+        (third("every_steps = 5\nnames = []"), "key `output.fields[2].names` is empty"),
+        (third("every_steps = 5\nprecision = \"f16\""), "output.fields[2].precision"),
+        (third("every_time = -1.0"), "output.fields[2].every_time"),
+    ];
+    for (i, (text, key)) in cases.iter().enumerate() {
+        let p = write(&dir, &format!("bad{i}.toml"), text);
+        let o = simrun(&[p.to_str().unwrap()]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {e}");
+        assert!(e.contains(key) && e.lines().count() == 1, "case {i}: {e}");
+        assert!(!out.join("fields").exists(), "case {i}: nothing written");
+    }
+}
+
+#[test]
+fn check_prints_the_output_volume_and_warns_above_the_threshold() {
+    let dir = scratch("fo_check");
+    let p = write(&dir, "run.toml", &base(&dir.join("out"), "[checkpoint]\nevery_steps = 50\n"));
+    let o = simrun(&["check", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let line =
+        |what: &str| text.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("{what}: {text}")).to_string();
+    // 142 steps: 11 timed outputs, 142 / 40 + 1 = 4 by steps, 2 checkpoints.
+    assert!(line("output.fields[0] (fields/)").contains(" 11 file(s)"), "{text}");
+    assert!(line("output.fields[1] (steps/)").contains(" 4 file(s)"), "{text}");
+    assert!(line("checkpoints").contains(" 2 file(s)"), "{text}");
+    assert!(!text.contains("warning"), "{text}");
+    let busy = base(&dir.join("out"), "").replace(&format!("every_steps = {EVERY_STEPS}"), "every_steps = 1");
+    let p = write(&dir, "busy.toml", &busy);
+    let o = simrun(&["check", p.to_str().unwrap(), "--set", "time.end_time=1.0"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(text.contains("warning: output.fields[1] (steps/) writes 1418"), "{text}");
+}
