@@ -259,7 +259,9 @@ impl Series {
             let _ = std::fs::remove_file(&path);
         } else {
             let bytes = s.precision.bytes() as usize;
-            xdmf::write_with_precision(&path, s.dims, s.global, s.spacing, &s.fields, &levels, bytes)?;
+            let mesh = xdmf::Mesh { dims: s.dims, cells: s.global, spacing: s.spacing };
+            let content = xdmf::Content { group: "/fields", fields: &s.fields, precision: bytes };
+            xdmf::write_series(&path, &mesh, &content, &levels)?;
         }
         self.written = Some(Instant::now());
         self.dirty = false;

@@ -168,23 +168,3 @@ mod tests {
         assert!(!t.contains("_face") && t.contains("a&amp;b.h5:/fields/u<"), "{t}");
     }
 }
-
-/// As [`write`], for data stored with `bytes` bytes per value (4: f32 field outputs): the HDF
-/// data items of the attributes say so.
-pub fn write_with_precision(
-    path: &Path,
-    dims: usize,
-    global: [usize; 3],
-    spacing: [f64; 3],
-    fields: &[String],
-    levels: &[Level],
-    bytes: usize,
-) -> Result<()> {
-    write(path, dims, global, spacing, fields, levels)?;
-    if bytes == 8 {
-        return Ok(());
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}: {e}", path.display())))?;
-    let text = text.replace("Precision=\"8\" Format=\"HDF\"", &format!("Precision=\"{bytes}\" Format=\"HDF\""));
-    crate::io::checkpoint::write_atomically(path, text.as_bytes())
-}

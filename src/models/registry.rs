@@ -16,9 +16,6 @@ pub trait ModelSpec: Sync {
     /// Units, long names and centring of every field the model can write, and its axes
     /// (a static table in the model's `fields.rs`).
     fn fields(&self) -> &'static super::FieldTable;
-    /// The fields written for viewing (`Model::field_names` of every model it builds), for
-    /// checking keys that name them before a model is built.
-    fn view_fields(&self) -> &'static [&'static str];
     /// The config section's type (its keys, defaults, docs and ranges).
     fn section(&self) -> SectionType;
     /// The model's checks beyond the declared ranges: its section, the shared keys as it reads

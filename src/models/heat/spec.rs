@@ -18,9 +18,6 @@ impl ModelSpec for Spec {
     fn fields(&self) -> &'static crate::models::FieldTable {
         &super::fields::TABLE
     }
-    fn view_fields(&self) -> &'static [&'static str] {
-        &["temperature"]
-    }
     fn section(&self) -> SectionType {
         SectionType::of::<HeatConfig>()
     }

@@ -26,9 +26,6 @@ impl ModelSpec for Spec {
     fn fields(&self) -> &'static crate::models::FieldTable {
         &super::fields::TABLE
     }
-    fn view_fields(&self) -> &'static [&'static str] {
-        &["u", "v", "p", "vorticity", "speed", "u_face", "v_face"]
-    }
     fn section(&self) -> SectionType {
         SectionType::of::<NavierStokesConfig>()
     }

@@ -21,9 +21,6 @@ impl ModelSpec for Spec {
     fn fields(&self) -> &'static crate::models::FieldTable {
         &super::fields::TABLE
     }
-    fn view_fields(&self) -> &'static [&'static str] {
-        &VIEW
-    }
     fn section(&self) -> SectionType {
         SectionType::of::<WeatherConfig>()
     }
