@@ -2,6 +2,7 @@
 # Install what is missing, check format and lints, build, and run the whole test suite (unit,
 # integration, MPI tests), then the bitwise tests once more on the portable kernels.
 #   ./scripts/test.sh [extra cargo test args...]
+# Also makes .venv-test (Python with xarray, for tests/xarray_open.rs) if missing or outdated.
 # Gates, in order (any failure fails the script):
 #   1. cargo fmt --check                                  (rustfmt.toml: width 120)
 #   2. cargo clippy --all-targets -- -D warnings           (the `mpi` feature on, as built; [lints] in Cargo.toml)
@@ -11,6 +12,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 simrun_setup
+# tests/xarray_open.rs opens the outputs with xarray: a venv .venv-test with the pinned packages of
+# scripts/requirements-xarray.txt (from PyPI), made once and remade when that file changes.
+venv=.venv-test
+if ! cmp -s scripts/requirements-xarray.txt "$venv/requirements-xarray.txt" || [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then
+        echo "setup: installing python3-venv (for the xarray check)" >&2
+        sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 python3-venv >/dev/null
+    fi
+    echo "setup: creating $venv (xarray, h5netcdf, h5py, numpy; scripts/requirements-xarray.txt)" >&2
+    python3 -m venv --clear "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-xarray.txt
+    cp scripts/requirements-xarray.txt "$venv/requirements-xarray.txt"
+fi
+export SIMRUN_TEST_PYTHON="$PWD/$venv/bin/python"
 echo "format: cargo fmt --check" >&2
 cargo fmt --check
 echo "lint: cargo clippy --all-targets -- -D warnings" >&2

@@ -110,3 +110,22 @@ fn distributed_final_output_carries_coordinates_and_units() {
     assert!(out.join("final").is_dir(), "final.h5 is distributed on 2 ranks (output.single_file_max_mib = 0)");
     check_file(&out.join("final.h5"));
 }
+
+/// One axis convention (README "Axes"): sizes printed x first, report.json `grid` in array order
+/// and `grid_xyz` x first, on a grid whose nx, ny, nz all differ.
+#[test]
+fn sizes_are_printed_x_first_and_the_report_names_its_order() {
+    let dir = scratch("self_describing_axes");
+    let text = CASES[1].1.replace("OUT", &dir.join("out").display().to_string());
+    let p = write(&dir, "heat3d.toml", &text);
+    let o = simrun(&["check", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("(10 x 6 x 4 = nx x ny x nz)"), "{out}");
+    let report = dir.join("run.json");
+    let o = simrun(&[p.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    assert_eq!(r["grid"], serde_json::json!([4, 6, 10]), "{r}");
+    assert_eq!(r["grid_xyz"], serde_json::json!([10, 6, 4]), "{r}");
+}

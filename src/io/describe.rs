@@ -59,6 +59,7 @@ pub fn describe(group: &hdf5::Group, spacing: [f64; 3], table: &FieldTable, fiel
             if c.size() != n {
                 return Err(format!("field `{name}` has {n} cells along {cname}, the coordinate {}", c.size()).into());
             }
+            // SAFETY: both ids are open datasets owned by `ds` and `c` for the call; HDF5 is locked.
             let r = hdf5::sync::sync(|| unsafe { H5DSattach_scale(ds.id(), c.id(), a as u32) });
             if r < 0 {
                 return Err(format!("cannot attach dimension scale `{cname}` to `{name}`").into());
@@ -101,6 +102,7 @@ fn coordinate(
     put_str(&ds, "long_name", &what)?;
     put_str(&ds, "centring", centring)?;
     let cname = CString::new(name).map_err(|e| hdf5::Error::from(e.to_string()))?;
+    // SAFETY: `ds` is an open dataset and `cname` a NUL-terminated string alive for the call.
     let r = hdf5::sync::sync(|| unsafe { H5DSset_scale(ds.id(), cname.as_ptr()) });
     if r < 0 {
         return Err(format!("cannot make `{name}` a dimension scale").into());
@@ -110,11 +112,13 @@ fn coordinate(
 
 /// Is `ds` a dimension scale (a coordinate rather than a field)?
 pub fn is_scale(ds: &hdf5::Dataset) -> bool {
+    // SAFETY: `ds` is an open dataset for the call; HDF5 is locked.
     hdf5::sync::sync(|| unsafe { H5DSis_scale(ds.id()) }) > 0
 }
 
 /// Is the dimension scale `scale` attached to axis `idx` of `ds`?
 pub fn is_attached(ds: &hdf5::Dataset, scale: &hdf5::Dataset, idx: usize) -> bool {
+    // SAFETY: both ids are open datasets for the call; HDF5 is locked.
     hdf5::sync::sync(|| unsafe { H5DSis_attached(ds.id(), scale.id(), idx as u32) }) > 0
 }
 

@@ -87,8 +87,9 @@ enum Plan {
 
 /// Does the checkpoint hold the state this configuration runs? `None` if it does.
 fn mismatch(h: &Header, cfg: &Config, model: &dyn Model, decomp: &Decomp) -> Option<String> {
-    let axes = |d: usize| if d == 3 { "nz x ny x nx" } else { "ny x nx" };
-    let shape = |v: &[usize]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
+    // Sizes x first (README "Axes"); the shapes here are in array order.
+    let axes = |d: usize| if d == 3 { "nx x ny x nz" } else { "nx x ny" };
+    let shape = |v: &[usize]| v.iter().rev().map(|n| n.to_string()).collect::<Vec<_>>().join(" x ");
     if h.model != model.name() {
         return Some(format!("it holds model `{}`, the configuration runs `{}`", h.model, model.name()));
     }
