@@ -90,6 +90,9 @@ fn write_to(
             let ds = write_dataset(&group, name, shape, data, meta.precision)?;
             stamp(&ds)?;
         }
+        let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
+        put_str(&file, "fields", &names.join(","))?;
+        crate::io::describe::describe_model(&group, meta.spacing, &meta.model, &names)?;
         file.flush()
     };
     write().map_err(|e| h5err::io("cannot write", path, &e))

@@ -1,20 +1,17 @@
-//! Labels for pictures: the units of each model's view fields, the names and units of its axes
-//! and of its time. A local table keyed by the model's name, for images only; it is the hook
-//! where a per-model field-information table (units, long names) plugs in when there is one.
+//! Labels for pictures: the units of each model's view fields (from the model's field table, as
+//! in the HDF5 attributes), the names and units of its axes and of its time.
 //!
 //! weather is dimensional (SI: metres, seconds, kg/m^3, m/s, K; the grid's y axis is the
 //! vertical z); heat and navier_stokes are in the units of their configuration (no units
 //! written).
 
-/// Units of `field` of `model` ("" when the model has none).
+/// Units of `field` of `model` as the model's field table gives them ([`crate::models::FieldTable`],
+/// the same `units` attribute the HDF5 outputs carry; "" for a dimensionless "1" or an unknown
+/// field).
 pub fn field_units(model: &str, field: &str) -> &'static str {
-    match (model, field) {
-        ("weather", "dens" | "rho_pert") => "kg/m^3",
-        ("weather", "uwnd" | "wwnd") => "m/s",
-        ("weather", "theta") => "K",
-        ("weather", "rho_u" | "rho_w") => "kg/(m^2 s)",
-        ("weather", "rho_theta_pert") => "kg K/m^3",
-        _ => "",
+    match crate::models::find(model).and_then(|m| m.fields().get(field)).map(|f| f.units) {
+        Some("1") | None => "",
+        Some(u) => u,
     }
 }
 

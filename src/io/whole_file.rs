@@ -44,7 +44,7 @@ pub fn read_header(path: &Path) -> Result<WholeHeader> {
     let f = hdf5::File::open(path).map_err(|e| h5err::io("cannot open", path, &e))?;
     let read = || -> hdf5::Result<WholeHeader> {
         let g = f.group("fields")?;
-        let mut fields: Vec<String> = g.member_names()?;
+        let mut fields: Vec<String> = crate::io::describe::field_datasets(&g)?;
         fields.sort();
         Ok(WholeHeader {
             model: get_str(&f, "model")?,
