@@ -85,8 +85,10 @@ fn assert_rows_eq(a: &Rows, b: &Rows, what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: rows {:?} vs {:?}", steps(a), steps(b));
 }
 
+type ProgressLine = (u64, f64, Vec<(String, f64)>);
+
 /// The progress lines `step N t=T ... | k=v k=v` of a run's stderr: (step, t, [(k, v)]).
-fn progress_lines(err: &str) -> Vec<(u64, f64, Vec<(String, f64)>)> {
+fn progress_lines(err: &str) -> Vec<ProgressLine> {
     err.lines()
         .filter(|l| l.starts_with("step "))
         .map(|l| {
