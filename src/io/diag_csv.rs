@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn rows_round_trip_exactly() {
         let names = vec!["a".to_string(), "b".to_string()];
-        let vals = [0.1 + 0.2, -1.0e-300, f64::NAN, f64::INFINITY, 123456789.123456789];
+        let vals = [0.1 + 0.2, -1.0e-300, f64::NAN, f64::INFINITY, 123_456_789.123_456_79 * 1.1];
         let mut text = header(&names);
         text += &row(0, 0.0, 0.0, 0.5, &vals[..2]);
         text += &row(10, 1.0 / 3.0, 2.0 / 3.0, 1.25, &vals[2..4]);

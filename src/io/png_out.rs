@@ -249,8 +249,8 @@ pub fn render_sampled(data: &[f64], samples: [usize; 2], info: &ImageInfo) -> st
             .disable_mesh()
             .x_labels(6)
             .y_labels(6)
-            .x_label_formatter(&|v| format_number(*v))
-            .y_label_formatter(&|v| format_number(*v))
+            .x_label_formatter(&|v| format_tick(*v, ex))
+            .y_label_formatter(&|v| format_tick(*v, ey))
             .x_desc(info.axes[0].as_str())
             .y_desc(info.axes[1].as_str())
             .axis_desc_style((SANS, 15))
@@ -270,7 +270,7 @@ pub fn render_sampled(data: &[f64], samples: [usize; 2], info: &ImageInfo) -> st
             .disable_mesh()
             .disable_x_axis()
             .y_labels(6)
-            .y_label_formatter(&|v| format_number(*v))
+            .y_label_formatter(&|v| format_tick(*v, hi - lo))
             .label_style((SANS, 13))
             .draw()
             .map_err(|e| msg(&e))?;
@@ -309,6 +309,11 @@ pub fn render_sampled(data: &[f64], samples: [usize; 2], info: &ImageInfo) -> st
 fn pixels(r: &(Range<i32>, Range<i32>), width: u32, height: u32) -> (Range<usize>, Range<usize>) {
     let clip = |a: i32, n: u32| a.clamp(0, n as i32) as usize;
     (clip(r.0.start + 1, width)..clip(r.0.end, width), clip(r.1.start, height)..clip(r.1.end - 1, height))
+}
+
+/// A tick label on an axis spanning `span`: round-off next to 0 (-1.39e-17) reads 0.
+fn format_tick(v: f64, span: f64) -> String {
+    format_number(if v.abs() < 1e-9 * span.abs() { 0.0 } else { v })
 }
 
 /// A number for a label: plain with up to 4 decimals in [1e-3, 1e5), else 3 significant digits

@@ -361,3 +361,32 @@ pub fn restore(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan travels as JSON: its clock must come back bit for bit (a restart continues the
+    /// time series exactly; serde_json's default float parser may be one ulp off).
+    #[test]
+    fn the_plan_carries_the_clock_exactly() {
+        let mut x = 1.45019531250001e-3f64;
+        for i in 0..2000 {
+            let p = Plan::Read {
+                dir: PathBuf::from("d"),
+                data: PathBuf::from("d"),
+                step: i,
+                time: x,
+                dt: x / 3.0,
+                ranks: 1,
+                threads: 1,
+                record: Vec::new(),
+                fields: Vec::new(),
+            };
+            let back: Plan = serde_json::from_slice(&serde_json::to_vec(&p).unwrap()).unwrap();
+            let Plan::Read { time, dt, .. } = back else { panic!("not a read plan") };
+            assert_eq!((time.to_bits(), dt.to_bits()), (x.to_bits(), (x / 3.0).to_bits()), "{x:e}");
+            x += 2.1972656250000007e-6;
+        }
+    }
+}
