@@ -50,3 +50,9 @@ if timeout 10 sinfo -h >/dev/null 2>&1; then
 else
     echo "test: skipping scripts/slurm-check.sh (no Slurm here; ./scripts/slurm-setup.sh makes a one-node one)" >&2
 fi
+if command -v pvpython >/dev/null 2>&1; then
+    echo "test: scripts/paraview-check.sh (pvpython is here)" >&2
+    ./scripts/paraview-check.sh
+else
+    echo "test: skipping scripts/paraview-check.sh (no pvpython here; the script installs Debian's paraview: ./scripts/paraview-check.sh)" >&2
+fi
