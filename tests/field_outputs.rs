@@ -69,7 +69,8 @@ fn read_output(path: &Path) -> Output {
     let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut fields = BTreeMap::new();
     let g = f.group("fields").unwrap();
-    for name in g.member_names().unwrap() {
+    // The fields, not their coordinates (dimension scales beside them in /fields).
+    for name in simrun::io::describe::field_datasets(&g).unwrap() {
         let ds = g.dataset(&name).unwrap();
         let ty = if ds.dtype().unwrap().is::<f32>() { "f32" } else { "f64" };
         let values: Vec<f64> = ds.read_raw().unwrap();
@@ -176,10 +177,11 @@ fn restart_from_middle_checkpoint(align: bool) {
     let tag = if align { "aligned" } else { "unaligned" };
     let sets = [format!("time.align_outputs={align}")];
     let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-    // Timed checkpoints are output times too: the uninterrupted run has them as well.
+    // The uninterrupted run takes no checkpoints: checkpoints (timed ones too) must not change
+    // the steps a run takes, so its series is the one to continue.
     let ckpt = "[checkpoint]\nevery_time = 0.0025\nkeep = 10\n";
     let whole = scratch(&format!("fo_restart_whole_{tag}"));
-    run_in_process(&whole, ckpt, &sets, None);
+    run_in_process(&whole, "", &sets, None);
     let dir = scratch(&format!("fo_restart_{tag}"));
     run_in_process(&dir, ckpt, &sets, None);
     let committed = simrun::io::checkpoint::list_committed(&dir);
@@ -191,10 +193,6 @@ fn restart_from_middle_checkpoint(align: bool) {
         })
         .cloned()
         .unwrap_or_else(|| panic!("no checkpoint in the middle: {committed:?}"));
-    if align {
-        let h = simrun::io::checkpoint::commit::read_header(&middle).unwrap();
-        assert_eq!(h.stamp.time.to_bits(), (2.0 * 0.0025f64).to_bits(), "the checkpoint lands on 2 x every_time");
-    }
     // The files after the checkpoint are another history now: the restart sets them aside and
     // writes them again.
     run_in_process(&dir, ckpt, &sets, Some(middle.display().to_string()));

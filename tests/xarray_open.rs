@@ -1,6 +1,6 @@
 //! xarray opens simrun's HDF5 files as netCDF-4: scripts/xarray_check.py runs
 //! `xarray.open_dataset(path, engine="h5netcdf", group="fields")` on final.h5 of heat 2-D, heat
-//! 3-D, weather and navier_stokes, on a checkpoint's commit file and on a distributed final.h5
+//! 3-D, weather and navier_stokes and on a field output of each, on a checkpoint's commit file and on a distributed final.h5
 //! (virtual datasets, 2 MPI ranks), and checks the dims ((y, x) / (z, y, x), face axes
 //! `x_face` ...), the coordinate values (cell centres) and the attributes.
 //!
@@ -43,6 +43,11 @@ fn xarray_opens_final_and_checkpoint_files_of_every_model() {
     for (label, _) in CASES {
         let dir = run_case("xarray_open", label);
         files.push(dir.join("final.h5"));
+        // A field output (f32, the model's view fields) of every model.
+        let mut outputs: Vec<PathBuf> =
+            std::fs::read_dir(dir.join("fields")).unwrap().flatten().map(|e| e.path()).collect();
+        outputs.sort();
+        files.push(outputs.last().cloned().unwrap_or_else(|| panic!("{label}: no field output")));
         if label == "heat2d" {
             files.push(latest_commit(&dir));
         }

@@ -116,7 +116,8 @@ fn check_xdmf(path: &Path, e: &Expect) -> Vec<String> {
             file_of_grid = Some((file.to_string(), f));
         }
         let (file, f) = file_of_grid.unwrap_or_else(|| panic!("{}: a grid with no field", path.display()));
-        let all: BTreeSet<String> = f.group("fields").unwrap().member_names().unwrap().into_iter().collect();
+        let all: BTreeSet<String> =
+            simrun::io::describe::field_datasets(&f.group("fields").unwrap()).unwrap().into_iter().collect();
         let cell: BTreeSet<String> = all.iter().filter(|n| !n.ends_with("_face")).cloned().collect();
         assert_eq!(shown, cell, "{}: the fields shown are not the file's cell fields", path.display());
         files.push(file);

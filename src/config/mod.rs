@@ -117,8 +117,9 @@ pub struct TimeConfig {
     /// checkpoint and stop with exit code 75, as for SIGTERM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_limit: Option<WallLimit>,
-    /// Shorten the step before a timed output (`output.fields[].every_time`,
-    /// `checkpoint.every_time`) so that it lands exactly on the output time k x T; absent = true,
+    /// Shorten the step before a timed field output (`output.fields[].every_time`; not
+    /// checkpoints, which never change the steps) so that it lands exactly on the output time
+    /// k x T; absent = true,
     /// except with `weather.compat = "miniweather"` (which keeps upstream's steps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align_outputs: Option<bool>,

@@ -266,13 +266,11 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // step at which anything is scheduled, so outputs see the same states either way.
     let per_call = model.max_steps_per_call().max(1);
     let mut clocks = Vec::with_capacity(per_call);
-    // Timed outputs the steps land on exactly (time.align_outputs): output k of a schedule every
-    // T is at k x T, computed from k, so a restart lands on the same bits.
-    let timed: Vec<f64> = if cfg.time.align_outputs.unwrap_or(!strict) {
-        outputs.every_times().chain((cfg.checkpoint.every_time > 0.0).then_some(cfg.checkpoint.every_time)).collect()
-    } else {
-        Vec::new()
-    };
+    // Timed field outputs the steps land on exactly (time.align_outputs): output k of a schedule
+    // every T is at k x T, computed from k, so a restart lands on the same bits. Checkpoints are
+    // not among them: turning checkpoints on must not change the steps a run takes.
+    let timed: Vec<f64> =
+        if cfg.time.align_outputs.unwrap_or(!strict) { outputs.every_times().collect() } else { Vec::new() };
     // A fresh run's field outputs of the initial state, handed to the I/O thread once the run
     // has taken the output directory over.
     let mut initial = if restart_step.is_none() {

@@ -1,5 +1,6 @@
 //! Small runs of every model whose outputs the self-describing tests open: heat 2-D, heat 3-D,
-//! weather and navier_stokes (final.h5), and heat with checkpoints (a commit file).
+//! weather and navier_stokes (final.h5, and a field output every 2 steps), and heat with
+//! checkpoints (a commit file).
 
 use super::{cfg, run, scratch};
 use std::path::PathBuf;
@@ -8,19 +9,19 @@ use std::path::PathBuf;
 pub const CASES: [(&str, &str); 4] = [
     (
         "heat2d",
-        "model = \"heat\"\n[grid]\nnx = 12\nny = 8\nlx = 1.5\nly = 0.5\n[time]\nsteps = 3\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[checkpoint]\nevery_steps = 2\n",
+        "model = \"heat\"\n[grid]\nnx = 12\nny = 8\nlx = 1.5\nly = 0.5\n[time]\nsteps = 3\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[checkpoint]\nevery_steps = 2\n[[output.fields]]\nevery_steps = 2\n",
     ),
     (
         "heat3d",
-        "model = \"heat\"\n[grid]\nnx = 10\nny = 6\nnz = 4\nlx = 1.0\nly = 0.3\nlz = 0.8\n[time]\nsteps = 3\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n",
+        "model = \"heat\"\n[grid]\nnx = 10\nny = 6\nnz = 4\nlx = 1.0\nly = 0.3\nlz = 0.8\n[time]\nsteps = 3\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[[output.fields]]\nevery_steps = 2\n",
     ),
     (
         "weather",
-        "model = \"weather\"\n[grid]\nnx = 20\nny = 10\nlx = 20000.0\nly = 10000.0\n[time]\nsteps = 2\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[weather]\ncase = \"thermal\"\n",
+        "model = \"weather\"\n[grid]\nnx = 20\nny = 10\nlx = 20000.0\nly = 10000.0\n[time]\nsteps = 2\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[weather]\ncase = \"thermal\"\n[[output.fields]]\nevery_steps = 2\n",
     ),
     (
         "navier_stokes",
-        "model = \"navier_stokes\"\n[grid]\nnx = 12\nny = 8\nlx = 1.5\nly = 1.0\n[time]\nsteps = 3\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[navier_stokes]\nre = 100.0\n[navier_stokes.boundary]\ny_hi = { kind = \"wall\", velocity = 1.0 }\n",
+        "model = \"navier_stokes\"\n[grid]\nnx = 12\nny = 8\nlx = 1.5\nly = 1.0\n[time]\nsteps = 3\n[output]\ndir = \"OUT\"\nimages = false\nprogress = \"off\"\n[navier_stokes]\nre = 100.0\n[navier_stokes.boundary]\ny_hi = { kind = \"wall\", velocity = 1.0 }\n[[output.fields]]\nevery_steps = 2\n",
     ),
 ];
 
