@@ -2,7 +2,8 @@
 # simrun's outputs in a real ParaView (Debian's 5.11): every shipped model family at a small size
 # (heat 2-D, a 2 mm heat 2-D plate, heat 3-D, weather, navier_stokes, and heat 2-D on 2 MPI ranks
 # whose final.h5 is a commit over virtual datasets), each with checkpoints. For every output,
-# scripts/paraview_check.py opens final.xdmf and checkpoints.xdmf with both XDMF readers
+# scripts/paraview_check.py opens final.xdmf, checkpoints.xdmf and the field writers' series
+# (<dir>.xdmf; heat 2-D writes one) with both XDMF readers
 # (Xdmf3ReaderS, the default, and XDMFReader), compares every array's range with h5py at every
 # time, and renders the field with the default reader: it must fill the view in colour.
 #   ./scripts/paraview-check.sh                 # check (outputs in a temporary directory)

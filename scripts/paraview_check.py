@@ -79,7 +79,8 @@ def h5_truth(level):
             if int(np.prod(dims)) != data.size:
                 fail(f"{file}:{dataset} holds {data.shape}, the XDMF says {dims}")
             truth[name] = (float(np.min(data)), float(np.max(data)), data.size)
-            fields = set(f["fields"].keys())
+            # The fields, not their coordinates (dimension scales beside them in /fields).
+            fields = {k for k in f["fields"] if f["fields"][k].attrs.get("CLASS") != b"DIMENSION_SCALE"}
             grid = (list(f.attrs["grid_shape"]), list(f.attrs["spacing"]), fields)
     return truth, grid
 
@@ -242,6 +243,10 @@ def main():
         check_file(series, label)
     else:
         say("no checkpoints.xdmf (no checkpoint committed)")
+    # Field writers' series ([[output.fields]]: <dir>.xdmf beside each writer's directory).
+    for name in sorted(os.listdir(out)):
+        if name.endswith(".xdmf") and name not in ("final.xdmf", "checkpoints.xdmf"):
+            check_file(os.path.join(out, name), f"{label} {name}")
     lv = levels[-1]
     if a.field not in lv["attrs"]:
         fail(f"{label}: `{a.field}` is not in final.xdmf (fields: {sorted(lv['attrs'])})")
