@@ -246,7 +246,7 @@ fn a_restart_of_another_grid_or_model_is_refused_before_reading_data() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("90 x 120") && stderr(&o).contains("64 x 120") && stderr(&o).contains("grid.ny"),
+        stderr(&o).contains("120 x 90 (nx x ny)") && stderr(&o).contains("120 x 64") && stderr(&o).contains("grid.ny"),
         "{}",
         stderr(&o)
     );
