@@ -171,6 +171,7 @@ progress = "off"
 diagnostics_every = 1000
 [parallel]
 time_block = 1
+threads = 1
 [checkpoint]
 queue = 64
 [[heat.initial.shapes]]
@@ -216,8 +217,11 @@ value = 3.0
         with["io"].0,
         draw
     );
+    // One compute thread, so the I/O thread drawing beside it takes another core, not compute's;
+    // the margin (3/4 of the draws) leaves room for a loaded machine and still fails a driver
+    // that draws.
     assert!(
-        with["compute"].0 < without["compute"].0 + 0.5 * n * draw,
+        with["compute"].0 < without["compute"].0 + 0.75 * n * draw,
         "compute {:.3} s with frames, {:.3} s without; a draw takes {draw:.4} s",
         with["compute"].0,
         without["compute"].0
