@@ -37,7 +37,7 @@ def heat(rows):
         bound = by.get((c, "bound"), {})
         ref = by.get((c, f"simrun, {c} thread(s)"), {})
         codes = [k[1] for k in by if k[0] == c and k[1] != "bound"]
-        order = sorted(codes, key=lambda k: (not k.startswith("simrun"), k))
+        order = sorted(codes, key=lambda k: (not k.startswith("simrun"), "ranks" in k, k))
         for code in order:
             v = by[(c, code)]
             pct = med([100 * v[r] / bound[r] for r in v if r in bound])
@@ -63,7 +63,8 @@ def weather(rows):
     for p in problems:
         for c in sorted({k[1] for k in by if k[0] == p}):
             ref = by.get((p, c, f"miniWeather, {c} rank(s)"), {})
-            codes = sorted((k[2] for k in by if k[0] == p and k[1] == c), key=lambda k: (k.startswith("simrun"), k))
+            codes = sorted((k[2] for k in by if k[0] == p and k[1] == c),
+                           key=lambda k: (k.startswith("simrun"), "ranks" in k, k))
             for code in codes:
                 v = by[(p, c, code)]
                 cells, steps = meta.get(p, (0, 0))
@@ -78,16 +79,19 @@ def cavity(rows):
     for x in rows:
         by[(x["re"], x["code"])].append(x)
     print("## Lid-driven cavity from rest, 1 core (process wall and CPU seconds)\n")
-    print("| Re | grid | code | wall s | CPU s | steps / iterations | max dev. from Ghia | max dev. from Botella & Peyret extrema | time / simrun's |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| Re | grid | code | wall s | CPU s | steps / iterations | max dev. from Ghia "
+          "| max dev. from Botella & Peyret extrema | wall / simrun's | CPU / simrun's |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for re in sorted({k[0] for k in by}):
         ref = {x["round"]: x["seconds"] for x in by.get((re, "simrun"), [])}
+        ref_cpu = {x["round"]: x["cpu"] for x in by.get((re, "simrun"), [])}
         for code in ("simrun", "icoFoam", "simpleFoam"):
             xs = by.get((re, code))
             if not xs:
                 continue
             secs = {x["round"]: x["seconds"] for x in xs}
-            rel = "1" if code == "simrun" else f"{ratio(secs, ref):.2f}x"
+            cpu = {x["round"]: x["cpu"] for x in xs}
+            rel = "1 | 1" if code == "simrun" else f"{ratio(secs, ref):.2f}x | {ratio(cpu, ref_cpu):.2f}x"
             bot = med([x["botella"] for x in xs])
             bot = "-" if bot != bot else f"{bot:.4f}"
             n = xs[0]["n"]
