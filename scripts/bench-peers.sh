@@ -23,7 +23,9 @@
 # Environment: ROUNDS (3; quick 1), CAVITY_ROUNDS (ROUNDS), HEAT_N (4096), HEAT_STEPS (500),
 # WX_TIME (1000), BIG_NX/BIG_NZ/BIG_TIME (2048/1024/0.5), CK_STEPS (500), CAVITY_RE ("100 1000"),
 # SIMRUN (a simrun binary: skips the build; cavity-profiles and bench_heat from target/release),
-# PEER_CFLAGS (-O3 -march=native), CSC_URL / MW_URL (clone from a mirror), SIMRUN_PEERS (cache).
+# PEER_CFLAGS (-O3 -march=native), CSC_URL / MW_URL (clone from a mirror), SIMRUN_PEERS (cache),
+# RESULTS (a file that receives the raw measurements, one JSON object per line, as they come:
+# `python3 scripts/peers/summarize.py FILE` prints the tables again, e.g. from an interrupted run).
 # --quick: a smoke test of every path in a few minutes (1 round, 1024^2 x 50 heat, weather to
 # 100 s and 256x128, cavity 32^2 to t = 1, checkpoints 1 x 50 steps): numbers meaningless.
 set -euo pipefail
@@ -74,7 +76,7 @@ SIMRUN=${SIMRUN:-$ROOT/target/release/simrun}
 BENCH_HEAT=$ROOT/target/release/examples/bench_heat
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-RES=$tmp/results.jsonl
+RES=${RESULTS:-$tmp/results.jsonl}
 : >"$RES"
 rec() { echo "$1" >>"$RES"; } # one JSON object per measurement
 jget() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
@@ -108,26 +110,26 @@ echo
 heat_round() { # round
     local r=$1 n=$HEAT_N s=$HEAT_STEPS b1 b2 c
     read -r _ b1 _ b2 <<<"$(copy_bound "$n")"
-    rec "{\"part\":\"heat\",\"round\":$r,\"cores\":1,\"code\":\"bound\",\"mlups\":$b1}"
-    rec "{\"part\":\"heat\",\"round\":$r,\"cores\":2,\"code\":\"bound\",\"mlups\":$b2}"
+    rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":1,\"code\":\"bound\",\"mlups\":$b1}"
+    rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":2,\"code\":\"bound\",\"mlups\":$b2}"
     local sim=("$SIMRUN" configs/bench-heat4096.toml --set grid.nx="$n" --set grid.ny="$n" --set time.steps="$s"
         --set output.dir="\"$tmp/heat\"" --report "$tmp/h.json")
     for c in 1 2; do
         "${sim[@]}" --set parallel.threads="$c" >/dev/null 2>&1
-        rec "{\"part\":\"heat\",\"round\":$r,\"cores\":$c,\"code\":\"simrun, $c thread(s)\",\"mlups\":$(jget "$tmp/h.json" cell_updates_per_second)e-6}"
+        rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":$c,\"code\":\"simrun, $c thread(s)\",\"mlups\":$(jget "$tmp/h.json" cell_updates_per_second)e-6}"
         "${sim[@]}" --set parallel.threads="$c" --set parallel.time_block=1 >/dev/null 2>&1
-        rec "{\"part\":\"heat\",\"round\":$r,\"cores\":$c,\"code\":\"simrun, $c thread(s), 1 step per sweep\",\"mlups\":$(jget "$tmp/h.json" cell_updates_per_second)e-6}"
+        rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":$c,\"code\":\"simrun, $c thread(s), 1 step per sweep\",\"mlups\":$(jget "$tmp/h.json" cell_updates_per_second)e-6}"
         OMP_NUM_THREADS=$c "$VENV/bin/python" scripts/devito_heat.py --n "$n" --steps "$s" --repeats 1 >"$tmp/d.txt" 2>/dev/null
-        rec "{\"part\":\"heat\",\"round\":$r,\"cores\":$c,\"code\":\"Devito, $c thread(s)\",\"mlups\":$(sed -n 's/^devito .*mlups_median=\([0-9.]*\).*/\1/p' "$tmp/d.txt")}"
+        rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":$c,\"code\":\"Devito, $c thread(s)\",\"mlups\":$(sed -n 's/^devito .*mlups_median=\([0-9.]*\).*/\1/p' "$tmp/d.txt")}"
     done
     "${MPIRUN[@]}" -n 2 "${sim[@]}" --set parallel.threads=1 >/dev/null 2>&1
-    rec "{\"part\":\"heat\",\"round\":$r,\"cores\":2,\"code\":\"simrun, 2 ranks\",\"mlups\":$(jget "$tmp/h.json" cell_updates_per_second)e-6}"
+    rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":2,\"code\":\"simrun, 2 ranks\",\"mlups\":$(jget "$tmp/h.json" cell_updates_per_second)e-6}"
     local csc=$CACHE/heat-equation/2d secs
     mkdir -p "$tmp/csc" && cd "$tmp/csc" # it writes heat_*.png here
     csc_rec() { # cores label cmd...
         local c=$1 label=$2; shift 2
         secs=$("$@" "$n" "$n" "$s" | sed -n 's/^Iteration took \([0-9.]*\) seconds.*/\1/p')
-        rec "{\"part\":\"heat\",\"round\":$r,\"cores\":$c,\"code\":\"$label\",\"mlups\":$(python3 -c "print($n*$n*$s/$secs/1e6)")}"
+        rec "{\"part\":\"heat\",\"n\":$n,\"steps\":$s,\"round\":$r,\"cores\":$c,\"code\":\"$label\",\"mlups\":$(python3 -c "print($n*$n*$s/$secs/1e6)")}"
     }
     OMP_NUM_THREADS=1 csc_rec 1 "CSC heat-equation serial" "$csc/serial/heat_serial"
     OMP_NUM_THREADS=2 csc_rec 2 "CSC heat-equation hybrid, 2 threads" "${MPIRUN[@]}" -n 1 "$csc/mpi-openmp/heat_hybrid"

@@ -26,7 +26,8 @@ def ratio(num, den):
 
 
 def heat(rows):
-    n, s = os.environ.get("HEAT_N", "?"), os.environ.get("HEAT_STEPS", "?")
+    n = rows[0].get("n", os.environ.get("HEAT_N", "?"))
+    s = rows[0].get("steps", os.environ.get("HEAT_STEPS", "?"))
     by = defaultdict(dict)  # (cores, code) -> round -> mlups
     for x in rows:
         by[(x["cores"], x["code"])][x["round"]] = x["mlups"]
