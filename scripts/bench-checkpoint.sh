@@ -10,6 +10,7 @@
 #   ./scripts/bench-checkpoint.sh [REPEATS] [STEPS] [BASE]     (defaults 5 500)
 #   QUICK=1 ./scripts/bench-checkpoint.sh                       (2 rounds of 200 steps)
 #   NEW=path/to/simrun ...: measure that binary instead of building target/release/simrun
+#   NO_BUILD=1: use the binaries as they are (target/release/examples/bench_write_floor too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -19,7 +20,8 @@ if [ -n "${QUICK:-}" ]; then REPEATS=${1:-2}; STEPS=${2:-200}; else REPEATS=${1:
 BASE=${3:-}
 EVERY=$((STEPS / 10))
 NEW=${NEW:-target/release/simrun}
-if [ "$NEW" = target/release/simrun ]; then cargo build --release --quiet --bin simrun --example bench_write_floor
+if [ -n "${NO_BUILD:-}" ]; then :
+elif [ "$NEW" = target/release/simrun ]; then cargo build --release --quiet --bin simrun --example bench_write_floor
 else cargo build --release --quiet --example bench_write_floor; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
