@@ -1,40 +1,50 @@
 #!/usr/bin/env bash
-# Heat 2-D 4096^2, 500 steps, a checkpoint every 50 steps (10 x 128 MiB): asynchronous
-# checkpoints vs none vs the same writes waited for on the compute thread, interleaved in one run,
-# on 1 and 2 compute threads. Medians of the time-loop seconds; async overhead against no I/O.
-#   ./scripts/bench-checkpoint.sh [REPEATS] [STEPS]
+# Checkpoint cost against the write floor, in one interleaved run. Heat 2-D 4096^2, STEPS steps,
+# a checkpoint every STEPS/10 steps (10 x 128 MiB), on 1 and 2 compute threads, round by round:
+#   none / async / sync checkpoints (this build; and the same with BASE, an older simrun binary,
+#   for an A/B), and the raw write floor (examples/bench_write_floor.rs: 128 MiB write + fsync +
+#   rename, CPU and wall, plus what the data-file path's parts cost alone).
+# Prints medians of per-round ratios: async / sync overhead on the loop time, the I/O thread's CPU
+# per checkpoint (report `io_thread`) against the floor, and the issue-16 goals (I/O-path CPU
+# within 1.5x of the floor; async overhead <= 5 % on 1 thread, <= 15 % on 2).
+#   ./scripts/bench-checkpoint.sh [REPEATS] [STEPS] [BASE]     (defaults 5 500)
+#   QUICK=1 ./scripts/bench-checkpoint.sh                       (2 rounds of 200 steps)
+#   NEW=path/to/simrun ...: measure that binary instead of building target/release/simrun
+#   NO_BUILD=1: use the binaries as they are (target/release/examples/bench_write_floor too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 simrun_setup
-REPEATS=${1:-3}
-STEPS=${2:-500}
-cargo build --release --quiet
+export HDF5_USE_FILE_LOCKING=FALSE
+if [ -n "${QUICK:-}" ]; then REPEATS=${1:-2}; STEPS=${2:-200}; else REPEATS=${1:-5}; STEPS=${2:-500}; fi
+BASE=${3:-}
+EVERY=$((STEPS / 10))
+NEW=${NEW:-target/release/simrun}
+if [ -n "${NO_BUILD:-}" ]; then :
+elif [ "$NEW" = target/release/simrun ]; then cargo build --release --quiet --bin simrun --example bench_write_floor
+else cargo build --release --quiet --example bench_write_floor; fi
 tmp=$(mktemp -d)
-run() { # name threads extra...
-    local name=$1 t=$2; shift 2
+trap 'rm -rf "$tmp"' EXIT
+run() { # side binary name threads extra...
+    local side=$1 bin=$2 name=$3 t=$4; shift 4
     rm -rf "$tmp/out"
-    target/release/simrun configs/bench-heat4096.toml --set time.steps="$STEPS" --set parallel.threads="$t" \
-        --set output.dir=\""$tmp/out"\" --report "$tmp/${name}_t${t}_$rep.json" "$@" 2>/dev/null
+    /usr/bin/time -f '{"user": %U, "sys": %S}' -o "$tmp/${side}_${name}_t${t}_$rep.time" \
+        "$bin" configs/bench-heat4096.toml --set time.steps="$STEPS" --set parallel.threads="$t" \
+        --set output.dir=\""$tmp/out"\" --report "$tmp/${side}_${name}_t${t}_$rep.json" "$@" >/dev/null 2>&1
 }
+uptime
 for rep in $(seq "$REPEATS"); do
     for t in 1 2; do
-        run none "$t"
-        run async "$t" --set checkpoint.every_steps=50 --set checkpoint.keep=2
-        run sync "$t" --set checkpoint.every_steps=50 --set checkpoint.keep=2 --set checkpoint.asynchronous=false
+        for side in new ${BASE:+base}; do
+            bin=$NEW
+            [ "$side" = base ] && bin=$BASE
+            run "$side" "$bin" none "$t"
+            run "$side" "$bin" async "$t" --set checkpoint.every_steps="$EVERY" --set checkpoint.keep=2
+            run "$side" "$bin" sync "$t" --set checkpoint.every_steps="$EVERY" --set checkpoint.keep=2 \
+                --set checkpoint.asynchronous=false
+        done
     done
+    target/release/examples/bench_write_floor 128 3 "$tmp/floor" | sed -n 's/^floor_json //p' >"$tmp/floor_$rep.json"
 done
-for t in 1 2; do
-    echo "== $t compute thread(s) =="
-    python3 scripts/bench_stats.py "no checkpoints=$tmp/none_t${t}_*.json" "async checkpoints=$tmp/async_t${t}_*.json" \
-        "synchronous checkpoints=$tmp/sync_t${t}_*.json"
-    python3 - "$tmp" "$t" <<'PY'
-import glob, json, statistics, sys
-d, t = sys.argv[1], sys.argv[2]
-m = lambda p, k: statistics.median(json.load(open(f))[k] for f in glob.glob(f"{d}/{p}_t{t}_*.json"))
-for k in ("loop_seconds", "wall_seconds"):
-    none, a, s = m("none", k), m("async", k), m("sync", k)
-    print(f"{k}: async overhead {100 * (a / none - 1):+.1f} %  synchronous overhead {100 * (s / none - 1):+.1f} %")
-PY
-done
-rm -rf "$tmp"
+uptime
+python3 scripts/bench_checkpoint_stats.py "$tmp" "$REPEATS" new ${BASE:+base}

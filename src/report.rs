@@ -240,6 +240,20 @@ pub struct Report {
     /// Final diagnostics.
     pub diagnostics: BTreeMap<String, f64>,
     pub output_dir: String,
+    /// Rank 0's I/O thread: the checkpoint data files it wrote and its CPU time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub io_thread: Option<IoWrites>,
+}
+
+/// The data files one I/O thread wrote (checkpoints and a distributed final output), the wall and
+/// CPU seconds (user + system, CLOCK_THREAD_CPUTIME_ID) it spent on them, and its CPU seconds in
+/// all (commits, images and final files included) until the report.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct IoWrites {
+    pub data_files: u64,
+    pub data_file_wall_seconds: f64,
+    pub data_file_cpu_seconds: f64,
+    pub thread_cpu_seconds: f64,
 }
 
 /// Why a run stopped before its target.

@@ -108,6 +108,8 @@ pub enum Event {
         step: u64,
         /// Wall seconds the I/O thread spent on the file.
         seconds: f64,
+        /// CPU seconds (user + system) of the I/O thread on the file.
+        cpu: f64,
         blocks: Vec<BlockRecord>,
         file: FileRecord,
     },
@@ -134,6 +136,20 @@ pub struct IoThread {
     /// Buffers handed out by [`IoThread::buffer`] and not yet back in the pool.
     outstanding: usize,
     handle: Option<JoinHandle<()>>,
+    /// The I/O thread's CPU-time clock (pthread_getcpuclockid), if the system gave one.
+    clock: Option<libc::clockid_t>,
+}
+
+/// CPU seconds (user + system) of the calling thread so far.
+pub fn thread_cpu_seconds() -> f64 {
+    clock_seconds(libc::CLOCK_THREAD_CPUTIME_ID).unwrap_or(0.0)
+}
+
+fn clock_seconds(clock: libc::clockid_t) -> Option<f64> {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    let rc = unsafe { libc::clock_gettime(clock, &mut t) };
+    (rc == 0).then(|| t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
 }
 
 impl IoThread {
@@ -142,11 +158,32 @@ impl IoThread {
         let (jobs, job_rx) = mpsc::sync_channel::<Job>(queue);
         let (ev_tx, events) = mpsc::channel();
         let (ret_tx, returns) = mpsc::channel();
+        let (clock_tx, clock_rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("simrun-io".into())
-            .spawn(move || serve(job_rx, ev_tx, ret_tx))
+            .spawn(move || {
+                let mut id: libc::clockid_t = 0;
+                // SAFETY: pthread_self is this thread; the call writes `id`.
+                let ok = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) } == 0;
+                let _ = clock_tx.send(ok.then_some(id));
+                serve(job_rx, ev_tx, ret_tx)
+            })
             .map_err(|e| Error::other(format!("cannot start the I/O thread: {e}")))?;
-        Ok(IoThread { jobs: Some(jobs), events, returns, free: Vec::new(), outstanding: 0, handle: Some(handle) })
+        let clock = clock_rx.recv().ok().flatten();
+        Ok(IoThread {
+            jobs: Some(jobs),
+            events,
+            returns,
+            free: Vec::new(),
+            outstanding: 0,
+            handle: Some(handle),
+            clock,
+        })
+    }
+
+    /// CPU seconds (user + system) the I/O thread has used so far (0 if unknown).
+    pub fn cpu_seconds(&self) -> f64 {
+        self.clock.and_then(clock_seconds).unwrap_or(0.0)
     }
 
     /// A buffer of `len` values from the pool (allocated only when the pool is empty).
@@ -316,6 +353,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             }
             Job::Checkpoint { dir, writer, seq, stamp, run_id, dims, blocks, compression } => {
                 let started = std::time::Instant::now();
+                let cpu0 = thread_cpu_seconds();
                 let mut w = Some(data_file::DataFileWriter::begin(&dir, writer, stamp, run_id, dims, compression));
                 let mut outcome: Option<Result<Written>> = None;
                 for _ in 0..blocks {
@@ -342,7 +380,8 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 drop(w);
                 let _ = events.send(match r {
                     Ok(Written::Ok { blocks, file }) => {
-                        Event::Written { seq, step: stamp.step, seconds: started.elapsed().as_secs_f64(), blocks, file }
+                        let (seconds, cpu) = (started.elapsed().as_secs_f64(), thread_cpu_seconds() - cpu0);
+                        Event::Written { seq, step: stamp.step, seconds, cpu, blocks, file }
                     }
                     Ok(Written::NonFinite { field, cell, .. }) => Event::NonFinite { step: stamp.step, field, cell },
                     Err(e) => Event::Failed { step: stamp.step, message: e.to_string() },

@@ -83,6 +83,8 @@ pub struct Checkpointer {
     non_finite: Option<NonFinite>,
     /// The longest data-file write so far on this rank (seconds).
     longest_write: f64,
+    /// Data files this rank's I/O thread wrote, and their wall and CPU seconds on it.
+    writes: crate::report::IoWrites,
     last_wall: Instant,
     pub last_step: Option<u64>,
     /// The checkpoint an explicit `--restart DIR` read: an input, never pruned.
@@ -119,6 +121,7 @@ impl Checkpointer {
             failure: None,
             non_finite: None,
             longest_write: 0.0,
+            writes: Default::default(),
             last_wall: Instant::now(),
             last_step: None,
             protect: None,
@@ -139,6 +142,11 @@ impl Checkpointer {
         self.longest_write
     }
 
+    /// What this rank's I/O thread wrote so far, and its CPU seconds in all.
+    pub fn io_writes(&self) -> crate::report::IoWrites {
+        crate::report::IoWrites { thread_cpu_seconds: self.io.cpu_seconds(), ..self.writes }
+    }
+
     fn broken(&self) -> bool {
         self.failure.is_some() || self.non_finite.is_some()
     }
@@ -146,9 +154,12 @@ impl Checkpointer {
     fn take_events(&mut self) {
         for e in self.io.poll() {
             match e {
-                Event::Written { seq, blocks, file, seconds, .. } => {
+                Event::Written { seq, blocks, file, seconds, cpu, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
                     self.longest_write = self.longest_write.max(seconds);
+                    self.writes.data_files += 1;
+                    self.writes.data_file_wall_seconds += seconds;
+                    self.writes.data_file_cpu_seconds += cpu;
                     if !self.broken() {
                         self.written = Some(self.written.map_or(seq, |w| w.max(seq)));
                         self.records.insert(seq, (blocks, Some(file)));

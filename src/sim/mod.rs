@@ -439,6 +439,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         phases_over_ranks: finish::phase_stats(phases, comm),
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
         output_dir: cfg.output.dir.clone(),
+        io_thread: Some(ckpt.io_writes()),
     };
     drop(lock);
     Ok(RunSummary {
@@ -485,6 +486,7 @@ fn summary_without_steps(
         phases_over_ranks: BTreeMap::new(),
         diagnostics: BTreeMap::new(),
         output_dir: cfg.output.dir.clone(),
+        io_thread: None,
     };
     RunSummary {
         steps: step,

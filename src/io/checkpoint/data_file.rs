@@ -6,7 +6,8 @@
 //!   attributes: format, step, time, dt, run_id, writer, simrun_version
 //!   /block_00003/                 one group per block held (today: the writer's own)
 //!     attributes: rank, offset, size (used axes, array order), chunk_rows
-//!     <field>                     the block, chunked in bands of whole rows, fletcher32
+//!     <field>                     the block, one contiguous dataset (chunked in bands of whole
+//!                                 rows only with `checkpoint.compression`)
 //!     xxh3/<field>                u64 per band (see `record`): checked against the commit
 //! ```
 
@@ -98,55 +99,59 @@ impl DataFileWriter {
         Ok(w)
     }
 
-    /// Hash and check one block; if every value is finite, write it. `Ok(Some(..))`: a non-finite
-    /// value was found (nothing of the block was written; the file must be abandoned).
+    /// Check, hash and write one block, band by band. `Ok(Some(..))`: a non-finite value was
+    /// found (the block is written only up to it; the file must be abandoned).
     pub fn add(&mut self, b: &BlockData) -> Result<Option<Written>> {
         let rows = record::chunk_rows(b.size);
-        let mut roots = Vec::with_capacity(b.fields.len());
-        let mut lists = Vec::with_capacity(b.fields.len());
-        for (name, data) in b.fields {
-            match record::hash_block(data, b.size, rows) {
-                Hashed::Finite { units, root } => {
-                    roots.push(root);
-                    lists.push(units);
-                }
-                Hashed::NonFinite(i) => {
-                    let (nx, ny) = (b.size[2], b.size[1]);
-                    let local = [i / (nx * ny), (i / nx) % ny, i % nx];
-                    let cell = [0, 1, 2].map(|a| b.offset[a] + local[a]);
-                    return Ok(Some(Written::NonFinite { rank: b.rank, field: name.clone(), cell }));
-                }
-            }
-        }
         let (dims, compression) = (self.dims, self.compression);
         let file = self.file.as_ref().expect("data file open");
-        let write = || -> hdf5::Result<()> {
+        let shape = used(b.size, dims);
+        let nx = b.size[2];
+        let mut roots = Vec::with_capacity(b.fields.len());
+        // Each band of rows is checked, hashed and written while it is in cache (one pass over
+        // memory). A non-finite value stops the block half-written: the file is abandoned.
+        let mut write = || -> hdf5::Result<Option<(String, usize)>> {
             let g = file.create_group(&block_group(b.rank))?;
             put_u64(&g, "rank", b.rank as u64)?;
             put_u64s(&g, "offset", &used(b.offset, dims))?;
             put_u64s(&g, "size", &used(b.size, dims))?;
             put_u64(&g, "chunk_rows", rows as u64)?;
             let hg = g.create_group("xxh3")?;
-            let shape = used(b.size, dims);
-            for ((name, data), list) in b.fields.iter().zip(&lists) {
-                let view = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(&shape), data)
-                    .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
-                let mut db = g.new_dataset_builder();
-                if !data.is_empty() {
+            for (name, data) in b.fields {
+                // Contiguous (large writes at the floor's cost): the unit hashes, checked against
+                // the commit's roots, find any changed byte. Deflate needs chunks: then bands of
+                // `rows` rows, as the hash units.
+                let mut db = g.new_dataset::<f64>();
+                if !data.is_empty() && compression > 0 {
                     let mut chunk = vec![1; dims];
-                    chunk[dims - 1] = b.size[2];
+                    chunk[dims - 1] = nx;
                     chunk[dims - 2] = rows;
-                    db = db.chunk(chunk).fletcher32();
-                    if compression > 0 {
-                        db = db.deflate(compression);
-                    }
+                    db = db.chunk(chunk).deflate(compression);
                 }
-                db.with_data(&view).create(name.as_str())?;
-                hg.new_dataset_builder().with_data(list.as_slice()).create(name.as_str())?;
+                let ds = db.shape(shape.clone()).create(name.as_str())?;
+                let put = |unit: &[f64], z: usize, y: usize| -> hdf5::Result<()> {
+                    let n = unit.len() / nx.max(1);
+                    let s = used([1, n, nx], dims);
+                    let view = ndarray::ArrayViewD::from_shape(ndarray::IxDyn(&s), unit)
+                        .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
+                    ds.write_slice(&view, hyperslab(&used([z, y, 0], dims), &s))
+                };
+                match record::hash_block_with(data, b.size, rows, put)? {
+                    Hashed::Finite { units, root } => {
+                        roots.push(root);
+                        hg.new_dataset_builder().with_data(units.as_slice()).create(name.as_str())?;
+                    }
+                    Hashed::NonFinite(i) => return Ok(Some((name.clone(), i))),
+                }
             }
-            Ok(())
+            Ok(None)
         };
-        write().map_err(|e| h5err::io("cannot write checkpoint file", &self.path, &e))?;
+        if let Some((field, i)) = write().map_err(|e| h5err::io("cannot write checkpoint file", &self.path, &e))? {
+            let ny = b.size[1];
+            let local = [i / (nx * ny), (i / nx) % ny, i % nx];
+            let cell = [0, 1, 2].map(|a| b.offset[a] + local[a]);
+            return Ok(Some(Written::NonFinite { rank: b.rank, field, cell }));
+        }
         self.records.push(BlockRecord {
             rank: b.rank,
             writer: self.writer,
@@ -434,4 +439,42 @@ fn read_file(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data file's field lies in the file verbatim (one contiguous dataset, no filter), and one
+    /// flipped bit anywhere in it is refused as corrupted by the verified read (the unit hashes
+    /// against the commit's roots: no HDF5 checksum needed).
+    #[test]
+    fn contiguous_blocks_and_a_flipped_bit_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = [1, 70, 2048];
+        let data: Vec<f64> = (0..size[1] * size[2]).map(|i| 1.0 + (i as f64 * 0.01).sin()).collect();
+        let fields = vec![("temperature".to_string(), data.clone())];
+        let stamp = Stamp { step: 7, time: 0.5, dt: 0.1 };
+        let block = BlockData { rank: 0, offset: [0; 3], size, fields: &fields };
+        let Written::Ok { blocks, file } = write(dir.path(), 0, stamp, 42, 2, &[block], 0).unwrap() else {
+            panic!("finite data is written")
+        };
+        assert!(blocks[0].chunk_rows < size[1], "several hash units");
+        let rec = CommitRecord { run_id: 42, step: 7, fields: vec!["temperature".into()], blocks, files: vec![file] };
+        let read = || read_box(dir.path(), &rec, 2, &rec.fields, [0; 3], size);
+        assert_eq!(read().unwrap()[0], data, "reads back bit for bit");
+        let path = dir.path().join(data_file_name(0));
+        let mut bytes = std::fs::read(&path).unwrap();
+        let raw: &[u8] = bytemuck::cast_slice(&data);
+        let at = bytes.windows(raw.len()).position(|w| w == raw).expect("the field is one contiguous run of bytes");
+        for k in [0, raw.len() / 2 + 3, raw.len() - 1] {
+            bytes[at + k] ^= 0x10;
+            std::fs::write(&path, &bytes).unwrap();
+            let e = read().expect_err("a flipped bit is found");
+            assert_eq!(e.fault, Fault::Corrupted, "byte {k}: {}", e.line());
+            bytes[at + k] ^= 0x10;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read().unwrap()[0], data);
+    }
 }

@@ -1,14 +1,15 @@
 //! The commit record: what a committed checkpoint promises about every data file it names, and
 //! the content checksums that let a restart prove it reads exactly what was written.
 //!
-//! Each block (one rank's part of the grid) of each field is hashed in *units*: the block's HDF5
-//! chunks, which are bands of whole x-rows (`chunk_rows` rows of one z-plane). A unit's hash is
+//! Each block (one rank's part of the grid) of each field is hashed in *units*: bands of whole
+//! x-rows (`chunk_rows` rows of one z-plane, about 1 MiB). A unit's hash is
 //! XXH3-64 of its values as little-endian f64 in C order; the data file stores the list of unit
 //! hashes per field, and the record stores the XXH3-64 of that list (the block's *root*). A reader
 //! of part of a block reads the whole units it overlaps, checks each against the list and the list
 //! against the root: any byte of content that differs from what the writer hashed is found, and no
-//! reader has to read more than the units it needs. HDF5's fletcher32 on every chunk stays as a
-//! second, independent check.
+//! reader has to read more than the units it needs. The datasets are contiguous and carry no
+//! HDF5 checksum filter: fletcher32 on every chunk tripled the data file's write CPU
+//! (examples/bench_write_floor.rs) and found nothing these hashes do not.
 //!
 //! The record travels between ranks as a flat list of u64 ([`CommitRecord::encode`]), and is
 //! stored in `checkpoint.h5` under `/record` ([`super::commit`]).
@@ -193,7 +194,7 @@ pub fn overlap(ao: [usize; 3], asz: [usize; 3], bo: [usize; 3], bsz: [usize; 3])
     Some((o, s))
 }
 
-/// Rows per hash unit (and HDF5 chunk) for a block of `size` (z, y, x): about 1 MiB of whole rows.
+/// Rows per hash unit (and HDF5 chunk, when compressed) for a block of `size` (z, y, x): about 1 MiB of whole rows.
 pub fn chunk_rows(size: [usize; 3]) -> usize {
     ((1usize << 17) / size[2].max(1)).clamp(1, size[1].max(1))
 }
@@ -209,25 +210,37 @@ pub enum Hashed {
 /// Hash `data` (a block of `size`, C order) in units of `rows` rows, checking every value is
 /// finite on the way (one pass over memory; the finiteness test vectorises).
 pub fn hash_block(data: &[f64], size: [usize; 3], rows: usize) -> Hashed {
+    hash_block_with(data, size, rows, |_, _, _| Ok::<(), std::convert::Infallible>(())).unwrap_or_else(|e| match e {})
+}
+
+/// [`hash_block`], handing each unit to `each(values, z, y)` right after it is hashed (while it
+/// is in cache: the data file writes it there). Stops at the first error of `each`.
+pub fn hash_block_with<E>(
+    data: &[f64],
+    size: [usize; 3],
+    rows: usize,
+    mut each: impl FnMut(&[f64], usize, usize) -> Result<(), E>,
+) -> Result<Hashed, E> {
     let nx = size[2];
     let mut units = Vec::with_capacity(size[0] * size[1].div_ceil(rows.max(1)));
     let mut at = 0;
-    for _z in 0..size[0] {
+    for z in 0..size[0] {
         let mut y = 0;
         while y < size[1] {
             let n = rows.min(size[1] - y) * nx;
             let unit = &data[at..at + n];
             if !all_finite(unit) {
                 let i = unit.iter().position(|v| !v.is_finite()).unwrap_or(0);
-                return Hashed::NonFinite(at + i);
+                return Ok(Hashed::NonFinite(at + i));
             }
             units.push(hash_values(unit));
+            each(unit, z, y)?;
             at += n;
             y += rows;
         }
     }
     let root = hash_units(&units);
-    Hashed::Finite { units, root }
+    Ok(Hashed::Finite { units, root })
 }
 
 /// Are all values finite? Branch-free over lanes so the compiler vectorises it.

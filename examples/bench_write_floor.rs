@@ -1,0 +1,121 @@
+//! The write floor of a checkpoint, and what each part of simrun's data-file path costs on top,
+//! on one thread (the I/O thread's situation): CPU seconds (getrusage(RUSAGE_THREAD), user+sys)
+//! and wall seconds, medians over interleaved rounds, for one block of MIB MiB of f64:
+//!
+//! - `raw`: `write` of the bytes in one call + fsync + rename (the floor);
+//! - `raw+dontneed`: the same, then posix_fadvise(DONTNEED) so the written pages leave the cache;
+//! - `xxh3`: the content hash of the block in ~1 MiB row bands (no I/O);
+//! - `finite`: the finiteness check (no I/O);
+//! - `h5-contig`: HDF5, one contiguous dataset, + fsync + rename (simrun's layout);
+//! - `h5-chunk+f32`: HDF5 chunked in ~1 MiB bands with fletcher32 (the layout before issue 16).
+//!
+//! Usage: cargo run --release --example bench_write_floor -- [MIB] [ROUNDS] [DIR]
+//! Prints one line per case and a last line of JSON (`floor_json {...}`) for scripts.
+
+use std::io::Write;
+use std::time::Instant;
+
+fn thread_cpu() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut u) };
+    let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    s(u.ru_utime) + s(u.ru_stime)
+}
+
+fn sync_and_rename(tmp: &std::path::Path, path: &std::path::Path, dontneed: bool) {
+    let f = std::fs::File::open(tmp).expect("reopen");
+    f.sync_all().expect("fsync");
+    if dontneed {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid fd; advice only.
+        unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    }
+    std::fs::rename(tmp, path).expect("rename");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mib: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(128);
+    let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let dir = std::path::PathBuf::from(args.get(3).cloned().unwrap_or_else(|| "out/write_floor".into()));
+    std::fs::create_dir_all(&dir).expect("create dir");
+    let n = mib << 17;
+    let nx = 4096.min(n);
+    let ny = n / nx;
+    let data: Vec<f64> = (0..ny * nx).map(|i| 1.0 + 0.5 * ((i as f64) * 1e-3).sin()).collect();
+    let bytes: &[u8] = bytemuck::cast_slice(&data);
+    let rows = simrun::io::checkpoint::record::chunk_rows([1, ny, nx]);
+    let tmp = dir.join("block.tmp");
+    let path = dir.join("block.bin");
+    let cases: Vec<(&str, Box<dyn Fn()>)> = vec![
+        (
+            "raw",
+            Box::new(|| {
+                let mut f = std::fs::File::create(&tmp).expect("create");
+                f.write_all(bytes).expect("write");
+                drop(f);
+                sync_and_rename(&tmp, &path, false);
+            }),
+        ),
+        (
+            "raw+dontneed",
+            Box::new(|| {
+                let mut f = std::fs::File::create(&tmp).expect("create");
+                f.write_all(bytes).expect("write");
+                drop(f);
+                sync_and_rename(&tmp, &path, true);
+            }),
+        ),
+        (
+            "xxh3",
+            Box::new(|| {
+                std::hint::black_box(simrun::io::checkpoint::record::hash_block(&data, [1, ny, nx], rows));
+            }),
+        ),
+        (
+            "finite",
+            Box::new(|| {
+                std::hint::black_box(simrun::io::checkpoint::record::all_finite(&data));
+            }),
+        ),
+        ("h5-contig", Box::new(|| h5(&data, [ny, nx], None, &tmp, &path))),
+        ("h5-chunk+f32", Box::new(|| h5(&data, [ny, nx], Some(rows), &tmp, &path))),
+    ];
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut wall: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    for _ in 0..rounds {
+        for (k, (_, f)) in cases.iter().enumerate() {
+            let (c0, t0) = (thread_cpu(), Instant::now());
+            f();
+            cpu[k].push(thread_cpu() - c0);
+            wall[k].push(t0.elapsed().as_secs_f64());
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut json = Vec::new();
+    println!("{mib} MiB, {rounds} rounds, medians: CPU s (user+sys of this thread), wall s");
+    for (k, (name, _)) in cases.iter().enumerate() {
+        let (c, w) = (med(&mut cpu[k]), med(&mut wall[k]));
+        println!("{name:>14}: cpu {c:.4}  wall {w:.4}");
+        json.push(format!("\"{name}\": {{\"cpu\": {c:.6}, \"wall\": {w:.6}}}"));
+    }
+    println!("floor_json {{{}}}", json.join(", "));
+}
+
+fn h5(data: &[f64], shape: [usize; 2], chunk_rows: Option<usize>, tmp: &std::path::Path, path: &std::path::Path) {
+    let f = hdf5::File::create(tmp).expect("h5 create");
+    let view = ndarray::ArrayView2::from_shape(shape, data).expect("shape");
+    let mut b = f.new_dataset_builder();
+    if let Some(r) = chunk_rows {
+        b = b.chunk(vec![r, shape[1]]).fletcher32();
+    }
+    b.with_data(&view).create("temperature").expect("h5 write");
+    f.flush().expect("flush");
+    drop(f);
+    sync_and_rename(tmp, path, false);
+}
