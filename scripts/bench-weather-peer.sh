@@ -53,7 +53,7 @@ sim() {
   "${launch[@]}" "$SIMRUN" "$tmp/bench.toml" --set grid.nx="$nx" --set grid.ny="$ny" \
     --set parallel.threads="$threads" --set output.dir="\"$tmp/out\"" --set output.progress='"off"' \
     --set output.images=false --set output.diagnostics_every=0 --report "$tmp/report.json" >/dev/null 2>&1
-  grep -o '"loop_seconds": *[0-9.eE+-]*' "$tmp/report.json" | awk -F: '{print $2 + 0}'
+  grep -o '"loop_seconds": *[0-9.eE+-]*' "$tmp/report.json" | head -1 | awk -F: '{print $2 + 0}'
 }
 
 # miniWeather BIN RANKS [PIN] -> loop seconds
@@ -62,7 +62,7 @@ mw() {
   local launch=()
   [[ -n $pin ]] && launch=(taskset -c "$pin")
   (( ranks > 1 )) && launch=("${MPI[@]}" -n "$ranks")
-  (cd "$tmp" && "${launch[@]}" "$bin" 2>/dev/null | awk '/CPU Time:/ {print $3}')
+  (cd "$tmp" && "${launch[@]}" "$bin" 2>/dev/null | awk '/CPU Time:/ {print $3; exit}')
 }
 
 echo "load: $(uptime | sed 's/.*load average/load average/')"
@@ -82,7 +82,8 @@ for r in $(seq "$ROUNDS"); do
   fi
   m=$(mw "$MW_SMALL" 2); t=$(sim 100 50 "end_time = $END.0" 1 2); k=$(sim 100 50 "end_time = $END.0" 2 1)
   echo "$t $m" >> "$tmp/t2"; echo "$k $m" >> "$tmp/r2"
-  echo "round $r: 1 core 100x50 $(tail -1 "$tmp/s1"); 2 cores: 2 thr $t, 2 ranks $k, mW 2 ranks $m" >&2
+  echo "round $r (s): 1 core 100x50 simrun/mW $(tail -1 "$tmp/s1"), 2048x1024 $(tail -1 "$tmp/l1");" \
+    "2 cores 100x50: simrun 2 thr $t, 2 ranks $k, mW 2 ranks $m" >&2
 done
 ratio_line "100x50 to ${END} s, 1 core (1 thread)" "$tmp/s1"
 [[ -s $tmp/l1 ]] && ratio_line "2048x1024, 7 steps, 1 core (1 thread)" "$tmp/l1"

@@ -7,8 +7,7 @@
 # (user + sys) minus that of a 0-step run; on a machine shared with other jobs this is the
 # number to compare with a single-core reference, since wall time then includes waiting.
 # Usage: scripts/bench-weather.sh [REPEAT]   (env: SIMRUN=path/to/simrun to skip the build)
-# Reference: upstream miniWeather C reaches 2.4-3.7 M cell-steps/s at 100 x 50 and 2.8 M at
-# 2048 x 1024 on one core of the development machine.
+# Against upstream miniWeather on the same machine, interleaved: scripts/bench-weather-peer.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${1:-5}

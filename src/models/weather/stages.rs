@@ -202,7 +202,8 @@ impl Block {
         match dir {
             Dir::X => {
                 let st = Stage::new(dt_s, self.dx, self.beta);
-                let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; plane], vec![0.0; plane]);
+                let tw = if self.fast { 0 } else { plane };
+                let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; tw], vec![0.0; tw]);
                 planes(exec, out_int, plane, scratch, |(flux, ta, tb), k, o| {
                     let p = (k + HS) * plane;
                     let (hr, hrt) = (self.bg.rho_c[k + HS], self.bg.rt_c[k + HS]);
@@ -235,7 +236,10 @@ impl Block {
                 // Bands of rows, each swept bottom to top with a ring of the twelfths of the last
                 // four planes and the fluxes of the interfaces below and above the current row,
                 // so the forcing field is read once and nothing field-sized is written but `out`.
-                let bands = if exec.threads() == 1 { 1 } else { (exec.threads() * 4).min(nz) };
+                // Each band recomputes the fluxes of its bottom interface: up to 4 bands a
+                // thread (balance on a shared machine) but at least 16 rows a band.
+                let t = exec.threads();
+                let bands = if t == 1 { 1 } else { (t * (nz / (16 * t)).clamp(1, 4)).min(nz) };
                 let mut parts = Vec::with_capacity(bands);
                 let mut rest = out_int;
                 for b in 0..bands {
