@@ -7,7 +7,8 @@
 # (user + sys) minus that of a 0-step run; on a machine shared with other jobs this is the
 # number to compare with a single-core reference, since wall time then includes waiting.
 # Usage: scripts/bench-weather.sh [REPEAT]   (env: SIMRUN=path/to/simrun to skip the build)
-# Against upstream miniWeather on the same machine, interleaved: scripts/bench-peers.sh weather.
+# Against upstream miniWeather on the same machine, interleaved: scripts/bench-peers.sh weather
+# (builds it) or scripts/bench-weather-peer.sh (prebuilt binaries; also compat mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${1:-5}

@@ -2,7 +2,15 @@
 //! halos, and interface values for every z-interface of the block. Everything is a function of
 //! the global row index, so any split gives the same numbers.
 
-use super::physics::{pressure, Profile, QPOINTS, QWEIGHTS};
+use super::fastpow::pow_row;
+use super::physics::{pressure, Profile, C0, GAMMA, QPOINTS, QWEIGHTS};
+
+/// The default mode's pressure (see [`super::kernel::fast`]).
+fn pressure_fast(rt: f64) -> f64 {
+    let mut v = [rt];
+    pow_row(&mut v, GAMMA, C0, 0.0);
+    v[0]
+}
 
 /// Background arrays of one block. Cell arrays hold rows -2..nz+2 (index k + 2); interface arrays
 /// hold the interfaces 0..=nz of the block (interface k lies at the bottom of row k).
@@ -20,8 +28,9 @@ pub const HS: usize = 2;
 
 impl Background {
     /// `k0`: global index of the first local row; `nz`: local rows; `dz`: row height.
-    /// `gauss`: cell values are Gauss-Legendre averages over the cell (default mode); otherwise the
-    /// cell-centre value, accumulated as three weighted copies (upstream quirk 1).
+    /// `gauss`: default mode: cell values are Gauss-Legendre averages over the cell, and the
+    /// interface pressure is the default kernels' [`pow_row`]; otherwise (compat) the cell-centre
+    /// value, accumulated as three weighted copies (upstream quirk 1), and libm's pressure.
     pub fn new(profile: Profile, k0: usize, nz: usize, dz: f64, gauss: bool) -> Background {
         let mut rho_c = Vec::with_capacity(nz + 2 * HS);
         let mut rt_c = Vec::with_capacity(nz + 2 * HS);
@@ -43,7 +52,9 @@ impl Background {
             let (hr, ht) = profile.at((k0 + k) as f64 * dz);
             rho_i.push(hr);
             rt_i.push(hr * ht);
-            p_i.push(pressure(hr * ht));
+            // The default mode's kernels take p with the same function, so p - p_bar is exactly
+            // zero in the background state.
+            p_i.push(if gauss { pressure_fast(hr * ht) } else { pressure(hr * ht) });
         }
         Background { rho_c, rt_c, rho_i, rt_i, p_i }
     }

@@ -310,6 +310,7 @@ dispatch! {
     pub fn apply(out: &mut [f64], init: Option<&[f64]>, w: usize, nx: usize, lo: &[f64], lo_stride: usize, hi: &[f64], hi_stride: usize, st: &Stage, rho_g: Option<&[f64]>, force: Option<WForce>) = apply_impl
 }
 
+pub mod fast;
 #[cfg(test)]
 mod variants;
 

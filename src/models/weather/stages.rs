@@ -42,6 +42,9 @@ pub struct Block {
     pub sdecomp: Decomp,
     /// The kernels' instruction set ([`Isa::current`]; tests compare the variants).
     pub isa: Isa,
+    /// Default mode: the cheaper kernels of [`kernel::fast`] (compat mode: the reference's
+    /// operations, [`kernel`]).
+    pub fast: bool,
 }
 
 /// Run `f(scratch, k, chunk)` over the `plane`-long chunks of `data`, on the threads of `exec`.
@@ -104,6 +107,29 @@ impl Block {
 
     fn force_row(&self, k: usize) -> Option<WForce<'_>> {
         self.force.as_ref().map(|(r, times)| WForce { rate: &r[k * self.nx..(k + 1) * self.nx], times: *times })
+    }
+
+    /// [`Self::z_band`] with the default mode's kernels (no twelfths ring).
+    fn z_band_fast(&self, k0: usize, o: &mut [f64], f: &[f64], init: Option<&[f64]>, st: &Stage) {
+        let (w, plane) = self.widths();
+        let (nx, bg) = (self.nx, &self.bg);
+        let rows = o.len() / plane;
+        let (mut lo, mut hi) = (vec![0.0; NV * nx], vec![0.0; NV * nx]);
+        for k in k0..=k0 + rows {
+            let kg = self.k0 + k;
+            let wall = kg == 0 || kg == self.nz_glob;
+            let (hr, hrt, hp) = (bg.rho_i[k], bg.rt_i[k], bg.p_i[k]);
+            kernel::fast::z_fluxes(self.isa, four_planes(f, k, plane), w, nx, hr, hrt, hp, st.hv, wall, &mut hi);
+            if k > k0 {
+                let r = k - 1;
+                let p = (r + HS) * plane;
+                let out = &mut o[(r - k0) * plane..(r - k0 + 1) * plane];
+                let init = init.map(|d| &d[p..p + plane]);
+                let rho_g = Some(&f[p + HS..p + HS + nx]);
+                kernel::fast::apply(self.isa, out, init, w, nx, &lo, nx, &hi, nx, st, rho_g, self.force_row(r));
+            }
+            std::mem::swap(&mut lo, &mut hi);
+        }
     }
 
     /// The z stage for the rows k0.. of the band whose output planes are `o`.
@@ -176,12 +202,19 @@ impl Block {
         match dir {
             Dir::X => {
                 let st = Stage::new(dt_s, self.dx, self.beta);
-                let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; plane], vec![0.0; plane]);
+                let tw = if self.fast { 0 } else { plane };
+                let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; tw], vec![0.0; tw]);
                 planes(exec, out_int, plane, scratch, |(flux, ta, tb), k, o| {
                     let p = (k + HS) * plane;
                     let (hr, hrt) = (self.bg.rho_c[k + HS], self.bg.rt_c[k + HS]);
-                    kernel::x_fluxes(self.isa, &f[p..p + plane], ta, tb, w, nx, hr, hrt, st.hv, flux);
                     let init = idata.map(|d| &d[p..p + plane]);
+                    if self.fast {
+                        kernel::fast::x_fluxes(self.isa, &f[p..p + plane], w, nx, hr, hrt, st.hv, flux);
+                        let (lo, hi) = (&flux[..], &flux[1..]);
+                        kernel::fast::apply(self.isa, o, init, w, nx, lo, nx + 1, hi, nx + 1, &st, None, self.force_row(k));
+                        return;
+                    }
+                    kernel::x_fluxes(self.isa, &f[p..p + plane], ta, tb, w, nx, hr, hrt, st.hv, flux);
                     kernel::apply(
                         self.isa,
                         o,
@@ -203,7 +236,10 @@ impl Block {
                 // Bands of rows, each swept bottom to top with a ring of the twelfths of the last
                 // four planes and the fluxes of the interfaces below and above the current row,
                 // so the forcing field is read once and nothing field-sized is written but `out`.
-                let bands = if exec.threads() == 1 { 1 } else { (exec.threads() * 4).min(nz) };
+                // Each band recomputes the fluxes of its bottom interface: up to 4 bands a
+                // thread (balance on a shared machine) but at least 16 rows a band.
+                let t = exec.threads();
+                let bands = if t == 1 { 1 } else { (t * (nz / (16 * t)).clamp(1, 4)).min(nz) };
                 let mut parts = Vec::with_capacity(bands);
                 let mut rest = out_int;
                 for b in 0..bands {
@@ -212,7 +248,13 @@ impl Block {
                     parts.push((k0, head));
                     rest = tail;
                 }
-                let sweep = |(k0, o): (usize, &mut [f64])| self.z_band(k0, o, f, idata, &st);
+                let sweep = |(k0, o): (usize, &mut [f64])| {
+                    if self.fast {
+                        self.z_band_fast(k0, o, f, idata, &st)
+                    } else {
+                        self.z_band(k0, o, f, idata, &st)
+                    }
+                };
                 if bands == 1 {
                     parts.into_iter().for_each(sweep);
                 } else {

@@ -122,3 +122,85 @@ fn apply_variants_agree() {
         }
     }
 }
+
+#[test]
+fn fast_kernel_variants_agree() {
+    for nx in lengths() {
+        let w = nx + 4;
+        for (seed, wild) in [(1, true), (2, false)] {
+            let planes: Vec<Vec<f64>> = (0..4).map(|j| plane(seed * 100 + j + nx as u64, w, wild)).collect();
+            let xrun = |isa: Isa| {
+                let mut flux = vec![0.0; NV * (nx + 1)];
+                fast::x_fluxes(isa, &planes[0], w, nx, 1.2, 360.0, -0.7, &mut flux);
+                flux
+            };
+            let want = xrun(Isa::Portable);
+            for wall in [false, true] {
+                let zrun = |isa: Isa| {
+                    let mut flux = vec![0.0; NV * nx];
+                    fast::z_fluxes(isa, four(&planes), w, nx, 1.1, 330.0, 9.0e4, -0.4, wall, &mut flux);
+                    flux
+                };
+                let zwant = zrun(Isa::Portable);
+                for isa in Isa::available() {
+                    assert!(same_bits(&xrun(isa), &want), "x {isa:?} nx {nx} seed {seed}");
+                    assert!(same_bits(&zrun(isa), &zwant), "z {isa:?} nx {nx} seed {seed} wall {wall}");
+                }
+            }
+            let (lo, init) = (plane(seed + 5, nx + 1, wild), plane(seed + 6, w, wild));
+            let rate = adversarial(12 + nx as u64, nx);
+            let st = Stage::new(0.37, 200.0, 0.05);
+            for times in [0, 3] {
+                let run = |isa: Isa| {
+                    let mut out = planes[1].clone();
+                    let force = (times > 0).then_some(WForce { rate: &rate, times });
+                    fast::apply(isa, &mut out, Some(&init), w, nx, &lo, nx + 1, &lo[1..], nx + 1, &st, Some(&init[..nx]), force);
+                    out
+                };
+                let want = run(Isa::Portable);
+                for isa in Isa::available() {
+                    assert!(same_bits(&run(isa), &want), "apply {isa:?} nx {nx} seed {seed}");
+                }
+            }
+        }
+    }
+}
+
+/// The default mode's kernels compute the same fluxes and updates as the compat kernels, to
+/// round-off, on plausible states.
+#[test]
+fn fast_kernels_match_the_compat_kernels() {
+    let close = |a: &[f64], b: &[f64], what: &str| {
+        let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= 1e-12 * scale, "{what}[{i}]: {x} vs {y} (scale {scale})");
+        }
+    };
+    let nx = 150;
+    let w = nx + 4;
+    let planes: Vec<Vec<f64>> = (0..4).map(|j| plane(40 + j, w, false)).collect();
+    let twelfths_of = |p: &[f64]| {
+        let (mut a, mut b) = (vec![0.0; p.len()], vec![0.0; p.len()]);
+        twelfths(Isa::Portable, p, &mut a, &mut b);
+        (a, b)
+    };
+    let (mut exact, mut quick) = (vec![0.0; NV * (nx + 1)], vec![0.0; NV * (nx + 1)]);
+    let (mut ta, mut tb) = (vec![0.0; NV * w], vec![0.0; NV * w]);
+    x_fluxes(Isa::current(), &planes[0], &mut ta, &mut tb, w, nx, 1.2, 360.0, -0.7, &mut exact);
+    fast::x_fluxes(Isa::current(), &planes[0], w, nx, 1.2, 360.0, -0.7, &mut quick);
+    close(&quick, &exact, "x flux");
+    let t: Vec<(Vec<f64>, Vec<f64>)> = planes.iter().map(|p| twelfths_of(p)).collect();
+    for wall in [false, true] {
+        let (mut exact, mut quick) = (vec![0.0; NV * nx], vec![0.0; NV * nx]);
+        let (ta, tb) = ([0, 1, 2, 3].map(|j| t[j].0.as_slice()), [0, 1, 2, 3].map(|j| t[j].1.as_slice()));
+        z_fluxes(Isa::current(), four(&planes), ta, tb, w, nx, 1.1, 330.0, 9.0e4, -0.4, wall, &mut exact);
+        fast::z_fluxes(Isa::current(), four(&planes), w, nx, 1.1, 330.0, 9.0e4, -0.4, wall, &mut quick);
+        close(&quick, &exact, "z flux");
+    }
+    let st = Stage::new(0.37, 200.0, 0.05);
+    let lo = plane(9, nx + 1, false);
+    let (mut a, mut b) = (planes[2].clone(), planes[2].clone());
+    apply(Isa::current(), &mut a, Some(&planes[3]), w, nx, &lo, nx + 1, &lo[1..], nx + 1, &st, Some(&planes[1][..nx]), None);
+    fast::apply(Isa::current(), &mut b, Some(&planes[3]), w, nx, &lo, nx + 1, &lo[1..], nx + 1, &st, Some(&planes[1][..nx]), None);
+    close(&b, &a, "apply");
+}
