@@ -7,7 +7,8 @@
 //! they live.
 
 use super::mg_level::Level;
-use crate::par::{Comm, ExactSum, Exec};
+use super::mg_team::Team;
+use crate::par::{Comm, ExactSum};
 use nalgebra::{DMatrix, DVector};
 
 /// Largest coarsest level (cells) solved by dense LU.
@@ -63,7 +64,7 @@ impl CoarseSolver {
 
     /// Solve on `level` (right-hand side in `level.f`) into `level.phi`; `comm` holds the level's
     /// ranks.
-    pub fn solve(&self, level: &mut Level, comm: &dyn Comm, exec: &Exec) {
+    pub fn solve(&self, level: &mut Level, comm: &dyn Comm, team: &Team) {
         match self {
             CoarseSolver::Dense { lu, volume } => {
                 let (ny, nx) = (level.d.size[1], level.d.size[2]);
@@ -91,7 +92,7 @@ impl CoarseSolver {
             }
             CoarseSolver::Sweeps(n) => {
                 for _ in 0..*n {
-                    level.smooth(comm, exec);
+                    level.smooth(comm, team);
                 }
             }
         }

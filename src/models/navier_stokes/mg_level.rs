@@ -12,9 +12,10 @@
 
 use super::mg_geom::{Axis, Children, Interp};
 use crate::decomp::Decomp;
-use crate::field::{Field, Region};
-use crate::par::{Comm, Exec};
-use rayon::prelude::*;
+use super::mg_team::{Shared, Team};
+use crate::field::Field;
+use crate::par::Comm;
+use std::ops::Range;
 
 pub struct Level {
     /// This rank's block of the level, within the process grid of the ranks holding the level
@@ -28,16 +29,6 @@ pub struct Level {
     pub f: Field,
     pub r: Field,
 }
-
-/// Raw pointer that may be shared by the threads of one colour sweep: each thread writes cells of
-/// one colour in its own rows and reads only cells of the other colour.
-#[derive(Clone, Copy)]
-struct Shared(*mut f64);
-// SAFETY: the pointed-to level outlives the sweep, and the colour discipline above keeps the
-// threads' writes disjoint from every read and write of the others.
-unsafe impl Send for Shared {}
-// SAFETY: as for Send.
-unsafe impl Sync for Shared {}
 
 impl Level {
     pub fn new(d: Decomp, axes: [Axis; 2]) -> Level {
@@ -97,79 +88,238 @@ impl Level {
 
     /// One red-black Gauss-Seidel sweep: red cells ((gx + gy) even), halo exchange, black cells,
     /// halo exchange.
-    pub fn smooth(&mut self, comm: &dyn Comm, exec: &Exec) {
-        for colour in 0..2 {
-            self.exchange_phi(comm);
-            self.relax_colour(exec, colour);
-        }
-    }
-
-    fn relax_colour(&mut self, exec: &Exec, colour: usize) {
+    ///
+    /// Fused into one pass over memory: each band of rows updates the red cells of row y and then
+    /// the black cells of row y - 1, whose red neighbours are all new by then, so every cell gets
+    /// exactly the value of the two-pass sweep. The black cells that read red values of another
+    /// band (the band's first and last rows) or of a halo the second exchange refills (edges
+    /// facing another rank or a periodic wrap) wait for the end of the pass and that exchange.
+    pub fn smooth(&mut self, comm: &dyn Comm, team: &Team) {
+        self.exchange_phi(comm);
         let (ny, nx) = (self.d.size[1], self.d.size[2]);
-        let s = self.phi.strides()[1];
-        let base = self.phi.idx(0, 0, 0);
-        let st = &self.st;
-        let parity0 = self.d.offset[1] + self.d.offset[2];
-        let f = &self.f;
-        let ptr = Shared(self.phi.data.as_mut_ptr());
-        let row = |y: usize| {
-            let p = ptr;
-            // Red cells have (gx + gy) even: the first cell of this colour in row y.
-            let first = (colour + parity0 + y) % 2;
-            let fr = f.row(0, y);
-            let (a_s, a_n) = (st.s[y], st.n[y]);
-            let mut x = first;
-            while x < nx {
-                let (a_w, a_e) = (st.w[x], st.e[x]);
-                let c = base + y * s + x;
-                // SAFETY: cells of this colour are written only by the task of their row; the
-                // neighbours read are of the other colour, which no task writes in this sweep.
-                unsafe {
-                    let q = p.0;
-                    let sum = a_w * *q.add(c - 1) + a_e * *q.add(c + 1) + a_s * *q.add(c - s) + a_n * *q.add(c + s);
-                    let diag = a_w + a_e + a_s + a_n;
-                    *q.add(c) = (sum - fr[x]) / diag;
-                }
-                x += 2;
+        // Is a halo row / column the same before and after the second exchange (a wall)?
+        let fixed_y = !self.d.periodic[1] && self.d.procs[1] == 1;
+        let fixed_x = !self.d.periodic[2] && self.d.procs[2] == 1;
+        let bands = team.chunks(ny, ny * nx);
+        let sweep = Sweep::new(self);
+        team.bands(ny, ny * nx, |_, rows| {
+            let (y0, y1) = (rows.start, rows.end);
+            if y0 == y1 {
+                return;
             }
-        };
-        if exec.threads() > 1 && ny * nx >= 1 << 14 {
-            exec.install(|| (0..ny).into_par_iter().with_min_len(8).for_each(row));
-        } else {
-            (0..ny).for_each(row);
+            let lo_ready = y0 == 0 && fixed_y;
+            let hi_ready = y1 == ny && fixed_y;
+            let xs = if fixed_x { 0..nx } else { 1..nx.saturating_sub(1) };
+            for y in y0..y1 {
+                sweep.row(0, y, 0..nx);
+                if y > y0 && (y - 1 > y0 || lo_ready) {
+                    sweep.row(1, y - 1, xs.clone());
+                }
+            }
+            if hi_ready && (y1 - 1 > y0 || lo_ready) {
+                sweep.row(1, y1 - 1, xs.clone());
+            }
+        });
+        self.exchange_phi(comm);
+        // The black cells left: band edges (whole rows), then the edge columns.
+        let mut whole = Vec::with_capacity(2 * bands);
+        for b in 0..bands {
+            let r = Team::band(ny, bands, b);
+            if r.is_empty() {
+                continue;
+            }
+            if !(r.start == 0 && fixed_y) {
+                whole.push(r.start);
+            }
+            if !(r.end == ny && fixed_y) {
+                whole.push(r.end - 1);
+            }
+        }
+        whole.sort_unstable();
+        whole.dedup();
+        let sweep = Sweep::new(self);
+        for &y in &whole {
+            sweep.row(1, y, 0..nx);
+        }
+        if !fixed_x {
+            for y in (0..ny).filter(|y| whole.binary_search(y).is_err()) {
+                sweep.row(1, y, 0..1.min(nx));
+                sweep.row(1, y, nx.saturating_sub(1).max(1)..nx);
+            }
         }
     }
 
     /// r = f - A phi (phi face halos must be filled).
-    pub fn residual(&mut self, exec: &Exec) {
-        let s = self.phi.strides()[1];
-        let (phi, f) = (&self.phi, &self.f);
-        let st = &self.st;
-        let n = self.d.size;
-        exec.for_each_row(&mut self.r, Region::whole(n), |_, y, row| {
-            let r0 = phi.idx(0, y as isize, 0);
-            let fr = f.row(0, y);
-            let pd = &phi.data;
-            let (a_s, a_n) = (st.s[y], st.n[y]);
-            for (x, o) in row.iter_mut().enumerate() {
-                let (a_w, a_e) = (st.w[x], st.e[x]);
-                let c = r0 + x;
-                let p = pd[c];
-                let ap = a_w * (pd[c - 1] - p) + a_e * (pd[c + 1] - p) + a_s * (pd[c - s] - p) + a_n * (pd[c + s] - p);
-                *o = fr[x] - ap;
+    pub fn residual(&mut self, team: &Team) {
+        let k = Kernel::of(&self.phi, &self.f, &self.st, self.d.size);
+        let out = Rows::of(&mut self.r);
+        team.bands(k.ny, k.ny * k.nx, |_, rows| {
+            for y in rows {
+                // SAFETY: each band writes its own rows of r.
+                k.residual_row(y, unsafe { out.row(y) });
             }
         });
     }
 
-    /// Max |r| over this rank's cells.
-    pub fn local_max_residual(&self) -> f64 {
-        let mut m = 0.0f64;
-        for y in 0..self.d.size[1] {
-            for &v in self.r.row(0, y) {
-                m = m.max(v.abs());
+    /// max |f - A phi| over this rank's cells (phi face halos must be filled), without storing r.
+    pub fn max_residual(&self, team: &Team) -> f64 {
+        let k = Kernel::new(self);
+        team.fold(
+            k.ny,
+            k.ny * k.nx,
+            |rows| {
+                let mut buf = vec![0.0; k.nx];
+                let mut m = 0.0f64;
+                for y in rows {
+                    k.residual_row(y, &mut buf);
+                    m = buf.iter().fold(m, |m, v| m.max(v.abs()));
+                }
+                m
+            },
+            f64::max,
+        )
+    }
+
+    /// The residual restricted straight into the coarse right-hand side `out` (the block at global
+    /// coarse cell `coarse_off`, whose children are all in this block: a local transfer), as
+    /// [`Level::residual`] and [`restrict`] but without storing r: two residual rows at a time in
+    /// a scratch buffer. phi face halos must be filled.
+    pub fn restrict_residual(&self, team: &Team, out: &mut Field, coarse_off: [usize; 2]) {
+        let k = Kernel::new(self);
+        let fine_off = self.offset();
+        let map = RestrictMap::new(&self.axes, out, coarse_off);
+        let nx = k.nx;
+        let dst = Rows::of(out);
+        let ny_c = out.n[1];
+        team.bands(ny_c, 4 * ny_c * out.n[2], |_, rows| {
+            let mut buf = vec![0.0; 2 * nx];
+            for y in rows {
+                let gy = coarse_off[0] + y;
+                let ly = 2 * gy - fine_off[0];
+                let cy = self.axes[0].children(gy);
+                k.residual_row(ly, &mut buf[..nx]);
+                if cy != Children::Single {
+                    k.residual_row(ly + 1, &mut buf[nx..]);
+                }
+                let a0 = -(fine_off[1] as isize);
+                // SAFETY: each band writes its own rows of `out`.
+                map.row(cy, &buf, nx, a0, unsafe { dst.row(y) });
             }
+        });
+    }
+}
+
+/// The pointers and coefficients of a colour sweep over a level.
+struct Sweep<'a> {
+    phi: Shared,
+    f: &'a Field,
+    st: &'a Stencil,
+    s: usize,
+    base: usize,
+    nx: usize,
+    parity0: usize,
+}
+
+impl<'a> Sweep<'a> {
+    fn new(l: &'a mut Level) -> Sweep<'a> {
+        Sweep {
+            s: l.phi.strides()[1],
+            base: l.phi.idx(0, 0, 0),
+            nx: l.d.size[2],
+            parity0: l.d.offset[1] + l.d.offset[2],
+            phi: Shared(l.phi.data.as_mut_ptr()),
+            f: &l.f,
+            st: &l.st,
         }
-        m
+    }
+
+    /// Relax the cells of `colour` (0 red, 1 black) in row y, columns `xs`.
+    #[inline]
+    fn row(&self, colour: usize, y: usize, xs: Range<usize>) {
+        let (s, st, nx) = (self.s, self.st, self.nx);
+        // Red cells have (gx + gy) even: the first cell of this colour in row y.
+        let first = (colour + self.parity0 + y) % 2;
+        let mut x = if xs.start % 2 == first { xs.start } else { xs.start + 1 };
+        let end = xs.end.min(nx);
+        let fr = self.f.row(0, y);
+        let (a_s, a_n) = (st.s[y], st.n[y]);
+        let q = self.phi.0;
+        while x < end {
+            let (a_w, a_e) = (st.w[x], st.e[x]);
+            let c = self.base + y * s + x;
+            // SAFETY: cells of this colour are written only by the band of their row; the
+            // neighbours read are of the other colour, which no band writes at the same time
+            // (see `Level::smooth`).
+            unsafe {
+                let sum = a_w * *q.add(c - 1) + a_e * *q.add(c + 1) + a_s * *q.add(c - s) + a_n * *q.add(c + s);
+                let diag = a_w + a_e + a_s + a_n;
+                *q.add(c) = (sum - fr[x]) / diag;
+            }
+            x += 2;
+        }
+    }
+}
+
+/// The residual of one row of a level.
+struct Kernel<'a> {
+    phi: &'a Field,
+    f: &'a Field,
+    st: &'a Stencil,
+    ny: usize,
+    nx: usize,
+}
+
+impl<'a> Kernel<'a> {
+    fn new(l: &'a Level) -> Kernel<'a> {
+        Kernel::of(&l.phi, &l.f, &l.st, l.d.size)
+    }
+
+    fn of(phi: &'a Field, f: &'a Field, st: &'a Stencil, size: [usize; 3]) -> Kernel<'a> {
+        Kernel { phi, f, st, ny: size[1], nx: size[2] }
+    }
+
+    /// out[x] = (f - A phi)(y, x).
+    #[inline]
+    fn residual_row(&self, y: usize, out: &mut [f64]) {
+        let s = self.phi.strides()[1];
+        let r0 = self.phi.idx(0, y as isize, 0);
+        let fr = self.f.row(0, y);
+        let pd = &self.phi.data;
+        let st = self.st;
+        let (a_s, a_n) = (st.s[y], st.n[y]);
+        let w = &st.w[..out.len()];
+        let e = &st.e[..out.len()];
+        let c = &pd[r0 - 1..r0 + out.len() + 1];
+        let sr = &pd[r0 - s..r0 - s + out.len()];
+        let nr = &pd[r0 + s..r0 + s + out.len()];
+        for (x, o) in out.iter_mut().enumerate() {
+            let p = c[x + 1];
+            let ap = w[x] * (c[x] - p) + e[x] * (c[x + 2] - p) + a_s * (sr[x] - p) + a_n * (nr[x] - p);
+            *o = fr[x] - ap;
+        }
+    }
+}
+
+/// Mutable rows of a field shared by the bands of one loop.
+struct Rows {
+    data: Shared,
+    base: usize,
+    stride: usize,
+    nx: usize,
+}
+
+impl Rows {
+    fn of(f: &mut Field) -> Rows {
+        Rows { base: f.idx(0, 0, 0), stride: f.strides()[1], nx: f.n[2], data: Shared(f.data.as_mut_ptr()) }
+    }
+
+    /// Row y's interior.
+    /// SAFETY: no other thread may access row y while the slice lives, and the field must outlive
+    /// it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn row(&self, y: usize) -> &mut [f64] {
+        // SAFETY: see above; the row lies inside the field's data.
+        unsafe { std::slice::from_raw_parts_mut(self.data.0.add(self.base + y * self.stride), self.nx) }
     }
 }
 
@@ -201,40 +351,65 @@ impl Stencil {
 /// halo filled where a coarse cell's children lie outside the block) into the coarse right-hand
 /// side `out` (a block starting at global coarse cell `coarse_off`): every coarse cell gets the
 /// volume-weighted mean of its children, 0.25 ((a0 + a1) + (b0 + b1)) for four equal ones.
-pub fn restrict(exec: &Exec, fine: &Field, fine_off: [usize; 2], axes: &[Axis; 2], out: &mut Field, coarse_off: [usize; 2]) {
-    let n = out.n;
-    let nc = [axes[0].n.div_ceil(2), axes[1].n.div_ceil(2)];
-    // Only the last coarse cell of an axis can have other children than two equal ones.
-    let last_x = axes[1].children(nc[1] - 1);
-    let irregular_x = coarse_off[1] + n[2] == nc[1] && last_x != Children::Even;
-    let regular_cols = n[2] - usize::from(irregular_x);
-    exec.for_each_row(out, Region::whole(n), |_, y, row| {
-        let gy = coarse_off[0] + y;
-        let ly = (2 * gy) as isize - fine_off[0] as isize;
-        let a0 = fine.idx(0, ly, 0) as isize - fine_off[1] as isize;
-        let cy = axes[0].children(gy);
-        // Index of fine cell (2 gx) of the first child row, for coarse cell gx.
+pub fn restrict(team: &Team, fine: &Field, fine_off: [usize; 2], axes: &[Axis; 2], out: &mut Field, coarse_off: [usize; 2]) {
+    let map = RestrictMap::new(axes, out, coarse_off);
+    let s = fine.strides()[1];
+    let dst = Rows::of(out);
+    let (ny, nx) = (out.n[1], out.n[2]);
+    team.bands(ny, 4 * ny * nx, |_, rows| {
+        for y in rows {
+            let gy = coarse_off[0] + y;
+            let ly = (2 * gy) as isize - fine_off[0] as isize;
+            let a0 = fine.idx(0, ly, 0) as isize - fine_off[1] as isize;
+            // SAFETY: each band writes its own rows of `out`.
+            map.row(axes[0].children(gy), &fine.data, s, a0, unsafe { dst.row(y) });
+        }
+    });
+}
+
+/// How the coarse cells of a block take the mean of their children along x.
+struct RestrictMap {
+    gx0: usize,
+    regular_cols: usize,
+    irregular_x: bool,
+    last_x: Children,
+}
+
+impl RestrictMap {
+    fn new(axes: &[Axis; 2], out: &Field, coarse_off: [usize; 2]) -> RestrictMap {
+        let nc = axes[1].n.div_ceil(2);
+        // Only the last coarse cell of an axis can have other children than two equal ones.
+        let last_x = axes[1].children(nc - 1);
+        let irregular_x = coarse_off[1] + out.n[2] == nc && last_x != Children::Even;
+        RestrictMap { gx0: coarse_off[1], regular_cols: out.n[2] - usize::from(irregular_x), irregular_x, last_x }
+    }
+
+    /// One coarse row with children `cy` along y: the first child row of coarse cell gx starts at
+    /// d[a0 + 2 gx], the second one `s` further.
+    #[inline]
+    fn row(&self, cy: Children, d: &[f64], s: usize, a0: isize, row: &mut [f64]) {
         let at = |gx: usize| (a0 + 2 * gx as isize) as usize;
-        let d = &fine.data;
-        let s = fine.strides()[1];
-        let gx0 = coarse_off[1];
+        let (gx0, regular_cols) = (self.gx0, self.regular_cols);
         if cy == Children::Even {
+            let i0 = at(gx0);
+            let (r0, r1) = (&d[i0..i0 + 2 * regular_cols], &d[i0 + s..i0 + s + 2 * regular_cols]);
             for (x, o) in row[..regular_cols].iter_mut().enumerate() {
-                let i = at(gx0 + x);
-                *o = 0.25 * ((d[i] + d[i + 1]) + (d[i + s] + d[i + s + 1]));
+                *o = 0.25 * ((r0[2 * x] + r0[2 * x + 1]) + (r1[2 * x] + r1[2 * x + 1]));
             }
         } else {
             for (x, o) in row[..regular_cols].iter_mut().enumerate() {
                 let i = at(gx0 + x);
-                *o = combine(cy, combine(Children::Even, d[i], d[i + 1]), combine(Children::Even, d[i + s], d[i + s + 1]));
+                let b = |k: usize| if cy == Children::Single { 0.0 } else { d[i + s + k] };
+                *o = combine(cy, combine(Children::Even, d[i], d[i + 1]), combine(Children::Even, b(0), b(1)));
             }
         }
-        if irregular_x {
+        if self.irregular_x {
+            let last_x = self.last_x;
             let i = at(gx0 + regular_cols);
             let row_of = |k: usize| combine(last_x, d[i + k], if last_x == Children::Single { 0.0 } else { d[i + k + 1] });
             row[regular_cols] = combine(cy, row_of(0), if cy == Children::Single { 0.0 } else { row_of(s) });
         }
-    });
+    }
 }
 
 /// The mean of two children (or the single one, `b` ignored).
@@ -285,12 +460,15 @@ impl Prolong {
 
 /// fine += (or, with `add` false, fine =) bilinear interpolation of the coarse correction, for
 /// the fine block and the coarse block (halos and wall ghosts filled) `map` was made for.
-pub fn prolong(exec: &Exec, coarse: &Field, map: &Prolong, fine: &mut Field, add: bool) {
-    let n = fine.n;
+pub fn prolong(team: &Team, coarse: &Field, map: &Prolong, fine: &mut Field, add: bool) {
+    let (ny, nx) = (fine.n[1], fine.n[2]);
     let cs = coarse.strides()[1] as isize;
     let cd = &coarse.data;
     let base = coarse.idx(0, 0, 0) as isize;
-    exec.for_each_row(fine, Region::whole(n), |_, y, row| {
+    let dst = Rows::of(fine);
+    team.bands(ny, ny * nx, |_, rows| rows.for_each(|y| {
+        // SAFETY: each band writes its own rows of `fine`.
+        let row = unsafe { dst.row(y) };
         let sy = map.y[y];
         let r0 = base + sy.parent * cs;
         let ry = r0 + sy.side * cs;
@@ -318,5 +496,5 @@ pub fn prolong(exec: &Exec, coarse: &Field, map: &Prolong, fine: &mut Field, add
                 }
             }
         }
-    });
+    }));
 }

@@ -34,6 +34,7 @@ pub mod mg_agglomerate;
 pub mod mg_geom;
 pub mod mg_level;
 pub mod mg_plan;
+pub mod mg_team;
 pub mod multigrid;
 pub mod profiles;
 mod spec;

@@ -20,6 +20,7 @@ use super::coarse::CoarseSolver;
 use super::mg_agglomerate::Moves;
 use super::mg_level::{prolong, restrict, Level, Prolong};
 use super::mg_plan::{CoarseKind, Layout, Plan, Transfer};
+use super::mg_team::{Shared, Team};
 use crate::decomp::Decomp;
 use crate::field::{Field, Region};
 use crate::par::{Comm, ExactSum, Exec, SingleComm};
@@ -34,6 +35,9 @@ pub struct Multigrid {
     /// On the rank holding the coarsest level.
     coarse: Option<CoarseSolver>,
     pub smooth: u32,
+    /// The threads of the solve's loops ([`super::mg_team`]), made at the first solve with the
+    /// Exec's thread count.
+    team: Option<Team>,
 }
 
 /// This rank's part in the transfer between level k and k + 1.
@@ -185,7 +189,7 @@ impl Multigrid {
             CoarseKind::Dense => Some(CoarseSolver::dense(l)),
             CoarseKind::Sweeps => Some(CoarseSolver::sweeps(l)),
         });
-        Multigrid { comms: LevelComms::new(&plan), plan, levels, links, coarse, smooth }
+        Multigrid { comms: LevelComms::new(&plan), plan, levels, links, coarse, smooth, team: None }
     }
 
     /// The level plan (global: the same on every rank).
@@ -224,39 +228,51 @@ impl Multigrid {
 
     /// Solve A phi = f on the fine level to max |f - A phi| <= tol (or `max_cycles` V-cycles).
     /// The mean of f is removed first (compatibility), and the mean of phi after every cycle.
+    /// The loops run on `exec.threads()` threads of the multigrid's own team.
     pub fn solve(&mut self, comm: &dyn Comm, exec: &Exec, tol: f64, max_cycles: u32) -> SolveStats {
         self.comms.make(&self.plan, comm);
+        let team = match self.team.take() {
+            Some(t) if t.threads() == exec.threads() => t,
+            _ => Team::new(exec.threads()),
+        };
+        team.wake();
+        let stats = self.solve_on(comm, &team, tol, max_cycles);
+        team.rest();
+        self.team = Some(team);
+        stats
+    }
+
+    fn solve_on(&mut self, comm: &dyn Comm, team: &Team, tol: f64, max_cycles: u32) -> SolveStats {
         let g = self.plan.levels[0].axes;
         let cells = (g[0].n * g[1].n) as f64;
-        let fm = global_mean(&self.fine().f, comm, exec, cells);
-        subtract(&mut self.fine().f, exec, fm);
-        let pm = global_mean(&self.fine().phi, comm, exec, cells);
-        subtract(&mut self.fine().phi, exec, pm);
-        let mut res = self.fine_residual(comm, exec);
+        let fm = team_mean(&self.fine().f, comm, team, cells);
+        subtract(&mut self.fine().f, team, fm);
+        let pm = team_mean(&self.fine().phi, comm, team, cells);
+        subtract(&mut self.fine().phi, team, pm);
+        let mut res = self.fine_residual(comm, team);
         let mut stats = SolveStats { cycles: 0, initial_residual: res, residual: res };
         while res > tol && stats.cycles < max_cycles {
-            self.vcycle(0, comm, exec);
-            let m = global_mean(&self.fine().phi, comm, exec, cells);
-            subtract(&mut self.fine().phi, exec, m);
-            res = self.fine_residual(comm, exec);
+            self.vcycle(0, comm, team);
+            let m = team_mean(&self.fine().phi, comm, team, cells);
+            subtract(&mut self.fine().phi, team, m);
+            res = self.fine_residual(comm, team);
             stats.cycles += 1;
         }
         stats.residual = res;
         stats
     }
 
-    fn fine_residual(&mut self, comm: &dyn Comm, exec: &Exec) -> f64 {
+    fn fine_residual(&mut self, comm: &dyn Comm, team: &Team) -> f64 {
         let l = self.fine();
         l.exchange_phi(comm);
-        l.residual(exec);
-        let mut m = [l.local_max_residual()];
+        let mut m = [l.max_residual(team)];
         comm.max_f64(&mut m);
         m[0]
     }
 
     /// One V-cycle from level `k` (its f and initial phi set), on a rank holding level k; `comm`
     /// is the solve's communicator.
-    fn vcycle(&mut self, k: usize, comm: &dyn Comm, exec: &Exec) {
+    fn vcycle(&mut self, k: usize, comm: &dyn Comm, exec: &Team) {
         let lc = self.comms.get(k, comm);
         let (upper, lower) = self.levels.split_at_mut(k + 1);
         let level = upper[k].as_mut().expect("vcycle on a rank holding the level");
@@ -272,14 +288,17 @@ impl Multigrid {
             level.smooth(lc, exec);
         }
         level.exchange_phi(lc);
-        level.residual(exec);
+        let transfer = self.plan.levels[k].transfer;
+        if transfer != Transfer::Local {
+            level.residual(exec);
+        }
         let link = &mut self.links[k];
         let (axes, off) = (level.axes, level.offset());
-        match self.plan.levels[k].transfer {
+        match transfer {
             Transfer::Local => {
                 let c = next.as_mut().expect("a local transfer keeps the ranks");
                 let co = c.offset();
-                restrict(exec, &level.r, off, &axes, &mut c.f, co);
+                level.restrict_residual(exec, &mut c.f, co);
             }
             Transfer::Shifted => {
                 // Blocks start one cell lower: the first children are the neighbour's.
@@ -342,10 +361,36 @@ pub fn global_mean(f: &Field, comm: &dyn Comm, exec: &Exec, cells: f64) -> f64 {
     comm.sum_exact(&mut acc) / cells
 }
 
-fn subtract(f: &mut Field, exec: &Exec, m: f64) {
+/// [`global_mean`] of a 2-D field on the team's threads.
+fn team_mean(f: &Field, comm: &dyn Comm, team: &Team, cells: f64) -> f64 {
+    let ny = f.n[1];
+    let mut acc = team.fold(
+        ny,
+        ny * f.n[2],
+        |rows| {
+            let mut a = ExactSum::new();
+            rows.for_each(|y| a.add_slice(f.row(0, y)));
+            a
+        },
+        |mut a, b| {
+            a.merge(&b);
+            a
+        },
+    );
+    comm.sum_exact(&mut acc) / cells
+}
+
+fn subtract(f: &mut Field, team: &Team, m: f64) {
     if m == 0.0 {
         return;
     }
-    let n = f.n;
-    exec.for_each_row(f, Region::whole(n), |_, _, row| row.iter_mut().for_each(|v| *v -= m));
+    let (ny, nx, s, base) = (f.n[1], f.n[2], f.strides()[1], f.idx(0, 0, 0));
+    let p = Shared(f.data.as_mut_ptr());
+    team.bands(ny, ny * nx, |_, rows| {
+        for y in rows {
+            // SAFETY: each band writes its own rows.
+            let row = unsafe { std::slice::from_raw_parts_mut(p.get().add(base + y * s), nx) };
+            row.iter_mut().for_each(|v| *v -= m);
+        }
+    });
 }

@@ -1,0 +1,303 @@
+//! The multigrid's own thread team: the calling thread plus `threads - 1` helper threads that spin
+//! between the parallel loops of a solve instead of sleeping.
+//!
+//! Why not the rayon pool: a V-cycle runs dozens of short loops (a 128^2 level sweeps in tens of
+//! microseconds, the coarse levels in less). Handing each to rayon from outside the pool costs a
+//! futex wake of a sleeping worker and a futex sleep of the caller per loop; measured on the 128^2
+//! cavity, 2 threads spent 1000 futex and 400 sched_yield calls per time step and ran 1.8x SLOWER
+//! than one thread. A team loop instead publishes a job (one atomic increment) to helpers that are
+//! already spinning, runs the caller's share itself and spins until the helpers are done, as an
+//! OpenMP `parallel for` with an active wait policy does (OMP_WAIT_POLICY / GOMP_SPINCOUNT). The
+//! caller stays the thread that started the solve, so MPI calls (halo exchanges between loops)
+//! stay on the main thread (MPI_THREAD_FUNNELED). Loops smaller than [`PAR_MIN_CELLS`] run on the
+//! caller alone: below that the hand-over costs more than it saves.
+//!
+//! Waiting helpers spin for [`SPIN`], then yield the CPU for [`YIELD`] (a loaded machine), then
+//! park on a condition variable; [`Team::rest`] (the end of a solve) parks them at once so they do
+//! not take a core from the rest of the time step. Rows are split into contiguous bands, one per
+//! thread; every cell is computed by the same expression whatever band it is in, so the results
+//! do not depend on the thread count.
+
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Loops over fewer cells than this run on the calling thread alone.
+pub const PAR_MIN_CELLS: usize = 4096;
+/// Bands per thread of a parallel loop.
+const CHUNKS_PER_THREAD: usize = 2;
+/// How long a waiting helper spins before it starts yielding the CPU.
+const SPIN: Duration = Duration::from_micros(50);
+/// How long it then yields before it parks.
+const YIELD: Duration = Duration::from_micros(500);
+
+type Job = dyn Fn() + Sync;
+
+struct Inner {
+    /// Incremented for every job.
+    generation: AtomicU64,
+    /// The current job (a borrowed closure, valid until `pending` drops to zero).
+    job: Mutex<Option<JobPtr>>,
+    /// Helpers working on the current job.
+    active: AtomicUsize,
+    /// The caller is done with the current job: helpers arriving now skip it.
+    closed: AtomicBool,
+    /// Parked helpers, and their condition variable (with `lock`).
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
+    /// Park without spinning (between solves).
+    rest: AtomicBool,
+    stop: AtomicBool,
+    /// A helper's job panicked.
+    panicked: AtomicBool,
+}
+
+#[derive(Clone, Copy)]
+struct JobPtr(*const Job);
+// SAFETY: the pointer is only dereferenced while `Team::run` keeps the closure alive (it waits for
+// every helper), and the closure is Sync.
+unsafe impl Send for JobPtr {}
+
+pub struct Team {
+    inner: Arc<Inner>,
+    threads: usize,
+    helpers: Vec<JoinHandle<()>>,
+}
+
+impl Team {
+    /// A team of `threads` threads (the caller and `threads - 1` helpers).
+    pub fn new(threads: usize) -> Team {
+        let threads = threads.max(1);
+        let inner = Arc::new(Inner {
+            generation: AtomicU64::new(0),
+            job: Mutex::new(None),
+            active: AtomicUsize::new(0),
+            closed: AtomicBool::new(true),
+            sleepers: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
+            rest: AtomicBool::new(true),
+            stop: AtomicBool::new(false),
+            panicked: AtomicBool::new(false),
+        });
+        let helpers = (1..threads)
+            .map(|id| {
+                let inner = inner.clone();
+                std::thread::Builder::new()
+                    .name(format!("simrun-mg-{id}"))
+                    .spawn(move || helper(&inner))
+                    .expect("cannot start a multigrid helper thread")
+            })
+            .collect();
+        Team { inner, threads, helpers }
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Let the helpers spin between loops (the start of a solve).
+    pub fn wake(&self) {
+        self.inner.rest.store(false, SeqCst);
+    }
+
+    /// Park the helpers (the end of a solve).
+    pub fn rest(&self) {
+        self.inner.rest.store(true, SeqCst);
+    }
+
+    /// Run `f()` on the caller and on every helper that arrives before the caller is done with
+    /// it; `f` must claim its work itself (see [`Team::bands`]). Returns when every helper that
+    /// started `f` has finished.
+    fn run(&self, f: &(dyn Fn() + Sync)) {
+        let inner = &*self.inner;
+        // SAFETY: only the lifetime is erased; this function does not return before every helper
+        // that registered for this job has finished with it, and a helper that registers later
+        // sees the job closed and does not touch it (see `helper`).
+        let ptr: *const Job = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static Job>(f) };
+        *inner.job.lock().expect("team job lock") = Some(JobPtr(ptr));
+        inner.closed.store(false, SeqCst);
+        inner.generation.fetch_add(1, SeqCst);
+        if inner.sleepers.load(SeqCst) > 0 {
+            let _g = inner.lock.lock().expect("team lock");
+            inner.wake.notify_all();
+        }
+        let mine = catch_unwind(AssertUnwindSafe(f));
+        inner.closed.store(true, SeqCst);
+        let t = Instant::now();
+        let mut k = 0u32;
+        while inner.active.load(SeqCst) != 0 {
+            k = k.wrapping_add(1);
+            if k < 256 || t.elapsed() < SPIN {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        if let Err(e) = mine {
+            std::panic::resume_unwind(e);
+        }
+        if inner.panicked.load(SeqCst) {
+            panic!("a multigrid helper thread panicked");
+        }
+    }
+
+    /// Band `c` of `chunks` over `n` rows.
+    pub fn band(n: usize, chunks: usize, c: usize) -> Range<usize> {
+        (n * c / chunks)..(n * (c + 1) / chunks)
+    }
+
+    /// Into how many bands a loop over `cells` cells in `rows` rows is cut (1: it runs on the
+    /// caller alone). Two per thread, claimed dynamically, so that a thread the OS preempts on a
+    /// loaded machine holds up at most one band.
+    pub fn chunks(&self, rows: usize, cells: usize) -> usize {
+        if self.threads == 1 || cells < PAR_MIN_CELLS {
+            1
+        } else {
+            (CHUNKS_PER_THREAD * self.threads).min(rows).max(1)
+        }
+    }
+
+    /// Call `f(c, rows)` for the bands `c` of [`Team::chunks`]`(rows, cells)`, in parallel.
+    pub fn bands(&self, rows: usize, cells: usize, f: impl Fn(usize, Range<usize>) + Sync) {
+        let n = self.chunks(rows, cells);
+        if n == 1 {
+            f(0, 0..rows);
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        self.run(&|| loop {
+            let c = next.fetch_add(1, Relaxed);
+            if c >= n {
+                break;
+            }
+            f(c, Team::band(rows, n, c));
+        });
+    }
+
+    /// Fold the bands of `0..rows` into one value each (`f(rows)`), merged by `merge` (which must
+    /// not depend on the order: max, exact sums).
+    pub fn fold<A: Send>(
+        &self,
+        rows: usize,
+        cells: usize,
+        f: impl Fn(Range<usize>) -> A + Sync,
+        merge: impl Fn(A, A) -> A,
+    ) -> A {
+        let n = self.chunks(rows, cells);
+        if n == 1 {
+            return f(0..rows);
+        }
+        let slots: Vec<Mutex<Option<A>>> = (0..n).map(|_| Mutex::new(None)).collect();
+        self.bands(rows, cells, |c, r| {
+            let v = f(r);
+            *slots[c].lock().expect("team fold slot") = Some(v);
+        });
+        let mut it = slots.into_iter().map(|s| s.into_inner().expect("team fold slot").expect("every band folded"));
+        let first = it.next().expect("at least one band");
+        it.fold(first, merge)
+    }
+}
+
+impl Drop for Team {
+    fn drop(&mut self) {
+        self.inner.stop.store(true, SeqCst);
+        {
+            let _g = self.inner.lock.lock();
+            self.inner.wake.notify_all();
+        }
+        for h in self.helpers.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+fn helper(inner: &Inner) {
+    let mut seen = 0u64;
+    loop {
+        // Wait for the next job: spin, yield, park.
+        let t = Instant::now();
+        let (mut k, mut waited) = (0u32, Duration::ZERO);
+        loop {
+            if inner.stop.load(Acquire) {
+                return;
+            }
+            let g = inner.generation.load(Acquire);
+            if g != seen {
+                seen = g;
+                break;
+            }
+            k = k.wrapping_add(1);
+            if k % 64 == 0 {
+                waited = t.elapsed();
+            }
+            if inner.rest.load(Relaxed) || waited >= SPIN + YIELD {
+                let mut g = inner.lock.lock().expect("team lock");
+                inner.sleepers.fetch_add(1, SeqCst);
+                while inner.generation.load(SeqCst) == seen && !inner.stop.load(SeqCst) {
+                    g = inner.wake.wait(g).expect("team lock");
+                }
+                inner.sleepers.fetch_sub(1, SeqCst);
+            } else if waited >= SPIN {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        // Register, then check that the job is still open: the caller waits for registered
+        // helpers only, and closes the job before it waits.
+        inner.active.fetch_add(1, SeqCst);
+        if !inner.closed.load(SeqCst) && inner.generation.load(SeqCst) == seen {
+            let job = inner.job.lock().expect("team job lock").expect("a published job");
+            // SAFETY: `Team::run` keeps the closure alive while this helper is registered.
+            let r = catch_unwind(AssertUnwindSafe(|| unsafe { (*job.0)() }));
+            if r.is_err() {
+                inner.panicked.store(true, SeqCst);
+            }
+        }
+        inner.active.fetch_sub(1, SeqCst);
+    }
+}
+
+/// A raw pointer to a field's data that the bands of one loop share: each band writes only its
+/// own rows (or, in a colour sweep, only cells of one colour in its own rows).
+#[derive(Clone, Copy)]
+pub struct Shared(pub *mut f64);
+// SAFETY: the users keep the bands' writes disjoint from every other band's reads and writes and
+// the data outlives the loop (see each use).
+unsafe impl Send for Shared {}
+// SAFETY: as for Send.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// The pointer (a method, so that closures capture the whole `Shared`).
+    #[inline]
+    pub fn get(self) -> *mut f64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_cover_the_rows_once_and_folds_merge_every_band() {
+        for threads in 1..=3 {
+            let team = Team::new(threads);
+            team.wake();
+            for rows in [1, 2, 5, 64, 1000] {
+                let hits: Vec<AtomicUsize> = (0..rows).map(|_| AtomicUsize::new(0)).collect();
+                team.bands(rows, 1 << 20, |_, r| r.for_each(|y| _ = hits[y].fetch_add(1, SeqCst)));
+                assert!(hits.iter().all(|h| h.load(SeqCst) == 1), "{threads} threads, {rows} rows");
+                let sum = team.fold(rows, 1 << 20, |r| r.sum::<usize>(), |a, b| a + b);
+                assert_eq!(sum, rows * (rows - 1) / 2);
+            }
+            team.rest();
+        }
+    }
+}
