@@ -97,7 +97,7 @@ fn main() {
         for (i, v) in u.data.iter_mut().enumerate() {
             *v = (i % 97) as f64 * 0.01;
         }
-        let mut w = u.clone();
+        let mut w = Field::copy_of(&u);
         let (mut copy, mut memcpy) = (Vec::new(), Vec::new());
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); blocks.len()];
         for _ in 0..repeats {

@@ -5,9 +5,12 @@
 //! buffer and computes plane t right after level j-1 has computed plane t+1; level k writes the
 //! output. A whole plane of a large grid does not fit a cache, so the planes are cut into bands of
 //! y-rows, one band per task: a band's ring holds only its rows (grown by k - j rows on each side
-//! for level j) and is sized to fill at most half of a core's L2 cache. The field is read once and
-//! written once per k steps; the price is the rows a band recomputes that its neighbours also
-//! compute, about (k - 1) / band height per level.
+//! for level j) and is sized to fill at most half of a core's L2 cache. Inside a band the levels
+//! also advance as a wavefront along y: in each z step level 1 computes a few rows, then level j
+//! computes its rows up to one behind level j-1, so the rows a level reads from the plane just
+//! computed are still in L1. The rings are each thread's own buffers, kept from sweep to sweep.
+//! The field is read once and written once per k steps; the price is the rows a band recomputes
+//! that its neighbours also compute, about (k - 1) / band height per level.
 //!
 //! Same bits as k single steps: every cell of every level is computed by the single-step
 //! expression ([`super::kernel::Row3d`]) with its own step's coefficients, ghost cells of every
@@ -78,7 +81,7 @@ pub fn advance_3d_with(
     exec.for_each_index(bands, |b| {
         let ya = region.lo[1] + b * band;
         let yb = (ya + band).min(region.hi[1]);
-        plan.band(src, &out, ya as isize, yb as isize);
+        plan.band(src, &out, ya as isize, yb as isize, CHUNK_ROWS);
     });
 }
 
@@ -91,6 +94,9 @@ pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, l2_bytes: usi
     let bands = rows.div_ceil(fit).max(threads.min(rows));
     rows.div_ceil(bands.max(1)).max(1)
 }
+
+/// Rows level 1 computes per step of the y pipeline (2 to 8 measured alike at 256^3).
+const CHUNK_ROWS: isize = 4;
 
 /// The output field's data, written by bands in disjoint rows.
 struct OutPtr(*mut f64, usize);
@@ -126,77 +132,122 @@ impl<'a> Plan<'a> {
     }
 
     /// Output rows ya..yb (all planes and columns of the region).
-    fn band(&self, src: &Field, out: &OutPtr, ya: isize, yb: isize) {
+    fn band(&self, src: &Field, out: &OutPtr, ya: isize, yb: isize, chunk: isize) {
         let k = self.coefs.len();
-        let [_, ny, nx] = self.n;
-        let [hz, hy, hx] = self.h;
-        let px = self.px;
         let ys: Vec<(isize, isize)> =
-            (0..=k).map(|j| grow((ya, yb), (k - j.max(1)) as isize, ny, self.sides[1])).collect();
+            (0..=k).map(|j| grow((ya, yb), (k - j.max(1)) as isize, self.n[1], self.sides[1])).collect();
         // A ring plane holds rows y0..y0 + rows (every level's rows and its ghost rows).
         let y0 = ya - k as isize;
-        let plane = ((yb - ya) as usize + 2 * k) * px;
-        let mut rings = vec![0.0f64; (k - 1) * 3 * plane];
-        let slot = |t: isize| t.rem_euclid(3) as usize * plane;
-        let at = |y: isize, x: isize| ((y - y0) as usize) * px + (x + hx) as usize;
-        let src_at =
-            |z: isize, y: isize, x: isize| (((z + hz) as usize) * self.py + (y + hy) as usize) * px + (x + hx) as usize;
-        let first = self.zs[1].0 + 1;
-        let last = self.zs[k].1 - 1 + k as isize;
-        for tick in first..=last {
-            for j in 1..=k {
-                let t = tick - j as isize;
-                if t < self.zs[j].0 || t >= self.zs[j].1 {
-                    continue;
-                }
-                let (xl, xr) = self.xs[j];
-                let (yl, yr) = ys[j];
-                let len = (xr - xl) as usize;
-                let [cz, cy, cx] = self.coefs[j - 1].c;
-                let (before, rest) = rings.split_at_mut((j - 1).min(k - 1) * 3 * plane);
-                // Level j-1 as (data, index of (plane, row, column)).
-                let prev: &[f64] = if j == 1 {
-                    &src.data
-                } else {
-                    let ring = &mut before[(j - 2) * 3 * plane..];
-                    self.ghost_planes(ring, t, (yl, yr), (xl, xr), &slot, &at);
-                    ring
+        let plane = ((yb - ya) as usize + 2 * k) * self.px;
+        RINGS.with(|cell| {
+            let mut rings = cell.borrow_mut();
+            let want = (k - 1) * 3 * plane;
+            if rings.len() < want {
+                // Every cell a level reads is written first (in this sweep), so stale values from
+                // an earlier sweep are never read: the buffer is only grown, not cleared.
+                rings.resize(want, 0.0);
+            }
+            let rings = &mut rings[..want];
+            let ring = Ring { y0, plane, hx: self.h[2], px: self.px };
+            let first = self.zs[1].0 + 1;
+            let last = self.zs[k].1 - 1 + k as isize;
+            // Next row to compute at each level (index j) in this tick.
+            let mut next = vec![0isize; k + 1];
+            for tick in first..=last {
+                let live = |j: usize| {
+                    let t = tick - j as isize;
+                    t >= self.zs[j].0 && t < self.zs[j].1
                 };
-                let idx = |z: isize, y: isize, x: isize| if j == 1 { src_at(z, y, x) } else { slot(z) + at(y, x) };
-                for y in yl..yr {
-                    let ic = idx(t, y, xl);
-                    let c = &prev[ic - 1..ic + len + 1];
-                    let s = &prev[idx(t, y - 1, xl)..][..len];
-                    let nn = &prev[idx(t, y + 1, xl)..][..len];
-                    let d = &prev[idx(t - 1, y, xl)..][..len];
-                    let u = &prev[idx(t + 1, y, xl)..][..len];
-                    if j == k {
-                        let o = src_at(t, y, xl);
-                        assert!(o + len <= out.1);
-                        // SAFETY: in bounds (checked); row (t, y) belongs to this band only.
-                        let row = unsafe { std::slice::from_raw_parts_mut(out.0.add(o), len) };
-                        self.row.run(row, c, s, nn, d, u, [cz, cy, cx]);
-                    } else {
-                        let cur = &mut rest[slot(t)..slot(t) + plane];
-                        self.row.run(&mut cur[at(y, xl)..at(y, xr)], c, s, nn, d, u, [cz, cy, cx]);
-                        if let (Some(g), 0) = (self.sides[2][0], xl) {
-                            cur[at(y, -1)] = g.value(cur[at(y, 0)]);
-                        }
-                        if let (Some(g), true) = (self.sides[2][1], xr == nx) {
-                            cur[at(y, nx)] = g.value(cur[at(y, nx - 1)]);
+                for j in 1..=k {
+                    next[j] = if live(j) { ys[j].0 } else { ys[j].1 };
+                    if live(j) && j >= 2 {
+                        let (yl, yr) = ys[j];
+                        let prev = &mut rings[(j - 2) * 3 * plane..(j - 1) * 3 * plane];
+                        self.ghost_planes(prev, tick - j as isize, (yl, yr), self.xs[j], &ring);
+                    }
+                }
+                // Level j computes row y once level j-1 has computed row y + 1 of this tick (and
+                // its ghost rows): the rows it reads from the plane ahead are still in L1.
+                while (1..=k).any(|j| next[j] < ys[j].1) {
+                    for j in 1..=k {
+                        let (yl, yr) = ys[j];
+                        let upto = if j == 1 {
+                            (next[1] + chunk).min(yr)
+                        } else if next[j - 1] >= ys[j - 1].1 {
+                            yr
+                        } else {
+                            (next[j - 1] - 1).min(yr)
+                        };
+                        if upto > next[j] {
+                            self.rows(src, out, rings, &ring, j, tick - j as isize, (next[j], upto), (yl, yr));
+                            next[j] = upto;
                         }
                     }
                 }
-                if j < k {
-                    // The physical y ghost rows of this plane, for the next level's y neighbours.
-                    let cur = &mut rest[slot(t)..slot(t) + plane];
-                    for (g, ghost, inner, on) in
-                        [(self.sides[1][0], -1, 0, yl == 0), (self.sides[1][1], ny, ny - 1, yr == ny)]
-                    {
-                        if let (Some(g), true) = (g, on) {
-                            for x in xl..xr {
-                                cur[at(ghost, x)] = g.value(cur[at(inner, x)]);
-                            }
+            }
+        });
+    }
+
+    #[inline]
+    fn src_at(&self, z: isize, y: isize, x: isize) -> usize {
+        let [hz, hy, hx] = self.h;
+        (((z + hz) as usize) * self.py + (y + hy) as usize) * self.px + (x + hx) as usize
+    }
+
+    /// Level j, plane t: rows y range `rows` (of the level's rows `all`).
+    #[allow(clippy::too_many_arguments)]
+    fn rows(
+        &self,
+        src: &Field,
+        out: &OutPtr,
+        rings: &mut [f64],
+        ring: &Ring,
+        j: usize,
+        t: isize,
+        rows: (isize, isize),
+        all: (isize, isize),
+    ) {
+        let k = self.coefs.len();
+        let [_, ny, nx] = self.n;
+        let plane = ring.plane;
+        let src_at = |z: isize, y: isize, x: isize| self.src_at(z, y, x);
+        let (xl, xr) = self.xs[j];
+        let len = (xr - xl) as usize;
+        let coef = self.coefs[j - 1].c;
+        let (before, rest) = rings.split_at_mut((j - 1).min(k - 1) * 3 * plane);
+        // Level j-1 as (data, index of (plane, row, column)).
+        let prev: &[f64] = if j == 1 { &src.data } else { &before[(j - 2) * 3 * plane..] };
+        let idx = |z: isize, y: isize, x: isize| if j == 1 { src_at(z, y, x) } else { ring.at(z, y, x) };
+        for y in rows.0..rows.1 {
+            let ic = idx(t, y, xl);
+            let c = &prev[ic - 1..ic + len + 1];
+            let s = &prev[idx(t, y - 1, xl)..][..len];
+            let nn = &prev[idx(t, y + 1, xl)..][..len];
+            let d = &prev[idx(t - 1, y, xl)..][..len];
+            let u = &prev[idx(t + 1, y, xl)..][..len];
+            if j == k {
+                let o = src_at(t, y, xl);
+                assert!(o + len <= out.1);
+                // SAFETY: in bounds (checked); row (t, y) belongs to this band only.
+                let row = unsafe { std::slice::from_raw_parts_mut(out.0.add(o), len) };
+                self.row.run(row, c, s, nn, d, u, coef);
+            } else {
+                let cur = &mut rest[..3 * plane];
+                self.row.run(&mut cur[ring.at(t, y, xl)..ring.at(t, y, xr)], c, s, nn, d, u, coef);
+                if let (Some(g), 0) = (self.sides[2][0], xl) {
+                    cur[ring.at(t, y, -1)] = g.value(cur[ring.at(t, y, 0)]);
+                }
+                if let (Some(g), true) = (self.sides[2][1], xr == nx) {
+                    cur[ring.at(t, y, nx)] = g.value(cur[ring.at(t, y, nx - 1)]);
+                }
+                // The physical y ghost rows of this plane, for the next level's y neighbours,
+                // as soon as the row inside is done.
+                for (g, ghost, inner, on) in
+                    [(self.sides[1][0], -1, 0, all.0 == 0), (self.sides[1][1], ny, ny - 1, all.1 == ny)]
+                {
+                    if let (Some(g), true, true) = (g, on, inner == y) {
+                        for x in xl..xr {
+                            cur[ring.at(t, ghost, x)] = g.value(cur[ring.at(t, inner, x)]);
                         }
                     }
                 }
@@ -207,29 +258,40 @@ impl<'a> Plan<'a> {
     /// Before level j computes plane t from ring `prev` (level j-1): if plane t-1 or t+1 is the
     /// ghost plane of a physical z face, fill it (rows `ys`, columns `xs`) from the plane inside.
     /// Its slot holds no live plane: level j-1 is exactly one plane ahead of level j.
-    fn ghost_planes(
-        &self,
-        prev: &mut [f64],
-        t: isize,
-        ys: (isize, isize),
-        xs: (isize, isize),
-        slot: &impl Fn(isize) -> usize,
-        at: &impl Fn(isize, isize) -> usize,
-    ) {
+    fn ghost_planes(&self, prev: &mut [f64], t: isize, ys: (isize, isize), xs: (isize, isize), ring: &Ring) {
         let nz = self.n[0];
         for (ghost, inner, g) in [(-1, 0, self.sides[0][0]), (nz, nz - 1, self.sides[0][1])] {
             let Some(g): Option<Ghost> = g else { continue };
             if t - 1 != ghost && t + 1 != ghost {
                 continue;
             }
-            let (go, io) = (slot(ghost), slot(inner));
             for y in ys.0..ys.1 {
                 for x in xs.0..xs.1 {
-                    prev[go + at(y, x)] = g.value(prev[io + at(y, x)]);
+                    prev[ring.at(ghost, y, x)] = g.value(prev[ring.at(inner, y, x)]);
                 }
             }
         }
     }
+}
+
+/// Index of (plane z, row y, column x) in a level's ring of three planes.
+struct Ring {
+    y0: isize,
+    plane: usize,
+    hx: isize,
+    px: usize,
+}
+
+impl Ring {
+    #[inline]
+    fn at(&self, z: isize, y: isize, x: isize) -> usize {
+        z.rem_euclid(3) as usize * self.plane + ((y - self.y0) as usize) * self.px + (x + self.hx) as usize
+    }
+}
+
+thread_local! {
+    /// Each thread's ring buffers, kept from sweep to sweep (no allocation and page faults per band).
+    static RINGS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 #[cfg(test)]

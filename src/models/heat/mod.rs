@@ -130,7 +130,7 @@ impl Heat {
                 *v = initial::value(ic, grid, [offset[0] + z, offset[1] + y, offset[2] + x]);
             }
         });
-        let next = t.clone();
+        let next = Field::copy_of(&t);
         Ok(Heat {
             cfg: cfg.section::<HeatConfig>().clone(),
             grid: grid.clone(),
