@@ -16,8 +16,9 @@ use std::io::Write;
 use std::time::Instant;
 
 fn thread_cpu() -> f64 {
-    // SAFETY: getrusage fills the struct it is given.
+    // SAFETY: rusage is plain old data; all zeros is a valid value.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct it is given.
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut u) };
     let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     s(u.ru_utime) + s(u.ru_stime)
@@ -48,7 +49,8 @@ fn main() {
     let rows = simrun::io::checkpoint::record::chunk_rows([1, ny, nx]);
     let tmp = dir.join("block.tmp");
     let path = dir.join("block.bin");
-    let cases: Vec<(&str, Box<dyn Fn()>)> = vec![
+    type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let cases: Vec<Case> = vec![
         (
             "raw",
             Box::new(|| {

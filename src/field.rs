@@ -13,10 +13,10 @@ pub const HUGE_PAGE_BYTES: usize = 16 << 20;
 /// Advise huge pages for a large, not yet touched buffer (a no-op elsewhere; only a hint).
 fn huge_pages(data: &mut [f64]) {
     #[cfg(target_os = "linux")]
-    if data.len() * size_of::<f64>() >= HUGE_PAGE_BYTES {
+    if size_of_val(data) >= HUGE_PAGE_BYTES {
         const PAGE: usize = 2 << 20;
         let start = data.as_mut_ptr() as usize;
-        let end = start + data.len() * size_of::<f64>();
+        let end = start + size_of_val(data);
         let (a, b) = (start.next_multiple_of(PAGE), end / PAGE * PAGE);
         if b > a {
             // SAFETY: advice on whole pages inside this buffer; MADV_HUGEPAGE never changes its
