@@ -2,7 +2,8 @@
 # simrun next to its peers on the same problems, interleaved round by round (every code runs once
 # per round, so machine noise hits all alike), medians over rounds and per-round ratios, printed
 # as markdown tables for the README's performance section:
-#   scripts/bench-peers.sh [--quick] [heat] [weather] [cavity] [checkpoint]   (default: all four)
+#   scripts/bench-peers.sh [--quick] [heat] [weather] [cavity] [checkpoint] [heat3d] [multigrid]
+#   (default: all six)
 #   heat       heat 2-D N^2 x STEPS (CSC heat-equation's problem, 4096^2 x 500): simrun (threads;
 #              one step per sweep too; 2 ranks) vs CSC heat-equation (serial; hybrid MPI+OpenMP as
 #              2 threads and as 2 ranks) vs Devito; MLUPS and percent of the STREAM-style copy
@@ -17,6 +18,10 @@
 #              each against Ghia et al. (1982) and Botella & Peyret (1998) computed alike
 #              (scripts/peers/cavity_metrics.py).
 #   checkpoint scripts/bench-checkpoint.sh ROUNDS CK_STEPS, its output as is.
+#   heat3d     simrun alone (no peer runs 3-D here): scripts/bench-heat3d.sh, 256^3 and 512^3 on
+#              1 and 2 threads as a share of the copy bound, its output as is.
+#   multigrid  simrun alone: scripts/bench-multigrid-threads.sh, V-cycle against the bandwidth
+#              bound and the cavity on 1 and 2 threads, its output as is.
 # The peers are installed and built first (scripts/peers/setup-peers.sh: git clone over https at
 # pinned commits, pip, apt; cached under ~/.cache/simrun-peers). The output starts with the
 # machine (CPU, cores, copy bandwidth, load, compilers and flags, peer versions).
@@ -36,12 +41,12 @@ parts=()
 for a in "$@"; do
     case $a in
         --quick | quick) QUICK=1 ;;
-        heat | weather | cavity | checkpoint) parts+=("$a") ;;
-        -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
-        *) echo "bench-peers: unknown argument '$a' (--quick heat weather cavity checkpoint)" >&2; exit 2 ;;
+        heat | weather | cavity | checkpoint | heat3d | multigrid) parts+=("$a") ;;
+        -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+        *) echo "bench-peers: unknown argument '$a' (--quick heat weather cavity checkpoint heat3d multigrid)" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(heat weather cavity checkpoint)
+[ ${#parts[@]} -gt 0 ] || parts=(heat weather cavity checkpoint heat3d multigrid)
 has() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 if [ "$QUICK" = 1 ]; then
     ROUNDS=${ROUNDS:-1} HEAT_N=${HEAT_N:-1024} HEAT_STEPS=${HEAT_STEPS:-50} WX_TIME=${WX_TIME:-100}
@@ -71,7 +76,7 @@ peers_txt=""
 if [ ${#peer_list[@]} -gt 0 ]; then peers_txt=$(scripts/peers/setup-peers.sh "${peer_list[@]}"); fi
 CACHE=${SIMRUN_PEERS:-$HOME/.cache/simrun-peers}
 VENV=${SIMRUN_VENV:-$HOME/.cache/simrun-devito-venv}
-nice cargo build --release --quiet --bins --example bench_heat
+nice cargo build --release --quiet --bins --example bench_heat --example bench_multigrid
 SIMRUN=${SIMRUN:-$ROOT/target/release/simrun}
 BENCH_HEAT=$ROOT/target/release/examples/bench_heat
 tmp=$(mktemp -d)
@@ -222,6 +227,23 @@ if has checkpoint; then
     # Its simrun runs print their phase profiles on stdout: keep the script's own lines only.
     scripts/bench-checkpoint.sh "$ROUNDS" "$CK_STEPS" | grep -v -E \
         '^profile over|^phase |^\(setup, |^[a-z_]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+%'
+    echo '```'
+    echo
+fi
+if has heat3d; then
+    echo "## Heat 3-D (scripts/bench-heat3d.sh, $ROUNDS rounds)"
+    echo
+    echo '```'
+    if [ "$QUICK" = 1 ]; then QUICK=1 ./scripts/bench-heat3d.sh 2>&1; else ROUNDS=$ROUNDS ./scripts/bench-heat3d.sh 2>&1; fi \
+        | grep -v '^setup:'
+    echo '```'
+    echo
+fi
+if has multigrid; then
+    echo "## Navier-Stokes threads and the V-cycle bound (scripts/bench-multigrid-threads.sh)"
+    echo
+    echo '```'
+    SKIP_BUILD=1 ./scripts/bench-multigrid-threads.sh $( [ "$QUICK" = 1 ] && echo --quick) 2>&1 | grep -v '^round '
     echo '```'
     echo
 fi
