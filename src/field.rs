@@ -220,43 +220,6 @@ impl Region {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interior_round_trip() {
-        let mut f = Field::new([2, 3, 4], [1, 2, 1]);
-        let v: Vec<f64> = (0..24).map(|i| i as f64).collect();
-        f.set_interior_from(&v);
-        assert_eq!(f.interior_vec(), v);
-        assert_eq!(f.get(1, 2, 3), 23.0);
-        assert_eq!(f.get(-1, 0, 0), 0.0);
-    }
-
-    #[test]
-    fn inner_and_strips_tile_the_block() {
-        for n in [[1, 5, 7], [4, 4, 4], [1, 2, 9], [3, 1, 1]] {
-            let w = [if n[0] > 1 { 1 } else { 0 }, 2, 2];
-            let (inner, strips) = Region::split_inner(n, w);
-            let mut count = vec![0u8; n.iter().product()];
-            for r in std::iter::once(inner).chain(strips) {
-                if r.is_empty() {
-                    continue;
-                }
-                for z in r.lo[0]..r.hi[0] {
-                    for y in r.lo[1]..r.hi[1] {
-                        for x in r.lo[2]..r.hi[2] {
-                            count[(z * n[1] + y) * n[2] + x] += 1;
-                        }
-                    }
-                }
-            }
-            assert!(count.iter().all(|&c| c == 1), "{n:?}");
-        }
-    }
-}
-
 /// `dst.copy_from_slice(src)` with non-temporal stores on x86-64 (SSE2, always there): a copy
 /// into a buffer read next by another thread (an output's hand-over) neither reads the
 /// destination's lines first nor evicts the compute thread's working set. Bitwise the same as a
@@ -292,4 +255,41 @@ pub fn stream_fence() {
     unsafe {
         std::arch::x86_64::_mm_sfence()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interior_round_trip() {
+        let mut f = Field::new([2, 3, 4], [1, 2, 1]);
+        let v: Vec<f64> = (0..24).map(|i| i as f64).collect();
+        f.set_interior_from(&v);
+        assert_eq!(f.interior_vec(), v);
+        assert_eq!(f.get(1, 2, 3), 23.0);
+        assert_eq!(f.get(-1, 0, 0), 0.0);
+    }
+
+    #[test]
+    fn inner_and_strips_tile_the_block() {
+        for n in [[1, 5, 7], [4, 4, 4], [1, 2, 9], [3, 1, 1]] {
+            let w = [if n[0] > 1 { 1 } else { 0 }, 2, 2];
+            let (inner, strips) = Region::split_inner(n, w);
+            let mut count = vec![0u8; n.iter().product()];
+            for r in std::iter::once(inner).chain(strips) {
+                if r.is_empty() {
+                    continue;
+                }
+                for z in r.lo[0]..r.hi[0] {
+                    for y in r.lo[1]..r.hi[1] {
+                        for x in r.lo[2]..r.hi[2] {
+                            count[(z * n[1] + y) * n[2] + x] += 1;
+                        }
+                    }
+                }
+            }
+            assert!(count.iter().all(|&c| c == 1), "{n:?}");
+        }
+    }
 }

@@ -236,8 +236,7 @@ impl DataFileWriter {
             .map_err(|e| Error::io(format!("cannot create checkpoint directory {}: {e}", dir.display())))?;
         let path = dir.join(data_file_name(writer));
         let tmp = path.with_extension("h5.tmp");
-        let mut w =
-            DataFileWriter { file: None, tmp, path, writer, dims, compression, records: Vec::new(), raw: None };
+        let mut w = DataFileWriter { file: None, tmp, path, writer, dims, compression, records: Vec::new(), raw: None };
         // Datasets of 64 KiB and more start on a page (aligned O_DIRECT writes of their values).
         let file = hdf5::File::with_options()
             .with_fapl(|p| p.alignment(64 << 10, ALIGN))
