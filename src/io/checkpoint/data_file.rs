@@ -252,10 +252,8 @@ impl DataFileWriter {
         head().map_err(|e| h5err::io("cannot write checkpoint file", &w.path, &e))?;
         w.file = Some(file);
         if compression == 0 {
-            w.raw = Some(
-                RawSink::open(&w.tmp)
-                    .map_err(|e| Error::io(format!("cannot open checkpoint file {}: {e}", w.path.display())))?,
-            );
+            // Descriptors of its own; without them (a tight RLIMIT_NOFILE), HDF5 writes the values.
+            w.raw = RawSink::open(&w.tmp).ok();
         }
         Ok(w)
     }
