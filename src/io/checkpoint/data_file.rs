@@ -306,11 +306,11 @@ impl DataFileWriter {
                     // other), while in cache.
                     Some(sink) => {
                         let put = |unit: &[f64], _: usize, _: usize| -> hdf5::Result<()> {
-                            sink.push(bytemuck::cast_slice(unit))
-                                .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))
+                            // The OS error alone: the one-line report names the file.
+                            sink.push(bytemuck::cast_slice(unit)).map_err(|e| hdf5::Error::from(e.to_string()))
                         };
                         let h = record::hash_block_with(data, b.size, rows, put)?;
-                        sink.end().map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
+                        sink.end().map_err(|e| hdf5::Error::from(e.to_string()))?;
                         h
                     }
                     None => {
