@@ -90,8 +90,10 @@ impl Exec {
             out.par_chunks_mut(nx * rows).enumerate().for_each(|(c, chunk)| {
                 for (k, row) in chunk.chunks_mut(nx).enumerate() {
                     let r = c * rows + k;
-                    row.copy_from_slice(src.row(r / ny, r % ny));
+                    crate::field::copy_streaming(row, src.row(r / ny, r % ny));
                 }
+                // This worker's streaming stores land before the hand-over.
+                crate::field::stream_fence();
             })
         });
     }
