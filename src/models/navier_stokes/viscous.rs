@@ -190,39 +190,26 @@ pub fn solve(
     let wx_lo = mac.wall[1] && mac.at_lo[1];
     let wx_hi = mac.wall[1] && mac.at_hi[1];
     let (su, sv) = s;
+    // Unknown faces of u: columns 0..uc, all rows; extra diagonal on the rows next to a y wall.
+    // Of v: rows 0..vr, all columns; extra diagonal on the columns next to an x wall.
+    let u_part = Part { cols: uc, rows: ny, ax, ay, d: diag, lo: wy_lo.then_some(2.0 * ay), hi: wy_hi.then_some(2.0 * ay), along_x: false };
+    let v_part = Part { cols: nx, rows: vr, ax, ay, d: diag, lo: wx_lo.then_some(2.0 * ax), hi: wx_hi.then_some(2.0 * ax), along_x: true };
     let mut sweeps = 0;
     loop {
         let mut worst = 0.0f64;
         for colour in 0..2 {
             mac.fill_ghosts(comm, decomp, xu, xv);
-            let m = sweep_half(exec, whole, (&*xu, &*xv), b, (&mut *su, &mut *sv), |comp, j, i| {
-                let par = (mac.off[0] + j + mac.off[1] + i) % 2;
-                if par != colour {
-                    return None;
-                }
-                if comp == 0 {
-                    if i >= uc {
-                        return None;
-                    }
-                    let extra = if (wy_lo && j == 0) || (wy_hi && j + 1 == ny) { 2.0 * ay } else { 0.0 };
-                    Some((ax, ay, diag + extra))
-                } else {
-                    if j >= vr {
-                        return None;
-                    }
-                    let extra = if (wx_lo && i == 0) || (wx_hi && i + 1 == nx) { 2.0 * ax } else { 0.0 };
-                    Some((ax, ay, diag + extra))
-                }
-            });
-            worst = worst.max(m);
-            for (xf, sf) in [(&mut *xu, &*su), (&mut *xv, &*sv)] {
+            let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
+            worst = worst.max(corrections(exec, whole, &*xu, b.0, &mut *su, &u_part, first));
+            worst = worst.max(corrections(exec, whole, &*xv, b.1, &mut *sv, &v_part, first));
+            for (xf, sf, part) in [(&mut *xu, &*su, &u_part), (&mut *xv, &*sv, &v_part)] {
                 exec.for_each_row(xf, whole, |_, j, row| {
+                    if j >= part.rows {
+                        return;
+                    }
                     let r0 = sf.idx(0, j as isize, 0);
-                    for (i, o) in row.iter_mut().enumerate() {
-                        let c = r0 + i;
-                        if (mac.off[0] + j + mac.off[1] + i) % 2 == colour {
-                            *o += sf.data[c];
-                        }
+                    for i in (first(j)..part.cols).step_by(2) {
+                        row[i] += sf.data[r0 + i];
                     }
                 });
             }
@@ -246,45 +233,64 @@ pub fn solve(
     sweeps
 }
 
-/// One colour's corrections: s = residual / diagonal where `coef(comp, j, i)` gives
-/// (a/dx^2, a/dy^2, diagonal) for a face of that colour, 0 elsewhere. Returns max |residual|.
-fn sweep_half<F>(
+/// The unknown faces of one component and their coefficients.
+struct Part {
+    /// Unknowns: rows 0..rows, columns 0..cols.
+    cols: usize,
+    rows: usize,
+    ax: f64,
+    ay: f64,
+    /// Diagonal away from walls.
+    d: f64,
+    /// Extra diagonal next to the low / high wall across which the ghost is extrapolated
+    /// (rows for u, columns for v).
+    lo: Option<f64>,
+    hi: Option<f64>,
+    along_x: bool,
+}
+
+/// One colour's corrections s = residual / diagonal on the faces of `part` from column
+/// `first(j)` in steps of 2 (the other faces keep stale values, never read). Returns max |residual|.
+fn corrections(
     exec: &Exec,
     whole: Region,
-    x: (&Field, &Field),
-    b: (&Field, &Field),
-    s: (&mut Field, &mut Field),
-    coef: F,
-) -> f64
-where
-    F: Fn(usize, usize, usize) -> Option<(f64, f64, f64)> + Sync,
-{
-    let mut worst = 0.0f64;
-    for (comp, (xf, bf, sf)) in [(x.0, b.0, s.0), (x.1, b.1, s.1)].into_iter().enumerate() {
-        let st = xf.strides()[1];
-        let xd = &xf.data[..];
-        let m = std::sync::Mutex::new(0.0f64);
-        exec.for_each_row(sf, whole, |_, j, row| {
-            let r0 = xf.idx(0, j as isize, 0);
-            let mut local = 0.0f64;
-            for (i, o) in row.iter_mut().enumerate() {
-                let c = r0 + i;
-                *o = match coef(comp, j, i) {
-                    None => 0.0,
-                    Some((ax, ay, d)) => {
-                        let xx = xd[c];
-                        let lx = xd[c + 1] - 2.0 * xx + xd[c - 1];
-                        let ly = xd[c + st] - 2.0 * xx + xd[c - st];
-                        let res = bf.data[c] - xx + ax * lx + ay * ly;
-                        local = local.max(res.abs());
-                        res / d
-                    }
-                };
+    x: &Field,
+    b: &Field,
+    s: &mut Field,
+    part: &Part,
+    first: impl Fn(usize) -> usize + Sync + Send,
+) -> f64 {
+    let st = x.strides()[1];
+    let (xd, bd) = (&x.data[..], &b.data[..]);
+    let m = std::sync::Mutex::new(0.0f64);
+    exec.for_each_row(s, whole, |_, j, row| {
+        if j >= part.rows {
+            return;
+        }
+        let r0 = x.idx(0, j as isize, 0);
+        let diag_at = |i: usize| {
+            let (k, n) = if part.along_x { (i, part.cols) } else { (j, part.rows) };
+            let mut d = part.d;
+            if k == 0 {
+                d += part.lo.unwrap_or(0.0);
             }
-            let mut g = m.lock().unwrap();
-            *g = g.max(local);
-        });
-        worst = worst.max(m.into_inner().unwrap());
-    }
-    worst
+            if k + 1 == n {
+                d += part.hi.unwrap_or(0.0);
+            }
+            d
+        };
+        let mut local = 0.0f64;
+        for i in (first(j)..part.cols).step_by(2) {
+            let c = r0 + i;
+            let xx = xd[c];
+            let lx = xd[c + 1] - 2.0 * xx + xd[c - 1];
+            let ly = xd[c + st] - 2.0 * xx + xd[c - st];
+            let res = bd[c] - xx + part.ax * lx + part.ay * ly;
+            local = local.max(res.abs());
+            row[i] = res / diag_at(i);
+        }
+        let mut g = m.lock().unwrap();
+        *g = g.max(local);
+    });
+    m.into_inner().unwrap()
 }
