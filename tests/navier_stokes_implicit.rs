@@ -38,10 +38,8 @@ fn tg_final(viscous: &str, dt: f64, dir_tag: &str) -> Vec<f64> {
 fn observed_orders(viscous: &str) -> Vec<f64> {
     let dts = [0.08, 0.04, 0.02, 0.01];
     let runs: Vec<Vec<f64>> = dts.iter().map(|&dt| tg_final(viscous, dt, &format!("{viscous}_{dt}"))).collect();
-    let diffs: Vec<f64> = runs
-        .windows(2)
-        .map(|w| w[0].iter().zip(&w[1]).fold(0.0f64, |m, (a, b)| m.max((a - b).abs())))
-        .collect();
+    let diffs: Vec<f64> =
+        runs.windows(2).map(|w| w[0].iter().zip(&w[1]).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))).collect();
     let orders: Vec<f64> = diffs.windows(2).map(|w| (w[0] / w[1]).log2()).collect();
     println!("{viscous}: max |u(dt) - u(dt/2)| = {diffs:?}, observed orders {orders:.3?}");
     orders
