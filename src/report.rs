@@ -245,7 +245,7 @@ pub struct Report {
     pub io_thread: Option<IoWrites>,
     /// With `time.steady_tolerance`: whether the run stopped at steady state.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub steady_state: Option<SteadyState>,
+    pub steady_state: Option<Box<SteadyState>>,
 }
 
 /// `steady_state` in the report: reached (the change per unit time fell below the tolerance, and

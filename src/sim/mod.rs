@@ -456,12 +456,14 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
         output_dir: cfg.output.dir.clone(),
         io_thread: Some(ckpt.io_writes()),
-        steady_state: cfg.time.steady_tolerance.map(|tolerance| SteadyState {
-            reached: steady.is_some(),
-            tolerance,
-            step: steady.map(|s| s.0),
-            time: steady.map(|s| s.1),
-            change: last_change,
+        steady_state: cfg.time.steady_tolerance.map(|tolerance| {
+            Box::new(SteadyState {
+                reached: steady.is_some(),
+                tolerance,
+                step: steady.map(|s| s.0),
+                time: steady.map(|s| s.1),
+                change: last_change,
+            })
         }),
     };
     drop(lock);
