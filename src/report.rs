@@ -243,6 +243,20 @@ pub struct Report {
     /// Rank 0's I/O thread: the checkpoint data files it wrote and its CPU time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub io_thread: Option<IoWrites>,
+    /// With `time.steady_tolerance`: whether the run stopped at steady state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steady_state: Option<Box<SteadyState>>,
+}
+
+/// `steady_state` in the report: reached (the change per unit time fell below the tolerance, and
+/// the run stopped there), the step and time of that, and the last change measured.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SteadyState {
+    pub reached: bool,
+    pub tolerance: f64,
+    pub step: Option<u64>,
+    pub time: Option<f64>,
+    pub change: f64,
 }
 
 /// The data files one I/O thread wrote (checkpoints and a distributed final output), the wall and

@@ -123,11 +123,27 @@ pub struct TimeConfig {
     /// except with `weather.compat = "miniweather"` (which keeps upstream's steps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align_outputs: Option<bool>,
+    /// Stop at steady state: once the model's largest change per unit time of the state (for
+    /// navier_stokes max |u^{n+1} - u^n| / dt over the face velocities, the `max_dudt`
+    /// diagnostic) falls below this, the run ends there as at its end (final outputs and
+    /// checkpoint written) and the report records `steady_state`; `end_time`/`steps` stay the
+    /// upper bound. Only models with a steady-state measure (navier_stokes) accept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub steady_tolerance: Option<f64>,
 }
 
 impl Default for TimeConfig {
     fn default() -> Self {
-        TimeConfig { steps: None, end_time: None, dt: None, cfl: default_cfl(), wall_limit: None, align_outputs: None }
+        TimeConfig {
+            steps: None,
+            end_time: None,
+            dt: None,
+            cfl: default_cfl(),
+            wall_limit: None,
+            align_outputs: None,
+            steady_tolerance: None,
+        }
     }
 }
 

@@ -27,6 +27,19 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
         (None, None) => return Err(Error::config("missing key `time.steps` (or `time.end_time`)")),
         _ => {}
     }
+    if let Some(tol) = t.steady_tolerance {
+        if !(tol.is_finite() && tol > 0.0) {
+            return Err(Error::config(format!(
+                "key `time.steady_tolerance` must be a positive finite number (a change per unit time), got {tol}"
+            )));
+        }
+        if !cfg.spec().steady_state() {
+            return Err(Error::config(format!(
+                "key `time.steady_tolerance` is not supported by model `{}` (it has no steady-state measure): remove it",
+                cfg.model
+            )));
+        }
+    }
     if given.has("time.dt") && given.has("time.cfl") {
         return Err(Error::config(
             "give `time.dt` (a fixed step) or `time.cfl` (a fraction of the stability limit), not both: with time.dt the cfl is not used",

@@ -76,6 +76,12 @@ pub trait Model {
     }
     /// Global diagnostics at simulated time `time` (deterministic for any split).
     fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics;
+    /// The largest change per unit time of the state over the last step (the same on every
+    /// rank), for `time.steady_tolerance`; None: the model does not measure it (its spec's
+    /// `steady_state` is false and the key is refused).
+    fn steady_change(&self) -> Option<f64> {
+        None
+    }
     /// Names of the fields written to outputs for viewing, in order.
     fn field_names(&self) -> Vec<&'static str>;
     /// Names of the fields that make up the full state: restoring them (and the clock) continues

@@ -31,6 +31,11 @@ pub trait ModelSpec: Sync {
     fn periodic_axes(&self, cfg: &Config) -> [bool; 3];
     /// (the dt of the first step, the maximum stable dt), for `simrun check` and validation.
     fn plan_dt(&self, cfg: &Config) -> (f64, f64);
+    /// Does the model measure its change per unit time ([`super::Model::steady_change`]), so
+    /// that `time.steady_tolerance` applies?
+    fn steady_state(&self) -> bool {
+        false
+    }
     /// Can the model run on this split (e.g. enough cells per rank for its halos)?
     fn check_split(&self, _cfg: &Config, _decomp: &Decomp) -> Result<()> {
         Ok(())

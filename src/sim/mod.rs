@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::io::checkpoint::{MasterMeta, Stamp};
 use crate::models::{self, Clock, Diagnostics, Model, StepCtx};
 use crate::par::{Comm, Exec};
-use crate::report::{PhaseSample, Phases, Report};
+use crate::report::{PhaseSample, Phases, Report, SteadyState};
 use checkpoints::Checkpointer;
 use diag_log::DiagLog;
 use field_outputs::FieldOutputs;
@@ -278,7 +278,11 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     } else {
         Vec::new()
     };
-    while !done(cfg, step, time, last_dt, strict) {
+    // time.steady_tolerance: the step and time at which the change fell below it, and the last
+    // change measured.
+    let mut steady: Option<(u64, f64)> = None;
+    let mut last_change = f64::NAN;
+    while !done(cfg, step, time, last_dt, strict) && steady.is_none() {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         clocks.clear();
         let mut prev_time;
@@ -324,12 +328,24 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             diag_log::take_over(&mut csv, &mut ckpt, phases);
             taken_over = true;
         }
-        let finished = done(cfg, step, time, last_dt, strict);
+        if let Some(tol) = cfg.time.steady_tolerance {
+            // The model's measure is the same on every rank, so all ranks stop together.
+            last_change = model.steady_change().unwrap_or(f64::NAN);
+            if last_change < tol {
+                steady = Some((step, time));
+                if root {
+                    progress.finish();
+                    eprintln!("steady state at step {step} (t={time:e}): change {last_change:e} < time.steady_tolerance = {tol:e}");
+                }
+            }
+        }
+        let at_end = done(cfg, step, time, last_dt, strict);
+        let finished = at_end || steady.is_some();
         // Field outputs before anything that may end the loop (a stop request): a checkpoint at
         // this step comes after them on rank 0's I/O thread.
         // The last step reaches the end time for the schedules (the run ends within round-off
         // of it), so an output due at the end time is written without time.align_outputs too.
-        let at = match (finished, cfg.time.steps, cfg.time.end_time) {
+        let at = match (at_end, cfg.time.steps, cfg.time.end_time) {
             (true, None, Some(end)) => time.max(end),
             _ => time,
         };
@@ -440,6 +456,15 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         diagnostics: diags.iter().cloned().collect::<BTreeMap<_, _>>(),
         output_dir: cfg.output.dir.clone(),
         io_thread: Some(ckpt.io_writes()),
+        steady_state: cfg.time.steady_tolerance.map(|tolerance| {
+            Box::new(SteadyState {
+                reached: steady.is_some(),
+                tolerance,
+                step: steady.map(|s| s.0),
+                time: steady.map(|s| s.1),
+                change: last_change,
+            })
+        }),
     };
     drop(lock);
     Ok(RunSummary {
@@ -487,6 +512,7 @@ fn summary_without_steps(
         diagnostics: BTreeMap::new(),
         output_dir: cfg.output.dir.clone(),
         io_thread: None,
+        steady_state: None,
     };
     RunSummary {
         steps: step,

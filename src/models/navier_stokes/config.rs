@@ -26,6 +26,41 @@ pub struct NavierStokesConfig {
     /// The pressure Poisson solver.
     #[serde(default)]
     pub multigrid: MultigridConfig,
+    /// Time integration of the viscous term: "explicit" (SSP-RK2 with advection; dt limited by
+    /// advection and diffusion), "crank_nicolson" (implicit trapezoidal, second order) or
+    /// "backward_euler" (first order); both implicit schemes limit dt by advection alone
+    /// (see the module doc of `navier_stokes::viscous`).
+    #[serde(default)]
+    pub viscous: Viscous,
+    /// Implicit viscous schemes: stop the red-black Gauss-Seidel sweeps of each Helmholtz solve
+    /// when max |residual| <= this x max |right-hand side| (over u and v).
+    #[serde(default = "default_viscous_tol")]
+    #[schemars(extend("exclusiveMinimum" = 0), extend("exclusiveMaximum" = 1))]
+    pub viscous_tolerance: f64,
+}
+
+/// `navier_stokes.viscous`: how the viscous term is integrated in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Viscous {
+    /// Explicit, in the SSP-RK2 stages with advection.
+    #[default]
+    Explicit,
+    /// Implicit trapezoidal (theta = 1/2): second order in time.
+    CrankNicolson,
+    /// Implicit Euler (theta = 1): first order in time, strongly damping.
+    BackwardEuler,
+}
+
+impl Viscous {
+    /// The implicit weight theta, None for explicit.
+    pub fn theta(self) -> Option<f64> {
+        match self {
+            Viscous::Explicit => None,
+            Viscous::CrankNicolson => Some(0.5),
+            Viscous::BackwardEuler => Some(1.0),
+        }
+    }
 }
 
 impl Default for NavierStokesConfig {
@@ -36,6 +71,8 @@ impl Default for NavierStokesConfig {
             body_force: zero2(),
             boundary: NsBoundary::default(),
             multigrid: MultigridConfig::default(),
+            viscous: Viscous::Explicit,
+            viscous_tolerance: default_viscous_tol(),
         }
     }
 }
@@ -135,6 +172,9 @@ fn zero2() -> Vec<f64> {
 fn default_tol() -> f64 {
     1e-8
 }
+fn default_viscous_tol() -> f64 {
+    1e-8
+}
 fn default_cycles() -> u32 {
     30
 }
@@ -175,6 +215,11 @@ pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
             return Err(Error::config(format!(
                 "key `navier_stokes.boundary.{name}.velocity` applies to walls only, but the face is periodic"
             )));
+        }
+    }
+    for (key, x) in [("navier_stokes.viscous_tolerance", ns.viscous_tolerance), ("navier_stokes.re", ns.re)] {
+        if !x.is_finite() {
+            return Err(Error::config(format!("key `{key}` must be a finite number, got {x}")));
         }
     }
     if let Some(dt) = cfg.time.dt {

@@ -17,7 +17,13 @@
 //!
 //! Time step: explicit central advection + diffusion, dt = cfl / (|u|max/dx + |v|max/dy +
 //! (8/3) nu (1/dx^2 + 1/dy^2)) (the 8/3 instead of 2 covers the quadratic wall ghosts), or a
-//! fixed `time.dt` that is checked against the same limit every step.
+//! fixed `time.dt` that is checked against the same limit every step. With
+//! `navier_stokes.viscous = "crank_nicolson"` or `"backward_euler"` the viscous term is implicit
+//! ([`viscous`]: an IMEX Heun / theta scheme with the same stage projections) and the limit is
+//! advection's alone, cfl / (|u|max/dx + |v|max/dy).
+//!
+//! Steady state: [`Model::steady_change`] is max |u^{n+1} - u^n| / dt over the faces (the
+//! `max_dudt` diagnostic), which `time.steady_tolerance` compares.
 //!
 //! Validation: lid-driven cavity against Ghia, Ghia & Shin (1982), J. Comput. Phys. 48:387-411
 //! ([`profiles`]); Taylor-Green vortex ([`cases`]) converging at second order; plane Poiseuille
@@ -38,6 +44,7 @@ pub mod mg_team;
 pub mod multigrid;
 pub mod profiles;
 mod spec;
+pub mod viscous;
 
 pub use spec::Spec;
 
@@ -89,6 +96,10 @@ pub struct NavierStokes {
     cfl: f64,
     reference: Reference,
     last: StepInfo,
+    /// The viscosity in the dt limit: nu, or 0 with an implicit viscous term.
+    dt_nu: f64,
+    /// The implicit viscous stages' buffers (None: explicit).
+    visc: Option<viscous::Implicit>,
 }
 
 /// Periodic axes (z, y, x) from the boundary config.
@@ -109,7 +120,8 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
     let grid = Grid::from_config(&cfg.grid);
     let ns = cfg.section::<NavierStokesConfig>();
     let (su, sv) = cases::speed_scale(ns, &grid);
-    let dt_max = 1.0 / inverse_dt_limit(&grid, 1.0 / ns.re, su, sv);
+    let nu = if ns.viscous.theta().is_some() { 0.0 } else { 1.0 / ns.re };
+    let dt_max = 1.0 / inverse_dt_limit(&grid, nu, su, sv);
     (cfg.time.dt.unwrap_or(cfg.time.cfl * dt_max), dt_max)
 }
 
@@ -144,7 +156,10 @@ impl NavierStokes {
         }
         let mg = Multigrid::new(decomp, [grid.d[1], grid.d[2]], ns.multigrid.smooth);
         tracing::debug!("multigrid levels: {}", mg.describe());
+        let visc = ns.viscous.theta().map(|theta| viscous::Implicit::new(theta, ns.viscous_tolerance, &u));
         Ok(NavierStokes {
+            dt_nu: if visc.is_some() { 0.0 } else { 1.0 / ns.re },
+            visc,
             reference: Reference::detect(&ns, grid),
             cfg: ns,
             grid: grid.clone(),
@@ -194,31 +209,9 @@ impl NavierStokes {
     }
 }
 
-impl Model for NavierStokes {
-    fn name(&self) -> &'static str {
-        "navier_stokes"
-    }
-
-    fn dt(&mut self, ctx: &mut StepCtx) -> f64 {
-        if let Some(dt) = self.fixed_dt {
-            return dt;
-        }
-        let (su, sv) = self.speed_maxima(ctx.comm);
-        self.cfl / inverse_dt_limit(&self.grid, self.mac.nu, su, sv)
-    }
-
-    fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
-        let t0 = Instant::now();
-        let (comm, exec) = (ctx.comm, ctx.exec);
-        let dt = clock.dt;
-        let (su, sv) = self.speed_maxima(comm);
-        let limit = 1.0 / inverse_dt_limit(&self.grid, self.mac.nu, su, sv);
-        if self.fixed_dt.is_some() && dt > limit {
-            return Err(Error::numerical(format!(
-                "key `time.dt` = {dt:e} exceeds the stability limit {limit:.4e} at step {} (t = {:.4e}); reduce time.dt or remove it to use the adaptive dt",
-                clock.step, clock.time
-            )));
-        }
+impl NavierStokes {
+    /// SSP-RK2 with explicit viscosity into (u2, v2): (stats 1, stats 2, solve seconds, p / phi).
+    fn explicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Exec) -> (SolveStats, SolveStats, f64, Option<f64>) {
         // Stage 1: u1 = P(u + dt F(u)).
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
         let mut solve = 0.0;
@@ -232,14 +225,143 @@ impl Model for NavierStokes {
         let ts = Instant::now();
         let s2 = self.project(2, 0.5 * dt, comm, exec);
         solve += ts.elapsed().as_secs_f64();
+        (s1, s2, solve, Some(2.0 / dt))
+    }
+
+    /// The IMEX Heun / theta stages of [`viscous`] into (u2, v2).
+    fn implicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Exec) -> (SolveStats, SolveStats, f64, Option<f64>) {
+        let vi = self.visc.as_mut().expect("implicit viscous buffers");
+        let (theta, tol) = (vi.theta, vi.tol);
+        let a = theta * dt * self.mac.nu;
+        let mac = &self.mac;
+        mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        let (u, v) = (&self.u, &self.v);
+        // R = u + (1 - theta) dt D u;  b1 = R + dt N(u).
+        viscous::rhs(mac, exec, (u, v), [(1.0, u, v), (0.0, u, v)], 0.0, (1.0 - theta) * dt, (&mut vi.r.0, &mut vi.r.1));
+        viscous::rhs(mac, exec, (u, v), [(1.0, &vi.r.0, &vi.r.1), (0.0, u, v)], dt, 0.0, (&mut vi.b.0, &mut vi.b.1));
+        // Incremental pressure: b -= dt grad p (p of the last step; (dt p) in the scratch).
+        let pd = &self.p;
+        exec.for_each_row(&mut vi.s.0, Region::whole(pd.n), |_, y, row| {
+            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
+                *o = dt * q;
+            }
+        });
+        comm.exchange_halos(&self.decomp, &mut vi.s.0, [0, 1, 1]);
+        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1);
+        let d1 = &mut vi.delta[0];
+        let mut sweeps = viscous::solve(
+            mac,
+            comm,
+            &self.decomp,
+            exec,
+            a,
+            tol,
+            (&vi.b.0, &vi.b.1),
+            (&mut self.u1, &mut self.v1),
+            (&mut d1.0, &mut d1.1),
+            (&mut vi.s.0, &mut vi.s.1),
+        );
+        let mut solve = 0.0;
+        let ts = Instant::now();
+        let s1 = self.project(1, 0.0, comm, exec);
+        solve += ts.elapsed().as_secs_f64();
+        // b2 = (R + b1) / 2 + dt/2 N(u1), formed in (u2, v2) and swapped into b.
+        let vi = self.visc.as_mut().expect("implicit viscous buffers");
+        let mac = &self.mac;
+        mac.fill_ghosts(comm, &self.decomp, &mut self.u1, &mut self.v1);
+        viscous::rhs(
+            mac,
+            exec,
+            (&self.u1, &self.v1),
+            [(0.5, &vi.r.0, &vi.r.1), (0.5, &vi.b.0, &vi.b.1)],
+            0.5 * dt,
+            0.0,
+            (&mut self.u2, &mut self.v2),
+        );
+        std::mem::swap(&mut vi.b.0, &mut self.u2);
+        std::mem::swap(&mut vi.b.1, &mut self.v2);
+        // b1 held - dt grad p already, and (R + b1) / 2 + dt/2 N(u1) needs the whole of it:
+        // subtract the other half.
+        let pd = &self.p;
+        exec.for_each_row(&mut vi.s.0, Region::whole(pd.n), |_, y, row| {
+            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
+                *o = 0.5 * dt * q;
+            }
+        });
+        comm.exchange_halos(&self.decomp, &mut vi.s.0, [0, 1, 1]);
+        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1);
+        let d2 = &mut vi.delta[1];
+        sweeps += viscous::solve(
+            mac,
+            comm,
+            &self.decomp,
+            exec,
+            a,
+            tol,
+            (&vi.b.0, &vi.b.1),
+            (&mut self.u2, &mut self.v2),
+            (&mut d2.0, &mut d2.1),
+            (&mut vi.s.0, &mut vi.s.1),
+        );
+        vi.sweeps = sweeps;
+        let ts = Instant::now();
+        let s2 = self.project(2, 0.0, comm, exec);
+        solve += ts.elapsed().as_secs_f64();
+        // p^{n+1} = p^n + phi2 / dt.
         let phi = self.mg.fine_phi();
-        let scale = 2.0 / dt;
         let n = self.p.n;
         exec.for_each_row(&mut self.p, Region::whole(n), |_, y, row| {
             for (o, &q) in row.iter_mut().zip(phi.row(0, y)) {
-                *o = scale * q;
+                *o += q / dt;
             }
         });
+        (s1, s2, solve, None)
+    }
+}
+
+impl Model for NavierStokes {
+    fn name(&self) -> &'static str {
+        "navier_stokes"
+    }
+
+    fn dt(&mut self, ctx: &mut StepCtx) -> f64 {
+        if let Some(dt) = self.fixed_dt {
+            return dt;
+        }
+        let (su, sv) = self.speed_maxima(ctx.comm);
+        self.cfl / inverse_dt_limit(&self.grid, self.dt_nu, su, sv)
+    }
+
+    fn steady_change(&self) -> Option<f64> {
+        Some(self.last.change)
+    }
+
+    fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
+        let t0 = Instant::now();
+        let (comm, exec) = (ctx.comm, ctx.exec);
+        let dt = clock.dt;
+        let (su, sv) = self.speed_maxima(comm);
+        let limit = 1.0 / inverse_dt_limit(&self.grid, self.dt_nu, su, sv);
+        if self.fixed_dt.is_some() && dt > limit {
+            return Err(Error::numerical(format!(
+                "key `time.dt` = {dt:e} exceeds the stability limit {limit:.4e} at step {} (t = {:.4e}); reduce time.dt or remove it to use the adaptive dt",
+                clock.step, clock.time
+            )));
+        }
+        let (s1, s2, solve, scale) = if self.visc.is_some() {
+            self.implicit_stages(dt, comm, exec)
+        } else {
+            self.explicit_stages(dt, comm, exec)
+        };
+        if let Some(scale) = scale {
+            let phi = self.mg.fine_phi();
+            let n = self.p.n;
+            exec.for_each_row(&mut self.p, Region::whole(n), |_, y, row| {
+                for (o, &q) in row.iter_mut().zip(phi.row(0, y)) {
+                    *o = scale * q;
+                }
+            });
+        }
         let mut change = [max_abs_diff(&self.u2, &self.u).max(max_abs_diff(&self.v2, &self.v)) / dt];
         comm.max_f64(&mut change);
         std::mem::swap(&mut self.u, &mut self.u2);
@@ -282,6 +404,9 @@ impl Model for NavierStokes {
             ("cfl".to_string(), l.cfl),
             ("max_dudt".to_string(), l.change),
         ];
+        if let Some(vi) = &self.visc {
+            d.push(("visc_sweeps".to_string(), vi.sweeps as f64));
+        }
         if let Some(e) = self.reference.kinetic_energy(&self.grid, time) {
             d.push(("kinetic_energy_exact".to_string(), e));
         }

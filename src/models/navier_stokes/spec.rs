@@ -41,6 +41,9 @@ impl ModelSpec for Spec {
     fn periodic_axes(&self, cfg: &Config) -> [bool; 3] {
         super::periodic_axes(cfg)
     }
+    fn steady_state(&self) -> bool {
+        true
+    }
     fn plan_dt(&self, cfg: &Config) -> (f64, f64) {
         super::plan_dt(cfg)
     }
@@ -57,8 +60,11 @@ impl ModelSpec for Spec {
         }
         Ok(())
     }
-    fn footprint(&self, _cfg: &Config, block: [usize; 3]) -> Option<Footprint> {
-        Some(Footprint { bytes: f64_fields(FIELDS, block, [0, 1, 1])?, output_fields: OUTPUT_FIELDS })
+    fn footprint(&self, cfg: &Config, block: [usize; 3]) -> Option<Footprint> {
+        // Implicit viscosity: R, b, two warm starts and scratch, each for u and v.
+        let implicit = cfg.section::<NavierStokesConfig>().viscous.theta().is_some();
+        let fields = FIELDS + if implicit { 10 } else { 0 };
+        Some(Footprint { bytes: f64_fields(fields, block, [0, 1, 1])?, output_fields: OUTPUT_FIELDS })
     }
     fn build(
         &self,

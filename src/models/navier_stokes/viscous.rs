@@ -1,0 +1,296 @@
+//! Semi-implicit viscous term (`navier_stokes.viscous = "crank_nicolson" | "backward_euler"`).
+//!
+//! With N(u) = -div(u u) + f (explicit) and D u = nu lap(u) (implicit, weight theta; theta = 1/2
+//! Crank-Nicolson, theta = 1 backward Euler), one step from u^n is the IMEX pair of Heun's
+//! method (the explicit tableau of SSP-RK2) and the theta scheme, each stage projected
+//! (P: u* -> u* - grad phi with lap phi = div u*):
+//!
+//!   R      = u^n + (1 - theta) dt D u^n
+//!   (I - theta dt D) u1* = R + dt N(u^n),                          u1      = P u1*
+//!   (I - theta dt D) u2* = R + dt/2 N(u^n) + dt/2 N(u1),           u^{n+1} = P u2*
+//!
+//! (the second right-hand side is formed as (R + b1)/2 + dt/2 N(u1) from the first one, b1).
+//! Both tableaus have the weights b = (1/2, 1/2) and nodes c = (0, 1); the implicit one,
+//! A = [[0, 0], [(1 - theta), theta]] with the stage-1 row (1 - theta, theta) as well, is the
+//! trapezoidal rule for theta = 1/2, so the pair satisfies the order-2 conditions (b.c = 1/2 for
+//! both and the coupling conditions, c being shared): second order in time for Crank-Nicolson,
+//! first order for backward Euler (Ascher, Ruuth & Spiteri 1997, Appl. Numer. Math. 25:151, on
+//! IMEX Runge-Kutta schemes; Kim & Moin 1985, J. Comput. Phys. 59:308, for Crank-Nicolson
+//! diffusion inside a projection method). On periodic domains D commutes with P and the
+//! velocity is exactly the method-of-lines solution of the discretely divergence-free system;
+//! with walls the stage projections add the usual splitting error of a pressure-free
+//! projection at the walls. The pressure is p = phi2 / dt.
+//!
+//! The time step is limited by advection alone: dt = cfl / (|u|max/dx + |v|max/dy). The
+//! implicit weight keeps the trapezoidal rule A-stable for the diffusion; central advection
+//! with Heun needs some physical damping of the grid modes, which the viscosity gives at the
+//! cell Reynolds numbers the central scheme is meant for.
+//!
+//! The Helmholtz problems (I - a L) x = b, a = theta dt nu, per velocity component on its MAC
+//! faces, use the same 5-point Laplacian and the same wall ghosts as the explicit term
+//! ([`Mac::fill_ghosts`]: quadratic extrapolation through the wall speed, the wall's normal
+//! faces held at 0), so the implicit and explicit operators are the same matrix. They are
+//! solved by red-black Gauss-Seidel: the matrix is strictly diagonally dominant (diagonal
+//! 1 + 2 a (1/dx^2 + 1/dy^2), plus 2 a/h^2 next to a wall where the ghost depends on the face
+//! itself; off-diagonal sum 2 a (1/dx^2 + 1/dy^2)), so each sweep reduces the error by at
+//! least r / (1 + r), r = 2 a (1/dx^2 + 1/dy^2), independent of the grid size: with dt limited
+//! by advection, a dt nu / h^2 ~ cfl / (2 Re_cell), a few sweeps. Every solve starts from
+//! b + (x - b) of the same stage of the previous step, so near steady state it starts converged.
+//! Colours are by global index parity and the stop test is a global max, so the bits are the
+//! same for any thread count and any rank split.
+
+use super::mac::Mac;
+use crate::decomp::Decomp;
+use crate::field::{Field, Region};
+use crate::par::{Comm, Exec};
+
+/// At most this many sweeps per solve (a solve that stops here goes on with its iterate).
+const MAX_SWEEPS: u32 = 2000;
+
+/// The buffers of the implicit viscous stages.
+pub struct Implicit {
+    pub theta: f64,
+    pub tol: f64,
+    /// R = u^n + (1 - theta) dt D u^n.
+    pub r: (Field, Field),
+    /// Right-hand side of the current solve.
+    pub b: (Field, Field),
+    /// Warm start: x - b of each stage's last solve.
+    pub delta: [(Field, Field); 2],
+    /// Scratch for the sweeps.
+    pub s: (Field, Field),
+    /// Sweeps of the last step's solves.
+    pub sweeps: u32,
+}
+
+impl Implicit {
+    pub fn new(theta: f64, tol: f64, like: &Field) -> Implicit {
+        let z = || {
+            let mut f = like.clone();
+            f.data.iter_mut().for_each(|x| *x = 0.0);
+            f
+        };
+        Implicit { theta, tol, r: (z(), z()), b: (z(), z()), delta: [(z(), z()), (z(), z())], s: (z(), z()), sweeps: 0 }
+    }
+}
+
+/// (advection flux difference, Laplacian) of u at storage index c (stride s).
+#[inline(always)]
+fn u_terms(ud: &[f64], vd: &[f64], c: usize, s: usize, id: [f64; 2]) -> (f64, f64) {
+    let [idx, idy] = id;
+    let uu = ud[c];
+    let ue = 0.5 * (uu + ud[c + 1]);
+    let uw = 0.5 * (ud[c - 1] + uu);
+    let un = 0.5 * (uu + ud[c + s]);
+    let us = 0.5 * (ud[c - s] + uu);
+    let vn = 0.5 * (vd[c] + vd[c + 1]);
+    let vs = 0.5 * (vd[c - s] + vd[c - s + 1]);
+    let adv = (ue * ue - uw * uw) * idx + (un * vn - us * vs) * idy;
+    let lap = (ud[c + 1] - 2.0 * uu + ud[c - 1]) * (idx * idx) + (ud[c + s] - 2.0 * uu + ud[c - s]) * (idy * idy);
+    (adv, lap)
+}
+
+/// (advection flux difference, Laplacian) of v at storage index c (stride s).
+#[inline(always)]
+fn v_terms(ud: &[f64], vd: &[f64], c: usize, s: usize, id: [f64; 2]) -> (f64, f64) {
+    let [idx, idy] = id;
+    let vv = vd[c];
+    let ue = 0.5 * (ud[c] + ud[c + s]);
+    let uw = 0.5 * (ud[c - 1] + ud[c - 1 + s]);
+    let ve = 0.5 * (vv + vd[c + 1]);
+    let vw = 0.5 * (vd[c - 1] + vv);
+    let vn = 0.5 * (vv + vd[c + s]);
+    let vs = 0.5 * (vd[c - s] + vv);
+    let adv = (ue * ve - uw * vw) * idx + (vn * vn - vs * vs) * idy;
+    let lap = (vd[c + 1] - 2.0 * vv + vd[c - 1]) * (idx * idx) + (vd[c + s] - 2.0 * vv + vd[c - s]) * (idy * idy);
+    (adv, lap)
+}
+
+/// The explicit right-hand side on the unknown faces:
+/// out = w0 base0 + w1 base1 + ca (f - adv(cur)) + cd nu lap(cur); other faces copy `cur`.
+/// `cur` halos must be filled.
+#[allow(clippy::too_many_arguments)]
+pub fn rhs(
+    mac: &Mac,
+    exec: &Exec,
+    cur: (&Field, &Field),
+    base: [(f64, &Field, &Field); 2],
+    ca: f64,
+    cd: f64,
+    out: (&mut Field, &mut Field),
+) {
+    let (u, v) = cur;
+    let s = u.strides()[1];
+    let id = [1.0 / mac.d[1], 1.0 / mac.d[0]];
+    let (nu, [fy, fx]) = (mac.nu, mac.force);
+    let (uc, vr) = (mac.u_cols(), mac.v_rows());
+    let (ud, vd) = (&u.data[..], &v.data[..]);
+    let [(w0, b0u, b0v), (w1, b1u, b1v)] = base;
+    let whole = Region::whole([1, mac.n[0], mac.n[1]]);
+    exec.for_each_row(out.0, whole, |_, j, row| {
+        let r0 = u.idx(0, j as isize, 0);
+        for (i, o) in row.iter_mut().enumerate() {
+            let c = r0 + i;
+            if i >= uc {
+                *o = ud[c];
+                continue;
+            }
+            let (adv, lap) = u_terms(ud, vd, c, s, id);
+            *o = w0 * b0u.data[c] + w1 * b1u.data[c] + ca * (fx - adv) + cd * (nu * lap);
+        }
+    });
+    exec.for_each_row(out.1, whole, |_, j, row| {
+        let r0 = v.idx(0, j as isize, 0);
+        for (i, o) in row.iter_mut().enumerate() {
+            let c = r0 + i;
+            if j >= vr {
+                *o = vd[c];
+                continue;
+            }
+            let (adv, lap) = v_terms(ud, vd, c, s, id);
+            *o = w0 * b0v.data[c] + w1 * b1v.data[c] + ca * (fy - adv) + cd * (nu * lap);
+        }
+    });
+}
+
+/// Solve (I - a lap) x = b for u and v by red-black Gauss-Seidel from x = b + delta; on return
+/// delta = x - b. Returns the sweeps taken.
+#[allow(clippy::too_many_arguments)]
+pub fn solve(
+    mac: &Mac,
+    comm: &dyn Comm,
+    decomp: &Decomp,
+    exec: &Exec,
+    a: f64,
+    tol: f64,
+    b: (&Field, &Field),
+    x: (&mut Field, &mut Field),
+    delta: (&mut Field, &mut Field),
+    s: (&mut Field, &mut Field),
+) -> u32 {
+    let (xu, xv) = x;
+    let whole = Region::whole([1, mac.n[0], mac.n[1]]);
+    for (xf, bf, df) in [(&mut *xu, b.0, &*delta.0), (&mut *xv, b.1, &*delta.1)] {
+        exec.for_each_row(xf, whole, |_, j, row| {
+            let r0 = bf.idx(0, j as isize, 0);
+            for (i, o) in row.iter_mut().enumerate() {
+                *o = bf.data[r0 + i] + df.data[r0 + i];
+            }
+        });
+    }
+    let mut bmax = [super::diag::max_abs(b.0).max(super::diag::max_abs(b.1))];
+    comm.max_f64(&mut bmax);
+    let (ax, ay) = (a / (mac.d[1] * mac.d[1]), a / (mac.d[0] * mac.d[0]));
+    let diag = 1.0 + 2.0 * (ax + ay);
+    let (uc, vr) = (mac.u_cols(), mac.v_rows());
+    let (ny, nx) = (mac.n[0], mac.n[1]);
+    // The ghost next to a wall is (8 w - 6 x0 + x1) / 3: -2 x0 more on the diagonal.
+    let wy_lo = mac.wall[0] && mac.at_lo[0];
+    let wy_hi = mac.wall[0] && mac.at_hi[0];
+    let wx_lo = mac.wall[1] && mac.at_lo[1];
+    let wx_hi = mac.wall[1] && mac.at_hi[1];
+    let (su, sv) = s;
+    // Unknown faces of u: columns 0..uc, all rows; extra diagonal on the rows next to a y wall.
+    // Of v: rows 0..vr, all columns; extra diagonal on the columns next to an x wall.
+    let u_part = Part { cols: uc, rows: ny, ax, ay, d: diag, lo: wy_lo.then_some(2.0 * ay), hi: wy_hi.then_some(2.0 * ay), along_x: false };
+    let v_part = Part { cols: nx, rows: vr, ax, ay, d: diag, lo: wx_lo.then_some(2.0 * ax), hi: wx_hi.then_some(2.0 * ax), along_x: true };
+    let mut sweeps = 0;
+    loop {
+        let mut worst = 0.0f64;
+        for colour in 0..2 {
+            mac.fill_ghosts(comm, decomp, xu, xv);
+            let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
+            worst = worst.max(corrections(exec, whole, &*xu, b.0, &mut *su, &u_part, first));
+            worst = worst.max(corrections(exec, whole, &*xv, b.1, &mut *sv, &v_part, first));
+            for (xf, sf, part) in [(&mut *xu, &*su, &u_part), (&mut *xv, &*sv, &v_part)] {
+                exec.for_each_row(xf, whole, |_, j, row| {
+                    if j >= part.rows {
+                        return;
+                    }
+                    let r0 = sf.idx(0, j as isize, 0);
+                    for i in (first(j)..part.cols).step_by(2) {
+                        row[i] += sf.data[r0 + i];
+                    }
+                });
+            }
+        }
+        sweeps += 1;
+        let mut w = [worst];
+        comm.max_f64(&mut w);
+        if w[0] <= tol * bmax[0] || sweeps >= MAX_SWEEPS {
+            break;
+        }
+    }
+    mac.fill_ghosts(comm, decomp, xu, xv);
+    for (df, xf, bf) in [(&mut *delta.0, &*xu, b.0), (&mut *delta.1, &*xv, b.1)] {
+        exec.for_each_row(df, whole, |_, j, row| {
+            let r0 = bf.idx(0, j as isize, 0);
+            for (i, o) in row.iter_mut().enumerate() {
+                *o = xf.data[r0 + i] - bf.data[r0 + i];
+            }
+        });
+    }
+    sweeps
+}
+
+/// The unknown faces of one component and their coefficients.
+struct Part {
+    /// Unknowns: rows 0..rows, columns 0..cols.
+    cols: usize,
+    rows: usize,
+    ax: f64,
+    ay: f64,
+    /// Diagonal away from walls.
+    d: f64,
+    /// Extra diagonal next to the low / high wall across which the ghost is extrapolated
+    /// (rows for u, columns for v).
+    lo: Option<f64>,
+    hi: Option<f64>,
+    along_x: bool,
+}
+
+/// One colour's corrections s = residual / diagonal on the faces of `part` from column
+/// `first(j)` in steps of 2 (the other faces keep stale values, never read). Returns max |residual|.
+fn corrections(
+    exec: &Exec,
+    whole: Region,
+    x: &Field,
+    b: &Field,
+    s: &mut Field,
+    part: &Part,
+    first: impl Fn(usize) -> usize + Sync + Send,
+) -> f64 {
+    let st = x.strides()[1];
+    let (xd, bd) = (&x.data[..], &b.data[..]);
+    let m = std::sync::Mutex::new(0.0f64);
+    exec.for_each_row(s, whole, |_, j, row| {
+        if j >= part.rows {
+            return;
+        }
+        let r0 = x.idx(0, j as isize, 0);
+        let diag_at = |i: usize| {
+            let (k, n) = if part.along_x { (i, part.cols) } else { (j, part.rows) };
+            let mut d = part.d;
+            if k == 0 {
+                d += part.lo.unwrap_or(0.0);
+            }
+            if k + 1 == n {
+                d += part.hi.unwrap_or(0.0);
+            }
+            d
+        };
+        let mut local = 0.0f64;
+        for i in (first(j)..part.cols).step_by(2) {
+            let c = r0 + i;
+            let xx = xd[c];
+            let lx = xd[c + 1] - 2.0 * xx + xd[c - 1];
+            let ly = xd[c + st] - 2.0 * xx + xd[c - st];
+            let res = bd[c] - xx + part.ax * lx + part.ay * ly;
+            local = local.max(res.abs());
+            row[i] = res / diag_at(i);
+        }
+        let mut g = m.lock().unwrap();
+        *g = g.max(local);
+    });
+    m.into_inner().unwrap()
+}
