@@ -46,12 +46,13 @@ use crate::config::Config;
 use config::{NavierStokesConfig, NsFaceKind};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
-use crate::field::{Field, Region};
+use crate::field::Field;
 use crate::grid::Grid;
 use crate::par::{Comm, Exec};
 use cases::Reference;
-use diag::{max_abs, max_abs_diff};
+use diag::max_abs;
 use mac::Mac;
+use mg_team::Team;
 use multigrid::{Multigrid, SolveStats};
 use std::time::Instant;
 
@@ -89,6 +90,12 @@ pub struct NavierStokes {
     cfl: f64,
     reference: Reference,
     last: StepInfo,
+    /// The threads of a step's loops: one team entry per step ([`mg_team`]), shared with the
+    /// pressure solve; made at the first step with the Exec's thread count.
+    team: Option<Team>,
+    /// Global (max |u|, max |v|) of the current state (with the wall speeds), from the end of
+    /// the last step; None after a restore.
+    speeds: Option<(f64, f64)>,
 }
 
 /// Periodic axes (z, y, x) from the boundary config.
@@ -161,36 +168,44 @@ impl NavierStokes {
             fixed_dt: cfg.time.dt,
             cfl: cfg.time.cfl,
             last: StepInfo::default(),
+            team: None,
+            speeds: None,
         })
     }
 
     /// Global (max |u|, max |v|) over the faces and the wall speeds.
     fn speed_maxima(&self, comm: &dyn Comm) -> (f64, f64) {
+        if let Some(s) = self.speeds {
+            return s;
+        }
         let walls = self.mac.wall_speed.iter().fold(0.0f64, |m, s| m.max(s.abs()));
         let mut m = [max_abs(&self.u).max(walls), max_abs(&self.v).max(walls)];
         comm.max_f64(&mut m);
         (m[0], m[1])
     }
 
+    /// The step's team (the caller's thread plus `exec.threads() - 1` helpers).
+    fn take_team(&mut self, exec: &Exec) -> Team {
+        match self.team.take() {
+            Some(t) if t.threads() == exec.threads() => t,
+            _ => Team::new(exec.threads()),
+        }
+    }
+
     /// Project (u, v) (interior set) onto discretely divergence-free fields; `guess` scales p
-    /// into the initial phi.
-    fn project(&mut self, which: usize, guess: f64, comm: &dyn Comm, exec: &Exec) -> SolveStats {
+    /// into the initial phi. Stage 2 also returns max |u2 - u| over u and v (else 0).
+    fn project(&mut self, which: usize, guess: f64, comm: &dyn Comm, team: &Team) -> (SolveStats, f64) {
         let (u, v) = if which == 1 { (&mut self.u1, &mut self.v1) } else { (&mut self.u2, &mut self.v2) };
         self.mac.fill_ghosts(comm, &self.decomp, u, v);
         let (f, phi) = self.mg.fine_mut();
-        self.mac.divergence(exec, u, v, f);
-        let pd = &self.p;
-        exec.for_each_row(phi, Region::whole(pd.n), |_, y, row| {
-            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
-                *o = guess * q;
-            }
-        });
+        self.mac.divergence(team, u, v, f, Some((&self.p, guess, phi)));
         let mgc = &self.cfg.multigrid;
-        let stats = self.mg.solve(comm, exec, mgc.tolerance, mgc.max_cycles);
+        let stats = self.mg.solve_with(comm, team, mgc.tolerance, mgc.max_cycles);
         let phi = &mut self.mg.fine_mut().1;
         comm.exchange_halos(&self.decomp, phi, [0, 1, 1]);
-        self.mac.subtract_gradient(exec, self.mg.fine_phi(), u, v);
-        stats
+        let base = (which == 2).then_some((&self.u, &self.v));
+        let change = self.mac.subtract_gradient(team, self.mg.fine_phi(), u, v, base);
+        (stats, change)
     }
 }
 
@@ -219,38 +234,38 @@ impl Model for NavierStokes {
                 clock.step, clock.time
             )));
         }
+        // One team entry per step: every loop below runs on the team, whose helpers spin between.
+        let team = self.take_team(exec);
+        team.wake();
+        let exec = &team;
         // Stage 1: u1 = P(u + dt F(u)).
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
         let mut solve = 0.0;
         self.mac.stage(exec, (&self.u, &self.v), (&self.u, &self.v), (&mut self.u1, &mut self.v1), dt, 0.0, 1.0);
         let ts = Instant::now();
-        let s1 = self.project(1, dt, comm, exec);
+        let (s1, _) = self.project(1, dt, comm, exec);
         solve += ts.elapsed().as_secs_f64();
         // Stage 2: u2 = P(u / 2 + (u1 + dt F(u1)) / 2).
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u1, &mut self.v1);
         self.mac.stage(exec, (&self.u1, &self.v1), (&self.u, &self.v), (&mut self.u2, &mut self.v2), dt, 0.5, 0.5);
         let ts = Instant::now();
-        let s2 = self.project(2, 0.5 * dt, comm, exec);
+        let (s2, change) = self.project(2, 0.5 * dt, comm, exec);
         solve += ts.elapsed().as_secs_f64();
-        let phi = self.mg.fine_phi();
-        let scale = 2.0 / dt;
-        let n = self.p.n;
-        exec.for_each_row(&mut self.p, Region::whole(n), |_, y, row| {
-            for (o, &q) in row.iter_mut().zip(phi.row(0, y)) {
-                *o = scale * q;
-            }
-        });
-        let mut change = [max_abs_diff(&self.u2, &self.u).max(max_abs_diff(&self.v2, &self.v)) / dt];
+        let mut change = [change / dt];
         comm.max_f64(&mut change);
         std::mem::swap(&mut self.u, &mut self.u2);
         std::mem::swap(&mut self.v, &mut self.v2);
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
-        // The divergence actually left after projection.
-        let (div, _) = self.mg.fine_mut();
-        self.mac.divergence(exec, &self.u, &self.v, div);
-        let mut dmax = [max_abs(div)];
-        comm.max_f64(&mut dmax);
-        let (su, sv) = self.speed_maxima(comm);
+        // p = 2 phi / dt, the divergence actually left after projection and the speed maxima.
+        let (div, phi) = self.mg.fine_mut();
+        let m = self.mac.finish(exec, phi, 2.0 / dt, &mut self.p, (&self.u, &self.v), div);
+        team.rest();
+        self.team = Some(team);
+        let walls = self.mac.wall_speed.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+        let mut m = [m[0], m[1].max(walls), m[2].max(walls)];
+        comm.max_f64(&mut m);
+        let (dmax, su, sv) = ([m[0]], m[1], m[2]);
+        self.speeds = Some((su, sv));
         let reduction = if s2.cycles > 0 && s2.initial_residual > 0.0 {
             (s2.residual / s2.initial_residual).powf(1.0 / s2.cycles as f64)
         } else {
@@ -334,15 +349,19 @@ impl Model for NavierStokes {
             )));
         }
         f.set_interior_from(data);
+        self.speeds = None;
         Ok(())
     }
 
     /// The cell-centred views (u, v, vorticity, speed) read the face velocities' ghost cells,
     /// which a restore does not set: fill them, and the divergence left in the state.
     fn after_restore(&mut self, ctx: &mut StepCtx) -> Result<()> {
+        self.speeds = None;
         self.mac.fill_ghosts(ctx.comm, &self.decomp, &mut self.u, &mut self.v);
+        let team = self.take_team(ctx.exec);
         let (div, _) = self.mg.fine_mut();
-        self.mac.divergence(ctx.exec, &self.u, &self.v, div);
+        self.mac.divergence(&team, &self.u, &self.v, div, None);
+        self.team = Some(team);
         let mut dmax = [max_abs(div)];
         ctx.comm.max_f64(&mut dmax);
         self.last.max_divergence = dmax[0];
