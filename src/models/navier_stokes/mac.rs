@@ -17,8 +17,17 @@
 //! so div(grad phi) is exactly the 5-point Laplacian the multigrid inverts.
 
 use crate::decomp::Decomp;
-use crate::field::{Field, Region};
-use crate::par::{Comm, Exec};
+use crate::field::Field;
+use super::mg_team::{Shared, Team};
+use crate::par::Comm;
+
+/// How a step's pressure follows from the last projection's phi: p = scale phi (the projection
+/// carries the whole pressure) or p += scale phi (an incremental pressure correction).
+#[derive(Debug, Clone, Copy)]
+pub enum PressureUpdate {
+    Set(f64),
+    Add(f64),
+}
 
 /// Geometry and boundary facts of one rank's block.
 #[derive(Debug, Clone)]
@@ -107,11 +116,12 @@ impl Mac {
     }
 
     /// One explicit stage: out = a * base + b * (cur + dt F(cur)) for u and v (a = 0: out =
-    /// cur + dt F(cur)). `cur` halos must be filled. Wall faces are copied unchanged.
+    /// cur + dt F(cur)). `cur` halos must be filled. Wall faces are copied unchanged. One team
+    /// loop: each band computes its rows of both components.
     #[allow(clippy::too_many_arguments)]
     pub fn stage(
         &self,
-        exec: &Exec,
+        team: &Team,
         cur: (&Field, &Field),
         base: (&Field, &Field),
         out: (&mut Field, &mut Field),
@@ -120,97 +130,208 @@ impl Mac {
         b: f64,
     ) {
         let (u, v) = cur;
+        same_layout(&[u, v, base.0, base.1, out.0, out.1]);
         let s = u.strides()[1];
         let (idx, idy) = (1.0 / self.d[1], 1.0 / self.d[0]);
         let (idx2, idy2) = (idx * idx, idy * idy);
         let (nu, [fy, fx]) = (self.nu, self.force);
         let (uc, vr) = (self.u_cols(), self.v_rows());
         let (ud, vd, u0, v0) = (&u.data[..], &v.data[..], &base.0.data[..], &base.1.data[..]);
-        let whole = Region::whole([1, self.n[0], self.n[1]]);
-        exec.for_each_row(out.0, whole, |_, j, row| {
-            let r0 = u.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate() {
-                let c = r0 + i;
-                if i >= uc {
-                    *o = ud[c];
-                    continue;
+        let (ny, nx) = (self.n[0], self.n[1]);
+        let (ou, ov) = (Shared(out.0.data.as_mut_ptr()), Shared(out.1.data.as_mut_ptr()));
+        team.bands(ny, ny * nx, |_, rows| {
+            for j in rows {
+                let r0 = u.idx(0, j as isize, 0);
+                // SAFETY: each band writes its own rows of the outputs, which no band reads.
+                let row = unsafe { std::slice::from_raw_parts_mut(ou.get().add(r0), nx) };
+                for (i, o) in row.iter_mut().enumerate() {
+                    let c = r0 + i;
+                    if i >= uc {
+                        *o = ud[c];
+                        continue;
+                    }
+                    let uu = ud[c];
+                    let ue = 0.5 * (uu + ud[c + 1]);
+                    let uw = 0.5 * (ud[c - 1] + uu);
+                    let un = 0.5 * (uu + ud[c + s]);
+                    let us = 0.5 * (ud[c - s] + uu);
+                    let vn = 0.5 * (vd[c] + vd[c + 1]);
+                    let vs = 0.5 * (vd[c - s] + vd[c - s + 1]);
+                    let adv = (ue * ue - uw * uw) * idx + (un * vn - us * vs) * idy;
+                    let lap = (ud[c + 1] - 2.0 * uu + ud[c - 1]) * idx2 + (ud[c + s] - 2.0 * uu + ud[c - s]) * idy2;
+                    let f = nu * lap - adv + fx;
+                    let next = uu + dt * f;
+                    *o = if a == 0.0 { next } else { a * u0[c] + b * next };
                 }
-                let uu = ud[c];
-                let ue = 0.5 * (uu + ud[c + 1]);
-                let uw = 0.5 * (ud[c - 1] + uu);
-                let un = 0.5 * (uu + ud[c + s]);
-                let us = 0.5 * (ud[c - s] + uu);
-                let vn = 0.5 * (vd[c] + vd[c + 1]);
-                let vs = 0.5 * (vd[c - s] + vd[c - s + 1]);
-                let adv = (ue * ue - uw * uw) * idx + (un * vn - us * vs) * idy;
-                let lap = (ud[c + 1] - 2.0 * uu + ud[c - 1]) * idx2 + (ud[c + s] - 2.0 * uu + ud[c - s]) * idy2;
-                let f = nu * lap - adv + fx;
-                let next = uu + dt * f;
-                *o = if a == 0.0 { next } else { a * u0[c] + b * next };
-            }
-        });
-        exec.for_each_row(out.1, whole, |_, j, row| {
-            let r0 = v.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate() {
-                let c = r0 + i;
-                if j >= vr {
-                    *o = vd[c];
-                    continue;
+                // SAFETY: as above.
+                let row = unsafe { std::slice::from_raw_parts_mut(ov.get().add(r0), nx) };
+                for (i, o) in row.iter_mut().enumerate() {
+                    let c = r0 + i;
+                    if j >= vr {
+                        *o = vd[c];
+                        continue;
+                    }
+                    let vv = vd[c];
+                    let ue = 0.5 * (ud[c] + ud[c + s]);
+                    let uw = 0.5 * (ud[c - 1] + ud[c - 1 + s]);
+                    let ve = 0.5 * (vv + vd[c + 1]);
+                    let vw = 0.5 * (vd[c - 1] + vv);
+                    let vn = 0.5 * (vv + vd[c + s]);
+                    let vs = 0.5 * (vd[c - s] + vv);
+                    let adv = (ue * ve - uw * vw) * idx + (vn * vn - vs * vs) * idy;
+                    let lap = (vd[c + 1] - 2.0 * vv + vd[c - 1]) * idx2 + (vd[c + s] - 2.0 * vv + vd[c - s]) * idy2;
+                    let f = nu * lap - adv + fy;
+                    let next = vv + dt * f;
+                    *o = if a == 0.0 { next } else { a * v0[c] + b * next };
                 }
-                let vv = vd[c];
-                let ue = 0.5 * (ud[c] + ud[c + s]);
-                let uw = 0.5 * (ud[c - 1] + ud[c - 1 + s]);
-                let ve = 0.5 * (vv + vd[c + 1]);
-                let vw = 0.5 * (vd[c - 1] + vv);
-                let vn = 0.5 * (vv + vd[c + s]);
-                let vs = 0.5 * (vd[c - s] + vv);
-                let adv = (ue * ve - uw * vw) * idx + (vn * vn - vs * vs) * idy;
-                let lap = (vd[c + 1] - 2.0 * vv + vd[c - 1]) * idx2 + (vd[c + s] - 2.0 * vv + vd[c - s]) * idy2;
-                let f = nu * lap - adv + fy;
-                let next = vv + dt * f;
-                *o = if a == 0.0 { next } else { a * v0[c] + b * next };
             }
         });
     }
 
-    /// Cell divergence of (u, v) into `div` (interior); u, v halos must be filled.
-    pub fn divergence(&self, exec: &Exec, u: &Field, v: &Field, div: &mut Field) {
-        let s = u.strides()[1];
+    /// The divergence of cell row j into `out`; u, v halos must be filled.
+    #[inline]
+    fn divergence_row(&self, ud: &[f64], vd: &[f64], r0: usize, s: usize, out: &mut [f64]) {
         let (idx, idy) = (1.0 / self.d[1], 1.0 / self.d[0]);
+        for (i, o) in out.iter_mut().enumerate() {
+            let c = r0 + i;
+            *o = (ud[c] - ud[c - 1]) * idx + (vd[c] - vd[c - s]) * idy;
+        }
+    }
+
+    /// Cell divergence of (u, v) into `div` (interior); u, v halos must be filled. With `guess`
+    /// = (p, g), also phi = g p (the solve's initial guess) in the same loop.
+    pub fn divergence(&self, team: &Team, u: &Field, v: &Field, div: &mut Field, guess: Option<(&Field, f64, &mut Field)>) {
+        same_layout(&[u, v, div]);
+        let s = u.strides()[1];
         let (ud, vd) = (&u.data[..], &v.data[..]);
-        exec.for_each_row(div, Region::whole([1, self.n[0], self.n[1]]), |_, j, row| {
-            let r0 = u.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate() {
-                let c = r0 + i;
-                *o = (ud[c] - ud[c - 1]) * idx + (vd[c] - vd[c - s]) * idy;
+        let (ny, nx) = (self.n[0], self.n[1]);
+        let out = Shared(div.data.as_mut_ptr());
+        let guess = guess.map(|(p, g, phi)| {
+            same_layout(&[u, p, phi]);
+            (p, g, Shared(phi.data.as_mut_ptr()))
+        });
+        team.bands(ny, ny * nx, |_, rows| {
+            for j in rows {
+                let r0 = u.idx(0, j as isize, 0);
+                // SAFETY: each band writes its own rows of div (and phi), which no band reads.
+                let row = unsafe { std::slice::from_raw_parts_mut(out.get().add(r0), nx) };
+                self.divergence_row(ud, vd, r0, s, row);
+                if let Some((p, g, phi)) = guess {
+                    // SAFETY: as above.
+                    let row = unsafe { std::slice::from_raw_parts_mut(phi.get().add(r0), nx) };
+                    for (o, &q) in row.iter_mut().zip(p.row(0, j)) {
+                        *o = g * q;
+                    }
+                }
             }
         });
     }
 
     /// u -= d(phi)/dx on unknown u faces, v -= d(phi)/dy on unknown v faces; phi halos filled.
-    pub fn subtract_gradient(&self, exec: &Exec, phi: &Field, u: &mut Field, v: &mut Field) {
+    /// With `base`, returns max |u - base.0|, |v - base.1| over the interior after the update
+    /// (else 0), in the same loop.
+    pub fn subtract_gradient(
+        &self,
+        team: &Team,
+        phi: &Field,
+        u: &mut Field,
+        v: &mut Field,
+        base: Option<(&Field, &Field)>,
+    ) -> f64 {
+        same_layout(&[phi, u, v]);
+        if let Some((a, b)) = base {
+            same_layout(&[phi, a, b]);
+        }
         let s = phi.strides()[1];
         let (idx, idy) = (1.0 / self.d[1], 1.0 / self.d[0]);
         let (uc, vr) = (self.u_cols(), self.v_rows());
         let pd = &phi.data[..];
-        let whole = Region::whole([1, self.n[0], self.n[1]]);
-        exec.for_each_row(u, whole, |_, j, row| {
-            let r0 = phi.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate().take(uc) {
-                let c = r0 + i;
-                *o -= (pd[c + 1] - pd[c]) * idx;
-            }
-        });
-        exec.for_each_row(v, whole, |_, j, row| {
-            if j >= vr {
-                return;
-            }
-            let r0 = phi.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate() {
-                let c = r0 + i;
-                *o -= (pd[c + s] - pd[c]) * idy;
-            }
-        });
+        let (ny, nx) = (self.n[0], self.n[1]);
+        let (pu, pv) = (Shared(u.data.as_mut_ptr()), Shared(v.data.as_mut_ptr()));
+        team.fold(
+            ny,
+            ny * nx,
+            |rows| {
+                let mut m = 0.0f64;
+                for j in rows {
+                    let r0 = phi.idx(0, j as isize, 0);
+                    // SAFETY: each band reads and writes its own rows of u and v only.
+                    let ur = unsafe { std::slice::from_raw_parts_mut(pu.get().add(r0), nx) };
+                    for (i, o) in ur.iter_mut().enumerate().take(uc) {
+                        let c = r0 + i;
+                        *o -= (pd[c + 1] - pd[c]) * idx;
+                    }
+                    // SAFETY: as above.
+                    let vrow = unsafe { std::slice::from_raw_parts_mut(pv.get().add(r0), nx) };
+                    if j < vr {
+                        for (i, o) in vrow.iter_mut().enumerate() {
+                            let c = r0 + i;
+                            *o -= (pd[c + s] - pd[c]) * idy;
+                        }
+                    }
+                    if let Some((bu, bv)) = base {
+                        for (x, z) in ur.iter().zip(bu.row(0, j)) {
+                            m = m.max((x - z).abs());
+                        }
+                        for (x, z) in vrow.iter().zip(bv.row(0, j)) {
+                            m = m.max((x - z).abs());
+                        }
+                    }
+                }
+                m
+            },
+            f64::max,
+        )
+    }
+
+    /// The end of a time step in one loop: p from phi by `pressure`, div = the divergence of
+    /// (u, v) (halos filled); returns the local (max |div|, max |u|, max |v|) over the interior.
+    pub fn finish(
+        &self,
+        team: &Team,
+        phi: &Field,
+        pressure: PressureUpdate,
+        p: &mut Field,
+        (u, v): (&Field, &Field),
+        div: &mut Field,
+    ) -> [f64; 3] {
+        same_layout(&[phi, p, u, v, div]);
+        let s = u.strides()[1];
+        let (ud, vd) = (&u.data[..], &v.data[..]);
+        let (ny, nx) = (self.n[0], self.n[1]);
+        let (pp, pdiv) = (Shared(p.data.as_mut_ptr()), Shared(div.data.as_mut_ptr()));
+        team.fold(
+            ny,
+            ny * nx,
+            |rows| {
+                let mut m = [0.0f64; 3];
+                for j in rows {
+                    let r0 = u.idx(0, j as isize, 0);
+                    // SAFETY: each band writes its own rows of p and div, which no band reads.
+                    let pr = unsafe { std::slice::from_raw_parts_mut(pp.get().add(r0), nx) };
+                    match pressure {
+                        PressureUpdate::Set(scale) => {
+                            for (o, &q) in pr.iter_mut().zip(phi.row(0, j)) {
+                                *o = scale * q;
+                            }
+                        }
+                        PressureUpdate::Add(scale) => {
+                            for (o, &q) in pr.iter_mut().zip(phi.row(0, j)) {
+                                *o += scale * q;
+                            }
+                        }
+                    }
+                    // SAFETY: as above.
+                    let dr = unsafe { std::slice::from_raw_parts_mut(pdiv.get().add(r0), nx) };
+                    self.divergence_row(ud, vd, r0, s, dr);
+                    m[0] = dr.iter().fold(m[0], |m, x| m.max(x.abs()));
+                    m[1] = u.row(0, j).iter().fold(m[1], |m, x| m.max(x.abs()));
+                    m[2] = v.row(0, j).iter().fold(m[2], |m, x| m.max(x.abs()));
+                }
+                m
+            },
+            |a, b| [a[0].max(b[0]), a[1].max(b[1]), a[2].max(b[2])],
+        )
     }
 
     /// A cell-centred view for output (see [`Centred`]). Halos of u and v must be filled.
@@ -235,6 +356,13 @@ impl Mac {
                 k += 1;
             }
         }
+    }
+}
+
+/// The kernels index every field with the first one's flat indices: same extent and halos.
+fn same_layout(fields: &[&Field]) {
+    for f in &fields[1..] {
+        assert!(f.n == fields[0].n && f.h == fields[0].h, "MAC fields of different layouts");
     }
 }
 

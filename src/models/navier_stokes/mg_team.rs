@@ -12,11 +12,13 @@
 //! stay on the main thread (MPI_THREAD_FUNNELED). Loops smaller than [`PAR_MIN_CELLS`] run on the
 //! caller alone: below that the hand-over costs more than it saves.
 //!
-//! Waiting helpers spin for [`SPIN`], then yield the CPU for [`YIELD`] (a loaded machine), then
-//! park on a condition variable; [`Team::rest`] (the end of a solve) parks them at once so they do
-//! not take a core from the rest of the time step. Rows are split into contiguous bands, one per
-//! thread; every cell is computed by the same expression whatever band it is in, so the results
-//! do not depend on the thread count.
+//! Waiting helpers spin for [`SPIN`], then yield the CPU for [`YIELD`], then park on a condition
+//! variable; [`Team::rest`] (the end of a solve or of a time step that runs on the team) parks
+//! them at once. Bands are
+//! claimed one at a time by the caller and the helpers, and the caller waits only for bands a
+//! helper has started: a helper the OS has not scheduled costs the loop nothing. Rows are split
+//! into contiguous bands; every cell is computed by the same expression whatever band it is in,
+//! so the results do not depend on the thread count.
 
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,22 +31,33 @@ use std::time::{Duration, Instant};
 pub const PAR_MIN_CELLS: usize = 4096;
 /// Bands per thread of a parallel loop.
 const CHUNKS_PER_THREAD: usize = 2;
-/// How long a waiting helper spins before it starts yielding the CPU.
+/// How long a waiting thread spins before it starts yielding the CPU.
 const SPIN: Duration = Duration::from_micros(50);
-/// How long it then yields before it parks.
+/// How long a waiting helper then yields before it parks. On a loaded machine the yields let the
+/// kernel's EEVDF scheduler push the helper far back (each sched_yield costs it a slice): measured
+/// on the 128^2 cavity with load 5 on 2 CPUs, the helper ran 1.6 % of the time. Bands are
+/// claimed one at a time, so such a helper only leaves its bands to the caller.
 const YIELD: Duration = Duration::from_micros(500);
 
-type Job = dyn Fn() + Sync;
+/// A job: band `c` of the current loop.
+type Job = dyn Fn(usize) + Sync;
+
+/// The claim word: (generation mod 2^32) << 32 | bands << 16 | next band.
+fn claim_word(g: u64, n: usize) -> u64 {
+    ((g & 0xffff_ffff) << 32) | ((n as u64) << 16)
+}
 
 struct Inner {
     /// Incremented for every job.
     generation: AtomicU64,
-    /// The current job (a borrowed closure, valid until `pending` drops to zero).
+    /// The current job (a borrowed closure, valid until every band is done).
     job: Mutex<Option<JobPtr>>,
-    /// Helpers working on the current job.
-    active: AtomicUsize,
-    /// The caller is done with the current job: helpers arriving now skip it.
-    closed: AtomicBool,
+    /// [`claim_word`]: bands are claimed by compare-and-swap of one word that holds the job's
+    /// generation and band count, so a helper late for a job (its generation is old) claims
+    /// nothing and never touches the job.
+    claim: AtomicU64,
+    /// Bands of the current job that are finished.
+    done: AtomicUsize,
     /// Parked helpers, and their condition variable (with `lock`).
     sleepers: AtomicUsize,
     lock: Mutex<()>,
@@ -75,8 +88,8 @@ impl Team {
         let inner = Arc::new(Inner {
             generation: AtomicU64::new(0),
             job: Mutex::new(None),
-            active: AtomicUsize::new(0),
-            closed: AtomicBool::new(true),
+            claim: AtomicU64::new(0),
+            done: AtomicUsize::new(0),
             sleepers: AtomicUsize::new(0),
             lock: Mutex::new(()),
             wake: Condvar::new(),
@@ -110,27 +123,35 @@ impl Team {
         self.inner.rest.store(true, SeqCst);
     }
 
-    /// Run `f()` on the caller and on every helper that arrives before the caller is done with
-    /// it; `f` must claim its work itself (see [`Team::bands`]). Returns when every helper that
-    /// started `f` has finished.
-    fn run(&self, f: &(dyn Fn() + Sync)) {
+    /// Run `f(c)` for every band c in 0..n, claimed by the caller and the helpers that arrive in
+    /// time. Returns when every band is done. The caller waits only for bands a helper has
+    /// claimed and not finished, never for a helper that has not started (one the OS has not
+    /// scheduled yet, on a loaded machine): the caller then claims the bands itself.
+    fn run(&self, n: usize, f: &(dyn Fn(usize) + Sync)) {
         let inner = &*self.inner;
-        // SAFETY: only the lifetime is erased; this function does not return before every helper
-        // that registered for this job has finished with it, and a helper that registers later
-        // sees the job closed and does not touch it (see `helper`).
-        let ptr: *const Job = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static Job>(f) };
+        assert!(n < 1 << 16, "too many bands");
+        // SAFETY: only the lifetime is erased; this function does not return before every band
+        // is done, and a helper touches the job only for a band it claimed (see `claim`).
+        let ptr: *const Job = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), &'static Job>(f) };
         *inner.job.lock().expect("team job lock") = Some(JobPtr(ptr));
-        inner.closed.store(false, SeqCst);
-        inner.generation.fetch_add(1, SeqCst);
+        let g = inner.generation.load(SeqCst) + 1;
+        inner.done.store(0, SeqCst);
+        inner.claim.store(claim_word(g, n), SeqCst);
+        inner.generation.store(g, SeqCst);
         if inner.sleepers.load(SeqCst) > 0 {
             let _g = inner.lock.lock().expect("team lock");
             inner.wake.notify_all();
         }
-        let mine = catch_unwind(AssertUnwindSafe(f));
-        inner.closed.store(true, SeqCst);
+        let mut mine = Ok(());
+        while let Some(c) = claim(inner, g) {
+            if mine.is_ok() {
+                mine = catch_unwind(AssertUnwindSafe(|| f(c)));
+            }
+            inner.done.fetch_add(1, SeqCst);
+        }
         let t = Instant::now();
         let mut k = 0u32;
-        while inner.active.load(SeqCst) != 0 {
+        while inner.done.load(SeqCst) != n {
             k = k.wrapping_add(1);
             if k < 256 || t.elapsed() < SPIN {
                 std::hint::spin_loop();
@@ -169,13 +190,23 @@ impl Team {
             f(0, 0..rows);
             return;
         }
-        let next = AtomicUsize::new(0);
-        self.run(&|| loop {
-            let c = next.fetch_add(1, Relaxed);
-            if c >= n {
-                break;
+        self.run(n, &|c| f(c, Team::band(rows, n, c)));
+    }
+
+    /// Call `f(j, row)` for every interior row j (length nx) of the 2-D field `field`, in
+    /// parallel bands (each band writes only its own rows).
+    pub fn rows(&self, field: &mut crate::field::Field, f: impl Fn(usize, &mut [f64]) + Sync) {
+        let [_, ny, nx] = field.n;
+        let (first, stride, len) = (field.idx(0, 0, 0), field.strides()[1], field.data.len());
+        let base = Shared(field.data.as_mut_ptr());
+        self.bands(ny, ny * nx, |_, rows| {
+            for j in rows {
+                let r0 = first + j * stride;
+                assert!(r0 + nx <= len);
+                // SAFETY: in bounds (checked); the bands' rows are disjoint, so no two threads
+                // touch the same row, and `field` is borrowed mutably for the whole call.
+                f(j, unsafe { std::slice::from_raw_parts_mut(base.get().add(r0), nx) });
             }
-            f(c, Team::band(rows, n, c));
         });
     }
 
@@ -216,6 +247,21 @@ impl Drop for Team {
     }
 }
 
+/// Claim the next band of job `g`, if any is left.
+fn claim(inner: &Inner, g: u64) -> Option<usize> {
+    let mut cur = inner.claim.load(SeqCst);
+    loop {
+        let (c, n) = ((cur & 0xffff) as usize, ((cur >> 16) & 0xffff) as usize);
+        if cur >> 32 != g & 0xffff_ffff || c >= n {
+            return None;
+        }
+        match inner.claim.compare_exchange_weak(cur, cur + 1, SeqCst, SeqCst) {
+            Ok(_) => return Some(c),
+            Err(now) => cur = now,
+        }
+    }
+}
+
 fn helper(inner: &Inner) {
     let mut seen = 0u64;
     loop {
@@ -248,18 +294,16 @@ fn helper(inner: &Inner) {
                 std::hint::spin_loop();
             }
         }
-        // Register, then check that the job is still open: the caller waits for registered
-        // helpers only, and closes the job before it waits.
-        inner.active.fetch_add(1, SeqCst);
-        if !inner.closed.load(SeqCst) && inner.generation.load(SeqCst) == seen {
+        while let Some(c) = claim(inner, seen) {
+            // The job stays alive until this band is counted done.
             let job = inner.job.lock().expect("team job lock").expect("a published job");
-            // SAFETY: `Team::run` keeps the closure alive while this helper is registered.
-            let r = catch_unwind(AssertUnwindSafe(|| unsafe { (*job.0)() }));
+            // SAFETY: `Team::run` keeps the closure alive until every band is done.
+            let r = catch_unwind(AssertUnwindSafe(|| unsafe { (*job.0)(c) }));
             if r.is_err() {
                 inner.panicked.store(true, SeqCst);
             }
+            inner.done.fetch_add(1, SeqCst);
         }
-        inner.active.fetch_sub(1, SeqCst);
     }
 }
 

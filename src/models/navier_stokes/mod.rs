@@ -53,12 +53,13 @@ use crate::config::Config;
 use config::{NavierStokesConfig, NsFaceKind};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
-use crate::field::{Field, Region};
+use crate::field::Field;
 use crate::grid::Grid;
 use crate::par::{Comm, Exec};
 use cases::Reference;
-use diag::{max_abs, max_abs_diff};
-use mac::Mac;
+use diag::max_abs;
+use mac::{Mac, PressureUpdate};
+use mg_team::Team;
 use multigrid::{Multigrid, SolveStats};
 use std::time::Instant;
 
@@ -100,6 +101,12 @@ pub struct NavierStokes {
     dt_nu: f64,
     /// The implicit viscous stages' buffers (None: explicit).
     visc: Option<viscous::Implicit>,
+    /// The threads of a step's loops: one team entry per step ([`mg_team`]), shared with the
+    /// pressure solve; made at the first step with the Exec's thread count.
+    team: Option<Team>,
+    /// Global (max |u|, max |v|) of the current state (with the wall speeds), from the end of
+    /// the last step; None after a restore.
+    speeds: Option<(f64, f64)>,
 }
 
 /// Periodic axes (z, y, x) from the boundary config.
@@ -176,60 +183,79 @@ impl NavierStokes {
             fixed_dt: cfg.time.dt,
             cfl: cfg.time.cfl,
             last: StepInfo::default(),
+            team: None,
+            speeds: None,
         })
     }
 
     /// Global (max |u|, max |v|) over the faces and the wall speeds.
     fn speed_maxima(&self, comm: &dyn Comm) -> (f64, f64) {
+        if let Some(s) = self.speeds {
+            return s;
+        }
         let walls = self.mac.wall_speed.iter().fold(0.0f64, |m, s| m.max(s.abs()));
         let mut m = [max_abs(&self.u).max(walls), max_abs(&self.v).max(walls)];
         comm.max_f64(&mut m);
         (m[0], m[1])
     }
 
+    /// The step's team (the caller's thread plus `exec.threads() - 1` helpers).
+    fn take_team(&mut self, exec: &Exec) -> Team {
+        match self.team.take() {
+            Some(t) if t.threads() == exec.threads() => t,
+            _ => Team::new(exec.threads()),
+        }
+    }
+
     /// Project (u, v) (interior set) onto discretely divergence-free fields; `guess` scales p
-    /// into the initial phi.
-    fn project(&mut self, which: usize, guess: f64, comm: &dyn Comm, exec: &Exec) -> SolveStats {
+    /// into the initial phi. Stage 2 also returns max |u2 - u| over u and v (else 0).
+    fn project(&mut self, which: usize, guess: f64, comm: &dyn Comm, team: &Team) -> (SolveStats, f64) {
         let (u, v) = if which == 1 { (&mut self.u1, &mut self.v1) } else { (&mut self.u2, &mut self.v2) };
         self.mac.fill_ghosts(comm, &self.decomp, u, v);
         let (f, phi) = self.mg.fine_mut();
-        self.mac.divergence(exec, u, v, f);
-        let pd = &self.p;
-        exec.for_each_row(phi, Region::whole(pd.n), |_, y, row| {
-            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
-                *o = guess * q;
-            }
-        });
+        self.mac.divergence(team, u, v, f, Some((&self.p, guess, phi)));
         let mgc = &self.cfg.multigrid;
-        let stats = self.mg.solve(comm, exec, mgc.tolerance, mgc.max_cycles);
+        let stats = self.mg.solve_with(comm, team, mgc.tolerance, mgc.max_cycles);
         let phi = &mut self.mg.fine_mut().1;
         comm.exchange_halos(&self.decomp, phi, [0, 1, 1]);
-        self.mac.subtract_gradient(exec, self.mg.fine_phi(), u, v);
-        stats
+        let base = (which == 2).then_some((&self.u, &self.v));
+        let change = self.mac.subtract_gradient(team, self.mg.fine_phi(), u, v, base);
+        (stats, change)
     }
 }
 
+/// What a step's two stages leave: the two pressure solves' statistics, the seconds spent in them,
+/// max |u^{n+1} - u^n| over the faces (this rank) and how p follows from the last phi.
+struct Stages {
+    s1: SolveStats,
+    s2: SolveStats,
+    solve: f64,
+    change: f64,
+    pressure: PressureUpdate,
+}
+
 impl NavierStokes {
-    /// SSP-RK2 with explicit viscosity into (u2, v2): (stats 1, stats 2, solve seconds, p / phi).
-    fn explicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Exec) -> (SolveStats, SolveStats, f64, Option<f64>) {
+    /// SSP-RK2 with explicit viscosity into (u2, v2).
+    fn explicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Team) -> Stages {
         // Stage 1: u1 = P(u + dt F(u)).
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
         let mut solve = 0.0;
         self.mac.stage(exec, (&self.u, &self.v), (&self.u, &self.v), (&mut self.u1, &mut self.v1), dt, 0.0, 1.0);
         let ts = Instant::now();
-        let s1 = self.project(1, dt, comm, exec);
+        let (s1, _) = self.project(1, dt, comm, exec);
         solve += ts.elapsed().as_secs_f64();
         // Stage 2: u2 = P(u / 2 + (u1 + dt F(u1)) / 2).
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u1, &mut self.v1);
         self.mac.stage(exec, (&self.u1, &self.v1), (&self.u, &self.v), (&mut self.u2, &mut self.v2), dt, 0.5, 0.5);
         let ts = Instant::now();
-        let s2 = self.project(2, 0.5 * dt, comm, exec);
+        let (s2, change) = self.project(2, 0.5 * dt, comm, exec);
         solve += ts.elapsed().as_secs_f64();
-        (s1, s2, solve, Some(2.0 / dt))
+        // p = 2 phi / dt.
+        Stages { s1, s2, solve, change, pressure: PressureUpdate::Set(2.0 / dt) }
     }
 
     /// The IMEX Heun / theta stages of [`viscous`] into (u2, v2).
-    fn implicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Exec) -> (SolveStats, SolveStats, f64, Option<f64>) {
+    fn implicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Team) -> Stages {
         let vi = self.visc.as_mut().expect("implicit viscous buffers");
         let (theta, tol) = (vi.theta, vi.tol);
         let a = theta * dt * self.mac.nu;
@@ -241,13 +267,13 @@ impl NavierStokes {
         viscous::rhs(mac, exec, (u, v), [(1.0, &vi.r.0, &vi.r.1), (0.0, u, v)], dt, 0.0, (&mut vi.b.0, &mut vi.b.1));
         // Incremental pressure: b -= dt grad p (p of the last step; (dt p) in the scratch).
         let pd = &self.p;
-        exec.for_each_row(&mut vi.s.0, Region::whole(pd.n), |_, y, row| {
+        exec.rows(&mut vi.s.0, |y, row| {
             for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
                 *o = dt * q;
             }
         });
         comm.exchange_halos(&self.decomp, &mut vi.s.0, [0, 1, 1]);
-        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1);
+        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1, None);
         let d1 = &mut vi.delta[0];
         let mut sweeps = viscous::solve(
             mac,
@@ -263,7 +289,7 @@ impl NavierStokes {
         );
         let mut solve = 0.0;
         let ts = Instant::now();
-        let s1 = self.project(1, 0.0, comm, exec);
+        let (s1, _) = self.project(1, 0.0, comm, exec);
         solve += ts.elapsed().as_secs_f64();
         // b2 = (R + b1) / 2 + dt/2 N(u1), formed in (u2, v2) and swapped into b.
         let vi = self.visc.as_mut().expect("implicit viscous buffers");
@@ -283,13 +309,13 @@ impl NavierStokes {
         // b1 held - dt grad p already, and (R + b1) / 2 + dt/2 N(u1) needs the whole of it:
         // subtract the other half.
         let pd = &self.p;
-        exec.for_each_row(&mut vi.s.0, Region::whole(pd.n), |_, y, row| {
+        exec.rows(&mut vi.s.0, |y, row| {
             for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
                 *o = 0.5 * dt * q;
             }
         });
         comm.exchange_halos(&self.decomp, &mut vi.s.0, [0, 1, 1]);
-        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1);
+        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1, None);
         let d2 = &mut vi.delta[1];
         sweeps += viscous::solve(
             mac,
@@ -305,17 +331,10 @@ impl NavierStokes {
         );
         vi.sweeps = sweeps;
         let ts = Instant::now();
-        let s2 = self.project(2, 0.0, comm, exec);
+        let (s2, change) = self.project(2, 0.0, comm, exec);
         solve += ts.elapsed().as_secs_f64();
         // p^{n+1} = p^n + phi2 / dt.
-        let phi = self.mg.fine_phi();
-        let n = self.p.n;
-        exec.for_each_row(&mut self.p, Region::whole(n), |_, y, row| {
-            for (o, &q) in row.iter_mut().zip(phi.row(0, y)) {
-                *o += q / dt;
-            }
-        });
-        (s1, s2, solve, None)
+        Stages { s1, s2, solve, change, pressure: PressureUpdate::Add(1.0 / dt) }
     }
 }
 
@@ -348,31 +367,30 @@ impl Model for NavierStokes {
                 clock.step, clock.time
             )));
         }
-        let (s1, s2, solve, scale) = if self.visc.is_some() {
-            self.implicit_stages(dt, comm, exec)
+        // One team entry per step: every loop below runs on the team, whose helpers spin between.
+        let team = self.take_team(exec);
+        team.wake();
+        let Stages { s1, s2, solve, change, pressure } = if self.visc.is_some() {
+            self.implicit_stages(dt, comm, &team)
         } else {
-            self.explicit_stages(dt, comm, exec)
+            self.explicit_stages(dt, comm, &team)
         };
-        if let Some(scale) = scale {
-            let phi = self.mg.fine_phi();
-            let n = self.p.n;
-            exec.for_each_row(&mut self.p, Region::whole(n), |_, y, row| {
-                for (o, &q) in row.iter_mut().zip(phi.row(0, y)) {
-                    *o = scale * q;
-                }
-            });
-        }
-        let mut change = [max_abs_diff(&self.u2, &self.u).max(max_abs_diff(&self.v2, &self.v)) / dt];
+        let exec = &team;
+        let mut change = [change / dt];
         comm.max_f64(&mut change);
         std::mem::swap(&mut self.u, &mut self.u2);
         std::mem::swap(&mut self.v, &mut self.v2);
         self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
-        // The divergence actually left after projection.
-        let (div, _) = self.mg.fine_mut();
-        self.mac.divergence(exec, &self.u, &self.v, div);
-        let mut dmax = [max_abs(div)];
-        comm.max_f64(&mut dmax);
-        let (su, sv) = self.speed_maxima(comm);
+        // The pressure update, the divergence actually left after projection and the speed maxima.
+        let (div, phi) = self.mg.fine_mut();
+        let m = self.mac.finish(exec, phi, pressure, &mut self.p, (&self.u, &self.v), div);
+        team.rest();
+        self.team = Some(team);
+        let walls = self.mac.wall_speed.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+        let mut m = [m[0], m[1].max(walls), m[2].max(walls)];
+        comm.max_f64(&mut m);
+        let (dmax, su, sv) = ([m[0]], m[1], m[2]);
+        self.speeds = Some((su, sv));
         let reduction = if s2.cycles > 0 && s2.initial_residual > 0.0 {
             (s2.residual / s2.initial_residual).powf(1.0 / s2.cycles as f64)
         } else {
@@ -459,15 +477,19 @@ impl Model for NavierStokes {
             )));
         }
         f.set_interior_from(data);
+        self.speeds = None;
         Ok(())
     }
 
     /// The cell-centred views (u, v, vorticity, speed) read the face velocities' ghost cells,
     /// which a restore does not set: fill them, and the divergence left in the state.
     fn after_restore(&mut self, ctx: &mut StepCtx) -> Result<()> {
+        self.speeds = None;
         self.mac.fill_ghosts(ctx.comm, &self.decomp, &mut self.u, &mut self.v);
+        let team = self.take_team(ctx.exec);
         let (div, _) = self.mg.fine_mut();
-        self.mac.divergence(ctx.exec, &self.u, &self.v, div);
+        self.mac.divergence(&team, &self.u, &self.v, div, None);
+        self.team = Some(team);
         let mut dmax = [max_abs(div)];
         ctx.comm.max_f64(&mut dmax);
         self.last.max_divergence = dmax[0];

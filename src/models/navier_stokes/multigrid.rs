@@ -242,6 +242,13 @@ impl Multigrid {
         stats
     }
 
+    /// [`Multigrid::solve`] on the caller's team (woken by the caller: a time step that runs all
+    /// its loops on one team keeps the helpers spinning from its first loop to its last).
+    pub fn solve_with(&mut self, comm: &dyn Comm, team: &Team, tol: f64, max_cycles: u32) -> SolveStats {
+        self.comms.make(&self.plan, comm);
+        self.solve_on(comm, team, tol, max_cycles)
+    }
+
     fn solve_on(&mut self, comm: &dyn Comm, team: &Team, tol: f64, max_cycles: u32) -> SolveStats {
         let g = self.plan.levels[0].axes;
         let cells = (g[0].n * g[1].n) as f64;

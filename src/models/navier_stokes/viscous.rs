@@ -41,8 +41,9 @@
 
 use super::mac::Mac;
 use crate::decomp::Decomp;
-use crate::field::{Field, Region};
-use crate::par::{Comm, Exec};
+use super::mg_team::Team;
+use crate::field::Field;
+use crate::par::Comm;
 
 /// At most this many sweeps per solve (a solve that stops here goes on with its iterate).
 const MAX_SWEEPS: u32 = 2000;
@@ -112,7 +113,7 @@ fn v_terms(ud: &[f64], vd: &[f64], c: usize, s: usize, id: [f64; 2]) -> (f64, f6
 #[allow(clippy::too_many_arguments)]
 pub fn rhs(
     mac: &Mac,
-    exec: &Exec,
+    exec: &Team,
     cur: (&Field, &Field),
     base: [(f64, &Field, &Field); 2],
     ca: f64,
@@ -126,8 +127,7 @@ pub fn rhs(
     let (uc, vr) = (mac.u_cols(), mac.v_rows());
     let (ud, vd) = (&u.data[..], &v.data[..]);
     let [(w0, b0u, b0v), (w1, b1u, b1v)] = base;
-    let whole = Region::whole([1, mac.n[0], mac.n[1]]);
-    exec.for_each_row(out.0, whole, |_, j, row| {
+    exec.rows(out.0, |j, row| {
         let r0 = u.idx(0, j as isize, 0);
         for (i, o) in row.iter_mut().enumerate() {
             let c = r0 + i;
@@ -139,7 +139,7 @@ pub fn rhs(
             *o = w0 * b0u.data[c] + w1 * b1u.data[c] + ca * (fx - adv) + cd * (nu * lap);
         }
     });
-    exec.for_each_row(out.1, whole, |_, j, row| {
+    exec.rows(out.1, |j, row| {
         let r0 = v.idx(0, j as isize, 0);
         for (i, o) in row.iter_mut().enumerate() {
             let c = r0 + i;
@@ -160,7 +160,7 @@ pub fn solve(
     mac: &Mac,
     comm: &dyn Comm,
     decomp: &Decomp,
-    exec: &Exec,
+    exec: &Team,
     a: f64,
     tol: f64,
     b: (&Field, &Field),
@@ -169,9 +169,8 @@ pub fn solve(
     s: (&mut Field, &mut Field),
 ) -> u32 {
     let (xu, xv) = x;
-    let whole = Region::whole([1, mac.n[0], mac.n[1]]);
     for (xf, bf, df) in [(&mut *xu, b.0, &*delta.0), (&mut *xv, b.1, &*delta.1)] {
-        exec.for_each_row(xf, whole, |_, j, row| {
+        exec.rows(xf, |j, row| {
             let r0 = bf.idx(0, j as isize, 0);
             for (i, o) in row.iter_mut().enumerate() {
                 *o = bf.data[r0 + i] + df.data[r0 + i];
@@ -200,10 +199,10 @@ pub fn solve(
         for colour in 0..2 {
             mac.fill_ghosts(comm, decomp, xu, xv);
             let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
-            worst = worst.max(corrections(exec, whole, &*xu, b.0, &mut *su, &u_part, first));
-            worst = worst.max(corrections(exec, whole, &*xv, b.1, &mut *sv, &v_part, first));
+            worst = worst.max(corrections(exec, &*xu, b.0, &mut *su, &u_part, first));
+            worst = worst.max(corrections(exec, &*xv, b.1, &mut *sv, &v_part, first));
             for (xf, sf, part) in [(&mut *xu, &*su, &u_part), (&mut *xv, &*sv, &v_part)] {
-                exec.for_each_row(xf, whole, |_, j, row| {
+                exec.rows(xf, |j, row| {
                     if j >= part.rows {
                         return;
                     }
@@ -223,7 +222,7 @@ pub fn solve(
     }
     mac.fill_ghosts(comm, decomp, xu, xv);
     for (df, xf, bf) in [(&mut *delta.0, &*xu, b.0), (&mut *delta.1, &*xv, b.1)] {
-        exec.for_each_row(df, whole, |_, j, row| {
+        exec.rows(df, |j, row| {
             let r0 = bf.idx(0, j as isize, 0);
             for (i, o) in row.iter_mut().enumerate() {
                 *o = xf.data[r0 + i] - bf.data[r0 + i];
@@ -252,8 +251,7 @@ struct Part {
 /// One colour's corrections s = residual / diagonal on the faces of `part` from column
 /// `first(j)` in steps of 2 (the other faces keep stale values, never read). Returns max |residual|.
 fn corrections(
-    exec: &Exec,
-    whole: Region,
+    exec: &Team,
     x: &Field,
     b: &Field,
     s: &mut Field,
@@ -263,7 +261,7 @@ fn corrections(
     let st = x.strides()[1];
     let (xd, bd) = (&x.data[..], &b.data[..]);
     let m = std::sync::Mutex::new(0.0f64);
-    exec.for_each_row(s, whole, |_, j, row| {
+    exec.rows(s, |j, row| {
         if j >= part.rows {
             return;
         }
