@@ -42,7 +42,15 @@ fn min_max(v: &[f64]) -> (f64, f64) {
 
 #[test]
 fn navier_stokes_draws_the_chosen_field() {
-    let small = ["grid.nx=40", "grid.ny=40", "time.end_time=0.5", "output.image_every=50"];
+    // Explicit viscosity: the step count (and so the image at step 50) does not hang on the
+    // config's implicit default.
+    let small = [
+        "grid.nx=40",
+        "grid.ny=40",
+        "time.end_time=0.5",
+        "output.image_every=50",
+        "navier_stokes.viscous=\"explicit\"",
+    ];
     // Default: speed, of one sign, on the sequential map over the frame's own range.
     let out = run_dir("ns_default", "cavity-re100.toml", &small);
     let t = png_text(&out.join("final.png"));
