@@ -1,6 +1,8 @@
 //! How work is spread, passed around as values:
 //! - [`Exec`]: the threads of this process; splits sweeps over x-rows into bands.
 //! - [`Comm`]: the ranks (a single process, or MPI): halo exchange, reductions, gathers.
+//! - [`team::Team`]: threads that spin between short parallel loops (multigrid levels, weather
+//!   stages), where a hand-off to the rayon pool per loop costs more than the loop.
 //! - [`ExactSum`]: an exact, order-independent sum, so reductions give the same bits for any split.
 
 mod comm;
@@ -10,6 +12,7 @@ mod halo;
 mod min_max;
 #[cfg(feature = "mpi")]
 pub mod mpi_comm;
+pub mod team;
 
 pub use comm::{Comm, SingleComm};
 pub use exact_sum::ExactSum;

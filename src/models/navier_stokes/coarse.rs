@@ -7,7 +7,7 @@
 //! they live.
 
 use super::mg_level::Level;
-use super::mg_team::Team;
+use crate::par::team::Team;
 use crate::par::{Comm, ExactSum};
 use nalgebra::{DMatrix, DVector};
 

@@ -18,7 +18,7 @@
 
 use crate::decomp::Decomp;
 use crate::field::Field;
-use super::mg_team::{Shared, Team};
+use crate::par::team::{Shared, Team};
 use crate::par::Comm;
 
 /// How a step's pressure follows from the last projection's phi: p = scale phi (the projection

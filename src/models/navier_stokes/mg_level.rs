@@ -12,7 +12,7 @@
 
 use super::mg_geom::{Axis, Children, Interp};
 use crate::decomp::Decomp;
-use super::mg_team::{Shared, Team};
+use crate::par::team::{Shared, Team};
 use crate::field::Field;
 use crate::par::Comm;
 use std::ops::Range;

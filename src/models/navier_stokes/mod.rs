@@ -40,7 +40,6 @@ pub mod mg_agglomerate;
 pub mod mg_geom;
 pub mod mg_level;
 pub mod mg_plan;
-pub mod mg_team;
 pub mod multigrid;
 pub mod profiles;
 mod spec;
@@ -59,7 +58,7 @@ use crate::par::{Comm, Exec};
 use cases::Reference;
 use diag::max_abs;
 use mac::{Mac, PressureUpdate};
-use mg_team::Team;
+use crate::par::team::Team;
 use multigrid::{Multigrid, SolveStats};
 use std::time::Instant;
 
@@ -101,7 +100,7 @@ pub struct NavierStokes {
     dt_nu: f64,
     /// The implicit viscous stages' buffers (None: explicit).
     visc: Option<viscous::Implicit>,
-    /// The threads of a step's loops: one team entry per step ([`mg_team`]), shared with the
+    /// The threads of a step's loops: one team entry per step ([`crate::par::team`]), shared with the
     /// pressure solve; made at the first step with the Exec's thread count.
     team: Option<Team>,
     /// Global (max |u|, max |v|) of the current state (with the wall speeds), from the end of

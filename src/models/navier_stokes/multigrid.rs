@@ -20,7 +20,7 @@ use super::coarse::CoarseSolver;
 use super::mg_agglomerate::Moves;
 use super::mg_level::{prolong, restrict, Level, Prolong};
 use super::mg_plan::{CoarseKind, Layout, Plan, Transfer};
-use super::mg_team::{Shared, Team};
+use crate::par::team::{Shared, Team};
 use crate::decomp::Decomp;
 use crate::field::{Field, Region};
 use crate::par::{Comm, ExactSum, Exec, SingleComm};
@@ -35,7 +35,7 @@ pub struct Multigrid {
     /// On the rank holding the coarsest level.
     coarse: Option<CoarseSolver>,
     pub smooth: u32,
-    /// The threads of the solve's loops ([`super::mg_team`]), made at the first solve with the
+    /// The threads of the solve's loops ([`crate::par::team`]), made at the first solve with the
     /// Exec's thread count.
     team: Option<Team>,
 }

@@ -41,7 +41,7 @@
 
 use super::mac::Mac;
 use crate::decomp::Decomp;
-use super::mg_team::Team;
+use crate::par::team::Team;
 use crate::field::Field;
 use crate::par::Comm;
 

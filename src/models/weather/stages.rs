@@ -8,9 +8,9 @@ use super::boundary;
 use super::kernel::{self, Stage, WForce, NV};
 use crate::decomp::{split, Decomp};
 use crate::field::Field;
-use crate::par::{Comm, Exec};
+use crate::par::team::{Shared, Team};
+use crate::par::Comm;
 use crate::simd::Isa;
-use rayon::prelude::*;
 
 /// The two directions of the dimensional split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,24 +47,23 @@ pub struct Block {
     pub fast: bool,
 }
 
-/// Run `f(scratch, k, chunk)` over the `plane`-long chunks of `data`, on the threads of `exec`.
-pub fn planes<S, I, F>(exec: &Exec, data: &mut [f64], plane: usize, init: I, f: F)
+/// Run `f(scratch, k, chunk)` over the `plane`-long chunks of `data`, in bands of chunks on the
+/// threads of `team` (one scratch per band).
+pub fn planes<S, I, F>(team: &Team, data: &mut [f64], plane: usize, init: I, f: F)
 where
-    I: Fn() -> S + Sync + Send,
-    F: Fn(&mut S, usize, &mut [f64]) + Sync + Send,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, usize, &mut [f64]) + Sync,
 {
     let n = data.len() / plane;
-    if exec.threads() == 1 || n < 2 {
+    let base = Shared(data.as_mut_ptr());
+    team.bands(n, n * plane, |_, ks| {
         let mut s = init();
-        for (k, c) in data.chunks_mut(plane).enumerate() {
-            f(&mut s, k, c);
+        for k in ks {
+            // SAFETY: chunk k lies inside `data` (k < n = len / plane); the bands' chunks are
+            // disjoint and `data` is borrowed mutably for the whole call.
+            f(&mut s, k, unsafe { std::slice::from_raw_parts_mut(base.get().add(k * plane), plane) });
         }
-    } else {
-        let min = (n / (exec.threads() * 4)).max(1);
-        exec.install(|| {
-            data.par_chunks_mut(plane).with_min_len(min).enumerate().for_each_init(&init, |s, (k, c)| f(s, k, c))
-        });
-    }
+    });
 }
 
 /// Planes k..k + 4 of `x` (the z stencil of interface k, in padded plane numbering).
@@ -193,7 +192,7 @@ impl Block {
     /// out = init + dt_s R_dir(forcing) on the interior (`init = None`: out is also init).
     /// `forcing`'s halos must be refreshed.
     #[allow(clippy::too_many_arguments)]
-    pub fn stage(&self, exec: &Exec, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field) {
+    pub fn stage(&self, team: &Team, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field) {
         let (w, plane) = self.widths();
         let (nx, nz) = (self.nx, self.nz);
         let f = &forcing.data[..];
@@ -204,7 +203,7 @@ impl Block {
                 let st = Stage::new(dt_s, self.dx, self.beta);
                 let tw = if self.fast { 0 } else { plane };
                 let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; tw], vec![0.0; tw]);
-                planes(exec, out_int, plane, scratch, |(flux, ta, tb), k, o| {
+                planes(team, out_int, plane, scratch, |(flux, ta, tb), k, o| {
                     let p = (k + HS) * plane;
                     let (hr, hrt) = (self.bg.rho_c[k + HS], self.bg.rt_c[k + HS]);
                     let init = idata.map(|d| &d[p..p + plane]);
@@ -238,28 +237,21 @@ impl Block {
                 // so the forcing field is read once and nothing field-sized is written but `out`.
                 // Each band recomputes the fluxes of its bottom interface: up to 4 bands a
                 // thread (balance on a shared machine) but at least 16 rows a band.
-                let t = exec.threads();
+                let t = team.threads();
                 let bands = if t == 1 { 1 } else { (t * (nz / (16 * t)).clamp(1, 4)).min(nz) };
-                let mut parts = Vec::with_capacity(bands);
-                let mut rest = out_int;
-                for b in 0..bands {
+                let base = Shared(out_int.as_mut_ptr());
+                team.each(bands, |b| {
                     let (k0, n) = split(nz, bands, b);
-                    let (head, tail) = rest.split_at_mut(n * plane);
-                    parts.push((k0, head));
-                    rest = tail;
-                }
-                let sweep = |(k0, o): (usize, &mut [f64])| {
+                    // SAFETY: rows k0..k0 + n of the interior, inside `out_int` (the bands of
+                    // `split` tile 0..nz); the bands are disjoint and `out` is borrowed mutably
+                    // for the whole call.
+                    let o = unsafe { std::slice::from_raw_parts_mut(base.get().add(k0 * plane), n * plane) };
                     if self.fast {
                         self.z_band_fast(k0, o, f, idata, &st)
                     } else {
                         self.z_band(k0, o, f, idata, &st)
                     }
-                };
-                if bands == 1 {
-                    parts.into_iter().for_each(sweep);
-                } else {
-                    exec.install(|| parts.into_par_iter().for_each(sweep));
-                }
+                });
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The multigrid's own thread team: the calling thread plus `threads - 1` helper threads that spin
-//! between the parallel loops of a solve instead of sleeping.
+//! A thread team for short parallel loops: the calling thread plus `threads - 1` helper threads
+//! that spin between the loops instead of sleeping. The Navier-Stokes step (its MAC loops and
+//! multigrid solves) and the weather step (its six stages) run on one.
 //!
 //! Why not the rayon pool: a V-cycle runs dozens of short loops (a 128^2 level sweeps in tens of
 //! microseconds, the coarse levels in less). Handing each to rayon from outside the pool costs a
@@ -101,9 +102,9 @@ impl Team {
             .map(|id| {
                 let inner = inner.clone();
                 std::thread::Builder::new()
-                    .name(format!("simrun-mg-{id}"))
+                    .name(format!("simrun-team-{id}"))
                     .spawn(move || helper(&inner))
-                    .expect("cannot start a multigrid helper thread")
+                    .expect("cannot start a team helper thread")
             })
             .collect();
         Team { inner, threads, helpers }
@@ -163,7 +164,7 @@ impl Team {
             std::panic::resume_unwind(e);
         }
         if inner.panicked.load(SeqCst) {
-            panic!("a multigrid helper thread panicked");
+            panic!("a team helper thread panicked");
         }
     }
 
@@ -181,6 +182,16 @@ impl Team {
         } else {
             (CHUNKS_PER_THREAD * self.threads).min(rows).max(1)
         }
+    }
+
+    /// Call `f(c)` for every c in 0..n, in parallel (the caller alone on a team of one): for
+    /// loops whose caller chose its own bands.
+    pub fn each(&self, n: usize, f: impl Fn(usize) + Sync) {
+        if self.threads == 1 || n < 2 {
+            (0..n).for_each(f);
+            return;
+        }
+        self.run(n, &f);
     }
 
     /// Call `f(c, rows)` for the bands `c` of [`Team::chunks`]`(rows, cells)`, in parallel.
