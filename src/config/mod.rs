@@ -209,7 +209,7 @@ pub const MAX_THREADS: usize = 4096;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParallelConfig {
-    /// rayon threads per process; 0 = all cores the process may use.
+    /// threads per process (a rayon pool; the weather and Navier-Stokes steps' own thread team); 0 = all cores the process may use.
     #[serde(default)]
     #[schemars(range(max = MAX_THREADS))]
     pub threads: usize,
