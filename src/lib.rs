@@ -27,6 +27,7 @@ pub mod field;
 pub mod grid;
 pub mod host;
 pub mod io;
+pub mod lease;
 pub mod machine;
 pub mod memory;
 pub mod models;

@@ -320,7 +320,8 @@ pub struct CheckpointConfig {
     #[serde(default = "default_keep")]
     #[schemars(range(min = 1))]
     pub keep: usize,
-    /// Checkpoints that may wait for the I/O thread (each holds a copy of the state).
+    /// Checkpoints that may wait for the I/O thread (each holds a copy of the state, or for heat
+    /// the state's own buffer while a spare takes its place).
     #[serde(default = "default_queue")]
     #[schemars(range(min = 1, max = MAX_QUEUE))]
     pub queue: usize,

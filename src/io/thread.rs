@@ -5,7 +5,7 @@
 
 use super::checkpoint::commit::{self, Header, MasterMeta};
 use super::checkpoint::data_file::{self, BlockData, ReadFault, Written};
-use super::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
+use super::checkpoint::record::{BlockRecord, CommitRecord, FileRecord, Values};
 use super::checkpoint::{self, lifecycle, Stamp};
 use super::field_out::{self, FieldFileMeta, Series, SeriesSpec};
 use super::whole_file::{self, WholeHeader};
@@ -95,7 +95,7 @@ pub struct BlockJob {
     pub rank: usize,
     pub offset: [usize; 3],
     pub size: [usize; 3],
-    pub fields: Vec<(String, Vec<f64>)>,
+    pub fields: Vec<(String, Values)>,
 }
 
 /// What the I/O thread reports back.
@@ -304,6 +304,9 @@ impl Drop for IoThread {
 fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) {
     // The field writers' series (rank 0), by directory.
     let mut series: Vec<Series> = Vec::new();
+    // Fault injection for tests: a slow disk (each data file starts this many ms late, while the
+    // compute thread runs on with the state it handed over).
+    let delay = std::env::var("SIMRUN_TEST_IO_DELAY_MS").ok().and_then(|v| v.parse::<u64>().ok());
     while let Ok(job) = jobs.recv() {
         match job {
             Job::FieldSeries { spec, restart_step } => {
@@ -352,6 +355,9 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 let _ = reply.send(whole_file::read_box(&path, &shape, &names, offset, size));
             }
             Job::Checkpoint { dir, writer, seq, stamp, run_id, dims, blocks, compression } => {
+                if let Some(ms) = delay {
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
                 let started = std::time::Instant::now();
                 let cpu0 = thread_cpu_seconds();
                 let mut w = Some(data_file::DataFileWriter::begin(&dir, writer, stamp, run_id, dims, compression));
@@ -369,9 +375,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                             Err(e) => outcome = Some(Err(e)),
                         }
                     }
-                    for (_, buf) in b.fields {
-                        let _ = returns.send(buf);
-                    }
+                    give_back(&returns, b.fields);
                 }
                 let r = match outcome {
                     Some(r) => r,
@@ -389,9 +393,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
             }
             Job::Block(b) => {
                 // Only after a failed header hand-over; give the buffers back.
-                for (_, buf) in b.fields {
-                    let _ = returns.send(buf);
-                }
+                give_back(&returns, b.fields);
             }
             Job::Commit { out_dir, meta, record, keep, protect } => {
                 let step = meta.stamp.step;
@@ -511,5 +513,15 @@ fn remove_final_data(dir: &std::path::Path, keep: &[String]) {
     }
     if keep.is_empty() {
         let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// Return a block's copies to the compute thread's pool; a lent buffer goes back to its model by
+/// dropping the view.
+fn give_back(returns: &Sender<Vec<f64>>, fields: Vec<(String, Values)>) {
+    for (_, v) in fields {
+        if let Values::Owned(buf) = v {
+            let _ = returns.send(buf);
+        }
     }
 }

@@ -89,6 +89,12 @@ pub trait Model {
     fn state_names(&self) -> Vec<&'static str>;
     /// Copy field `name`'s local interior (C order) into `out` (any name of either list).
     fn copy_field(&self, name: &str, out: &mut [f64]);
+    /// Lend state field `name`'s interior to the I/O thread without a copy, if this model can
+    /// (its steps never write a lent buffer's interior: [`crate::lease`]); None: copy it with
+    /// [`Model::copy_field`].
+    fn lend_field(&mut self, _name: &str) -> Option<crate::lease::Lent> {
+        None
+    }
     /// Overwrite state field `name`'s local interior from `data` (C order), for restarts.
     fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()>;
     /// After every state field was restored (on every rank): recompute whatever derives from

@@ -13,7 +13,7 @@
 use crate::config::{CheckpointConfig, OnFull};
 use crate::decomp::Decomp;
 use crate::error::{Error, Result};
-use crate::io::checkpoint::record::{BlockRecord, CommitRecord, FileRecord};
+use crate::io::checkpoint::record::{BlockRecord, CommitRecord, FileRecord, Values};
 use crate::io::checkpoint::{self, MasterMeta, Stamp};
 use crate::io::thread::{BlockJob, Event, IoThread, Job};
 use crate::models::Model;
@@ -342,7 +342,7 @@ impl Checkpointer {
     /// queue was full. Collective over each group.
     pub fn handoff(
         &mut self,
-        model: &dyn Model,
+        model: &mut dyn Model,
         decomp: &Decomp,
         comm: &dyn Comm,
         stamp: Stamp,
@@ -372,7 +372,7 @@ impl Checkpointer {
     /// and committed as `<output.dir>/final.h5` (no rank gathers the global fields).
     pub fn handoff_final(
         &mut self,
-        model: &dyn Model,
+        model: &mut dyn Model,
         decomp: &Decomp,
         comm: &dyn Comm,
         stamp: Stamp,
@@ -385,7 +385,7 @@ impl Checkpointer {
     #[allow(clippy::too_many_arguments)]
     fn hand_over(
         &mut self,
-        model: &dyn Model,
+        model: &mut dyn Model,
         decomp: &Decomp,
         comm: &dyn Comm,
         stamp: Stamp,
@@ -398,16 +398,12 @@ impl Checkpointer {
         self.seq += 1;
         self.pending.push(Pending { seq, stamp, target });
         let len: usize = decomp.size.iter().product();
-        let mut fields = Vec::new();
-        for name in &self.meta.fields {
-            let mut buf = self.io.buffer(len);
-            model.copy_field(name, &mut buf);
-            fields.push((name.clone(), buf));
-        }
         let writer = self.group[0];
         if writer != self.rank {
             // A member: its block travels to the writer (memory speed within a node).
-            for (_, b) in fields {
+            for name in &self.meta.fields {
+                let mut b = self.io.buffer(len);
+                model.copy_field(name, &mut b);
                 comm.send_f64(writer, &b);
                 self.io.give_back(b);
             }
@@ -418,7 +414,20 @@ impl Checkpointer {
             }
             return;
         }
-        // The writer: the file's header, its own block, then each member's as it arrives.
+        // The writer: its own block lent to the I/O thread where the model can (no copy), else
+        // copied; then the file's header, its block, and each member's as it arrives.
+        let mut fields = Vec::new();
+        for name in &self.meta.fields {
+            let values = match model.lend_field(name) {
+                Some(lent) => Values::Lent(lent),
+                None => {
+                    let mut buf = self.io.buffer(len);
+                    model.copy_field(name, &mut buf);
+                    Values::Owned(buf)
+                }
+            };
+            fields.push((name.clone(), values));
+        }
         let t_io = Instant::now();
         self.io.submit(Job::Checkpoint {
             dir,
@@ -443,7 +452,7 @@ impl Checkpointer {
             for name in &self.meta.fields {
                 let mut b = self.io.buffer(size.iter().product());
                 comm.recv_f64(m, &mut b);
-                f.push((name.clone(), b));
+                f.push((name.clone(), Values::Owned(b)));
             }
             let t = Instant::now();
             self.io.submit(Job::Block(BlockJob { rank: m, offset, size, fields: f }));

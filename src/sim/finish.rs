@@ -23,7 +23,7 @@ use std::path::PathBuf;
 #[allow(clippy::too_many_arguments)]
 pub fn write_final(
     cfg: &Config,
-    model: &dyn Model,
+    model: &mut dyn Model,
     decomp: &Decomp,
     grid: &Grid,
     comm: &dyn Comm,

@@ -388,11 +388,11 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                     interrupted.as_deref().unwrap_or("")
                 );
             }
-            ckpt.handoff(&*model, &decomp, comm, stamp, phases, true);
+            ckpt.handoff(&mut *model, &decomp, comm, stamp, phases, true);
             break;
         }
         if cfg.checkpoint.enabled() && (ckpt.due(step, prev_time, time, &agreed) || finished) {
-            ckpt.handoff(&*model, &decomp, comm, stamp, phases, finished);
+            ckpt.handoff(&mut *model, &decomp, comm, stamp, phases, finished);
         }
         if every > 0 && step.is_multiple_of(every) && !finished {
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
@@ -425,7 +425,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     if finite.is_ok() && interrupted.is_none() {
         let t_io = Instant::now();
         let stamp = Stamp { step, time, dt: last_dt };
-        finish::write_final(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, phases);
+        finish::write_final(cfg, &mut *model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, phases);
         phases.add("io", t_io.elapsed().as_secs_f64());
     }
     if root && taken_over {

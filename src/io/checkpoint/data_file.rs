@@ -11,7 +11,9 @@
 //!     xxh3/<field>                u64 per band (see `record`): checked against the commit
 //! ```
 
-use super::record::{self, block_group, data_file_name, overlap, BlockRecord, CommitRecord, FileRecord, Hashed};
+use super::record::{
+    self, block_group, data_file_name, overlap, BlockRecord, CommitRecord, FileRecord, Hashed, Values,
+};
 use super::{commit_file, used, Stamp};
 use crate::error::{Error, Result};
 use crate::io::h5err;
@@ -27,7 +29,7 @@ pub struct BlockData<'a> {
     pub rank: usize,
     pub offset: [usize; 3],
     pub size: [usize; 3],
-    pub fields: &'a [(String, Vec<f64>)],
+    pub fields: &'a [(String, Values)],
 }
 
 /// What writing a data file came to.
@@ -309,7 +311,7 @@ impl DataFileWriter {
                             // The OS error alone: the one-line report names the file.
                             sink.push(bytemuck::cast_slice(unit)).map_err(|e| hdf5::Error::from(e.to_string()))
                         };
-                        let h = record::hash_block_with(data, b.size, rows, put)?;
+                        let h = record::hash_block_with(data.source(), b.size, rows, put)?;
                         sink.end().map_err(|e| hdf5::Error::from(e.to_string()))?;
                         h
                     }
@@ -321,7 +323,7 @@ impl DataFileWriter {
                                 .map_err(|e| hdf5::Error::from(format!("field {name}: {e}")))?;
                             ds.write_slice(&view, hyperslab(&used([z, y, 0], dims), &s))
                         };
-                        record::hash_block_with(data, b.size, rows, put)?
+                        record::hash_block_with(data.source(), b.size, rows, put)?
                     }
                 };
                 match hashed {
@@ -642,7 +644,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let size = [1, 70, 2048];
         let data: Vec<f64> = (0..size[1] * size[2]).map(|i| 1.0 + (i as f64 * 0.01).sin()).collect();
-        let fields = vec![("temperature".to_string(), data.clone())];
+        let fields = vec![("temperature".to_string(), Values::Owned(data.clone()))];
         let stamp = Stamp { step: 7, time: 0.5, dt: 0.1 };
         let block = BlockData { rank: 0, offset: [0; 3], size, fields: &fields };
         let Written::Ok { blocks, file } = write(dir.path(), 0, stamp, 42, 2, &[block], 0).unwrap() else {
@@ -674,8 +676,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = ([1, 37, 1001], [1, 1100, 1003]);
         let vals = |n: usize, k: f64| (0..n).map(|i| k + (i as f64 * 0.37).cos()).collect::<Vec<f64>>();
-        let fa = vec![("u".to_string(), vals(37 * 1001, 1.0)), ("v".to_string(), vals(37 * 1001, 2.0))];
-        let fb = vec![("u".to_string(), vals(1100 * 1003, 3.0)), ("v".to_string(), vals(1100 * 1003, 4.0))];
+        let owned = |v: Vec<f64>| Values::Owned(v);
+        let (ua, va) = (vals(37 * 1001, 1.0), vals(37 * 1001, 2.0));
+        let (ub, vb) = (vals(1100 * 1003, 3.0), vals(1100 * 1003, 4.0));
+        let fa = vec![("u".to_string(), owned(ua.clone())), ("v".to_string(), owned(va.clone()))];
+        let fb = vec![("u".to_string(), owned(ub.clone())), ("v".to_string(), owned(vb.clone()))];
         let stamp = Stamp { step: 3, time: 0.25, dt: 0.05 };
         let blocks = [
             BlockData { rank: 0, offset: [0; 3], size: a, fields: &fa },
@@ -686,8 +691,8 @@ mod tests {
         };
         let rec = CommitRecord { run_id: 9, step: 3, fields: vec!["u".into(), "v".into()], blocks, files: vec![file] };
         let got = read_box(dir.path(), &rec, 2, &rec.fields, [0; 3], a).unwrap();
-        assert_eq!((&got[0], &got[1]), (&fa[0].1, &fa[1].1));
+        assert_eq!((&got[0], &got[1]), (&ua, &va));
         let got = read_box(dir.path(), &rec, 2, &rec.fields, [0, 37, 0], b).unwrap();
-        assert!(got[0] == fb[0].1 && got[1] == fb[1].1, "the second block reads back bit for bit");
+        assert!(got[0] == ub && got[1] == vb, "the second block reads back bit for bit");
     }
 }

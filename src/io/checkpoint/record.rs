@@ -208,28 +208,72 @@ pub enum Hashed {
     NonFinite(usize),
 }
 
+/// A block's values as handed to the I/O thread: a C-order copy of the interior, or the model's
+/// own padded buffer, lent ([`crate::lease`]).
+pub enum Values {
+    Owned(Vec<f64>),
+    Lent(crate::lease::Lent),
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Owned(v) => v.len(),
+            Values::Lent(l) => l.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Borrowed, for hashing and writing.
+    pub fn source(&self) -> Source<'_> {
+        match self {
+            Values::Owned(v) => Source::Slice(v),
+            Values::Lent(l) => Source::Lent(l),
+        }
+    }
+}
+
+/// A block's values to hash: contiguous, or lent (copied a unit at a time into a scratch buffer
+/// that stays in cache, then hashed and written from there).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Slice(&'a [f64]),
+    Lent(&'a crate::lease::Lent),
+}
+
 /// Hash `data` (a block of `size`, C order) in units of `rows` rows, checking every value is
 /// finite on the way (one pass over memory; the finiteness test vectorises).
 pub fn hash_block(data: &[f64], size: [usize; 3], rows: usize) -> Hashed {
-    hash_block_with(data, size, rows, |_, _, _| Ok::<(), std::convert::Infallible>(())).unwrap_or_else(|e| match e {})
+    hash_block_with(Source::Slice(data), size, rows, |_, _, _| Ok::<(), std::convert::Infallible>(()))
+        .unwrap_or_else(|e| match e {})
 }
 
 /// [`hash_block`], handing each unit to `each(values, z, y)` right after it is hashed (while it
 /// is in cache: the data file writes it there). Stops at the first error of `each`.
 pub fn hash_block_with<E>(
-    data: &[f64],
+    data: Source,
     size: [usize; 3],
     rows: usize,
     mut each: impl FnMut(&[f64], usize, usize) -> Result<(), E>,
 ) -> Result<Hashed, E> {
     let nx = size[2];
+    let mut scratch = Vec::new();
     let mut units = Vec::with_capacity(size[0] * size[1].div_ceil(rows.max(1)));
     let mut at = 0;
     for z in 0..size[0] {
         let mut y = 0;
         while y < size[1] {
             let n = rows.min(size[1] - y) * nx;
-            let unit = &data[at..at + n];
+            let unit: &[f64] = match data {
+                Source::Slice(d) => &d[at..at + n],
+                Source::Lent(l) => {
+                    l.copy_range(at, n, &mut scratch);
+                    &scratch
+                }
+            };
             if !all_finite(unit) {
                 let i = unit.iter().position(|v| !v.is_finite()).unwrap_or(0);
                 return Ok(Hashed::NonFinite(at + i));

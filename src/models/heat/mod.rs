@@ -31,6 +31,7 @@ use crate::decomp::Decomp;
 use crate::error::{Error, Result};
 use crate::field::{Field, Region};
 use crate::grid::Grid;
+use crate::lease::{Lent, Rotation};
 use crate::par::{max_total, min_max_total, min_total, Comm, ExactSum, Exec};
 use boundary::Sides;
 use kernel::Coef;
@@ -52,6 +53,9 @@ pub struct Heat {
     /// Current state (with halos `time_block` deep) and the buffer the next state is written into.
     t: Field,
     next: Field,
+    /// Which of the two is lent to the I/O thread (checkpoint hand-over without a copy), and the
+    /// spare buffers rotated in while one is.
+    rotation: Rotation,
     /// Global offset of the local block (z, y, x).
     offset: [usize; 3],
     /// The compute threads (for the copies handed to outputs).
@@ -140,6 +144,7 @@ impl Heat {
             l2_bytes: crate::machine::l2_cache_bytes(),
             t,
             next,
+            rotation: Rotation::default(),
             offset,
             exec: exec.clone(),
         })
@@ -233,6 +238,9 @@ impl Model for Heat {
             split[a] = if ctx.decomp.procs[a] > 1 { k } else { 0 };
         }
         let (inner, strips) = Region::split_inner(self.t.n, split);
+        // A lent `next` (the state of the call before a checkpoint) is never written: a spare
+        // takes its place. The lent state `t` gets only its halos written below.
+        self.rotation.free_next(&mut self.next);
         let (exec, sides, next, dims, l2) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims, self.l2_bytes);
         let mut ghosts =
             |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
@@ -247,6 +255,7 @@ impl Model for Heat {
         }
         compute += t2.elapsed().as_secs_f64();
         std::mem::swap(&mut self.t, &mut self.next);
+        self.rotation.swapped();
         let total = t0.elapsed().as_secs_f64();
         // Whatever of the call was not spent computing was spent on (or waiting for) halos.
         ctx.phases.add("compute", compute);
@@ -319,7 +328,14 @@ impl Model for Heat {
         self.exec.copy_interior(&self.t, out);
     }
 
+    fn lend_field(&mut self, name: &str) -> Option<Lent> {
+        (name == "temperature").then(|| self.rotation.lend(&self.t))
+    }
+
     fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()> {
+        if self.rotation.busy() {
+            return Err(Error::io("heat cannot restore its state while it is lent for a checkpoint"));
+        }
         if name != "temperature" || data.len() != self.t.interior_len() {
             return Err(Error::io(format!("heat cannot restore field `{name}` of {} values", data.len())));
         }
@@ -333,5 +349,12 @@ impl Model for Heat {
 
     fn first_non_finite(&self) -> Option<(&'static str, [usize; 3])> {
         self.t.first_non_finite().map(|c| ("temperature", c))
+    }
+}
+
+impl Drop for Heat {
+    fn drop(&mut self) {
+        // A buffer the I/O thread may still be reading is leaked, not freed.
+        self.rotation.release(&mut self.t, &mut self.next);
     }
 }
