@@ -43,7 +43,8 @@ const YIELD: Duration = Duration::from_micros(500);
 /// A job: band `c` of the current loop.
 type Job = dyn Fn(usize) + Sync;
 
-/// The claim word: (generation mod 2^32) << 32 | bands << 16 | next band.
+/// The claim word: (generation mod 2^32) << 32 | end << 16 | start, where start..end are the
+/// bands not yet claimed (at first 0..n).
 fn claim_word(g: u64, n: usize) -> u64 {
     ((g & 0xffff_ffff) << 32) | ((n as u64) << 16)
 }
@@ -144,7 +145,7 @@ impl Team {
             inner.wake.notify_all();
         }
         let mut mine = Ok(());
-        while let Some(c) = claim(inner, g) {
+        while let Some(c) = claim(inner, g, false) {
             if mine.is_ok() {
                 mine = catch_unwind(AssertUnwindSafe(|| f(c)));
             }
@@ -258,15 +259,20 @@ impl Drop for Team {
     }
 }
 
-/// Claim the next band of job `g`, if any is left.
-fn claim(inner: &Inner, g: u64) -> Option<usize> {
+/// Claim a band of job `g`, if any is left: the caller takes the lowest band left, helpers the
+/// highest. So while both run, the caller computes the low rows and the helper the high rows in
+/// every loop, the same rows from one loop to the next, and each row's data stays in one core's
+/// cache (with bands taken in one order by all, a 100 x 50 weather step moved its rows between the
+/// cores' caches every stage: 2 threads 8 % slower than 2 ranks).
+fn claim(inner: &Inner, g: u64, from_end: bool) -> Option<usize> {
     let mut cur = inner.claim.load(SeqCst);
     loop {
-        let (c, n) = ((cur & 0xffff) as usize, ((cur >> 16) & 0xffff) as usize);
-        if cur >> 32 != g & 0xffff_ffff || c >= n {
+        let (start, end) = ((cur & 0xffff) as usize, ((cur >> 16) & 0xffff) as usize);
+        if cur >> 32 != g & 0xffff_ffff || start >= end {
             return None;
         }
-        match inner.claim.compare_exchange_weak(cur, cur + 1, SeqCst, SeqCst) {
+        let (next, c) = if from_end { (cur - (1 << 16), end - 1) } else { (cur + 1, start) };
+        match inner.claim.compare_exchange_weak(cur, next, SeqCst, SeqCst) {
             Ok(_) => return Some(c),
             Err(now) => cur = now,
         }
@@ -305,7 +311,7 @@ fn helper(inner: &Inner) {
                 std::hint::spin_loop();
             }
         }
-        while let Some(c) = claim(inner, seen) {
+        while let Some(c) = claim(inner, seen, true) {
             // The job stays alive until this band is counted done.
             let job = inner.job.lock().expect("team job lock").expect("a published job");
             // SAFETY: `Team::run` keeps the closure alive until every band is done.
