@@ -34,11 +34,6 @@ pub struct Lent {
 unsafe impl Send for Lent {}
 
 impl Lent {
-    /// Interior extent (z, y, x).
-    pub fn size(&self) -> [usize; 3] {
-        self.n
-    }
-
     /// Number of interior values.
     pub fn len(&self) -> usize {
         self.n.iter().product()
@@ -69,13 +64,6 @@ impl Lent {
             }
             row += 1;
         }
-    }
-
-    /// The interior as a new C-order vector.
-    pub fn to_vec(&self) -> Vec<f64> {
-        let mut v = Vec::new();
-        self.copy_range(0, self.len(), &mut v);
-        v
     }
 }
 
@@ -170,8 +158,9 @@ mod tests {
         let mut b = Field::new(a.n, a.h);
         let mut r = Rotation::default();
         let lent = r.lend(&a);
-        assert_eq!(lent.to_vec(), a.interior_vec());
         let mut part = Vec::new();
+        lent.copy_range(0, lent.len(), &mut part);
+        assert_eq!(part, a.interior_vec());
         lent.copy_range(4, 8, &mut part);
         assert_eq!(part, a.interior_vec()[4..12]);
         // A step from a into b, then the swap: the lent buffer is now `next`.
