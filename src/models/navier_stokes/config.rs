@@ -37,6 +37,40 @@ pub struct NavierStokesConfig {
     #[serde(default = "default_viscous_tol")]
     #[schemars(extend("exclusiveMinimum" = 0), extend("exclusiveMaximum" = 1))]
     pub viscous_tolerance: f64,
+    /// Go straight to the steady state by pseudo-time iterations instead of time steps (not
+    /// time-accurate: `time` then counts pseudo-time; needs `time.steady_tolerance`; see the
+    /// module doc of `navier_stokes::pseudo`). Absent: time-accurate steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudo_time: Option<PseudoTime>,
+}
+
+/// `[navier_stokes.pseudo_time]`: the pseudo-time iteration to the steady state.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PseudoTime {
+    /// The pseudo step as a Courant number: dtau = cfl / (|u|max/dx + |v|max/dy). Not a
+    /// stability limit (the correction is implicit): larger relaxes the velocity less and the
+    /// pressure more.
+    #[serde(default = "default_pseudo_cfl")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub cfl: f64,
+    /// Red-black Gauss-Seidel sweeps of the implicit correction per iteration.
+    #[serde(default = "default_pseudo_sweeps")]
+    #[schemars(range(min = 1))]
+    pub sweeps: u32,
+}
+
+impl Default for PseudoTime {
+    fn default() -> Self {
+        PseudoTime { cfl: default_pseudo_cfl(), sweeps: default_pseudo_sweeps() }
+    }
+}
+
+fn default_pseudo_cfl() -> f64 {
+    4.0
+}
+fn default_pseudo_sweeps() -> u32 {
+    2
 }
 
 /// `navier_stokes.viscous`: how the viscous term is integrated in time.
@@ -73,6 +107,7 @@ impl Default for NavierStokesConfig {
             multigrid: MultigridConfig::default(),
             viscous: Viscous::Explicit,
             viscous_tolerance: default_viscous_tol(),
+            pseudo_time: None,
         }
     }
 }
@@ -220,6 +255,21 @@ pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
     for (key, x) in [("navier_stokes.viscous_tolerance", ns.viscous_tolerance), ("navier_stokes.re", ns.re)] {
         if !x.is_finite() {
             return Err(Error::config(format!("key `{key}` must be a finite number, got {x}")));
+        }
+    }
+    if let Some(pt) = ns.pseudo_time {
+        if cfg.time.steady_tolerance.is_none() {
+            return Err(Error::config(
+                "key `navier_stokes.pseudo_time` needs `time.steady_tolerance`: pseudo-time iterations run to the steady state (add the tolerance, or remove the section for time-accurate steps)",
+            ));
+        }
+        if !pt.cfl.is_finite() {
+            return Err(Error::config(format!("key `navier_stokes.pseudo_time.cfl` must be a finite number, got {}", pt.cfl)));
+        }
+        if let Some(key) = given.first_of(&["navier_stokes.viscous", "navier_stokes.viscous_tolerance", "time.dt", "time.cfl"]) {
+            return Err(Error::config(format!(
+                "key `{key}` is not used with `navier_stokes.pseudo_time` (its pseudo step is `navier_stokes.pseudo_time.cfl` times the explicit stable step): remove it"
+            )));
         }
     }
     if let Some(dt) = cfg.time.dt {

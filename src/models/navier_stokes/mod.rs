@@ -42,6 +42,7 @@ pub mod mg_level;
 pub mod mg_plan;
 pub mod multigrid;
 pub mod profiles;
+pub mod pseudo;
 mod spec;
 pub mod viscous;
 
@@ -100,6 +101,8 @@ pub struct NavierStokes {
     dt_nu: f64,
     /// The implicit viscous stages' buffers (None: explicit).
     visc: Option<viscous::Implicit>,
+    /// Pseudo-time iterations to the steady state instead of time steps.
+    pseudo: Option<pseudo::Pseudo>,
     /// The threads of a step's loops: one team entry per step ([`crate::par::team`]), shared with the
     /// pressure solve; made at the first step with the Exec's thread count.
     team: Option<Team>,
@@ -126,9 +129,10 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
     let grid = Grid::from_config(&cfg.grid);
     let ns = cfg.section::<NavierStokesConfig>();
     let (su, sv) = cases::speed_scale(ns, &grid);
-    let nu = if ns.viscous.theta().is_some() { 0.0 } else { 1.0 / ns.re };
+    let nu = if ns.viscous.theta().is_some() && ns.pseudo_time.is_none() { 0.0 } else { 1.0 / ns.re };
     let dt_max = 1.0 / inverse_dt_limit(&grid, nu, su, sv);
-    (cfg.time.dt.unwrap_or(cfg.time.cfl * dt_max), dt_max)
+    let cfl = ns.pseudo_time.map_or(cfg.time.cfl, |pt| pt.cfl);
+    (cfg.time.dt.unwrap_or(cfl * dt_max), dt_max)
 }
 
 impl NavierStokes {
@@ -162,10 +166,14 @@ impl NavierStokes {
         }
         let mg = Multigrid::new(decomp, [grid.d[1], grid.d[2]], ns.multigrid.smooth);
         tracing::debug!("multigrid levels: {}", mg.describe());
-        let visc = ns.viscous.theta().map(|theta| viscous::Implicit::new(theta, ns.viscous_tolerance, &u));
+        let visc = ns.viscous.theta().filter(|_| ns.pseudo_time.is_none());
+        let visc = visc.map(|theta| viscous::Implicit::new(theta, ns.viscous_tolerance, &u));
+        let pseudo = ns.pseudo_time.map(|pt| pseudo::Pseudo::new(pt.cfl, pt.sweeps, &mac, &u));
         Ok(NavierStokes {
             dt_nu: if visc.is_some() { 0.0 } else { 1.0 / ns.re },
+            cfl: pseudo.as_ref().map_or(cfg.time.cfl, |p| p.cfl),
             visc,
+            pseudo,
             reference: Reference::detect(&ns, grid),
             cfg: ns,
             grid: grid.clone(),
@@ -180,7 +188,6 @@ impl NavierStokes {
             v,
             mg,
             fixed_dt: cfg.time.dt,
-            cfl: cfg.time.cfl,
             last: StepInfo::default(),
             team: None,
             speeds: None,
@@ -337,6 +344,27 @@ impl NavierStokes {
     }
 }
 
+impl NavierStokes {
+    /// One pseudo-time iteration ([`pseudo`]) into (u2, v2).
+    fn pseudo_iteration(&mut self, dtau: f64, comm: &dyn Comm, team: &Team) -> Stages {
+        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        let ps = self.pseudo.as_mut().expect("pseudo-time buffers");
+        let bmax = ps.correction(&self.mac, comm, &self.decomp, team, (&self.u, &self.v), &self.p, dtau);
+        let (du, dv) = (&ps.delta.0, &ps.delta.1);
+        for (out, base, d) in [(&mut self.u2, &self.u, du), (&mut self.v2, &self.v, dv)] {
+            team.rows(out, |j, row| {
+                for ((o, &x), &y) in row.iter_mut().zip(base.row(0, j)).zip(d.row(0, j)) {
+                    *o = x + y;
+                }
+            });
+        }
+        let ts = Instant::now();
+        let (s2, _) = self.project(2, 0.0, comm, team);
+        let solve = ts.elapsed().as_secs_f64();
+        Stages { s1: SolveStats::default(), s2, solve, change: bmax, pressure: PressureUpdate::Add(1.0 / dtau) }
+    }
+}
+
 impl Model for NavierStokes {
     fn name(&self) -> &'static str {
         "navier_stokes"
@@ -360,7 +388,7 @@ impl Model for NavierStokes {
         let dt = clock.dt;
         let (su, sv) = self.speed_maxima(comm);
         let limit = 1.0 / inverse_dt_limit(&self.grid, self.dt_nu, su, sv);
-        if self.fixed_dt.is_some() && dt > limit {
+        if self.fixed_dt.is_some() && dt > limit && self.pseudo.is_none() {
             return Err(Error::numerical(format!(
                 "key `time.dt` = {dt:e} exceeds the stability limit {limit:.4e} at step {} (t = {:.4e}); reduce time.dt or remove it to use the adaptive dt",
                 clock.step, clock.time
@@ -369,7 +397,9 @@ impl Model for NavierStokes {
         // One team entry per step: every loop below runs on the team, whose helpers spin between.
         let team = self.take_team(exec);
         team.wake();
-        let Stages { s1, s2, solve, change, pressure } = if self.visc.is_some() {
+        let Stages { s1, s2, solve, change, pressure } = if self.pseudo.is_some() {
+            self.pseudo_iteration(dt, comm, &team)
+        } else if self.visc.is_some() {
             self.implicit_stages(dt, comm, &team)
         } else {
             self.explicit_stages(dt, comm, &team)

@@ -61,9 +61,17 @@ impl ModelSpec for Spec {
         Ok(())
     }
     fn footprint(&self, cfg: &Config, block: [usize; 3]) -> Option<Footprint> {
-        // Implicit viscosity: R, b, two warm starts and scratch, each for u and v.
-        let implicit = cfg.section::<NavierStokesConfig>().viscous.theta().is_some();
-        let fields = FIELDS + if implicit { 10 } else { 0 };
+        // Implicit viscosity: R, b, two warm starts and scratch, each for u and v; pseudo-time:
+        // the right-hand side, the correction and scratch, each for u and v.
+        let ns = cfg.section::<NavierStokesConfig>();
+        let extra = if ns.pseudo_time.is_some() {
+            6
+        } else if ns.viscous.theta().is_some() {
+            10
+        } else {
+            0
+        };
+        let fields = FIELDS + extra;
         Some(Footprint { bytes: f64_fields(fields, block, [0, 1, 1])?, output_fields: OUTPUT_FIELDS })
     }
     fn build(

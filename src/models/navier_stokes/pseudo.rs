@@ -1,0 +1,214 @@
+//! Pseudo-time iteration to the steady state (`[navier_stokes.pseudo_time]`): not time-accurate,
+//! for runs that only want the steady flow (the lid-driven cavity), as a steady solver such as
+//! OpenFOAM's simpleFoam would be used.
+//!
+//! With the discrete steady residual of the momentum equations at the state (u, p),
+//!
+//!   R(u, p) = -div(u u) + nu lap(u) + f - grad p        (the explicit operator of [`super::mac`]),
+//!
+//! one iteration from (u^n, p^n), divergence-free u^n, with the pseudo step dtau is
+//!
+//!   (I + dtau M) delta = dtau R(u^n, p^n)                approximately: `sweeps` red-black sweeps
+//!   u* = u^n + delta,   lap phi = div u*,   u^{n+1} = u* - grad phi,   p^{n+1} = p^n + phi / dtau
+//!
+//! where M is the first-order upwind linearisation of advection about u^n plus the 5-point
+//! viscous operator (a diagonally dominant M-matrix for any dtau, so Gauss-Seidel converges
+//! without a step limit). M is only a preconditioner: the iteration's fixed point has delta = 0
+//! and phi = 0, that is R(u, p) = 0 and div u = 0, exactly the steady state of the time-accurate
+//! scheme (same central fluxes, same wall ghosts, same projection), whatever M and however many
+//! sweeps. This is the defect-correction form of an implicit pseudo-transient method
+//! (Kelley & Keyes 1998, SIAM J. Numer. Anal. 35:508, on pseudo-transient continuation; the
+//! upwind-preconditioned defect correction of Hemker 1986 and Koren 1988); the pressure update
+//! through the projection is SIMPLE's, with an implicit pressure relaxation 1/(1 + dtau a_P)
+//! (Patankar 1980, Numerical Heat Transfer and Fluid Flow, ch. 6).
+//!
+//! The pseudo step is dtau = cfl / (|u|max/dx + |v|max/dy) with the section's `cfl` (not bound
+//! by stability: it trades the pressure relaxation against the velocity's), and the steady
+//! measure is max |R(u^n, p^n)| over the faces (the `max_dudt` diagnostic: the largest du/dt the
+//! time-accurate equations would have at this state and pressure), compared with
+//! `time.steady_tolerance`. The colours go by global index parity and the sweep count is fixed,
+//! so the bits are the same for any thread count and any rank split.
+
+use super::mac::Mac;
+use super::viscous;
+use crate::decomp::Decomp;
+use crate::field::Field;
+use crate::par::team::Team;
+use crate::par::Comm;
+
+/// The pseudo-time iteration's settings and buffers.
+pub struct Pseudo {
+    pub cfl: f64,
+    pub sweeps: u32,
+    /// dtau R (the right-hand side of the correction).
+    b: (Field, Field),
+    /// The correction delta.
+    pub delta: (Field, Field),
+    /// Scratch: one colour's corrections; (dtau p) for its gradient.
+    s: (Field, Field),
+    /// The block's geometry with still walls: the ghosts of a correction.
+    still: Mac,
+}
+
+impl Pseudo {
+    pub fn new(cfl: f64, sweeps: u32, mac: &Mac, like: &Field) -> Pseudo {
+        let z = || {
+            let mut f = like.clone();
+            f.data.iter_mut().for_each(|x| *x = 0.0);
+            f
+        };
+        let still = Mac { wall_speed: [0.0; 4], ..mac.clone() };
+        Pseudo { cfl, sweeps, b: (z(), z()), delta: (z(), z()), s: (z(), z()), still }
+    }
+
+    /// The correction of one iteration from (u, p) (u's ghosts filled) into `delta`; returns
+    /// the global max |dtau R(u, p)|.
+    #[allow(clippy::too_many_arguments)]
+    pub fn correction(
+        &mut self,
+        mac: &Mac,
+        comm: &dyn Comm,
+        decomp: &Decomp,
+        team: &Team,
+        (u, v): (&Field, &Field),
+        p: &Field,
+        dtau: f64,
+    ) -> f64 {
+        // b = dtau (f - div(u u) + nu lap u) - grad(dtau p).
+        viscous::rhs(mac, team, (u, v), [(0.0, u, v), (0.0, u, v)], dtau, dtau, (&mut self.b.0, &mut self.b.1));
+        team.rows(&mut self.s.0, |y, row| {
+            for (o, &q) in row.iter_mut().zip(p.row(0, y)) {
+                *o = dtau * q;
+            }
+        });
+        comm.exchange_halos(decomp, &mut self.s.0, [0, 1, 1]);
+        mac.subtract_gradient(team, &self.s.0, &mut self.b.0, &mut self.b.1, None);
+        let mut bmax = [super::diag::max_abs(&self.b.0).max(super::diag::max_abs(&self.b.1))];
+        comm.max_f64(&mut bmax);
+        // (I + dtau M) delta = b from delta = 0.
+        for d in [&mut self.delta.0, &mut self.delta.1] {
+            d.data.iter_mut().for_each(|x| *x = 0.0);
+        }
+        let k = Coefs::new(mac, dtau);
+        let (du, dv) = (&mut self.delta.0, &mut self.delta.1);
+        let (su, sv) = (&mut self.s.0, &mut self.s.1);
+        for _ in 0..self.sweeps {
+            for colour in 0..2 {
+                self.still.fill_ghosts(comm, decomp, du, dv);
+                let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
+                corrections(team, (u, v), &*du, &self.b.0, su, &k, Comp::U, first);
+                corrections(team, (u, v), &*dv, &self.b.1, sv, &k, Comp::V, first);
+                let (uc, vr, nx) = (mac.u_cols(), mac.v_rows(), mac.n[1]);
+                for (x, s, rows, cols) in [(&mut *du, &*su, usize::MAX, uc), (&mut *dv, &*sv, vr, nx)] {
+                    team.rows(x, |j, row| {
+                        if j >= rows {
+                            return;
+                        }
+                        let r0 = s.idx(0, j as isize, 0);
+                        for i in (first(j)..cols).step_by(2) {
+                            row[i] += s.data[r0 + i];
+                        }
+                    });
+                }
+            }
+        }
+        bmax[0]
+    }
+}
+
+/// The coefficients' constants and the block's wall facts.
+struct Coefs {
+    /// dtau / dx, dtau / dy, dtau nu / dx^2, dtau nu / dy^2.
+    tx: f64,
+    ty: f64,
+    nx2: f64,
+    ny2: f64,
+    /// Unknowns: u columns, v rows; block size (ny, nx).
+    uc: usize,
+    vr: usize,
+    n: [usize; 2],
+    /// Walls whose tangential ghost is extrapolated: y low / high (for u), x low / high (for v).
+    wy: [bool; 2],
+    wx: [bool; 2],
+}
+
+impl Coefs {
+    fn new(mac: &Mac, dtau: f64) -> Coefs {
+        let (dy, dx) = (mac.d[0], mac.d[1]);
+        Coefs {
+            tx: dtau / dx,
+            ty: dtau / dy,
+            nx2: dtau * mac.nu / (dx * dx),
+            ny2: dtau * mac.nu / (dy * dy),
+            uc: mac.u_cols(),
+            vr: mac.v_rows(),
+            n: mac.n,
+            wy: [mac.wall[0] && mac.at_lo[0], mac.wall[0] && mac.at_hi[0]],
+            wx: [mac.wall[1] && mac.at_lo[1], mac.wall[1] && mac.at_hi[1]],
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Comp {
+    U,
+    V,
+}
+
+/// One colour's corrections s = residual / diagonal of (I + dtau M) x = b on the unknown faces of
+/// component `comp` from column `first(j)` in steps of 2 (other faces of s keep stale values,
+/// never read). M's upwind weights come from the face velocities (u, v) averaged to the control
+/// volume's faces, as in the central fluxes.
+#[allow(clippy::too_many_arguments)]
+fn corrections(
+    team: &Team,
+    (u, v): (&Field, &Field),
+    x: &Field,
+    b: &Field,
+    s: &mut Field,
+    k: &Coefs,
+    comp: Comp,
+    first: impl Fn(usize) -> usize + Sync + Send,
+) {
+    let st = x.strides()[1];
+    let (xd, bd, ud, vd) = (&x.data[..], &b.data[..], &u.data[..], &v.data[..]);
+    let (rows, cols) = if comp == Comp::U { (k.n[0], k.uc) } else { (k.vr, k.n[1]) };
+    team.rows(s, |j, row| {
+        if j >= rows {
+            return;
+        }
+        let r0 = x.idx(0, j as isize, 0);
+        for i in (first(j)..cols).step_by(2) {
+            let c = r0 + i;
+            let (ue, uw, vn, vs) = if comp == Comp::U {
+                (0.5 * (ud[c] + ud[c + 1]), 0.5 * (ud[c - 1] + ud[c]), 0.5 * (vd[c] + vd[c + 1]), 0.5 * (vd[c - st] + vd[c - st + 1]))
+            } else {
+                (0.5 * (ud[c] + ud[c + st]), 0.5 * (ud[c - 1] + ud[c - 1 + st]), 0.5 * (vd[c] + vd[c + st]), 0.5 * (vd[c - st] + vd[c]))
+            };
+            let ae = k.tx * (-ue).max(0.0) + k.nx2;
+            let aw = k.tx * uw.max(0.0) + k.nx2;
+            let an = k.ty * (-vn).max(0.0) + k.ny2;
+            let as_ = k.ty * vs.max(0.0) + k.ny2;
+            let d0 = 1.0 + ae + aw + an + as_;
+            // A ghost across a wall is (-6 x0 + x1) / 3 for a correction: -2 x0 on the diagonal.
+            let mut d = d0;
+            if comp == Comp::U {
+                if j == 0 && k.wy[0] {
+                    d += 2.0 * as_;
+                }
+                if j + 1 == k.n[0] && k.wy[1] {
+                    d += 2.0 * an;
+                }
+            } else {
+                if i == 0 && k.wx[0] {
+                    d += 2.0 * aw;
+                }
+                if i + 1 == k.n[1] && k.wx[1] {
+                    d += 2.0 * ae;
+                }
+            }
+            let res = bd[c] - d0 * xd[c] + ae * xd[c + 1] + aw * xd[c - 1] + an * xd[c + st] + as_ * xd[c - st];
+            row[i] = res / d;
+        }
+    });
+}
