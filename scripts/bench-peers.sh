@@ -12,8 +12,9 @@
 #              100x50 thermal to 1000 s on 1 core (1 rank; 1 thread) and 2 cores (2 ranks;
 #              2 threads, 2 ranks), 2048x1024 to BIG_TIME s (a few steps) on 1 core.
 #   cavity     lid-driven cavity 128^2 from rest, Re 100 and 1000, 1 core: simrun
-#              configs/cavity-reRE.toml (run as the file says: its stopping rule, solver
-#              settings) vs OpenFOAM icoFoam (to steady state) and simpleFoam (to convergence),
+#              configs/cavity-reRE.toml (time-accurate) and configs/cavity-reRE-steady.toml
+#              (pseudo-time), each run as the file says (its stopping rule, solver settings), vs
+#              OpenFOAM icoFoam (to steady state) and simpleFoam (to convergence),
 #              scripts/peers/openfoam-cavity.sh; process wall and CPU time, and the accuracy of
 #              each against Ghia et al. (1982) and Botella & Peyret (1998) computed alike
 #              (scripts/peers/cavity_metrics.py).
@@ -171,28 +172,37 @@ wx_round() { # round
 
 # --- cavity ---
 cavity_round() { # round
-    local r=$1 re n line w c
+    local r=$1 re n line w c variant cfg code
     for re in $CAVITY_RE; do
         n=${CAVITY_N:-$(sed -n 's/^nx *= *\([0-9]*\).*/\1/p' "configs/cavity-re$re.toml" | head -1)}
-        local extra=()
-        [ -z "$CAVITY_N" ] || extra+=(--set grid.nx="$n" --set grid.ny="$n")
-        [ -z "$CAVITY_END" ] || extra+=(--set time.end_time="$CAVITY_END")
-        rm -rf "$tmp/cav"
-        w=$(date +%s.%N)
-        /usr/bin/time -f '%U %S' -o "$tmp/cpu" "$SIMRUN" "configs/cavity-re$re.toml" --set parallel.threads=1 \
-            --set output.dir="\"$tmp/cav\"" --set output.progress='"off"' --report "$tmp/c.json" "${extra[@]}" >/dev/null 2>&1
-        w=$(python3 -c "import time; print(time.time() - $w)")
-        c=$(awk '{print $1 + $2}' "$tmp/cpu")
-        "$ROOT/target/release/cavity-profiles" "$tmp/cav/final.h5" --re "$re" --out "$tmp/cav/prof" >/dev/null
-        line=$(python3 scripts/peers/cavity_metrics.py simrun "$tmp/cav/prof" "$re")
-        rec "$(python3 - "$line" "$re" "$r" "$w" "$c" "$(jget "$tmp/c.json" steps)" "$n" <<'PY'
+        # Time-accurate from rest (configs/cavity-reRE.toml), then pseudo-time straight to the
+        # steady state (configs/cavity-reRE-steady.toml).
+        for variant in "" -steady; do
+            cfg="configs/cavity-re$re$variant.toml"
+            code=simrun
+            [ -z "$variant" ] || code="simrun pseudo-time"
+            local extra=()
+            [ -z "$CAVITY_N" ] || extra+=(--set grid.nx="$n" --set grid.ny="$n")
+            if [ -n "$CAVITY_END" ]; then
+                if [ -z "$variant" ]; then extra+=(--set time.end_time="$CAVITY_END"); else extra+=(--set time.steps=200); fi
+            fi
+            rm -rf "$tmp/cav"
+            w=$(date +%s.%N)
+            /usr/bin/time -f '%U %S' -o "$tmp/cpu" "$SIMRUN" "$cfg" --set parallel.threads=1 \
+                --set output.dir="\"$tmp/cav\"" --set output.progress='"off"' --report "$tmp/c.json" "${extra[@]}" >/dev/null 2>&1
+            w=$(python3 -c "import time; print(time.time() - $w)")
+            c=$(awk '{print $1 + $2}' "$tmp/cpu")
+            "$ROOT/target/release/cavity-profiles" "$tmp/cav/final.h5" --re "$re" --out "$tmp/cav/prof" >/dev/null
+            line=$(python3 scripts/peers/cavity_metrics.py simrun "$tmp/cav/prof" "$re")
+            rec "$(python3 - "$line" "$re" "$r" "$w" "$c" "$(jget "$tmp/c.json" steps)" "$n" "$code" <<'PY'
 import json, sys
 m = dict(kv.split("=") for kv in sys.argv[1].split()[1:])
-print(json.dumps({"part": "cavity", "re": int(sys.argv[2]), "round": int(sys.argv[3]), "code": "simrun",
+print(json.dumps({"part": "cavity", "re": int(sys.argv[2]), "round": int(sys.argv[3]), "code": sys.argv[8],
                   "seconds": float(sys.argv[4]), "cpu": float(sys.argv[5]), "steps": int(sys.argv[6]),
                   "n": int(sys.argv[7]), "ghia": float(m["ghia_max"]), "botella": float(m["botella_max"])}))
 PY
 )"
+        done
         local s
         for s in icoFoam simpleFoam; do
             line=$(scripts/peers/openfoam-cavity.sh "$s" "$re" "$n" "$tmp/of" "$( [ "$s" = icoFoam ] && echo "${CAVITY_END:-200}" || echo 0)")
