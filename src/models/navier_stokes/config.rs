@@ -48,9 +48,10 @@ pub struct NavierStokesConfig {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PseudoTime {
-    /// The pseudo step as a Courant number: dtau = cfl / (|u|max/dx + |v|max/dy). Not a
-    /// stability limit (the correction is implicit): larger relaxes the velocity less and the
-    /// pressure more.
+    /// The pseudo step as a multiple of the explicit scheme's stable step: dtau = cfl /
+    /// (|u|max/dx + |v|max/dy + (8/3) nu (1/dx^2 + 1/dy^2)). Not a stability limit (the
+    /// correction is implicit): larger relaxes the velocity less and the pressure more; 20-100
+    /// converge fastest on the lid-driven cavity at Re 100 and 1000.
     #[serde(default = "default_pseudo_cfl")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub cfl: f64,
@@ -67,10 +68,10 @@ impl Default for PseudoTime {
 }
 
 fn default_pseudo_cfl() -> f64 {
-    4.0
+    48.0
 }
 fn default_pseudo_sweeps() -> u32 {
-    2
+    8
 }
 
 /// `navier_stokes.viscous`: how the viscous term is integrated in time.

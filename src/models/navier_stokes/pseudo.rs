@@ -22,8 +22,10 @@
 //! through the projection is SIMPLE's, with an implicit pressure relaxation 1/(1 + dtau a_P)
 //! (Patankar 1980, Numerical Heat Transfer and Fluid Flow, ch. 6).
 //!
-//! The pseudo step is dtau = cfl / (|u|max/dx + |v|max/dy) with the section's `cfl` (not bound
-//! by stability: it trades the pressure relaxation against the velocity's), and the steady
+//! The pseudo step is dtau = `cfl` times the explicit scheme's stable step (advection and
+//! diffusion, [`super::inverse_dt_limit`]); it is not bound by stability but trades the pressure
+//! relaxation against the velocity's (measured on the 128^2 cavity: 20-100 converge fastest at
+//! Re 100 and 1000, about 1300 iterations to max |R| < 1e-6 at cfl 48 with 8 sweeps). The steady
 //! measure is max |R(u^n, p^n)| over the faces (the `max_dudt` diagnostic: the largest du/dt the
 //! time-accurate equations would have at this state and pressure), compared with
 //! `time.steady_tolerance`. The colours go by global index parity and the sweep count is fixed,
