@@ -246,7 +246,8 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     if let Some(n) = note {
         eprintln!("{n}");
     }
-    let progress = Progressor::new(cfg.output.progress, root, cfg.time.steps, cfg.time.end_time, step);
+    let progress = Progressor::new(cfg.output.progress, root, cfg.time.steps, cfg.time.end_time, step)
+        .with_steady(cfg.time.steady_tolerance);
     let every = cfg.output.diagnostics_every;
     let mut diags = {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
@@ -331,6 +332,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         if let Some(tol) = cfg.time.steady_tolerance {
             // The model's measure is the same on every rank, so all ranks stop together.
             last_change = model.steady_change().unwrap_or(f64::NAN);
+            progress.note_change(last_change);
             if last_change < tol {
                 steady = Some((step, time));
                 if root {

@@ -3,6 +3,7 @@
 use crate::config::Progress;
 use crate::models::Diagnostics;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::cell::Cell;
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -13,6 +14,11 @@ pub struct Progressor {
     start_step: u64,
     total_steps: Option<u64>,
     end_time: Option<f64>,
+    /// `time.steady_tolerance`, the model's latest change and the (seconds, log10 change) of the
+    /// last progress line: the time to the steady state, extrapolated from the change's decay.
+    steady: Option<f64>,
+    change: Cell<f64>,
+    last: Cell<Option<(f64, f64)>>,
 }
 
 impl Progressor {
@@ -38,7 +44,46 @@ impl Progressor {
             );
             pb
         });
-        Progressor { bar, log, start: Instant::now(), start_step, total_steps, end_time }
+        Progressor {
+            bar,
+            log,
+            start: Instant::now(),
+            start_step,
+            total_steps,
+            end_time,
+            steady: None,
+            change: Cell::new(f64::NAN),
+            last: Cell::new(None),
+        }
+    }
+
+    /// Report the time to `time.steady_tolerance` on each line too.
+    pub fn with_steady(mut self, tolerance: Option<f64>) -> Progressor {
+        self.steady = tolerance;
+        self
+    }
+
+    /// The model's change per unit time after the latest step (the steady-state measure).
+    pub fn note_change(&self, change: f64) {
+        self.change.set(change);
+    }
+
+    /// " steady in ~Ns" once the change has fallen between two lines: the seconds to the
+    /// tolerance at the decay rate (per second, in decades) since the last line.
+    fn steady_eta(&self, elapsed: f64) -> String {
+        let (Some(tol), change) = (self.steady, self.change.get()) else { return String::new() };
+        if !(change > 0.0 && change.is_finite()) {
+            return String::new();
+        }
+        let now = (elapsed, change.log10());
+        let text = match self.last.replace(Some(now)) {
+            Some((t0, l0)) if now.1 < l0 && now.0 > t0 => {
+                let rate = (l0 - now.1) / (now.0 - t0);
+                format!(" steady in ~{:.0}s", ((now.1 - tol.log10()) / rate).max(0.0))
+            }
+            _ => String::new(),
+        };
+        text
     }
 
     fn fraction(&self, step: u64, time: f64) -> f64 {
@@ -71,9 +116,10 @@ impl Progressor {
         let eta = if frac > f0 { elapsed * (1.0 - frac) / (frac - f0) } else { 0.0 };
         let d: Vec<String> = diags.iter().map(|(k, v)| format!("{k}={v:.6e}")).collect();
         let text = format!(
-            "step {step} t={time:.6e} {:.0}% {:.1} steps/s eta {eta:.1}s | {}",
+            "step {step} t={time:.6e} {:.0}% {:.1} steps/s eta {eta:.1}s{} | {}",
             frac * 100.0,
             self.rate(step),
+            self.steady_eta(elapsed),
             d.join(" ")
         );
         self.say(&text);
@@ -92,5 +138,26 @@ impl Progressor {
         if let Some(pb) = &self.bar {
             pb.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steady_eta_extrapolates_the_decay_between_lines() {
+        let p = Progressor::new(Progress::Off, false, Some(100), None, 0).with_steady(Some(1e-6));
+        p.note_change(1e-2);
+        assert_eq!(p.steady_eta(1.0), "", "one sample: no rate yet");
+        p.note_change(1e-3);
+        assert_eq!(p.steady_eta(2.0), " steady in ~3s", "one decade per second, three to go");
+        p.note_change(2e-3);
+        assert_eq!(p.steady_eta(3.0), "", "a rising change gives no estimate");
+        p.note_change(f64::NAN);
+        assert_eq!(p.steady_eta(4.0), "");
+        let q = Progressor::new(Progress::Off, false, Some(100), None, 0);
+        q.note_change(1e-3);
+        assert_eq!(q.steady_eta(1.0), "", "no tolerance, no estimate");
     }
 }
