@@ -35,7 +35,7 @@ use super::mac::Mac;
 use super::viscous;
 use crate::decomp::Decomp;
 use crate::field::Field;
-use crate::par::team::Team;
+use crate::par::team::{Shared, Team};
 use crate::par::Comm;
 
 /// The pseudo-time iteration's settings and buffers.
@@ -46,8 +46,8 @@ pub struct Pseudo {
     b: (Field, Field),
     /// The correction delta.
     pub delta: (Field, Field),
-    /// Scratch: one colour's corrections; (dtau p) for its gradient.
-    s: (Field, Field),
+    /// Scratch: (dtau p) for its gradient.
+    s: Field,
     /// The block's geometry with still walls: the ghosts of a correction.
     still: Mac,
 }
@@ -60,7 +60,7 @@ impl Pseudo {
             f
         };
         let still = Mac { wall_speed: [0.0; 4], ..mac.clone() };
-        Pseudo { cfl, sweeps, b: (z(), z()), delta: (z(), z()), s: (z(), z()), still }
+        Pseudo { cfl, sweeps, b: (z(), z()), delta: (z(), z()), s: z(), still }
     }
 
     /// The correction of one iteration from (u, p) (u's ghosts filled) into `delta`; returns
@@ -78,13 +78,13 @@ impl Pseudo {
     ) -> f64 {
         // b = dtau (f - div(u u) + nu lap u) - grad(dtau p).
         viscous::rhs(mac, team, (u, v), [(0.0, u, v), (0.0, u, v)], dtau, dtau, (&mut self.b.0, &mut self.b.1));
-        team.rows(&mut self.s.0, |y, row| {
+        team.rows(&mut self.s, |y, row| {
             for (o, &q) in row.iter_mut().zip(p.row(0, y)) {
                 *o = dtau * q;
             }
         });
-        comm.exchange_halos(decomp, &mut self.s.0, [0, 1, 1]);
-        mac.subtract_gradient(team, &self.s.0, &mut self.b.0, &mut self.b.1, None);
+        comm.exchange_halos(decomp, &mut self.s, [0, 1, 1]);
+        mac.subtract_gradient(team, &self.s, &mut self.b.0, &mut self.b.1, None);
         let mut bmax = [super::diag::max_abs(&self.b.0).max(super::diag::max_abs(&self.b.1))];
         comm.max_f64(&mut bmax);
         // (I + dtau M) delta = b from delta = 0.
@@ -93,25 +93,11 @@ impl Pseudo {
         }
         let k = Coefs::new(mac, dtau);
         let (du, dv) = (&mut self.delta.0, &mut self.delta.1);
-        let (su, sv) = (&mut self.s.0, &mut self.s.1);
         for _ in 0..self.sweeps {
             for colour in 0..2 {
                 self.still.fill_ghosts(comm, decomp, du, dv);
                 let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
-                corrections(team, (u, v), &*du, &self.b.0, su, &k, Comp::U, first);
-                corrections(team, (u, v), &*dv, &self.b.1, sv, &k, Comp::V, first);
-                let (uc, vr, nx) = (mac.u_cols(), mac.v_rows(), mac.n[1]);
-                for (x, s, rows, cols) in [(&mut *du, &*su, usize::MAX, uc), (&mut *dv, &*sv, vr, nx)] {
-                    team.rows(x, |j, row| {
-                        if j >= rows {
-                            return;
-                        }
-                        let r0 = s.idx(0, j as isize, 0);
-                        for i in (first(j)..cols).step_by(2) {
-                            row[i] += s.data[r0 + i];
-                        }
-                    });
-                }
+                relax_colour(team, (u, v), (du, dv), (&self.b.0, &self.b.1), &k, first);
             }
         }
         bmax[0]
@@ -157,60 +143,76 @@ enum Comp {
     V,
 }
 
-/// One colour's corrections s = residual / diagonal of (I + dtau M) x = b on the unknown faces of
-/// component `comp` from column `first(j)` in steps of 2 (other faces of s keep stale values,
-/// never read). M's upwind weights come from the face velocities (u, v) averaged to the control
-/// volume's faces, as in the central fluxes.
-#[allow(clippy::too_many_arguments)]
-fn corrections(
+/// One colour of a red-black sweep of (I + dtau M) x = b, in place, for both components: on the
+/// unknown faces of that colour (column `first(j)` of row j in steps of 2), x += residual /
+/// diagonal. M's upwind weights come from the face velocities (u, v) averaged to the control
+/// volume's faces, as in the central fluxes. A face of one colour reads only faces of the other
+/// (its four neighbours) and itself, so updating in place gives the bits of a separate
+/// correction pass, and the bands' threads never touch a value another thread writes.
+fn relax_colour(
     team: &Team,
     (u, v): (&Field, &Field),
-    x: &Field,
-    b: &Field,
-    s: &mut Field,
+    (xu, xv): (&mut Field, &mut Field),
+    (bu, bv): (&Field, &Field),
     k: &Coefs,
-    comp: Comp,
     first: impl Fn(usize) -> usize + Sync + Send,
 ) {
-    let st = x.strides()[1];
-    let (xd, bd, ud, vd) = (&x.data[..], &b.data[..], &u.data[..], &v.data[..]);
-    let (rows, cols) = if comp == Comp::U { (k.n[0], k.uc) } else { (k.vr, k.n[1]) };
-    team.rows(s, |j, row| {
-        if j >= rows {
-            return;
-        }
-        let r0 = x.idx(0, j as isize, 0);
-        for i in (first(j)..cols).step_by(2) {
-            let c = r0 + i;
-            let (ue, uw, vn, vs) = if comp == Comp::U {
-                (0.5 * (ud[c] + ud[c + 1]), 0.5 * (ud[c - 1] + ud[c]), 0.5 * (vd[c] + vd[c + 1]), 0.5 * (vd[c - st] + vd[c - st + 1]))
-            } else {
-                (0.5 * (ud[c] + ud[c + st]), 0.5 * (ud[c - 1] + ud[c - 1 + st]), 0.5 * (vd[c] + vd[c + st]), 0.5 * (vd[c - st] + vd[c]))
-            };
-            let ae = k.tx * (-ue).max(0.0) + k.nx2;
-            let aw = k.tx * uw.max(0.0) + k.nx2;
-            let an = k.ty * (-vn).max(0.0) + k.ny2;
-            let as_ = k.ty * vs.max(0.0) + k.ny2;
-            let d0 = 1.0 + ae + aw + an + as_;
-            // A ghost across a wall is (-6 x0 + x1) / 3 for a correction: -2 x0 on the diagonal.
-            let mut d = d0;
-            if comp == Comp::U {
-                if j == 0 && k.wy[0] {
-                    d += 2.0 * as_;
+    let st = xu.strides()[1];
+    assert!(xu.data.len() == u.data.len() && xv.data.len() == u.data.len() && v.data.len() == u.data.len());
+    assert!(bu.data.len() == u.data.len() && bv.data.len() == u.data.len() && xu.strides() == u.strides());
+    let (ud, vd) = (&u.data[..], &v.data[..]);
+    let (pu, pv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
+    let r00 = u.idx(0, 0, 0);
+    let ny = k.n[0];
+    team.bands(ny, ny * k.n[1], |_, rows| {
+        for j in rows {
+            let r0 = r00 + j * st;
+            for (comp, x, b) in [(Comp::U, pu, &bu.data[..]), (Comp::V, pv, &bv.data[..])] {
+                let cols = if comp == Comp::U { k.uc } else { k.n[1] };
+                if comp == Comp::V && j >= k.vr {
+                    continue;
                 }
-                if j + 1 == k.n[0] && k.wy[1] {
-                    d += 2.0 * an;
-                }
-            } else {
-                if i == 0 && k.wx[0] {
-                    d += 2.0 * aw;
-                }
-                if i + 1 == k.n[1] && k.wx[1] {
-                    d += 2.0 * ae;
+                let x = x.get();
+                for i in (first(j)..cols).step_by(2) {
+                    let c = r0 + i;
+                    // SAFETY: c and its four neighbours are inside the padded field (interior
+                    // faces; halos one deep; lengths checked above). This thread writes only
+                    // faces of this colour in its own rows and reads faces of the other colour,
+                    // which no thread writes during this pass.
+                    let at = |o: usize| unsafe { *x.add(o) };
+                    let (ue, uw, vn, vs) = if comp == Comp::U {
+                        (0.5 * (ud[c] + ud[c + 1]), 0.5 * (ud[c - 1] + ud[c]), 0.5 * (vd[c] + vd[c + 1]), 0.5 * (vd[c - st] + vd[c - st + 1]))
+                    } else {
+                        (0.5 * (ud[c] + ud[c + st]), 0.5 * (ud[c - 1] + ud[c - 1 + st]), 0.5 * (vd[c] + vd[c + st]), 0.5 * (vd[c - st] + vd[c]))
+                    };
+                    let ae = k.tx * (-ue).max(0.0) + k.nx2;
+                    let aw = k.tx * uw.max(0.0) + k.nx2;
+                    let an = k.ty * (-vn).max(0.0) + k.ny2;
+                    let as_ = k.ty * vs.max(0.0) + k.ny2;
+                    let d0 = 1.0 + ae + aw + an + as_;
+                    // A ghost across a wall is (-6 x0 + x1) / 3 for a correction: -2 x0 on the diagonal.
+                    let mut d = d0;
+                    if comp == Comp::U {
+                        if j == 0 && k.wy[0] {
+                            d += 2.0 * as_;
+                        }
+                        if j + 1 == k.n[0] && k.wy[1] {
+                            d += 2.0 * an;
+                        }
+                    } else {
+                        if i == 0 && k.wx[0] {
+                            d += 2.0 * aw;
+                        }
+                        if i + 1 == k.n[1] && k.wx[1] {
+                            d += 2.0 * ae;
+                        }
+                    }
+                    let xc = at(c);
+                    let res = b[c] - d0 * xc + ae * at(c + 1) + aw * at(c - 1) + an * at(c + st) + as_ * at(c - st);
+                    // SAFETY: as above (c is this thread's face of this colour).
+                    unsafe { *x.add(c) = xc + res / d };
                 }
             }
-            let res = bd[c] - d0 * xd[c] + ae * xd[c + 1] + aw * xd[c - 1] + an * xd[c + st] + as_ * xd[c - st];
-            row[i] = res / d;
         }
     });
 }
