@@ -22,8 +22,7 @@
 //! comparison.
 
 mod common;
-use simrun::io::hdf5_out::read_field;
-use simrun::models::navier_stokes::benchmarks::{botella_peyret_re1000, Extremum, GHIA_U, GHIA_V};
+use simrun::models::navier_stokes::benchmarks::{GHIA_U, GHIA_V};
 use simrun::models::navier_stokes::profiles::{self, Profile};
 
 /// Run the cavity config `name` on n x n to `end`: the centreline profiles (u on x = 0.5,
@@ -31,12 +30,7 @@ use simrun::models::navier_stokes::profiles::{self, Profile};
 fn centrelines(name: &str, n: usize, end: f64) -> (Profile, Profile, f64, f64) {
     let sets = [format!("grid.nx={n}"), format!("grid.ny={n}"), format!("time.end_time={end}")];
     let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let (s, dir) = common::run_config(name, &sets);
-    let h5 = dir.path().join("final.h5");
-    let (shape, u) = read_field(&h5, "u_face").unwrap();
-    let (_, v) = read_field(&h5, "v_face").unwrap();
-    let mu = profiles::u_on_vertical_centreline(&u, shape[0], shape[1], 1.0, 1.0);
-    let mv = profiles::v_on_horizontal_centreline(&v, shape[0], shape[1], 1.0);
+    let (mu, mv, s) = common::cavity::centrelines(name, &sets);
     (mu, mv, common::diag(&s, "max_dudt"), common::diag(&s, "max_divergence"))
 }
 
@@ -52,29 +46,13 @@ fn cavity_re100_matches_ghia_within_0_01() {
 
 #[test]
 fn cavity_re1000_converges_to_botella_peyret() {
-    let bp = botella_peyret_re1000();
-    // (value, location) of the three extrema on each grid.
+    // (location, value) of the three extrema on each grid.
     let extrema = |n: usize| {
         let (mu, mv, dudt, div) = centrelines("cavity-re1000.toml", n, 70.0);
         assert!(dudt < 1e-4, "{n}^2 not steady at t = 70: max |du/dt| {dudt}");
         assert!(div < 1e-7, "{n}^2: divergence {div}");
-        [profiles::extremum(&mu, false), profiles::extremum(&mv, true), profiles::extremum(&mv, false)]
+        common::cavity::re1000_extrema(&mu, &mv)
     };
     let (coarse, fine) = (extrema(32), extrema(64));
-    for (k, (name, r)) in [("u_min", bp.u_min), ("v_max", bp.v_max), ("v_min", bp.v_min)].into_iter().enumerate() {
-        let Extremum { value, at } = r;
-        let err = |v: f64| (v - value).abs() / value.abs();
-        let (c, f) = (coarse[k].1, fine[k].1);
-        let extrapolated = f + (f - c) / 3.0;
-        println!(
-            "Re=1000 {name}: 32^2 {c:.5} ({:.2} %), 64^2 {f:.5} at {:.4} ({:.2} %), extrapolated {extrapolated:.5} ({:.2} %); Botella & Peyret {value} at {at}",
-            100.0 * err(c),
-            fine[k].0,
-            100.0 * err(f),
-            100.0 * err(extrapolated)
-        );
-        assert!(err(f) < err(c) / 3.0, "{name}: error {} on 64^2 vs {} on 32^2", err(f), err(c));
-        assert!(err(extrapolated) < 0.015, "{name}: extrapolated {extrapolated} vs {value}");
-        assert!((fine[k].0 - at).abs() < 1.0 / 64.0, "{name} at {} vs {at}", fine[k].0);
-    }
+    common::cavity::assert_converges_to_botella_peyret("Re=1000", coarse, fine);
 }

@@ -75,6 +75,51 @@ fn restart_from_state_fields_continues_bit_for_bit() {
     assert!(b.restore_field("vorticity", &saved[0]).is_err(), "derived fields are not state");
 }
 
+/// CAVITY with pseudo-time iterations to the steady state instead of time steps.
+fn pseudo_cavity() -> String {
+    let text = CAVITY.replace("steps = 30\n", "steps = 30\nsteady_tolerance = 1e-9\n");
+    assert_ne!(text, CAVITY);
+    format!("{text}[navier_stokes.pseudo_time]\ncfl = 24.0\nsweeps = 3\n")
+}
+
+/// The pseudo-time iteration carries its state in the same fields (the pressure accumulates
+/// p += phi / dtau, and dtau follows the speeds): a restart from them continues bit for bit.
+#[test]
+fn pseudo_time_restart_from_state_fields_continues_bit_for_bit() {
+    let text = pseudo_cavity();
+    let (mut a, d, exec) = build(&text);
+    // The pseudo step is cfl (24) times the explicit stable step: 24 / 0.9 times the
+    // time-accurate model's dt (cfl 0.9) at the same state.
+    let (mut explicit, _, _) = build(CAVITY);
+    let mut phases = Phases::default();
+    let mut ctx = StepCtx { comm: &SingleComm, exec: &exec, decomp: &d, phases: &mut phases };
+    let (dtau, dt) = (a.dt(&mut ctx), explicit.dt(&mut ctx));
+    assert!((dtau / dt - 24.0 / 0.9).abs() < 1e-9, "dtau {dtau}, dt {dt}");
+    let mut t = 0.0;
+    advance(&mut *a, &d, &exec, 0, 20, &mut t);
+    let saved = state(&*a, &d);
+    let t_saved = t;
+    advance(&mut *a, &d, &exec, 20, 10, &mut t);
+    let after = state(&*a, &d);
+    assert!(saved.iter().zip(&after).all(|(x, y)| x != y), "every state field moves in the last 10 iterations");
+
+    let (mut b, _, _) = build(&text);
+    for (name, data) in b.state_names().into_iter().zip(&saved) {
+        b.restore_field(name, data).unwrap();
+    }
+    let mut tb = t_saved;
+    advance(&mut *b, &d, &exec, 20, 10, &mut tb);
+    assert_eq!(t.to_bits(), tb.to_bits());
+    for ((name, x), y) in b.state_names().into_iter().zip(&after).zip(&state(&*b, &d)) {
+        let same = x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
+        assert!(same, "{name} differs after the restart");
+    }
+    // Not the time-accurate scheme: the same 30 steps of it end elsewhere.
+    let mut te = 0.0;
+    advance(&mut *explicit, &d, &exec, 0, 30, &mut te);
+    assert!(state(&*explicit, &d)[0] != after[0]);
+}
+
 #[test]
 fn projection_leaves_the_velocity_divergence_free_to_the_tolerance() {
     let (mut m, d, exec) = build(CAVITY);
@@ -116,6 +161,29 @@ fn bad_navier_stokes_configs_name_the_key() {
     let e = load_str("model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\nnz = 8\n[time]\nsteps = 1\n", "t.toml", &[])
         .unwrap_err();
     assert!(e.message.contains("grid.nz"), "{}", e.message);
+    // [navier_stokes.pseudo_time]: needs the steady stop, refuses the time-accurate scheme's
+    // keys, and checks its own ranges.
+    let pt = "[navier_stokes.pseudo_time]\n";
+    let e = load_str(&format!("{base}{pt}"), "t.toml", &[]).unwrap_err();
+    assert!(e.message.contains("`navier_stokes.pseudo_time`"), "{}", e.message);
+    assert!(e.message.contains("time.steady_tolerance"), "{}", e.message);
+    let steady = "model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\n[time]\nsteps = 1\nsteady_tolerance = 1e-6\n";
+    load_str(&format!("{steady}{pt}"), "t.toml", &[]).expect("pseudo_time with time.steady_tolerance");
+    let cases = [
+        ("time.dt=1e-4", "time.dt"),
+        ("time.cfl=0.5", "time.cfl"),
+        ("navier_stokes.viscous=\"crank_nicolson\"", "navier_stokes.viscous"),
+        ("navier_stokes.viscous=\"explicit\"", "navier_stokes.viscous"),
+        ("navier_stokes.viscous_tolerance=1e-6", "navier_stokes.viscous_tolerance"),
+        ("navier_stokes.pseudo_time.sweeps=0", "navier_stokes.pseudo_time.sweeps"),
+        ("navier_stokes.pseudo_time.cfl=0.0", "navier_stokes.pseudo_time.cfl"),
+        ("navier_stokes.pseudo_time.cfl=-2.0", "navier_stokes.pseudo_time.cfl"),
+    ];
+    for (set, key) in cases {
+        let e = load_str(&format!("{steady}{pt}"), "t.toml", &[set.into()]).unwrap_err();
+        assert!(e.message.contains(&format!("`{key}`")), "`{set}` gave: {}", e.message);
+        assert!(!e.to_string().contains('\n'));
+    }
 }
 
 #[test]
@@ -129,26 +197,32 @@ fn every_navier_stokes_key_is_documented() {
         "navier_stokes.multigrid.tolerance",
         "navier_stokes.multigrid.max_cycles",
         "navier_stokes.multigrid.smooth",
+        "navier_stokes.pseudo_time.cfl",
+        "navier_stokes.pseudo_time.sweeps",
     ] {
         assert!(explain::documented(key), "{key} missing from explain::KEYS");
     }
-    // And every key of the resolved config, as the config serialises it.
-    let cfg = load_str(CAVITY, "t", &[]).unwrap();
-    let table: toml::Table = cfg.to_toml().parse().unwrap();
-    let ns = table["navier_stokes"].as_table().unwrap();
-    for (k, v) in ns {
-        match v.as_table() {
-            Some(t) => {
-                for (k2, v2) in t {
-                    match v2.as_table() {
-                        Some(t2) => t2.keys().for_each(|k3| {
-                            assert!(explain::documented(&format!("navier_stokes.{k}.{k2}.{k3}")), "{k}.{k2}.{k3}")
-                        }),
-                        None => assert!(explain::documented(&format!("navier_stokes.{k}.{k2}")), "{k}.{k2}"),
+    // And every key of the resolved config, as the config serialises it (with and without the
+    // optional pseudo_time section).
+    for text in [CAVITY.to_string(), pseudo_cavity()] {
+        let cfg = load_str(&text, "t", &[]).unwrap();
+        let table: toml::Table = cfg.to_toml().parse().unwrap();
+        let ns = table["navier_stokes"].as_table().unwrap();
+        assert_eq!(ns.contains_key("pseudo_time"), text != CAVITY);
+        for (k, v) in ns {
+            match v.as_table() {
+                Some(t) => {
+                    for (k2, v2) in t {
+                        match v2.as_table() {
+                            Some(t2) => t2.keys().for_each(|k3| {
+                                assert!(explain::documented(&format!("navier_stokes.{k}.{k2}.{k3}")), "{k}.{k2}.{k3}")
+                            }),
+                            None => assert!(explain::documented(&format!("navier_stokes.{k}.{k2}")), "{k}.{k2}"),
+                        }
                     }
                 }
+                None => assert!(explain::documented(&format!("navier_stokes.{k}")), "{k}"),
             }
-            None => assert!(explain::documented(&format!("navier_stokes.{k}")), "{k}"),
         }
     }
 }

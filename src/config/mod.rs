@@ -125,7 +125,8 @@ pub struct TimeConfig {
     pub align_outputs: Option<bool>,
     /// Stop at steady state: once the model's largest change per unit time of the state (for
     /// navier_stokes max |u^{n+1} - u^n| / dt over the face velocities, the `max_dudt`
-    /// diagnostic) falls below this, the run ends there as at its end (final outputs and
+    /// diagnostic; with `navier_stokes.pseudo_time` the momentum residual max |R(u, p)|, the
+    /// du/dt the time-accurate equations would have at that state) falls below this, the run ends there as at its end (final outputs and
     /// checkpoint written) and the report records `steady_state`; `end_time`/`steps` stay the
     /// upper bound. Only models with a steady-state measure (navier_stokes) accept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod cavity;
 pub mod describe_runs;
 
 use simrun::config::{self, Config};
