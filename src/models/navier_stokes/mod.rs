@@ -23,7 +23,10 @@
 //! advection's alone, cfl / (|u|max/dx + |v|max/dy).
 //!
 //! Steady state: [`Model::steady_change`] is max |u^{n+1} - u^n| / dt over the faces (the
-//! `max_dudt` diagnostic), which `time.steady_tolerance` compares.
+//! `max_dudt` diagnostic), which `time.steady_tolerance` compares. With `[navier_stokes.pseudo_time]`
+//! the steps are pseudo-time iterations to the same steady state instead ([`pseudo`]: an implicit
+//! upwind-preconditioned correction of the same residual, then the same projection), and the
+//! measure is the momentum residual max |R(u, p)|.
 //!
 //! Validation: lid-driven cavity against Ghia, Ghia & Shin (1982), J. Comput. Phys. 48:387-411
 //! ([`profiles`]); Taylor-Green vortex ([`cases`]) converging at second order; plane Poiseuille
