@@ -284,6 +284,28 @@ impl Mac {
         )
     }
 
+    /// b -= grad(scale p) on the unknown faces, (scale p) formed in `scratch` (its halos
+    /// exchanged) first: the pressure term of an incremental-pressure right-hand side.
+    #[allow(clippy::too_many_arguments)]
+    pub fn subtract_pressure_gradient(
+        &self,
+        team: &Team,
+        comm: &dyn Comm,
+        decomp: &Decomp,
+        scale: f64,
+        p: &Field,
+        scratch: &mut Field,
+        (bu, bv): (&mut Field, &mut Field),
+    ) {
+        team.rows(scratch, |y, row| {
+            for (o, &q) in row.iter_mut().zip(p.row(0, y)) {
+                *o = scale * q;
+            }
+        });
+        comm.exchange_halos(decomp, scratch, [0, 1, 1]);
+        self.subtract_gradient(team, scratch, bu, bv, None);
+    }
+
     /// The end of a time step in one loop: p from phi by `pressure`, div = the divergence of
     /// (u, v) (halos filled); returns the local (max |div|, max |u|, max |v|) over the interior.
     pub fn finish(

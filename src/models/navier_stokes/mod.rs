@@ -132,7 +132,7 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
     let grid = Grid::from_config(&cfg.grid);
     let ns = cfg.section::<NavierStokesConfig>();
     let (su, sv) = cases::speed_scale(ns, &grid);
-    let nu = if ns.viscous.theta().is_some() && ns.pseudo_time.is_none() { 0.0 } else { 1.0 / ns.re };
+    let nu = if ns.viscous.theta().is_some() { 0.0 } else { 1.0 / ns.re };
     let dt_max = 1.0 / inverse_dt_limit(&grid, nu, su, sv);
     let cfl = ns.pseudo_time.map_or(cfg.time.cfl, |pt| pt.cfl);
     (cfg.time.dt.unwrap_or(cfl * dt_max), dt_max)
@@ -169,12 +169,12 @@ impl NavierStokes {
         }
         let mg = Multigrid::new(decomp, [grid.d[1], grid.d[2]], ns.multigrid.smooth);
         tracing::debug!("multigrid levels: {}", mg.describe());
-        let visc = ns.viscous.theta().filter(|_| ns.pseudo_time.is_none());
-        let visc = visc.map(|theta| viscous::Implicit::new(theta, ns.viscous_tolerance, &u));
-        let pseudo = ns.pseudo_time.map(|pt| pseudo::Pseudo::new(pt.cfl, pt.sweeps, &mac, &u));
+        // Validation refuses `viscous` with `pseudo_time`: at most one of the two is Some.
+        let visc = ns.viscous.theta().map(|theta| viscous::Implicit::new(theta, ns.viscous_tolerance, &u));
+        let pseudo = ns.pseudo_time.map(|pt| pseudo::Pseudo::new(pt.sweeps, &mac, &u));
         Ok(NavierStokes {
             dt_nu: if visc.is_some() { 0.0 } else { 1.0 / ns.re },
-            cfl: pseudo.as_ref().map_or(cfg.time.cfl, |p| p.cfl),
+            cfl: ns.pseudo_time.map_or(cfg.time.cfl, |pt| pt.cfl),
             visc,
             pseudo,
             reference: Reference::detect(&ns, grid),
@@ -275,14 +275,7 @@ impl NavierStokes {
         viscous::rhs(mac, exec, (u, v), [(1.0, u, v), (0.0, u, v)], 0.0, (1.0 - theta) * dt, (&mut vi.r.0, &mut vi.r.1));
         viscous::rhs(mac, exec, (u, v), [(1.0, &vi.r.0, &vi.r.1), (0.0, u, v)], dt, 0.0, (&mut vi.b.0, &mut vi.b.1));
         // Incremental pressure: b -= dt grad p (p of the last step; (dt p) in the scratch).
-        let pd = &self.p;
-        exec.rows(&mut vi.s.0, |y, row| {
-            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
-                *o = dt * q;
-            }
-        });
-        comm.exchange_halos(&self.decomp, &mut vi.s.0, [0, 1, 1]);
-        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1, None);
+        mac.subtract_pressure_gradient(exec, comm, &self.decomp, dt, &self.p, &mut vi.s.0, (&mut vi.b.0, &mut vi.b.1));
         let d1 = &mut vi.delta[0];
         let mut sweeps = viscous::solve(
             mac,
@@ -317,14 +310,8 @@ impl NavierStokes {
         std::mem::swap(&mut vi.b.1, &mut self.v2);
         // b1 held - dt grad p already, and (R + b1) / 2 + dt/2 N(u1) needs the whole of it:
         // subtract the other half.
-        let pd = &self.p;
-        exec.rows(&mut vi.s.0, |y, row| {
-            for (o, &q) in row.iter_mut().zip(pd.row(0, y)) {
-                *o = 0.5 * dt * q;
-            }
-        });
-        comm.exchange_halos(&self.decomp, &mut vi.s.0, [0, 1, 1]);
-        mac.subtract_gradient(exec, &vi.s.0, &mut vi.b.0, &mut vi.b.1, None);
+        let (pd, d) = (&self.p, &self.decomp);
+        mac.subtract_pressure_gradient(exec, comm, d, 0.5 * dt, pd, &mut vi.s.0, (&mut vi.b.0, &mut vi.b.1));
         let d2 = &mut vi.delta[1];
         sweeps += viscous::solve(
             mac,
@@ -391,7 +378,7 @@ impl Model for NavierStokes {
         let dt = clock.dt;
         let (su, sv) = self.speed_maxima(comm);
         let limit = 1.0 / inverse_dt_limit(&self.grid, self.dt_nu, su, sv);
-        if self.fixed_dt.is_some() && dt > limit && self.pseudo.is_none() {
+        if self.fixed_dt.is_some() && dt > limit {
             return Err(Error::numerical(format!(
                 "key `time.dt` = {dt:e} exceeds the stability limit {limit:.4e} at step {} (t = {:.4e}); reduce time.dt or remove it to use the adaptive dt",
                 clock.step, clock.time

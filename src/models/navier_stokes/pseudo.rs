@@ -40,7 +40,6 @@ use crate::par::Comm;
 
 /// The pseudo-time iteration's settings and buffers.
 pub struct Pseudo {
-    pub cfl: f64,
     pub sweeps: u32,
     /// dtau R (the right-hand side of the correction).
     b: (Field, Field),
@@ -53,14 +52,10 @@ pub struct Pseudo {
 }
 
 impl Pseudo {
-    pub fn new(cfl: f64, sweeps: u32, mac: &Mac, like: &Field) -> Pseudo {
-        let z = || {
-            let mut f = like.clone();
-            f.data.iter_mut().for_each(|x| *x = 0.0);
-            f
-        };
+    pub fn new(sweeps: u32, mac: &Mac, like: &Field) -> Pseudo {
+        let z = || Field::new(like.n, like.h);
         let still = Mac { wall_speed: [0.0; 4], ..mac.clone() };
-        Pseudo { cfl, sweeps, b: (z(), z()), delta: (z(), z()), s: z(), still }
+        Pseudo { sweeps, b: (z(), z()), delta: (z(), z()), s: z(), still }
     }
 
     /// The correction of one iteration from (u, p) (u's ghosts filled) into `delta`; returns
@@ -78,13 +73,7 @@ impl Pseudo {
     ) -> f64 {
         // b = dtau (f - div(u u) + nu lap u) - grad(dtau p).
         viscous::rhs(mac, team, (u, v), [(0.0, u, v), (0.0, u, v)], dtau, dtau, (&mut self.b.0, &mut self.b.1));
-        team.rows(&mut self.s, |y, row| {
-            for (o, &q) in row.iter_mut().zip(p.row(0, y)) {
-                *o = dtau * q;
-            }
-        });
-        comm.exchange_halos(decomp, &mut self.s, [0, 1, 1]);
-        mac.subtract_gradient(team, &self.s, &mut self.b.0, &mut self.b.1, None);
+        mac.subtract_pressure_gradient(team, comm, decomp, dtau, p, &mut self.s, (&mut self.b.0, &mut self.b.1));
         let mut bmax = [super::diag::max_abs(&self.b.0).max(super::diag::max_abs(&self.b.1))];
         comm.max_f64(&mut bmax);
         // (I + dtau M) delta = b from delta = 0.

@@ -66,11 +66,7 @@ pub struct Implicit {
 
 impl Implicit {
     pub fn new(theta: f64, tol: f64, like: &Field) -> Implicit {
-        let z = || {
-            let mut f = like.clone();
-            f.data.iter_mut().for_each(|x| *x = 0.0);
-            f
-        };
+        let z = || Field::new(like.n, like.h);
         Implicit { theta, tol, r: (z(), z()), b: (z(), z()), delta: [(z(), z()), (z(), z())], s: (z(), z()), sweeps: 0 }
     }
 }
