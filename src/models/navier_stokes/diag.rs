@@ -63,6 +63,12 @@ pub fn max_abs(f: &Field) -> f64 {
     m
 }
 
+/// Max |x| over the local interior, in the team's bands (the same value as [`max_abs`]).
+pub fn max_abs_on(team: &crate::par::team::Team, f: &Field) -> f64 {
+    let [_, ny, nx] = f.n;
+    team.fold(ny, ny * nx, |rows| rows.flat_map(|y| f.row(0, y)).fold(0.0f64, |m, x| m.max(x.abs())), f64::max)
+}
+
 /// Max |a - b| over the local interior.
 pub fn max_abs_diff(a: &Field, b: &Field) -> f64 {
     let mut m = 0.0f64;

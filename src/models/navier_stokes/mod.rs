@@ -287,7 +287,6 @@ impl NavierStokes {
             (&vi.b.0, &vi.b.1),
             (&mut self.u1, &mut self.v1),
             (&mut d1.0, &mut d1.1),
-            (&mut vi.s.0, &mut vi.s.1),
         );
         let mut solve = 0.0;
         let ts = Instant::now();
@@ -323,7 +322,6 @@ impl NavierStokes {
             (&vi.b.0, &vi.b.1),
             (&mut self.u2, &mut self.v2),
             (&mut d2.0, &mut d2.1),
-            (&mut vi.s.0, &mut vi.s.1),
         );
         vi.sweeps = sweeps;
         let ts = Instant::now();

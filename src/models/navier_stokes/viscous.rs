@@ -41,7 +41,7 @@
 
 use super::mac::Mac;
 use crate::decomp::Decomp;
-use crate::par::team::Team;
+use crate::par::team::{Shared, Team};
 use crate::field::Field;
 use crate::par::Comm;
 
@@ -162,7 +162,6 @@ pub fn solve(
     b: (&Field, &Field),
     x: (&mut Field, &mut Field),
     delta: (&mut Field, &mut Field),
-    s: (&mut Field, &mut Field),
 ) -> u32 {
     let (xu, xv) = x;
     for (xf, bf, df) in [(&mut *xu, b.0, &*delta.0), (&mut *xv, b.1, &*delta.1)] {
@@ -173,7 +172,7 @@ pub fn solve(
             }
         });
     }
-    let mut bmax = [super::diag::max_abs(b.0).max(super::diag::max_abs(b.1))];
+    let mut bmax = [super::diag::max_abs_on(exec, b.0).max(super::diag::max_abs_on(exec, b.1))];
     comm.max_f64(&mut bmax);
     let (ax, ay) = (a / (mac.d[1] * mac.d[1]), a / (mac.d[0] * mac.d[0]));
     let diag = 1.0 + 2.0 * (ax + ay);
@@ -184,7 +183,6 @@ pub fn solve(
     let wy_hi = mac.wall[0] && mac.at_hi[0];
     let wx_lo = mac.wall[1] && mac.at_lo[1];
     let wx_hi = mac.wall[1] && mac.at_hi[1];
-    let (su, sv) = s;
     // Unknown faces of u: columns 0..uc, all rows; extra diagonal on the rows next to a y wall.
     // Of v: rows 0..vr, all columns; extra diagonal on the columns next to an x wall.
     let u_part = Part { cols: uc, rows: ny, ax, ay, d: diag, lo: wy_lo.then_some(2.0 * ay), hi: wy_hi.then_some(2.0 * ay), along_x: false };
@@ -195,19 +193,7 @@ pub fn solve(
         for colour in 0..2 {
             mac.fill_ghosts(comm, decomp, xu, xv);
             let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
-            worst = worst.max(corrections(exec, &*xu, b.0, &mut *su, &u_part, first));
-            worst = worst.max(corrections(exec, &*xv, b.1, &mut *sv, &v_part, first));
-            for (xf, sf, part) in [(&mut *xu, &*su, &u_part), (&mut *xv, &*sv, &v_part)] {
-                exec.rows(xf, |j, row| {
-                    if j >= part.rows {
-                        return;
-                    }
-                    let r0 = sf.idx(0, j as isize, 0);
-                    for i in (first(j)..part.cols).step_by(2) {
-                        row[i] += sf.data[r0 + i];
-                    }
-                });
-            }
+            worst = worst.max(relax_colour(exec, (&mut *xu, &mut *xv), b, (&u_part, &v_part), first));
         }
         sweeps += 1;
         let mut w = [worst];
@@ -244,47 +230,60 @@ struct Part {
     along_x: bool,
 }
 
-/// One colour's corrections s = residual / diagonal on the faces of `part` from column
-/// `first(j)` in steps of 2 (the other faces keep stale values, never read). Returns max |residual|.
-fn corrections(
-    exec: &Team,
-    x: &Field,
-    b: &Field,
-    s: &mut Field,
-    part: &Part,
+/// One colour's Gauss-Seidel update of both components in place: on the faces of each part from
+/// column `first(j)` in steps of 2, x += residual / diagonal. A face of one colour reads only
+/// faces of the other (its four neighbours) and itself, so updating in place gives the bits of a
+/// separate correction pass, and no band reads a value another band writes. Returns the largest
+/// |residual| (before the update).
+fn relax_colour(
+    team: &Team,
+    (xu, xv): (&mut Field, &mut Field),
+    (bu, bv): (&Field, &Field),
+    (pu, pv): (&Part, &Part),
     first: impl Fn(usize) -> usize + Sync + Send,
 ) -> f64 {
-    let st = x.strides()[1];
-    let (xd, bd) = (&x.data[..], &b.data[..]);
-    let m = std::sync::Mutex::new(0.0f64);
-    exec.rows(s, |j, row| {
-        if j >= part.rows {
-            return;
-        }
-        let r0 = x.idx(0, j as isize, 0);
-        let diag_at = |i: usize| {
-            let (k, n) = if part.along_x { (i, part.cols) } else { (j, part.rows) };
-            let mut d = part.d;
-            if k == 0 {
-                d += part.lo.unwrap_or(0.0);
+    let st = xu.strides()[1];
+    assert!(xv.data.len() == xu.data.len() && bu.data.len() == xu.data.len() && bv.data.len() == xu.data.len());
+    assert!(xv.strides() == xu.strides() && bu.strides() == xu.strides() && bv.strides() == xu.strides());
+    let r00 = xu.idx(0, 0, 0);
+    let (ny, cells) = (xu.n[1], xu.n[1] * xu.n[2]);
+    let (su, sv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
+    let (bud, bvd) = (&bu.data[..], &bv.data[..]);
+    let relax = |rows: std::ops::Range<usize>| -> f64 {
+        let mut worst = 0.0f64;
+        for j in rows {
+            let r0 = r00 + j * st;
+            for (x, b, part) in [(su, bud, pu), (sv, bvd, pv)] {
+                if j >= part.rows {
+                    continue;
+                }
+                let x = x.get();
+                // SAFETY: c and its four neighbours are inside the padded field (interior faces,
+                // halos one deep, lengths checked above). This band writes only faces of this
+                // colour in its own rows and reads faces of the other colour, which no band
+                // writes during this pass.
+                let at = |o: usize| unsafe { *x.add(o) };
+                for i in (first(j)..part.cols).step_by(2) {
+                    let c = r0 + i;
+                    let xx = at(c);
+                    let lx = at(c + 1) - 2.0 * xx + at(c - 1);
+                    let ly = at(c + st) - 2.0 * xx + at(c - st);
+                    let res = b[c] - xx + part.ax * lx + part.ay * ly;
+                    worst = worst.max(res.abs());
+                    let (k, n) = if part.along_x { (i, part.cols) } else { (j, part.rows) };
+                    let mut d = part.d;
+                    if k == 0 {
+                        d += part.lo.unwrap_or(0.0);
+                    }
+                    if k + 1 == n {
+                        d += part.hi.unwrap_or(0.0);
+                    }
+                    // SAFETY: as above (c is this band's face of this colour).
+                    unsafe { *x.add(c) = xx + res / d };
+                }
             }
-            if k + 1 == n {
-                d += part.hi.unwrap_or(0.0);
-            }
-            d
-        };
-        let mut local = 0.0f64;
-        for i in (first(j)..part.cols).step_by(2) {
-            let c = r0 + i;
-            let xx = xd[c];
-            let lx = xd[c + 1] - 2.0 * xx + xd[c - 1];
-            let ly = xd[c + st] - 2.0 * xx + xd[c - st];
-            let res = bd[c] - xx + part.ax * lx + part.ay * ly;
-            local = local.max(res.abs());
-            row[i] = res / diag_at(i);
         }
-        let mut g = m.lock().unwrap();
-        *g = g.max(local);
-    });
-    m.into_inner().unwrap()
+        worst
+    };
+    team.fold(ny, cells, relax, f64::max)
 }
