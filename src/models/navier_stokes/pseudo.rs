@@ -74,7 +74,7 @@ impl Pseudo {
         // b = dtau (f - div(u u) + nu lap u) - grad(dtau p).
         viscous::rhs(mac, team, (u, v), [(0.0, u, v), (0.0, u, v)], dtau, dtau, (&mut self.b.0, &mut self.b.1));
         mac.subtract_pressure_gradient(team, comm, decomp, dtau, p, &mut self.s, (&mut self.b.0, &mut self.b.1));
-        let mut bmax = [super::diag::max_abs(&self.b.0).max(super::diag::max_abs(&self.b.1))];
+        let mut bmax = [super::diag::max_abs_on(team, &self.b.0).max(super::diag::max_abs_on(team, &self.b.1))];
         comm.max_f64(&mut bmax);
         // (I + dtau M) delta = b from delta = 0.
         for d in [&mut self.delta.0, &mut self.delta.1] {
