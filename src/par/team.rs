@@ -30,8 +30,12 @@ use std::time::{Duration, Instant};
 
 /// Loops over fewer cells than this run on the calling thread alone.
 pub const PAR_MIN_CELLS: usize = 4096;
-/// Bands per thread of a parallel loop.
-const CHUNKS_PER_THREAD: usize = 2;
+/// Bands per thread of a parallel loop. One: measured on the 128^2 cavity (Crank-Nicolson, 300
+/// steps) 2 threads took 1.06-1.11 s with one band per thread against 1.12-1.13 s with two, 1.19-1.26
+/// with four (every band edge adds serial work to a smoothing sweep, and every band a claim);
+/// the V-cycle alone 13.3-13.8 against 14.6-15.1 ns per cell at 128^2, 10.3-12.7 against
+/// 10.6-11.5 at 512^2; the weather step is indifferent.
+const CHUNKS_PER_THREAD: usize = 1;
 /// How long a waiting thread spins before it starts yielding the CPU.
 const SPIN: Duration = Duration::from_micros(50);
 /// How long a waiting helper then yields before it parks. On a loaded machine the yields let the
@@ -175,8 +179,8 @@ impl Team {
     }
 
     /// Into how many bands a loop over `cells` cells in `rows` rows is cut (1: it runs on the
-    /// caller alone). Two per thread, claimed dynamically, so that a thread the OS preempts on a
-    /// loaded machine holds up at most one band.
+    /// caller alone): [`CHUNKS_PER_THREAD`] per thread, claimed dynamically, so that a helper the
+    /// OS has not scheduled when a loop starts leaves its band to the caller.
     pub fn chunks(&self, rows: usize, cells: usize) -> usize {
         if self.threads == 1 || cells < PAR_MIN_CELLS {
             1
