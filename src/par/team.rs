@@ -21,6 +21,8 @@
 //! into contiguous bands; every cell is computed by the same expression whatever band it is in,
 //! so the results do not depend on the thread count.
 
+use crossbeam_utils::CachePadded;
+use std::cell::UnsafeCell;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
@@ -53,17 +55,23 @@ fn claim_word(g: u64, n: usize) -> u64 {
     ((g & 0xffff_ffff) << 32) | ((n as u64) << 16)
 }
 
+/// The words the caller and the helpers share, each on cache lines of its own (`CachePadded`):
+/// the helpers spin on `generation` while the caller claims and counts bands, and on a shared line
+/// every such write would take the line away from the spinning reader.
 struct Inner {
     /// Incremented for every job.
-    generation: AtomicU64,
-    /// The current job (a borrowed closure, valid until every band is done).
-    job: Mutex<Option<JobPtr>>,
+    generation: CachePadded<AtomicU64>,
+    /// The current job (a borrowed closure, valid until every band is done). Written by the caller
+    /// before it publishes the job's claim word and generation; read by a helper only after it
+    /// claimed a band of that job (which happens after the publication), and the caller does not
+    /// write it again before every band is done: no data race, no lock.
+    job: CachePadded<UnsafeCell<Option<JobPtr>>>,
     /// [`claim_word`]: bands are claimed by compare-and-swap of one word that holds the job's
     /// generation and band count, so a helper late for a job (its generation is old) claims
     /// nothing and never touches the job.
-    claim: AtomicU64,
+    claim: CachePadded<AtomicU64>,
     /// Bands of the current job that are finished.
-    done: AtomicUsize,
+    done: CachePadded<AtomicUsize>,
     /// Parked helpers, and their condition variable (with `lock`).
     sleepers: AtomicUsize,
     lock: Mutex<()>,
@@ -74,6 +82,11 @@ struct Inner {
     /// A helper's job panicked.
     panicked: AtomicBool,
 }
+
+// SAFETY: `job` is only written by the thread running `Team::run` while no helper may read it, and
+// read by helpers only for a job they claimed a band of (see `Inner::job`); every other field is
+// an atomic or a lock.
+unsafe impl Sync for Inner {}
 
 #[derive(Clone, Copy)]
 struct JobPtr(*const Job);
@@ -92,10 +105,10 @@ impl Team {
     pub fn new(threads: usize) -> Team {
         let threads = threads.max(1);
         let inner = Arc::new(Inner {
-            generation: AtomicU64::new(0),
-            job: Mutex::new(None),
-            claim: AtomicU64::new(0),
-            done: AtomicUsize::new(0),
+            generation: CachePadded::new(AtomicU64::new(0)),
+            job: CachePadded::new(UnsafeCell::new(None)),
+            claim: CachePadded::new(AtomicU64::new(0)),
+            done: CachePadded::new(AtomicUsize::new(0)),
             sleepers: AtomicUsize::new(0),
             lock: Mutex::new(()),
             wake: Condvar::new(),
@@ -139,7 +152,9 @@ impl Team {
         // SAFETY: only the lifetime is erased; this function does not return before every band
         // is done, and a helper touches the job only for a band it claimed (see `claim`).
         let ptr: *const Job = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), &'static Job>(f) };
-        *inner.job.lock().expect("team job lock") = Some(JobPtr(ptr));
+        // SAFETY: no helper reads the job now: every band of the last job is done, and the new
+        // job's bands are not published yet (see `Inner::job`).
+        unsafe { *inner.job.get() = Some(JobPtr(ptr)) };
         let g = inner.generation.load(SeqCst) + 1;
         inner.done.store(0, SeqCst);
         inner.claim.store(claim_word(g, n), SeqCst);
@@ -317,7 +332,9 @@ fn helper(inner: &Inner) {
         }
         while let Some(c) = claim(inner, seen, true) {
             // The job stays alive until this band is counted done.
-            let job = inner.job.lock().expect("team job lock").expect("a published job");
+            // SAFETY: this band of job `seen` is claimed, so the job was published before the
+            // claim and stays in place until the band is counted done (see `Inner::job`).
+            let job = unsafe { *inner.job.get() }.expect("a published job");
             // SAFETY: `Team::run` keeps the closure alive until every band is done.
             let r = catch_unwind(AssertUnwindSafe(|| unsafe { (*job.0)(c) }));
             if r.is_err() {
