@@ -81,23 +81,37 @@ impl Mac {
     pub fn fill_ghosts(&self, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
         comm.exchange_halos(decomp, u, [0, 1, 1]);
         comm.exchange_halos(decomp, v, [0, 1, 1]);
+        self.x_wall_ghosts(u, v, 0..self.n[0] + 2);
+        self.y_wall_ghosts(u, v);
+    }
+
+    /// [`Mac::fill_ghosts`] with the ghost columns of the x walls filled by the team, each thread
+    /// those of its own rows (the rows it reads and writes in the team loops: a main thread that
+    /// filled every row's ghost columns would leave the first and last cache line of each of the
+    /// other threads' rows in its own cache). The same values: each row's ghosts are set from
+    /// that row alone, then the y walls' ghost rows as before.
+    pub fn fill_ghosts_on(&self, team: &Team, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
+        comm.exchange_halos(decomp, u, [0, 1, 1]);
+        comm.exchange_halos(decomp, v, [0, 1, 1]);
+        if self.wall[1] && team.threads() > 1 {
+            let rows = self.n[0] + 2;
+            let cols = Cols::of(u, v);
+            team.each(team.threads(), |c| cols.fill(self, Team::band(rows, team.threads(), c)));
+        } else {
+            self.x_wall_ghosts(u, v, 0..self.n[0] + 2);
+        }
+        self.y_wall_ghosts(u, v);
+    }
+
+    /// The ghost columns of the x walls in padded rows `rows` (row -1 is padded row 0).
+    fn x_wall_ghosts(&self, u: &mut Field, v: &mut Field, rows: std::ops::Range<usize>) {
+        Cols::of(u, v).fill(self, rows);
+    }
+
+    /// The ghost rows of the y walls (all columns, corners included).
+    fn y_wall_ghosts(&self, u: &mut Field, v: &mut Field) {
         let (ny, nx) = (self.n[0] as isize, self.n[1] as isize);
         let q = |w: f64, a: f64, b: f64| (8.0 * w - 6.0 * a + b) / 3.0;
-        if self.wall[1] {
-            for j in -1..=ny {
-                if self.at_lo[1] {
-                    u.set(0, j, -1, 0.0);
-                    let g = q(self.wall_speed[0], v.get(0, j, 0), v.get(0, j, 1));
-                    v.set(0, j, -1, g);
-                }
-                if self.at_hi[1] {
-                    u.set(0, j, nx - 1, 0.0);
-                    u.set(0, j, nx, -u.get(0, j, nx - 2));
-                    let g = q(self.wall_speed[1], v.get(0, j, nx - 1), v.get(0, j, nx - 2));
-                    v.set(0, j, nx, g);
-                }
-            }
-        }
         if self.wall[0] {
             for i in -1..=nx {
                 if self.at_lo[0] {
@@ -114,7 +128,6 @@ impl Mac {
             }
         }
     }
-
     /// One explicit stage: out = a * base + b * (cur + dt F(cur)) for u and v (a = 0: out =
     /// cur + dt F(cur)). `cur` halos must be filled. Wall faces are copied unchanged. One team
     /// loop: each band computes its rows of both components.
@@ -398,6 +411,54 @@ pub enum Centred {
     Speed,
     /// dv/dx - du/dy: the average of the cell's four corner values.
     Vorticity,
+}
+
+/// Raw access to the rows of u and v (of one shape) for the x walls' ghost columns, which the
+/// team's bands fill row by row.
+#[derive(Clone, Copy)]
+struct Cols {
+    u: Shared,
+    v: Shared,
+    /// Padded row length and the index of interior column 0 in padded row 0.
+    stride: usize,
+    first: usize,
+    len: usize,
+}
+
+impl Cols {
+    fn of(u: &mut Field, v: &mut Field) -> Cols {
+        assert!(u.n == v.n && u.h == v.h && u.h[2] >= 1 && u.h[1] >= 1, "u and v of one shape, halos one deep");
+        let first = u.idx(0, -1, 0);
+        Cols { u: Shared(u.data.as_mut_ptr()), v: Shared(v.data.as_mut_ptr()), stride: u.strides()[1], first, len: u.data.len() }
+    }
+
+    /// The x-wall ghosts of padded rows `rows` (0..ny + 2: rows -1..=ny), as
+    /// [`Mac::fill_ghosts`] defines them: each row's from that row alone.
+    fn fill(self, mac: &Mac, rows: std::ops::Range<usize>) {
+        if !mac.wall[1] {
+            return;
+        }
+        let (n, nx) = (mac.n[1], mac.n[1] as isize);
+        let q = |w: f64, a: f64, b: f64| (8.0 * w - 6.0 * a + b) / 3.0;
+        for r in rows {
+            let c = self.first + r * self.stride;
+            assert!(c >= 1 && c + n < self.len);
+            // SAFETY: columns -1..=nx of this row are inside both fields (checked); the callers'
+            // bands own disjoint rows, and u, v are borrowed mutably for the whole call.
+            unsafe {
+                let (u, v) = (self.u.get().add(c), self.v.get().add(c));
+                if mac.at_lo[1] {
+                    *u.offset(-1) = 0.0;
+                    *v.offset(-1) = q(mac.wall_speed[0], *v, *v.offset(1));
+                }
+                if mac.at_hi[1] {
+                    *u.offset(nx - 1) = 0.0;
+                    *u.offset(nx) = -*u.offset(nx - 2);
+                    *v.offset(nx) = q(mac.wall_speed[1], *v.offset(nx - 1), *v.offset(nx - 2));
+                }
+            }
+        }
+    }
 }
 
 impl Centred {

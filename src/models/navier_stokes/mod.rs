@@ -220,7 +220,7 @@ impl NavierStokes {
     /// into the initial phi. Stage 2 also returns max |u2 - u| over u and v (else 0).
     fn project(&mut self, which: usize, guess: f64, comm: &dyn Comm, team: &Team) -> (SolveStats, f64) {
         let (u, v) = if which == 1 { (&mut self.u1, &mut self.v1) } else { (&mut self.u2, &mut self.v2) };
-        self.mac.fill_ghosts(comm, &self.decomp, u, v);
+        self.mac.fill_ghosts_on(team, comm, &self.decomp, u, v);
         let (f, phi) = self.mg.fine_mut();
         self.mac.divergence(team, u, v, f, Some((&self.p, guess, phi)));
         let mgc = &self.cfg.multigrid;
@@ -247,14 +247,14 @@ impl NavierStokes {
     /// SSP-RK2 with explicit viscosity into (u2, v2).
     fn explicit_stages(&mut self, dt: f64, comm: &dyn Comm, exec: &Team) -> Stages {
         // Stage 1: u1 = P(u + dt F(u)).
-        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        self.mac.fill_ghosts_on(exec, comm, &self.decomp, &mut self.u, &mut self.v);
         let mut solve = 0.0;
         self.mac.stage(exec, (&self.u, &self.v), (&self.u, &self.v), (&mut self.u1, &mut self.v1), dt, 0.0, 1.0);
         let ts = Instant::now();
         let (s1, _) = self.project(1, dt, comm, exec);
         solve += ts.elapsed().as_secs_f64();
         // Stage 2: u2 = P(u / 2 + (u1 + dt F(u1)) / 2).
-        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u1, &mut self.v1);
+        self.mac.fill_ghosts_on(exec, comm, &self.decomp, &mut self.u1, &mut self.v1);
         self.mac.stage(exec, (&self.u1, &self.v1), (&self.u, &self.v), (&mut self.u2, &mut self.v2), dt, 0.5, 0.5);
         let ts = Instant::now();
         let (s2, change) = self.project(2, 0.5 * dt, comm, exec);
@@ -269,7 +269,7 @@ impl NavierStokes {
         let (theta, tol) = (vi.theta, vi.tol);
         let a = theta * dt * self.mac.nu;
         let mac = &self.mac;
-        mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        mac.fill_ghosts_on(exec, comm, &self.decomp, &mut self.u, &mut self.v);
         let (u, v) = (&self.u, &self.v);
         // R = u + (1 - theta) dt D u;  b1 = R + dt N(u).
         viscous::rhs(mac, exec, (u, v), [(1.0, u, v), (0.0, u, v)], 0.0, (1.0 - theta) * dt, (&mut vi.r.0, &mut vi.r.1));
@@ -295,7 +295,7 @@ impl NavierStokes {
         // b2 = (R + b1) / 2 + dt/2 N(u1), formed in (u2, v2) and swapped into b.
         let vi = self.visc.as_mut().expect("implicit viscous buffers");
         let mac = &self.mac;
-        mac.fill_ghosts(comm, &self.decomp, &mut self.u1, &mut self.v1);
+        mac.fill_ghosts_on(exec, comm, &self.decomp, &mut self.u1, &mut self.v1);
         viscous::rhs(
             mac,
             exec,
@@ -335,7 +335,7 @@ impl NavierStokes {
 impl NavierStokes {
     /// One pseudo-time iteration ([`pseudo`]) into (u2, v2).
     fn pseudo_iteration(&mut self, dtau: f64, comm: &dyn Comm, team: &Team) -> Stages {
-        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        self.mac.fill_ghosts_on(team, comm, &self.decomp, &mut self.u, &mut self.v);
         let ps = self.pseudo.as_mut().expect("pseudo-time buffers");
         let bmax = ps.correction(&self.mac, comm, &self.decomp, team, (&self.u, &self.v), &self.p, dtau);
         let (du, dv) = (&ps.delta.0, &ps.delta.1);
@@ -397,7 +397,7 @@ impl Model for NavierStokes {
         comm.max_f64(&mut change);
         std::mem::swap(&mut self.u, &mut self.u2);
         std::mem::swap(&mut self.v, &mut self.v2);
-        self.mac.fill_ghosts(comm, &self.decomp, &mut self.u, &mut self.v);
+        self.mac.fill_ghosts_on(exec, comm, &self.decomp, &mut self.u, &mut self.v);
         // The pressure update, the divergence actually left after projection and the speed maxima.
         let (div, phi) = self.mg.fine_mut();
         let m = self.mac.finish(exec, phi, pressure, &mut self.p, (&self.u, &self.v), div);

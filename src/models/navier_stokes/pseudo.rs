@@ -84,7 +84,7 @@ impl Pseudo {
         let (du, dv) = (&mut self.delta.0, &mut self.delta.1);
         for _ in 0..self.sweeps {
             for colour in 0..2 {
-                self.still.fill_ghosts(comm, decomp, du, dv);
+                self.still.fill_ghosts_on(team, comm, decomp, du, dv);
                 let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
                 relax_colour(team, (u, v), (du, dv), (&self.b.0, &self.b.1), &k, first);
             }

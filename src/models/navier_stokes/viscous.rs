@@ -191,7 +191,7 @@ pub fn solve(
     loop {
         let mut worst = 0.0f64;
         for colour in 0..2 {
-            mac.fill_ghosts(comm, decomp, xu, xv);
+            mac.fill_ghosts_on(exec, comm, decomp, xu, xv);
             let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
             worst = worst.max(relax_colour(exec, (&mut *xu, &mut *xv), b, (&u_part, &v_part), first));
         }
@@ -202,7 +202,7 @@ pub fn solve(
             break;
         }
     }
-    mac.fill_ghosts(comm, decomp, xu, xv);
+    mac.fill_ghosts_on(exec, comm, decomp, xu, xv);
     for (df, xf, bf) in [(&mut *delta.0, &*xu, b.0), (&mut *delta.1, &*xv, b.1)] {
         exec.rows(df, |j, row| {
             let r0 = bf.idx(0, j as isize, 0);
