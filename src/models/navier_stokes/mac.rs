@@ -81,53 +81,27 @@ impl Mac {
     pub fn fill_ghosts(&self, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
         comm.exchange_halos(decomp, u, [0, 1, 1]);
         comm.exchange_halos(decomp, v, [0, 1, 1]);
-        self.x_wall_ghosts(u, v, 0..self.n[0] + 2);
-        self.y_wall_ghosts(u, v);
+        Cols::of(u, v).fill(self, 0..self.n[0] + 2);
     }
 
-    /// [`Mac::fill_ghosts`] with the ghost columns of the x walls filled by the team, each thread
-    /// those of its own rows (the rows it reads and writes in the team loops: a main thread that
-    /// filled every row's ghost columns would leave the first and last cache line of each of the
-    /// other threads' rows in its own cache). The same values: each row's ghosts are set from
-    /// that row alone, then the y walls' ghost rows as before.
+    /// [`Mac::fill_ghosts`] with the wall ghosts filled by the team, each thread those of its own
+    /// rows (the rows it reads and writes in the team loops: a main thread that filled every
+    /// row's ghost columns would leave the first and last cache line of each of the other
+    /// threads' rows in its own cache). The same values: each row's x-wall ghosts are set from
+    /// that row alone, and the y walls' ghost rows from the two rows next to them, which the
+    /// same band holds (bands of at least three padded rows; else one thread fills all).
     pub fn fill_ghosts_on(&self, team: &Team, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
         comm.exchange_halos(decomp, u, [0, 1, 1]);
         comm.exchange_halos(decomp, v, [0, 1, 1]);
-        if self.wall[1] && team.threads() > 1 {
-            let rows = self.n[0] + 2;
-            let cols = Cols::of(u, v);
-            team.each(team.threads(), |c| cols.fill(self, Team::band(rows, team.threads(), c)));
+        let (rows, t) = (self.n[0] + 2, team.threads());
+        let cols = Cols::of(u, v);
+        if t > 1 && rows >= 3 * t && (self.wall[0] || self.wall[1]) {
+            team.each(t, |c| cols.fill(self, Team::band(rows, t, c)));
         } else {
-            self.x_wall_ghosts(u, v, 0..self.n[0] + 2);
-        }
-        self.y_wall_ghosts(u, v);
-    }
-
-    /// The ghost columns of the x walls in padded rows `rows` (row -1 is padded row 0).
-    fn x_wall_ghosts(&self, u: &mut Field, v: &mut Field, rows: std::ops::Range<usize>) {
-        Cols::of(u, v).fill(self, rows);
-    }
-
-    /// The ghost rows of the y walls (all columns, corners included).
-    fn y_wall_ghosts(&self, u: &mut Field, v: &mut Field) {
-        let (ny, nx) = (self.n[0] as isize, self.n[1] as isize);
-        let q = |w: f64, a: f64, b: f64| (8.0 * w - 6.0 * a + b) / 3.0;
-        if self.wall[0] {
-            for i in -1..=nx {
-                if self.at_lo[0] {
-                    v.set(0, -1, i, 0.0);
-                    let g = q(self.wall_speed[2], u.get(0, 0, i), u.get(0, 1, i));
-                    u.set(0, -1, i, g);
-                }
-                if self.at_hi[0] {
-                    v.set(0, ny - 1, i, 0.0);
-                    v.set(0, ny, i, -v.get(0, ny - 2, i));
-                    let g = q(self.wall_speed[3], u.get(0, ny - 1, i), u.get(0, ny - 2, i));
-                    u.set(0, ny, i, g);
-                }
-            }
+            cols.fill(self, 0..rows);
         }
     }
+
     /// One explicit stage: out = a * base + b * (cur + dt F(cur)) for u and v (a = 0: out =
     /// cur + dt F(cur)). `cur` halos must be filled. Wall faces are copied unchanged. One team
     /// loop: each band computes its rows of both components.
@@ -432,29 +406,66 @@ impl Cols {
         Cols { u: Shared(u.data.as_mut_ptr()), v: Shared(v.data.as_mut_ptr()), stride: u.strides()[1], first, len: u.data.len() }
     }
 
-    /// The x-wall ghosts of padded rows `rows` (0..ny + 2: rows -1..=ny), as
-    /// [`Mac::fill_ghosts`] defines them: each row's from that row alone.
+    /// The wall ghosts of padded rows `rows` (0..ny + 2: rows -1..=ny), as [`Mac::fill_ghosts`]
+    /// defines them: first the x walls' ghost columns of these rows (each row's from that row
+    /// alone), then the y walls' ghost rows, all columns, if `rows` holds them (from the two rows
+    /// next to the wall, which `rows` must then hold too). Filling the low y wall's row for
+    /// every column and then the high one's is the same as alternating them column by column:
+    /// each reads only its own column, and the high wall's reads of row ny - 2 see the low
+    /// wall's writes of that column in both orders.
     fn fill(self, mac: &Mac, rows: std::ops::Range<usize>) {
-        if !mac.wall[1] {
-            return;
-        }
-        let (n, nx) = (mac.n[1], mac.n[1] as isize);
+        let (n, nx, ny) = (mac.n[1], mac.n[1] as isize, mac.n[0]);
         let q = |w: f64, a: f64, b: f64| (8.0 * w - 6.0 * a + b) / 3.0;
-        for r in rows {
+        let row = |r: usize| {
             let c = self.first + r * self.stride;
             assert!(c >= 1 && c + n < self.len);
-            // SAFETY: columns -1..=nx of this row are inside both fields (checked); the callers'
-            // bands own disjoint rows, and u, v are borrowed mutably for the whole call.
-            unsafe {
-                let (u, v) = (self.u.get().add(c), self.v.get().add(c));
-                if mac.at_lo[1] {
-                    *u.offset(-1) = 0.0;
-                    *v.offset(-1) = q(mac.wall_speed[0], *v, *v.offset(1));
+            c
+        };
+        if mac.wall[1] {
+            for r in rows.clone() {
+                let c = row(r);
+                // SAFETY: columns -1..=nx of this row are inside both fields (checked); the
+                // callers' bands own disjoint rows, and u, v are borrowed mutably for the call.
+                unsafe {
+                    let (u, v) = (self.u.get().add(c), self.v.get().add(c));
+                    if mac.at_lo[1] {
+                        *u.offset(-1) = 0.0;
+                        *v.offset(-1) = q(mac.wall_speed[0], *v, *v.offset(1));
+                    }
+                    if mac.at_hi[1] {
+                        *u.offset(nx - 1) = 0.0;
+                        *u.offset(nx) = -*u.offset(nx - 2);
+                        *v.offset(nx) = q(mac.wall_speed[1], *v.offset(nx - 1), *v.offset(nx - 2));
+                    }
                 }
-                if mac.at_hi[1] {
-                    *u.offset(nx - 1) = 0.0;
-                    *u.offset(nx) = -*u.offset(nx - 2);
-                    *v.offset(nx) = q(mac.wall_speed[1], *v.offset(nx - 1), *v.offset(nx - 2));
+            }
+        }
+        if !mac.wall[0] {
+            return;
+        }
+        let (u, v) = (self.u.get(), self.v.get());
+        if mac.at_lo[0] && rows.start == 0 {
+            assert!(rows.len() >= 3.min(ny + 2), "the low y wall's rows in one band");
+            let (g, r0, r1) = (row(0) - 1, row(1) - 1, row(2.min(ny + 1)) - 1);
+            for i in 0..n + 2 {
+                // SAFETY: padded rows 0..=2 (rows -1, 0, 1), columns -1..=nx: inside both fields
+                // (checked by `row`), held by this band only.
+                unsafe {
+                    *v.add(g + i) = 0.0;
+                    *u.add(g + i) = q(mac.wall_speed[2], *u.add(r0 + i), *u.add(r1 + i));
+                }
+            }
+        }
+        if mac.at_hi[0] && rows.end == ny + 2 {
+            assert!(rows.len() >= 3.min(ny + 2), "the high y wall's rows in one band");
+            let (g, r1, r2) = (row(ny + 1) - 1, row(ny) - 1, row(ny - 1) - 1);
+            for i in 0..n + 2 {
+                // SAFETY: padded rows ny - 1..=ny + 1 (rows ny - 2..=ny), columns -1..=nx: inside
+                // both fields (checked by `row`), held by this band only.
+                unsafe {
+                    *v.add(r1 + i) = 0.0;
+                    *v.add(g + i) = -*v.add(r2 + i);
+                    *u.add(g + i) = q(mac.wall_speed[3], *u.add(r1 + i), *u.add(r2 + i));
                 }
             }
         }
