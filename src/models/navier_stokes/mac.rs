@@ -79,27 +79,31 @@ impl Mac {
     /// (x walls over all padded rows, then y walls over all padded columns, so corners are
     /// consistent for any split).
     pub fn fill_ghosts(&self, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
-        comm.exchange_halos(decomp, u, [0, 1, 1]);
-        comm.exchange_halos(decomp, v, [0, 1, 1]);
-        Cols::of(u, v).fill(self, 0..self.n[0] + 2);
+        self.exchange_halos(comm, decomp, u, v);
+        WallGhosts::of(u, v).fill_band(self, 0..self.n[0]);
     }
 
     /// [`Mac::fill_ghosts`] with the wall ghosts filled by the team, each thread those of its own
     /// rows (the rows it reads and writes in the team loops: a main thread that filled every
     /// row's ghost columns would leave the first and last cache line of each of the other
-    /// threads' rows in its own cache). The same values: each row's x-wall ghosts are set from
-    /// that row alone, and the y walls' ghost rows from the two rows next to them, which the
-    /// same band holds (bands of at least three padded rows; else one thread fills all).
+    /// threads' rows in its own cache). The same values (see [`WallGhosts::fill_band`]).
     pub fn fill_ghosts_on(&self, team: &Team, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
+        self.exchange_halos(comm, decomp, u, v);
+        let ghosts = WallGhosts::of(u, v);
+        let (ny, t) = (self.n[0], team.threads());
+        if t > 1 && ny >= 2 * t && (self.wall[0] || self.wall[1]) {
+            team.each(t, |c| ghosts.fill_band(self, Team::band(ny, t, c)));
+        } else {
+            ghosts.fill_band(self, 0..ny);
+        }
+    }
+
+    /// The first half of [`Mac::fill_ghosts`]: the halos of u and v from the neighbours and the
+    /// periodic wrap. The wall ghosts can then be filled band by band ([`WallGhosts`]) inside
+    /// the caller's next team loop (one loop instead of two).
+    pub fn exchange_halos(&self, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
         comm.exchange_halos(decomp, u, [0, 1, 1]);
         comm.exchange_halos(decomp, v, [0, 1, 1]);
-        let (rows, t) = (self.n[0] + 2, team.threads());
-        let cols = Cols::of(u, v);
-        if t > 1 && rows >= 3 * t && (self.wall[0] || self.wall[1]) {
-            team.each(t, |c| cols.fill(self, Team::band(rows, t, c)));
-        } else {
-            cols.fill(self, 0..rows);
-        }
     }
 
     /// One explicit stage: out = a * base + b * (cur + dt F(cur)) for u and v (a = 0: out =
@@ -387,10 +391,11 @@ pub enum Centred {
     Vorticity,
 }
 
-/// Raw access to the rows of u and v (of one shape) for the x walls' ghost columns, which the
-/// team's bands fill row by row.
+/// Raw access to the rows of u and v (of one shape) for their wall ghosts, which the team's
+/// bands fill (see [`Mac::exchange_halos`]). Made from u and v borrowed mutably; its user keeps
+/// them so (no other access) until the fill is done.
 #[derive(Clone, Copy)]
-struct Cols {
+pub struct WallGhosts {
     u: Shared,
     v: Shared,
     /// Padded row length and the index of interior column 0 in padded row 0.
@@ -399,11 +404,30 @@ struct Cols {
     len: usize,
 }
 
-impl Cols {
-    fn of(u: &mut Field, v: &mut Field) -> Cols {
+impl WallGhosts {
+    pub fn of(u: &mut Field, v: &mut Field) -> WallGhosts {
         assert!(u.n == v.n && u.h == v.h && u.h[2] >= 1 && u.h[1] >= 1, "u and v of one shape, halos one deep");
         let first = u.idx(0, -1, 0);
-        Cols { u: Shared(u.data.as_mut_ptr()), v: Shared(v.data.as_mut_ptr()), stride: u.strides()[1], first, len: u.data.len() }
+        WallGhosts {
+            u: Shared(u.data.as_mut_ptr()),
+            v: Shared(v.data.as_mut_ptr()),
+            stride: u.strides()[1],
+            first,
+            len: u.data.len(),
+        }
+    }
+
+    /// The wall ghosts of the band of interior rows `rows` of `0..ny`: those of its padded rows,
+    /// with ghost row -1 in the band that starts at row 0 and row ny in the one that ends at ny
+    /// (see [`WallGhosts::fill`]). Bands of at least two rows (the y walls' ghost rows read the
+    /// two rows next to them). Every ghost is set from its own band's rows only, so bands may
+    /// fill theirs while other bands update their interior faces, and together the bands give
+    /// the values of [`Mac::fill_ghosts`].
+    pub fn fill_band(self, mac: &Mac, rows: std::ops::Range<usize>) {
+        let ny = mac.n[0];
+        let a = if rows.start == 0 { 0 } else { rows.start + 1 };
+        let b = if rows.end == ny { ny + 2 } else { rows.end + 1 };
+        self.fill(mac, a..b);
     }
 
     /// The wall ghosts of padded rows `rows` (0..ny + 2: rows -1..=ny), as [`Mac::fill_ghosts`]

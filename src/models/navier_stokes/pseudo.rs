@@ -31,7 +31,7 @@
 //! `time.steady_tolerance`. The colours go by global index parity and the sweep count is fixed,
 //! so the bits are the same for any thread count and any rank split.
 
-use super::mac::Mac;
+use super::mac::{Mac, WallGhosts};
 use super::viscous;
 use crate::decomp::Decomp;
 use crate::field::Field;
@@ -84,9 +84,9 @@ impl Pseudo {
         let (du, dv) = (&mut self.delta.0, &mut self.delta.1);
         for _ in 0..self.sweeps {
             for colour in 0..2 {
-                self.still.fill_ghosts_on(team, comm, decomp, du, dv);
+                self.still.exchange_halos(comm, decomp, du, dv);
                 let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
-                relax_colour(team, (u, v), (du, dv), (&self.b.0, &self.b.1), &k, first);
+                relax_colour(team, &self.still, (u, v), (du, dv), (&self.b.0, &self.b.1), &k, first);
             }
         }
         bmax[0]
@@ -137,9 +137,12 @@ enum Comp {
 /// diagonal. M's upwind weights come from the face velocities (u, v) averaged to the control
 /// volume's faces, as in the central fluxes. A face of one colour reads only faces of the other
 /// (its four neighbours) and itself, so updating in place gives the bits of a separate
-/// correction pass, and the bands' threads never touch a value another thread writes.
+/// correction pass, and the bands' threads never touch a value another thread writes. Each band
+/// first fills the wall ghosts of its rows of x from `still` (see `viscous::relax_colour`).
+#[allow(clippy::too_many_arguments)]
 fn relax_colour(
     team: &Team,
+    still: &Mac,
     (u, v): (&Field, &Field),
     (xu, xv): (&mut Field, &mut Field),
     (bu, bv): (&Field, &Field),
@@ -150,10 +153,21 @@ fn relax_colour(
     assert!(xu.data.len() == u.data.len() && xv.data.len() == u.data.len() && v.data.len() == u.data.len());
     assert!(bu.data.len() == u.data.len() && bv.data.len() == u.data.len() && xu.strides() == u.strides());
     let (ud, vd) = (&u.data[..], &v.data[..]);
+    let ghosts = WallGhosts::of(xu, xv);
     let (pu, pv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
     let r00 = u.idx(0, 0, 0);
     let ny = k.n[0];
+    // Bands of two rows at least hold the rows their y-wall ghosts are made of; else the ghosts
+    // first, by this thread.
+    let bands = team.chunks(ny, ny * k.n[1]);
+    let in_bands = bands == 1 || ny >= 2 * bands;
+    if !in_bands {
+        ghosts.fill_band(still, 0..ny);
+    }
     team.bands(ny, ny * k.n[1], |_, rows| {
+        if in_bands {
+            ghosts.fill_band(still, rows.clone());
+        }
         for j in rows {
             let r0 = r00 + j * st;
             for (comp, x, b) in [(Comp::U, pu, &bu.data[..]), (Comp::V, pv, &bv.data[..])] {

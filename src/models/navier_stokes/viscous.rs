@@ -39,7 +39,7 @@
 //! Colours are by global index parity and the stop test is a global max, so the bits are the
 //! same for any thread count and any rank split.
 
-use super::mac::Mac;
+use super::mac::{Mac, WallGhosts};
 use crate::decomp::Decomp;
 use crate::par::team::{Shared, Team};
 use crate::field::Field;
@@ -191,9 +191,9 @@ pub fn solve(
     loop {
         let mut worst = 0.0f64;
         for colour in 0..2 {
-            mac.fill_ghosts_on(exec, comm, decomp, xu, xv);
+            mac.exchange_halos(comm, decomp, xu, xv);
             let first = |j: usize| (colour + mac.off[0] + j + mac.off[1]) % 2;
-            worst = worst.max(relax_colour(exec, (&mut *xu, &mut *xv), b, (&u_part, &v_part), first));
+            worst = worst.max(relax_colour(exec, mac, (&mut *xu, &mut *xv), b, (&u_part, &v_part), first));
         }
         sweeps += 1;
         let mut w = [worst];
@@ -233,10 +233,13 @@ struct Part {
 /// One colour's Gauss-Seidel update of both components in place: on the faces of each part from
 /// column `first(j)` in steps of 2, x += residual / diagonal. A face of one colour reads only
 /// faces of the other (its four neighbours) and itself, so updating in place gives the bits of a
-/// separate correction pass, and no band reads a value another band writes. Returns the largest
-/// |residual| (before the update).
+/// separate correction pass, and no band reads a value another band writes. Each band first
+/// fills the wall ghosts of its rows ([`WallGhosts::fill_band`]; the halos from neighbours and
+/// the periodic wrap must be exchanged): the values of [`Mac::fill_ghosts`] before the pass.
+/// Returns the largest |residual| (before the update).
 fn relax_colour(
     team: &Team,
+    mac: &Mac,
     (xu, xv): (&mut Field, &mut Field),
     (bu, bv): (&Field, &Field),
     (pu, pv): (&Part, &Part),
@@ -247,9 +250,20 @@ fn relax_colour(
     assert!(xv.strides() == xu.strides() && bu.strides() == xu.strides() && bv.strides() == xu.strides());
     let r00 = xu.idx(0, 0, 0);
     let (ny, cells) = (xu.n[1], xu.n[1] * xu.n[2]);
+    let ghosts = WallGhosts::of(xu, xv);
     let (su, sv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
     let (bud, bvd) = (&bu.data[..], &bv.data[..]);
+    // Bands of two rows at least hold the rows their y-wall ghosts are made of; else the ghosts
+    // first, by this thread.
+    let bands = team.chunks(ny, cells);
+    let in_bands = bands == 1 || ny >= 2 * bands;
+    if !in_bands {
+        ghosts.fill_band(mac, 0..ny);
+    }
     let relax = |rows: std::ops::Range<usize>| -> f64 {
+        if in_bands {
+            ghosts.fill_band(mac, rows.clone());
+        }
         let mut worst = 0.0f64;
         for j in rows {
             let r0 = r00 + j * st;
