@@ -241,6 +241,24 @@ impl Team {
         });
     }
 
+    /// Set every value of the 2-D field `field` (halos included) to 0, each thread the padded rows
+    /// of its own band (the rows its next loops work on: zeroed by one thread, the other threads'
+    /// rows would start those loops in that thread's cache).
+    pub fn zero(&self, field: &mut crate::field::Field) {
+        assert!(field.n[0] == 1 && field.h[0] == 0, "a 2-D field");
+        let [_, ny, nx] = field.n;
+        let (h, padded, stride) = (field.h[1], field.padded()[1], field.strides()[1]);
+        let (len, base) = (field.data.len(), Shared(field.data.as_mut_ptr()));
+        self.bands(ny, ny * nx, |_, r| {
+            let a = if r.start == 0 { 0 } else { r.start + h };
+            let b = if r.end == ny { padded } else { r.end + h };
+            assert!(b * stride <= len);
+            // SAFETY: in bounds (checked); the bands' padded rows are disjoint and `field` is
+            // borrowed mutably for the whole loop.
+            unsafe { std::slice::from_raw_parts_mut(base.get().add(a * stride), (b - a) * stride) }.fill(0.0);
+        });
+    }
+
     /// Fold the bands of `0..rows` into one value each (`f(rows)`), merged by `merge` (which must
     /// not depend on the order: max, exact sums).
     pub fn fold<A: Send>(

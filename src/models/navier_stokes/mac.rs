@@ -89,18 +89,32 @@ impl Mac {
     /// threads' rows in its own cache). The same values (see [`WallGhosts::fill_band`]).
     pub fn fill_ghosts_on(&self, team: &Team, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
         self.exchange_halos(comm, decomp, u, v);
+        if !(self.wall[0] || self.wall[1]) {
+            return;
+        }
+        let ghosts = self.band_ghosts(team, u, v);
+        let ny = self.n[0];
+        team.bands(ny, ny * self.n[1], |_, rows| ghosts.fill(rows));
+    }
+
+    /// The wall ghosts of u and v, to be filled by the bands of the caller's next team loop over
+    /// the rows ([`Team::bands`] of ny rows and ny nx cells), each band at its start
+    /// ([`BandGhosts::fill`]). Bands of fewer than two rows do not hold the rows a y wall's ghost
+    /// row is made of: then this thread fills every ghost now and the bands nothing.
+    pub fn band_ghosts<'a>(&'a self, team: &Team, u: &mut Field, v: &mut Field) -> BandGhosts<'a> {
         let ghosts = WallGhosts::of(u, v);
-        let (ny, t) = (self.n[0], team.threads());
-        if t > 1 && ny >= 2 * t && (self.wall[0] || self.wall[1]) {
-            team.each(t, |c| ghosts.fill_band(self, Team::band(ny, t, c)));
-        } else {
+        let ny = self.n[0];
+        let bands = team.chunks(ny, ny * self.n[1]);
+        let per_band = bands == 1 || ny >= 2 * bands;
+        if !per_band {
             ghosts.fill_band(self, 0..ny);
         }
+        BandGhosts { mac: self, ghosts, per_band }
     }
 
     /// The first half of [`Mac::fill_ghosts`]: the halos of u and v from the neighbours and the
-    /// periodic wrap. The wall ghosts can then be filled band by band ([`WallGhosts`]) inside
-    /// the caller's next team loop (one loop instead of two).
+    /// periodic wrap. The wall ghosts can then be filled band by band ([`Mac::band_ghosts`])
+    /// inside the caller's next team loop (one loop instead of two).
     pub fn exchange_halos(&self, comm: &dyn Comm, decomp: &Decomp, u: &mut Field, v: &mut Field) {
         comm.exchange_halos(decomp, u, [0, 1, 1]);
         comm.exchange_halos(decomp, v, [0, 1, 1]);
@@ -391,11 +405,28 @@ pub enum Centred {
     Vorticity,
 }
 
+/// The wall ghosts of [`Mac::band_ghosts`]: each band of the team loop fills those of its rows.
+pub struct BandGhosts<'a> {
+    mac: &'a Mac,
+    ghosts: WallGhosts,
+    /// False: filled already (bands too thin).
+    per_band: bool,
+}
+
+impl BandGhosts<'_> {
+    /// The ghosts of the band of interior rows `rows` (see [`WallGhosts::fill_band`]).
+    pub fn fill(&self, rows: std::ops::Range<usize>) {
+        if self.per_band {
+            self.ghosts.fill_band(self.mac, rows);
+        }
+    }
+}
+
 /// Raw access to the rows of u and v (of one shape) for their wall ghosts, which the team's
-/// bands fill (see [`Mac::exchange_halos`]). Made from u and v borrowed mutably; its user keeps
+/// bands fill (see [`Mac::band_ghosts`]). Made from u and v borrowed mutably; its user keeps
 /// them so (no other access) until the fill is done.
 #[derive(Clone, Copy)]
-pub struct WallGhosts {
+struct WallGhosts {
     u: Shared,
     v: Shared,
     /// Padded row length and the index of interior column 0 in padded row 0.
@@ -405,7 +436,7 @@ pub struct WallGhosts {
 }
 
 impl WallGhosts {
-    pub fn of(u: &mut Field, v: &mut Field) -> WallGhosts {
+    fn of(u: &mut Field, v: &mut Field) -> WallGhosts {
         assert!(u.n == v.n && u.h == v.h && u.h[2] >= 1 && u.h[1] >= 1, "u and v of one shape, halos one deep");
         let first = u.idx(0, -1, 0);
         WallGhosts {
@@ -423,7 +454,7 @@ impl WallGhosts {
     /// two rows next to them). Every ghost is set from its own band's rows only, so bands may
     /// fill theirs while other bands update their interior faces, and together the bands give
     /// the values of [`Mac::fill_ghosts`].
-    pub fn fill_band(self, mac: &Mac, rows: std::ops::Range<usize>) {
+    fn fill_band(self, mac: &Mac, rows: std::ops::Range<usize>) {
         let ny = mac.n[0];
         let a = if rows.start == 0 { 0 } else { rows.start + 1 };
         let b = if rows.end == ny { ny + 2 } else { rows.end + 1 };

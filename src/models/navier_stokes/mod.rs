@@ -275,7 +275,7 @@ impl NavierStokes {
         viscous::rhs(mac, exec, (u, v), [(1.0, u, v), (0.0, u, v)], 0.0, (1.0 - theta) * dt, (&mut vi.r.0, &mut vi.r.1));
         viscous::rhs(mac, exec, (u, v), [(1.0, &vi.r.0, &vi.r.1), (0.0, u, v)], dt, 0.0, (&mut vi.b.0, &mut vi.b.1));
         // Incremental pressure: b -= dt grad p (p of the last step; (dt p) in the scratch).
-        mac.subtract_pressure_gradient(exec, comm, &self.decomp, dt, &self.p, &mut vi.s.0, (&mut vi.b.0, &mut vi.b.1));
+        mac.subtract_pressure_gradient(exec, comm, &self.decomp, dt, &self.p, &mut vi.s, (&mut vi.b.0, &mut vi.b.1));
         let d1 = &mut vi.delta[0];
         let mut sweeps = viscous::solve(
             mac,
@@ -310,7 +310,7 @@ impl NavierStokes {
         // b1 held - dt grad p already, and (R + b1) / 2 + dt/2 N(u1) needs the whole of it:
         // subtract the other half.
         let (pd, d) = (&self.p, &self.decomp);
-        mac.subtract_pressure_gradient(exec, comm, d, 0.5 * dt, pd, &mut vi.s.0, (&mut vi.b.0, &mut vi.b.1));
+        mac.subtract_pressure_gradient(exec, comm, d, 0.5 * dt, pd, &mut vi.s, (&mut vi.b.0, &mut vi.b.1));
         let d2 = &mut vi.delta[1];
         sweeps += viscous::solve(
             mac,

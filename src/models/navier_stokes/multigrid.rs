@@ -325,7 +325,7 @@ impl Multigrid {
             }
         }
         if let Some(c) = next.as_mut() {
-            zero(&mut c.phi, exec);
+            exec.zero(&mut c.phi);
         }
         if next.is_some() {
             self.vcycle(k + 1, comm, exec);
@@ -385,24 +385,6 @@ fn team_mean(f: &Field, comm: &dyn Comm, team: &Team, cells: f64) -> f64 {
         },
     );
     comm.sum_exact(&mut acc) / cells
-}
-
-/// Set every value of the 2-D field `f` (halos included) to 0, each thread the padded rows of its
-/// own band (the rows it then smooths: zeroed by one thread, the other threads' rows would start
-/// the next sweep in that thread's cache).
-fn zero(f: &mut Field, team: &Team) {
-    assert!(f.n[0] == 1 && f.h[0] == 0, "a 2-D field");
-    let [_, ny, nx] = f.n;
-    let (h, padded, stride) = (f.h[1], f.padded()[1], f.strides()[1]);
-    let (len, base) = (f.data.len(), Shared(f.data.as_mut_ptr()));
-    team.bands(ny, ny * nx, |_, r| {
-        let a = if r.start == 0 { 0 } else { r.start + h };
-        let b = if r.end == ny { padded } else { r.end + h };
-        assert!(b * stride <= len);
-        // SAFETY: in bounds (checked); the bands' padded rows are disjoint and `f` is borrowed
-        // mutably for the whole loop.
-        unsafe { std::slice::from_raw_parts_mut(base.get().add(a * stride), (b - a) * stride) }.fill(0.0);
-    });
 }
 
 fn subtract(f: &mut Field, team: &Team, m: f64) {

@@ -31,7 +31,7 @@
 //! `time.steady_tolerance`. The colours go by global index parity and the sweep count is fixed,
 //! so the bits are the same for any thread count and any rank split.
 
-use super::mac::{Mac, WallGhosts};
+use super::mac::Mac;
 use super::viscous;
 use crate::decomp::Decomp;
 use crate::field::Field;
@@ -77,9 +77,8 @@ impl Pseudo {
         let mut bmax = [super::diag::max_abs_on(team, &self.b.0).max(super::diag::max_abs_on(team, &self.b.1))];
         comm.max_f64(&mut bmax);
         // (I + dtau M) delta = b from delta = 0.
-        for d in [&mut self.delta.0, &mut self.delta.1] {
-            d.data.iter_mut().for_each(|x| *x = 0.0);
-        }
+        team.zero(&mut self.delta.0);
+        team.zero(&mut self.delta.1);
         let k = Coefs::new(mac, dtau);
         let (du, dv) = (&mut self.delta.0, &mut self.delta.1);
         for _ in 0..self.sweeps {
@@ -138,7 +137,7 @@ enum Comp {
 /// volume's faces, as in the central fluxes. A face of one colour reads only faces of the other
 /// (its four neighbours) and itself, so updating in place gives the bits of a separate
 /// correction pass, and the bands' threads never touch a value another thread writes. Each band
-/// first fills the wall ghosts of its rows of x from `still` (see `viscous::relax_colour`).
+/// first fills the wall ghosts of its rows of x from `still` ([`Mac::band_ghosts`]).
 #[allow(clippy::too_many_arguments)]
 fn relax_colour(
     team: &Team,
@@ -153,21 +152,12 @@ fn relax_colour(
     assert!(xu.data.len() == u.data.len() && xv.data.len() == u.data.len() && v.data.len() == u.data.len());
     assert!(bu.data.len() == u.data.len() && bv.data.len() == u.data.len() && xu.strides() == u.strides());
     let (ud, vd) = (&u.data[..], &v.data[..]);
-    let ghosts = WallGhosts::of(xu, xv);
+    let ghosts = still.band_ghosts(team, xu, xv);
     let (pu, pv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
     let r00 = u.idx(0, 0, 0);
     let ny = k.n[0];
-    // Bands of two rows at least hold the rows their y-wall ghosts are made of; else the ghosts
-    // first, by this thread.
-    let bands = team.chunks(ny, ny * k.n[1]);
-    let in_bands = bands == 1 || ny >= 2 * bands;
-    if !in_bands {
-        ghosts.fill_band(still, 0..ny);
-    }
     team.bands(ny, ny * k.n[1], |_, rows| {
-        if in_bands {
-            ghosts.fill_band(still, rows.clone());
-        }
+        ghosts.fill(rows.clone());
         for j in rows {
             let r0 = r00 + j * st;
             for (comp, x, b) in [(Comp::U, pu, &bu.data[..]), (Comp::V, pv, &bv.data[..])] {

@@ -39,7 +39,7 @@
 //! Colours are by global index parity and the stop test is a global max, so the bits are the
 //! same for any thread count and any rank split.
 
-use super::mac::{Mac, WallGhosts};
+use super::mac::Mac;
 use crate::decomp::Decomp;
 use crate::par::team::{Shared, Team};
 use crate::field::Field;
@@ -58,8 +58,8 @@ pub struct Implicit {
     pub b: (Field, Field),
     /// Warm start: x - b of each stage's last solve.
     pub delta: [(Field, Field); 2],
-    /// Scratch for the sweeps.
-    pub s: (Field, Field),
+    /// Scratch: the scaled pressure whose gradient the right-hand sides subtract.
+    pub s: Field,
     /// Sweeps of the last step's solves.
     pub sweeps: u32,
 }
@@ -67,7 +67,7 @@ pub struct Implicit {
 impl Implicit {
     pub fn new(theta: f64, tol: f64, like: &Field) -> Implicit {
         let z = || Field::new(like.n, like.h);
-        Implicit { theta, tol, r: (z(), z()), b: (z(), z()), delta: [(z(), z()), (z(), z())], s: (z(), z()), sweeps: 0 }
+        Implicit { theta, tol, r: (z(), z()), b: (z(), z()), delta: [(z(), z()), (z(), z())], s: z(), sweeps: 0 }
     }
 }
 
@@ -234,8 +234,8 @@ struct Part {
 /// column `first(j)` in steps of 2, x += residual / diagonal. A face of one colour reads only
 /// faces of the other (its four neighbours) and itself, so updating in place gives the bits of a
 /// separate correction pass, and no band reads a value another band writes. Each band first
-/// fills the wall ghosts of its rows ([`WallGhosts::fill_band`]; the halos from neighbours and
-/// the periodic wrap must be exchanged): the values of [`Mac::fill_ghosts`] before the pass.
+/// fills the wall ghosts of its rows ([`Mac::band_ghosts`]; the halos from neighbours and the
+/// periodic wrap must be exchanged): the values of [`Mac::fill_ghosts`] before the pass.
 /// Returns the largest |residual| (before the update).
 fn relax_colour(
     team: &Team,
@@ -250,20 +250,11 @@ fn relax_colour(
     assert!(xv.strides() == xu.strides() && bu.strides() == xu.strides() && bv.strides() == xu.strides());
     let r00 = xu.idx(0, 0, 0);
     let (ny, cells) = (xu.n[1], xu.n[1] * xu.n[2]);
-    let ghosts = WallGhosts::of(xu, xv);
+    let ghosts = mac.band_ghosts(team, xu, xv);
     let (su, sv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
     let (bud, bvd) = (&bu.data[..], &bv.data[..]);
-    // Bands of two rows at least hold the rows their y-wall ghosts are made of; else the ghosts
-    // first, by this thread.
-    let bands = team.chunks(ny, cells);
-    let in_bands = bands == 1 || ny >= 2 * bands;
-    if !in_bands {
-        ghosts.fill_band(mac, 0..ny);
-    }
     let relax = |rows: std::ops::Range<usize>| -> f64 {
-        if in_bands {
-            ghosts.fill_band(mac, rows.clone());
-        }
+        ghosts.fill(rows.clone());
         let mut worst = 0.0f64;
         for j in rows {
             let r0 = r00 + j * st;
