@@ -130,6 +130,16 @@ impl Rotation {
         self.spares.push((f, lent));
     }
 
+    /// Have a spare ready (allocated and its pages faulted in) before the first lend, so the
+    /// step that first rotates it in does not pay the page faults of a state-sized buffer.
+    pub fn reserve(&mut self, like: &Field) {
+        if self.spares.is_empty() {
+            let mut f = Field::new(like.n, like.h);
+            crate::field::touch_pages(&mut f.data);
+            self.spares.push((f, Lease::default()));
+        }
+    }
+
     /// After a step: `state` and `next` were swapped.
     pub fn swapped(&mut self) {
         std::mem::swap(&mut self.state, &mut self.next);
@@ -179,6 +189,26 @@ mod tests {
         r.swapped();
         r.free_next(&mut b);
         assert_eq!(b.data.as_ptr(), lent_ptr, "the returned spare is reused");
+        r.release(&mut a, &mut b);
+    }
+
+    /// A reserved spare is the one the first rotation takes: nothing is allocated in the loop.
+    #[test]
+    fn a_reserved_spare_is_rotated_in_and_no_second_one_is_made() {
+        let mut a = Field::new([1, 4, 5], [0, 1, 1]);
+        let mut b = Field::new(a.n, a.h);
+        let mut r = Rotation::default();
+        r.reserve(&b);
+        r.reserve(&b);
+        assert_eq!(r.spares.len(), 1, "one spare, however often reserved");
+        let spare = r.spares[0].0.data.as_ptr();
+        let lent = r.lend(&a);
+        std::mem::swap(&mut a, &mut b);
+        r.swapped();
+        r.free_next(&mut b);
+        assert_eq!(b.data.as_ptr(), spare, "the reserved spare takes the lent buffer's place");
+        assert_eq!(r.spares.len(), 1, "the lent buffer waits among the spares");
+        drop(lent);
         r.release(&mut a, &mut b);
     }
 }

@@ -200,6 +200,16 @@ impl IoThread {
         }
     }
 
+    /// Put `count` buffers of `len` values, their pages faulted in, into the pool (memory the
+    /// hand-overs will need, taken before the loop: see [`crate::field::touch_pages`]).
+    pub fn reserve(&mut self, count: usize, len: usize) {
+        for _ in 0..count {
+            let mut b = vec![0.0; len];
+            crate::field::touch_pages(&mut b);
+            self.free.push(b);
+        }
+    }
+
     /// Put a buffer back into the pool (one that did not go to the I/O thread).
     pub fn give_back(&mut self, b: Vec<f64>) {
         self.outstanding = self.outstanding.saturating_sub(1);
@@ -523,5 +533,25 @@ fn give_back(returns: &Sender<Vec<f64>>, fields: Vec<(String, Values)>) {
         if let Values::Owned(buf) = v {
             let _ = returns.send(buf);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reserved buffers are the ones the hand-overs take: nothing is allocated in the loop.
+    #[test]
+    fn reserved_buffers_are_handed_out_first() {
+        let mut io = IoThread::spawn(2).unwrap();
+        io.reserve(2, 1000);
+        let reserved: Vec<*const f64> = io.free.iter().map(|b| b.as_ptr()).collect();
+        assert_eq!(reserved.len(), 2);
+        let (x, y) = (io.buffer(1000), io.buffer(640));
+        assert!(reserved.contains(&x.as_ptr()) && reserved.contains(&y.as_ptr()) && x.as_ptr() != y.as_ptr());
+        assert_eq!(y.len(), 640);
+        assert!(x.iter().chain(&y).all(|&v| v == 0.0), "reserved buffers hold zeros");
+        io.give_back(x);
+        io.give_back(y);
     }
 }

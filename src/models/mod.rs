@@ -95,6 +95,12 @@ pub trait Model {
     fn lend_field(&mut self, _name: &str) -> Option<crate::lease::Lent> {
         None
     }
+    /// Checkpoints are on: take now the memory [`Model::lend_field`] will need (a spare state
+    /// buffer, its pages faulted in). Returns whether this model lends its state (false: the
+    /// driver copies it into buffers of its own, which it reserves instead).
+    fn reserve_lending(&mut self) -> bool {
+        false
+    }
     /// Overwrite state field `name`'s local interior from `data` (C order), for restarts.
     fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()>;
     /// After every state field was restored (on every rank): recompute whatever derives from

@@ -131,6 +131,26 @@ impl Checkpointer {
         })
     }
 
+    /// Take before the loop the memory the first hand-over will need, its pages faulted in: the
+    /// model's spare state buffer if it lends its state, else this rank's copy buffers, and the
+    /// buffers a writer receives its members' blocks into. Without this the step after the first
+    /// checkpoint pays the page faults of a state-sized buffer (on a virtual machine with free
+    /// page reporting, seconds for 128 MiB: scripts/bench-checkpoint.sh).
+    pub fn reserve(&mut self, model: &mut dyn Model, decomp: &Decomp) {
+        let n = self.meta.fields.len();
+        let lends = model.reserve_lending();
+        let own = if lends && self.group[0] == self.rank { 0 } else { n };
+        let members = if self.group[0] == self.rank { self.group.len() - 1 } else { 0 };
+        // At most one member's block more than the one being written (`hand_over`).
+        let count = match members {
+            0 => own,
+            1 => own + n,
+            _ => 2 * n,
+        };
+        let len = self.group.iter().map(|&r| decomp.block_of(r).1.iter().product::<usize>()).max().unwrap_or(0);
+        self.io.reserve(count, len);
+    }
+
     /// An output written outside the I/O thread failed (`diagnostics.csv`): the next agreement
     /// stops the run on every rank, as a failed checkpoint or image does.
     pub fn fail(&mut self, message: String) {

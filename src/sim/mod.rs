@@ -174,6 +174,9 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     };
     let group = checkpoints::file_group(comm, cfg.checkpoint.ranks_per_file);
     let mut ckpt = Checkpointer::new(&cfg.checkpoint, &out_dir, meta, comm.rank(), run_id(comm), group)?;
+    if cfg.checkpoint.enabled() {
+        phases.time("setup", || ckpt.reserve(&mut *model, &decomp));
+    }
     let mut announce = || {
         if let (true, Some(b)) = (root, &opts.banner) {
             eprintln!("{b}");

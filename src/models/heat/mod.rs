@@ -332,6 +332,11 @@ impl Model for Heat {
         (name == "temperature").then(|| self.rotation.lend(&self.t))
     }
 
+    fn reserve_lending(&mut self) -> bool {
+        self.rotation.reserve(&self.next);
+        true
+    }
+
     fn restore_field(&mut self, name: &str, data: &[f64]) -> Result<()> {
         if self.rotation.busy() {
             return Err(Error::io("heat cannot restore its state while it is lent for a checkpoint"));
