@@ -11,6 +11,12 @@
 //!
 //! Usage: cargo run --release --example bench_write_floor -- [MIB] [ROUNDS] [DIR]
 //! Prints one line per case and a last line of JSON (`floor_json {...}`) for scripts.
+//!
+//! `bench_write_floor --beside MIB PERIOD DIR`: the floor as a neighbour of a computation. Writes
+//! one block every PERIOD seconds until killed, the cheapest way (O_DIRECT from an aligned buffer:
+//! no copy, no checks, no hash), so a run beside it shows what the bare writes at a checkpoint's
+//! cadence cost the compute threads (the device's work on this machine's cores, memory traffic)
+//! with none of simrun's I/O path (scripts/bench-checkpoint.sh).
 
 use std::io::Write;
 use std::time::Instant;
@@ -37,6 +43,9 @@ fn sync_and_rename(tmp: &std::path::Path, path: &std::path::Path, dontneed: bool
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--beside") {
+        return beside(&args[2..]);
+    }
     let mib: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(128);
     let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
     let dir = std::path::PathBuf::from(args.get(3).cloned().unwrap_or_else(|| "out/write_floor".into()));
@@ -151,4 +160,41 @@ fn direct(bytes: &[u8], band: usize, tmp: &std::path::Path, path: &std::path::Pa
     unsafe { std::alloc::dealloc(p, layout) };
     drop(f);
     sync_and_rename(tmp, path, false);
+}
+
+/// `--beside MIB PERIOD DIR`: one block every PERIOD seconds, until killed, written the cheapest
+/// way there is: O_DIRECT straight from an aligned buffer (no copy, no page cache, no kernel
+/// write-back threads) + fsync + rename.
+fn beside(args: &[String]) {
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
+    let arg = |i: usize| args.get(i).unwrap_or_else(|| panic!("usage: bench_write_floor --beside MIB PERIOD DIR"));
+    let mib: usize = arg(0).parse().expect("MIB: a whole number");
+    let period: f64 = arg(1).parse().expect("PERIOD: seconds");
+    let dir = std::path::PathBuf::from(arg(2));
+    std::fs::create_dir_all(&dir).expect("create dir");
+    let layout = std::alloc::Layout::from_size_align(mib << 20, 4096).expect("layout");
+    // SAFETY: a non-zero size.
+    let p = unsafe { std::alloc::alloc(layout) };
+    // SAFETY: `mib` MiB just allocated, aligned for f64.
+    let data = unsafe { std::slice::from_raw_parts_mut(p.cast::<f64>(), mib << 17) };
+    for (i, v) in data.iter_mut().enumerate() {
+        *v = 1.0 + 0.5 * ((i as f64) * 1e-3).sin();
+    }
+    let bytes: &[u8] = bytemuck::cast_slice(data);
+    let (tmp, path) = (dir.join("beside.tmp"), dir.join("beside.bin"));
+    let start = Instant::now();
+    for i in 1.. {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&tmp)
+            .expect("open O_DIRECT");
+        f.write_all_at(bytes, 0).expect("write O_DIRECT");
+        drop(f);
+        sync_and_rename(&tmp, &path, false);
+        let next = start + std::time::Duration::from_secs_f64(period * i as f64);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
 }

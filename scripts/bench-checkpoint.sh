@@ -3,7 +3,9 @@
 # a checkpoint every STEPS/10 steps (10 x 128 MiB), on 1 and 2 compute threads, round by round:
 #   none / async / sync checkpoints (this build; and the same with BASE, an older simrun binary,
 #   for an A/B), and the raw write floor (examples/bench_write_floor.rs: 128 MiB write + fsync +
-#   rename, CPU and wall, plus what the data-file path's parts cost alone).
+#   rename, CPU and wall, plus what the data-file path's parts cost alone), and `beside`: the
+#   none run again while another process does only the raw writes at the same cadence (what the
+#   writing itself costs the compute threads on this machine, the lower bound of async overhead).
 # Prints medians of per-round ratios: async / sync overhead on the loop time, the I/O thread's CPU
 # per checkpoint (report `io_thread`) against the floor, and the issue-16 goals (I/O-path CPU
 # within 1.5x of the floor; async overhead <= 5 % on 1 thread, <= 15 % on 2).
@@ -39,6 +41,16 @@ for rep in $(seq "$REPEATS"); do
             bin=$NEW
             [ "$side" = base ] && bin=$BASE
             run "$side" "$bin" none "$t"
+            if [ "$side" = new ]; then
+                # The bare writes beside the same run, at the async run's cadence (one block per
+                # tenth of the none run's loop): what the writing itself costs the compute threads.
+                period=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['loop_seconds'] / 10)" \
+                    "$tmp/new_none_t${t}_$rep.json")
+                target/release/examples/bench_write_floor --beside 128 "$period" "$tmp/beside" &
+                writer=$!
+                run new "$bin" beside "$t"
+                kill "$writer"; wait "$writer" 2>/dev/null || true
+            fi
             run "$side" "$bin" async "$t" --set checkpoint.every_steps="$EVERY" --set checkpoint.keep=2
             run "$side" "$bin" sync "$t" --set checkpoint.every_steps="$EVERY" --set checkpoint.keep=2 \
                 --set checkpoint.asynchronous=false

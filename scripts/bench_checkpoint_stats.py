@@ -55,6 +55,13 @@ for side in sides:
         print(f"  loop s: none {m('none'):.3f}  async {m('async'):.3f}  sync {m('sync'):.3f}")
         print(f"  async overhead {asy:+.1f} % (goal <= {goal} %: {'met' if asy <= goal else 'NOT met'})"
               f"   sync overhead {syn:+.1f} %")
+        beside = [load(f"{side}_beside_t{t}_{r}.json") for r in range(1, reps + 1)]
+        nones = [load(f"{side}_none_t{t}_{r}.json") for r in range(1, reps + 1)]
+        pairs = [(b["loop_seconds"], n["loop_seconds"]) for b, n in zip(beside, nones) if b and n]
+        if pairs:
+            print(f"  raw writes beside the none run (another process, same cadence): loop"
+                  f" {med(b for b, _ in pairs):.3f} s, {100 * (med(b / n for b, n in pairs) - 1):+.1f} %"
+                  f" (the floor of async overhead here)")
         if m("cpu_none") is not None:
             extra = (m("cpu_async") - m("cpu_none")) / 10
             print(f"  process CPU s: none {m('cpu_none'):.2f}  async {m('cpu_async'):.2f}  sync {m('cpu_sync'):.2f}"
