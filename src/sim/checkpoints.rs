@@ -138,16 +138,21 @@ impl Checkpointer {
     /// page reporting, seconds for 128 MiB: scripts/bench-checkpoint.sh).
     pub fn reserve(&mut self, model: &mut dyn Model, decomp: &Decomp) {
         let n = self.meta.fields.len();
-        let lends = model.reserve_lending();
-        let own = if lends && self.group[0] == self.rank { 0 } else { n };
-        let members = if self.group[0] == self.rank { self.group.len() - 1 } else { 0 };
-        // At most one member's block more than the one being written (`hand_over`).
-        let count = match members {
-            0 => own,
-            1 => own + n,
-            _ => 2 * n,
+        let (count, len) = if self.group[0] != self.rank {
+            // A member copies, sends and returns one field at a time (`hand_over`); it never
+            // lends, so its model reserves nothing.
+            (1, decomp.size.iter().product())
+        } else {
+            let own = if model.reserve_lending() { 0 } else { n };
+            // At most one member's block more than the one being written (`hand_over`): from
+            // the second member on, the buffers come back before the next block is received.
+            let count = match self.group.len() - 1 {
+                0 => own,
+                1 => own + n,
+                _ => 2 * n,
+            };
+            (count, self.group.iter().map(|&r| decomp.block_of(r).1.iter().product::<usize>()).max().unwrap_or(0))
         };
-        let len = self.group.iter().map(|&r| decomp.block_of(r).1.iter().product::<usize>()).max().unwrap_or(0);
         self.io.reserve(count, len);
     }
 
