@@ -4,8 +4,9 @@
 #   none / async / sync checkpoints (this build; and the same with BASE, an older simrun binary,
 #   for an A/B), and the raw write floor (examples/bench_write_floor.rs: 128 MiB write + fsync +
 #   rename, CPU and wall, plus what the data-file path's parts cost alone), and `beside`: the
-#   none run again while another process does only the raw writes at the same cadence (what the
-#   writing itself costs the compute threads on this machine, the lower bound of async overhead).
+#   none run again while another process only writes the same blocks at the same cadence, by
+#   O_DIRECT from an aligned buffer (what the writing itself costs the compute threads on this
+#   machine: the floor under the async overhead).
 # Prints medians of per-round ratios: async / sync overhead on the loop time, the I/O thread's CPU
 # per checkpoint (report `io_thread`) against the floor, and the issue-16 goals (I/O-path CPU
 # within 1.5x of the floor; async overhead <= 5 % on 1 thread, <= 15 % on 2).
@@ -26,7 +27,8 @@ if [ -n "${NO_BUILD:-}" ]; then :
 elif [ "$NEW" = target/release/simrun ]; then cargo build --release --quiet --bin simrun --example bench_write_floor
 else cargo build --release --quiet --example bench_write_floor; fi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+writer=""
+trap 'if [ -n "$writer" ]; then kill "$writer" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
 run() { # side binary name threads extra...
     local side=$1 bin=$2 name=$3 t=$4; shift 4
     rm -rf "$tmp/out"
@@ -50,6 +52,7 @@ for rep in $(seq "$REPEATS"); do
                 writer=$!
                 run new "$bin" beside "$t"
                 kill "$writer"; wait "$writer" 2>/dev/null || true
+                writer=""
             fi
             run "$side" "$bin" async "$t" --set checkpoint.every_steps="$EVERY" --set checkpoint.keep=2
             run "$side" "$bin" sync "$t" --set checkpoint.every_steps="$EVERY" --set checkpoint.keep=2 \

@@ -59,7 +59,7 @@ for side in sides:
         nones = [load(f"{side}_none_t{t}_{r}.json") for r in range(1, reps + 1)]
         pairs = [(b["loop_seconds"], n["loop_seconds"]) for b, n in zip(beside, nones) if b and n]
         if pairs:
-            print(f"  raw writes beside the none run (another process, same cadence): loop"
+            print(f"  bare O_DIRECT writes beside the none run (another process, same cadence): loop"
                   f" {med(b for b, _ in pairs):.3f} s, {100 * (med(b / n for b, n in pairs) - 1):+.1f} %"
                   f" (the floor of async overhead here)")
         if m("cpu_none") is not None:
