@@ -136,14 +136,8 @@ fn h5(data: &[f64], shape: [usize; 2], chunk_rows: Option<usize>, tmp: &std::pat
 /// O_DIRECT writes of `bytes` through an aligned bounce buffer of `band` bytes (the copy into it
 /// stands for the pass that checks and hashes the band), + fsync + rename.
 fn direct(bytes: &[u8], band: usize, tmp: &std::path::Path, path: &std::path::Path) {
-    use std::os::unix::fs::{FileExt, OpenOptionsExt};
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(tmp)
-        .expect("open O_DIRECT");
+    use std::os::unix::fs::FileExt;
+    let f = open_direct(tmp);
     let layout = std::alloc::Layout::from_size_align(band, 4096).expect("layout");
     // SAFETY: a non-zero size.
     let p = unsafe { std::alloc::alloc(layout) };
@@ -162,11 +156,23 @@ fn direct(bytes: &[u8], band: usize, tmp: &std::path::Path, path: &std::path::Pa
     sync_and_rename(tmp, path, false);
 }
 
+/// Create (or truncate) `tmp` for O_DIRECT writes.
+fn open_direct(tmp: &std::path::Path) -> std::fs::File {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(tmp)
+        .expect("open O_DIRECT")
+}
+
 /// `--beside MIB PERIOD DIR`: one block every PERIOD seconds, until killed, written the cheapest
 /// way there is: O_DIRECT straight from an aligned buffer (no copy, no page cache, no kernel
 /// write-back threads) + fsync + rename.
 fn beside(args: &[String]) {
-    use std::os::unix::fs::{FileExt, OpenOptionsExt};
+    use std::os::unix::fs::FileExt;
     let arg = |i: usize| args.get(i).unwrap_or_else(|| panic!("usage: bench_write_floor --beside MIB PERIOD DIR"));
     let mib: usize = arg(0).parse().expect("MIB: a whole number");
     let period: f64 = arg(1).parse().expect("PERIOD: seconds");
@@ -184,13 +190,7 @@ fn beside(args: &[String]) {
     let (tmp, path) = (dir.join("beside.tmp"), dir.join("beside.bin"));
     let start = Instant::now();
     for i in 1.. {
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(&tmp)
-            .expect("open O_DIRECT");
+        let f = open_direct(&tmp);
         f.write_all_at(bytes, 0).expect("write O_DIRECT");
         drop(f);
         sync_and_rename(&tmp, &path, false);
