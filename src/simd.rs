@@ -2,9 +2,10 @@
 //!
 //! Every vectorised kernel has a portable version and, on x86-64, a version compiled for AVX2
 //! (`#[target_feature(enable = "avx2")]`: wider vectors, chiefly for divisions and loads); the
-//! heat row kernels also one for AVX-512F (measured: the temporally blocked heat sweep 9 % faster
-//! at 1024^2 on one thread, 5-11 % at 4096^2, on the development machine; the weather kernels ran
-//! 11-18 % slower with 512-bit vectors, so they stay at AVX2). They give the same bits: no FMA is
+//! heat row kernels and the multigrid's red-black row also one for AVX-512F (measured: the
+//! temporally blocked heat sweep 9 % faster at 1024^2 on one thread, 5-11 % at 4096^2, on the
+//! development machine; the weather kernels ran 11-18 % slower with 512-bit vectors, so they stay
+//! at AVX2). They give the same bits: no FMA is
 //! used (Rust never contracts `a * b + c`, even where the target feature would allow an FMA),
 //! IEEE addition, subtraction, multiplication, division and square root round the same at any
 //! vector width, and every kernel keeps the operation order of its portable version. (A NaN
@@ -30,9 +31,11 @@
 //! - [`crate::par::min_max_total`]: the vectorised numeric min and max of a row.
 //! - `crate::models::weather::kernel`: `twelfths`, `x_fluxes`, `z_fluxes`, `apply` (through
 //!   [`dispatch!`](crate::simd::dispatch)).
+//! - `crate::models::navier_stokes::mg_relax::relax_row`: the multigrid's red-black
+//!   Gauss-Seidel row (portable, AVX2, AVX-512 intrinsics).
 //!
-//! Only the heat rows have an AVX-512 version; elsewhere an AVX-512 [`Isa`] runs the AVX2 kernels
-//! ([`Isa::avx2`]).
+//! Only the heat rows and the red-black row have an AVX-512 version; elsewhere an AVX-512 [`Isa`]
+//! runs the AVX2 kernels ([`Isa::avx2`]).
 
 use std::sync::OnceLock;
 

@@ -2,7 +2,8 @@
 //! AVX2 (`avx2`) and the best ones this CPU runs (`auto`: AVX-512 where present; on a CPU without
 //! a level the binary says so and runs the portable kernels): every field of final.h5 and every final
 //! diagnostic, for heat 2-D (one step per sweep and temporally blocked, both above the
-//! streaming-store threshold), heat 3-D and weather (a case with forcing, in compat mode too).
+//! streaming-store threshold), heat 3-D, weather (a case with forcing, in compat mode too) and
+//! Navier-Stokes (the lid-driven cavity and the periodic Taylor-Green vortex).
 //! Each case runs the simrun binary twice with the variable set explicitly, so it checks the same
 //! thing whatever the environment of the test run.
 
@@ -87,4 +88,12 @@ fn weather_gravity_waves_both_modes() {
         let mode = format!("weather.compat=\"{compat}\"");
         check(&format!("weather_{compat}"), "weather-gravity-waves.toml", &["time.end_time=60.0", &mode]);
     }
+}
+
+#[test]
+fn navier_stokes_cavity_and_periodic() {
+    // Walls with a lid (Crank-Nicolson viscosity: the multigrid also solves the viscous step),
+    // and the periodic Taylor-Green vortex (the smoother's edge columns wrap).
+    check("cavity", "cavity-re100.toml", &["grid.nx=96", "grid.ny=80", "time.end_time=0.3"]);
+    check("taylor_green", "taylor-green.toml", &["grid.nx=96", "grid.ny=96", "time.end_time=0.1"]);
 }

@@ -11,6 +11,8 @@
 //! for any split of the cells over ranks and threads.
 
 use super::mg_geom::{Axis, Children, Interp};
+use super::mg_relax::relax_row;
+use crate::simd::Isa;
 use crate::decomp::Decomp;
 use crate::par::team::{Shared, Team};
 use crate::field::Field;
@@ -111,13 +113,16 @@ impl Level {
             let hi_ready = y1 == ny && fixed_y;
             let xs = if fixed_x { 0..nx } else { 1..nx.saturating_sub(1) };
             for y in y0..y1 {
-                sweep.row(0, y, 0..nx);
+                // The red cells next to another band (whose red cells change meanwhile) are
+                // relaxed by the scalar loop; the black ones read only this band's rows.
+                let inside = (y > y0 || y0 == 0) && (y + 1 < y1 || y1 == ny);
+                sweep.row(0, y, 0..nx, inside);
                 if y > y0 && (y - 1 > y0 || lo_ready) {
-                    sweep.row(1, y - 1, xs.clone());
+                    sweep.row(1, y - 1, xs.clone(), true);
                 }
             }
             if hi_ready && (y1 - 1 > y0 || lo_ready) {
-                sweep.row(1, y1 - 1, xs.clone());
+                sweep.row(1, y1 - 1, xs.clone(), true);
             }
         });
         self.exchange_phi(comm);
@@ -138,13 +143,14 @@ impl Level {
         whole.sort_unstable();
         whole.dedup();
         let sweep = Sweep::new(self);
+        // One thread from here on.
         for &y in &whole {
-            sweep.row(1, y, 0..nx);
+            sweep.row(1, y, 0..nx, true);
         }
         if !fixed_x {
             for y in (0..ny).filter(|y| whole.binary_search(y).is_err()) {
-                sweep.row(1, y, 0..1.min(nx));
-                sweep.row(1, y, nx.saturating_sub(1).max(1)..nx);
+                sweep.row(1, y, 0..1.min(nx), false);
+                sweep.row(1, y, nx.saturating_sub(1).max(1)..nx, false);
             }
         }
     }
@@ -218,6 +224,7 @@ struct Sweep<'a> {
     base: usize,
     nx: usize,
     parity0: usize,
+    isa: Isa,
 }
 
 impl<'a> Sweep<'a> {
@@ -230,33 +237,28 @@ impl<'a> Sweep<'a> {
             phi: Shared(l.phi.data.as_mut_ptr()),
             f: &l.f,
             st: &l.st,
+            isa: Isa::current(),
         }
     }
 
-    /// Relax the cells of `colour` (0 red, 1 black) in row y, columns `xs`.
+    /// Relax the cells of `colour` (0 red, 1 black) in row y, columns `xs`, with the vector
+    /// kernels if `wide` (only where no other thread writes the rows y -+ 1 meanwhile: see
+    /// [`super::mg_relax`]).
     #[inline]
-    fn row(&self, colour: usize, y: usize, xs: Range<usize>) {
-        let (s, st, nx) = (self.s, self.st, self.nx);
+    fn row(&self, colour: usize, y: usize, xs: Range<usize>, wide: bool) {
+        let st = self.st;
         // Red cells have (gx + gy) even: the first cell of this colour in row y.
         let first = (colour + self.parity0 + y) % 2;
-        let mut x = if xs.start % 2 == first { xs.start } else { xs.start + 1 };
-        let end = xs.end.min(nx);
-        let fr = self.f.row(0, y);
-        let (a_s, a_n) = (st.s[y], st.n[y]);
-        let q = self.phi.0;
-        while x < end {
-            let (a_w, a_e) = (st.w[x], st.e[x]);
-            let c = self.base + y * s + x;
-            // SAFETY: cells of this colour are written only by the band of their row; the
-            // neighbours read are of the other colour, which no band writes at the same time
-            // (see `Level::smooth`).
-            unsafe {
-                let sum = a_w * *q.add(c - 1) + a_e * *q.add(c + 1) + a_s * *q.add(c - s) + a_n * *q.add(c + s);
-                let diag = a_w + a_e + a_s + a_n;
-                *q.add(c) = (sum - fr[x]) / diag;
-            }
-            x += 2;
-        }
+        let x = if xs.start % 2 == first { xs.start } else { xs.start + 1 };
+        let end = xs.end.min(self.nx);
+        // SAFETY: phi has a one-cell halo around its nx-wide rows, so (y, x - 1 ..= end) and
+        // (y -+ 1, x ..= end) lie in it; f, w and e hold nx values. Cells of this colour are
+        // written only by the band of their row; the neighbours read are of the other colour,
+        // which no band writes at the same time, and `Level::smooth` asks for `wide` only where
+        // no other band writes the rows y -+ 1.
+        unsafe {
+            relax_row(self.isa, wide, self.phi.0.add(self.base + y * self.s), self.s, self.f.row(0, y), &st.w, &st.e, st.inv_diag(y), [st.s[y], st.n[y]], x, end)
+        };
     }
 }
 
@@ -324,12 +326,17 @@ impl Rows {
 }
 
 /// The 5-point operator's face coefficients of a block's cells: south and north per row, west
-/// and east per column (zero across walls).
+/// and east per column (zero across walls), and the reciprocal of the diagonal,
+/// 1 / (((w + e) + s) + n), stored once per distinct (s, n) pair of rows (three on a uniform axis
+/// between walls).
 struct Stencil {
     s: Vec<f64>,
     n: Vec<f64>,
     w: Vec<f64>,
     e: Vec<f64>,
+    /// Row y's reciprocal diagonals start at `inv[row_inv[y]]`.
+    inv: Vec<f64>,
+    row_inv: Vec<usize>,
 }
 
 impl Stencil {
@@ -338,12 +345,25 @@ impl Stencil {
             (off[0]..off[0] + size[0]).map(|j| axes[0].coef(j)).collect(),
             (off[1]..off[1] + size[1]).map(|i| axes[1].coef(i)).collect(),
         );
-        Stencil {
-            s: ys.iter().map(|c| c[0]).collect(),
-            n: ys.iter().map(|c| c[1]).collect(),
-            w: xs.iter().map(|c| c[0]).collect(),
-            e: xs.iter().map(|c| c[1]).collect(),
-        }
+        let (w, e): (Vec<f64>, Vec<f64>) = xs.iter().map(|c| (c[0], c[1])).unzip();
+        let mut inv = Vec::new();
+        let mut seen: std::collections::HashMap<[u64; 2], usize> = std::collections::HashMap::new();
+        let row_inv = ys
+            .iter()
+            .map(|&[a_s, a_n]| {
+                *seen.entry([a_s.to_bits(), a_n.to_bits()]).or_insert_with(|| {
+                    let start = inv.len();
+                    inv.extend(w.iter().zip(&e).map(|(a_w, a_e)| 1.0 / (a_w + a_e + a_s + a_n)));
+                    start
+                })
+            })
+            .collect();
+        Stencil { s: ys.iter().map(|c| c[0]).collect(), n: ys.iter().map(|c| c[1]).collect(), w, e, inv, row_inv }
+    }
+
+    /// The reciprocal diagonals of row y.
+    fn inv_diag(&self, y: usize) -> &[f64] {
+        &self.inv[self.row_inv[y]..self.row_inv[y] + self.w.len()]
     }
 }
 

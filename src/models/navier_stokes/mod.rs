@@ -43,6 +43,7 @@ pub mod mg_agglomerate;
 pub mod mg_geom;
 pub mod mg_level;
 pub mod mg_plan;
+mod mg_relax;
 pub mod multigrid;
 pub mod profiles;
 pub mod pseudo;
