@@ -49,6 +49,7 @@ pub mod profiles;
 pub mod pseudo;
 mod spec;
 pub mod viscous;
+mod viscous_row;
 
 pub use spec::Spec;
 

@@ -40,6 +40,8 @@
 //! same for any thread count and any rank split.
 
 use super::mac::Mac;
+use super::viscous_row::{relax_row, RowCoef};
+use crate::simd::Isa;
 use crate::decomp::Decomp;
 use crate::par::team::{Shared, Team};
 use crate::field::Field;
@@ -185,8 +187,8 @@ pub fn solve(
     let wx_hi = mac.wall[1] && mac.at_hi[1];
     // Unknown faces of u: columns 0..uc, all rows; extra diagonal on the rows next to a y wall.
     // Of v: rows 0..vr, all columns; extra diagonal on the columns next to an x wall.
-    let u_part = Part { cols: uc, rows: ny, ax, ay, d: diag, lo: wy_lo.then_some(2.0 * ay), hi: wy_hi.then_some(2.0 * ay), along_x: false };
-    let v_part = Part { cols: nx, rows: vr, ax, ay, d: diag, lo: wx_lo.then_some(2.0 * ax), hi: wx_hi.then_some(2.0 * ax), along_x: true };
+    let u_part = Part::new(uc, ny, ax, ay, diag, wy_lo.then_some(2.0 * ay), wy_hi.then_some(2.0 * ay), false);
+    let v_part = Part::new(nx, vr, ax, ay, diag, wx_lo.then_some(2.0 * ax), wx_hi.then_some(2.0 * ax), true);
     let mut sweeps = 0;
     loop {
         let mut worst = 0.0f64;
@@ -221,17 +223,34 @@ struct Part {
     rows: usize,
     ax: f64,
     ay: f64,
-    /// Diagonal away from walls.
-    d: f64,
-    /// Extra diagonal next to the low / high wall across which the ghost is extrapolated
-    /// (rows for u, columns for v).
-    lo: Option<f64>,
-    hi: Option<f64>,
+    /// The walls' rows (u) or columns (v) run along x.
     along_x: bool,
+    /// 1 / diagonal away from walls, next to the low wall, the high one, both (index: low + 2
+    /// high): a multiplication per face instead of a division, which bounded the sweep.
+    inv: [f64; 4],
+}
+
+impl Part {
+    /// Diagonal `d` away from walls; `lo` / `hi`: the extra diagonal next to the low / high wall
+    /// across which the ghost is extrapolated (rows for u, columns for v).
+    #[allow(clippy::too_many_arguments)]
+    fn new(cols: usize, rows: usize, ax: f64, ay: f64, d: f64, lo: Option<f64>, hi: Option<f64>, along_x: bool) -> Part {
+        let inv = [0, 1, 2, 3].map(|w| {
+            let mut dd = d;
+            if w & 1 != 0 {
+                dd += lo.unwrap_or(0.0);
+            }
+            if w & 2 != 0 {
+                dd += hi.unwrap_or(0.0);
+            }
+            1.0 / dd
+        });
+        Part { cols, rows, ax, ay, along_x, inv }
+    }
 }
 
 /// One colour's Gauss-Seidel update of both components in place: on the faces of each part from
-/// column `first(j)` in steps of 2, x += residual / diagonal. A face of one colour reads only
+/// column `first(j)` in steps of 2, x += residual * (1 / diagonal). A face of one colour reads only
 /// faces of the other (its four neighbours) and itself, so updating in place gives the bits of a
 /// separate correction pass, and no band reads a value another band writes. Each band first
 /// fills the wall ghosts of its rows ([`Mac::band_ghosts`]; the halos from neighbours and the
@@ -253,39 +272,33 @@ fn relax_colour(
     let ghosts = mac.band_ghosts(team, xu, xv);
     let (su, sv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
     let (bud, bvd) = (&bu.data[..], &bv.data[..]);
+    let isa = Isa::current();
     let relax = |rows: std::ops::Range<usize>| -> f64 {
         ghosts.fill(rows.clone());
         let mut worst = 0.0f64;
+        let (start, end) = (rows.start, rows.end);
         for j in rows {
+            let wide = (j > start || start == 0) && (j + 1 < end || end == ny);
             let r0 = r00 + j * st;
             for (x, b, part) in [(su, bud, pu), (sv, bvd, pv)] {
                 if j >= part.rows {
                     continue;
                 }
-                let x = x.get();
-                // SAFETY: c and its four neighbours are inside the padded field (interior faces,
-                // halos one deep, lengths checked above). This band writes only faces of this
-                // colour in its own rows and reads faces of the other colour, which no band
-                // writes during this pass.
-                let at = |o: usize| unsafe { *x.add(o) };
-                for i in (first(j)..part.cols).step_by(2) {
-                    let c = r0 + i;
-                    let xx = at(c);
-                    let lx = at(c + 1) - 2.0 * xx + at(c - 1);
-                    let ly = at(c + st) - 2.0 * xx + at(c - st);
-                    let res = b[c] - xx + part.ax * lx + part.ay * ly;
-                    worst = worst.max(res.abs());
-                    let (k, n) = if part.along_x { (i, part.cols) } else { (j, part.rows) };
-                    let mut d = part.d;
-                    if k == 0 {
-                        d += part.lo.unwrap_or(0.0);
-                    }
-                    if k + 1 == n {
-                        d += part.hi.unwrap_or(0.0);
-                    }
-                    // SAFETY: as above (c is this band's face of this colour).
-                    unsafe { *x.add(c) = xx + res / d };
-                }
+                // This row's coefficients: the walls' diagonals along x (v) or for the row (u).
+                let inv = if part.along_x {
+                    part.inv
+                } else {
+                    [part.inv[usize::from(j == 0) | usize::from(j + 1 == part.rows) << 1]; 4]
+                };
+                let k = RowCoef { a: [part.ax, part.ay], inv, n: part.cols };
+                // SAFETY: the row's faces -1 ..= cols and the rows j -+ 1 lie in the padded field
+                // (interior faces, halos one deep, lengths checked above); b's row holds cols
+                // values. This band writes only faces of this colour in its own rows and reads
+                // faces of the other colour, which no band writes during this pass; `wide` only
+                // where the rows j -+ 1 are this band's too (or halos), so no other band reads
+                // row j or writes the rows around it.
+                let w = unsafe { relax_row(isa, wide, x.get().add(r0), st, &b[r0..r0 + part.cols], k, first(j)) };
+                worst = worst.max(w);
             }
         }
         worst

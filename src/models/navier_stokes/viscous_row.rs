@@ -1,0 +1,242 @@
+//! One colour of one row of the viscous Gauss-Seidel sweep ([`super::viscous`]): for the faces
+//! x = x0, x0 + 2, ... < end of the row, with the Helmholtz operator (I - a L) and its
+//! reciprocal diagonal `inv`,
+//!
+//!   r = ((b - x) + ax ((x_e - 2x) + x_w)) + ay ((x_n - 2x) + x_s),   x <- x + r inv,
+//!
+//! returning the largest |r| (NaN ignored, as `f64::max` does). The AVX2 and AVX-512 versions
+//! compute 4 / 8 adjacent faces at once, both colours, with the same operations in the same order
+//! (no FMA), and keep only the lanes of the colour: the same bits as the scalar loop, whose
+//! running maximum and scalar operations bound it at several cycles per face. The vector blocks
+//! cover the faces 1 ..= n - 2 of a row of n unknowns (`inv[0]` there); the first and last face
+//! take `inv[1]` and `inv[2]` (`inv[3]` if they are one: next to a wall the diagonal is larger).
+//!
+//! The wide versions read the faces of the colour being relaxed in the rows y -+ 1 (into lanes
+//! they then discard) and write back the other colour's faces of row y unchanged; a caller must
+//! use them only where no other thread touches the rows y -+ 1 and y meanwhile.
+
+use crate::simd::Isa;
+
+/// The coefficients of a row: (ax, ay), the reciprocal diagonals of the faces in between, of its
+/// first face, of its last face and of a face that is both, and its number of unknowns n.
+#[derive(Clone, Copy)]
+pub struct RowCoef {
+    pub a: [f64; 2],
+    pub inv: [f64; 4],
+    pub n: usize,
+}
+
+impl RowCoef {
+    #[inline]
+    fn inv(&self, x: usize) -> f64 {
+        self.inv[usize::from(x == 0) | usize::from(x + 1 == self.n) << 1]
+    }
+}
+
+/// Relax the faces x0, x0 + 2, ... < n of a row (see the module docs); the largest |residual|.
+///
+/// # Safety
+/// `q` points at face 0 of the row, in a field with row stride `s` whose faces (y, -1 ..= n) and
+/// (y -+ 1, 0 .. n) lie in its allocation; `b` holds the row's n right-hand sides. No other
+/// thread writes the faces read or reads the faces written meanwhile; with `wide`, no other
+/// thread touches the rows y and y -+ 1 at all.
+#[inline]
+pub unsafe fn relax_row(isa: Isa, wide: bool, q: *mut f64, s: usize, b: &[f64], k: RowCoef, x0: usize) -> f64 {
+    let n = k.n.min(b.len());
+    let mut worst = 0.0f64;
+    let mut x = x0;
+    if wide && isa != Isa::Portable {
+        // The first face (its own diagonal), then the vector blocks from face 1 or 2.
+        if x == 0 {
+            // SAFETY: the caller's promise.
+            worst = unsafe { relax_scalar(q, s, b, k, 0, n.min(1)) };
+            x = 2;
+        }
+        let (done, w) = match isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the token in `Isa::Avx512` proves AVX-512F; faces x .. n - 1 are in the
+            // caller's promise and every one relaxed is < n - 1 (its diagonal is inv[0]).
+            Isa::Avx512(_) => unsafe { x86::relax_512(q, s, b, k, x, n.saturating_sub(1)) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, AVX2 by the token.
+            Isa::Avx2(_) => unsafe { x86::relax_256(q, s, b, k, x, n.saturating_sub(1)) },
+            _ => (x, 0.0),
+        };
+        x = done;
+        worst = worst.max(w);
+    }
+    // SAFETY: the caller's promise.
+    worst.max(unsafe { relax_scalar(q, s, b, k, x, n) })
+}
+
+/// The portable loop over faces x, x + 2, ... < end; also the ends of the wide ones.
+#[inline(always)]
+unsafe fn relax_scalar(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> f64 {
+    let [ax, ay] = k.a;
+    // Four running maxima (faces in turn): one would chain every face to the one before.
+    let mut worst = [0.0f64; 4];
+    while x < end {
+        // SAFETY: faces x -+ 1 and x -+ s lie in the caller's promise.
+        unsafe {
+            let c = q.add(x);
+            let xx = *c;
+            let lx = *c.add(1) - 2.0 * xx + *c.sub(1);
+            let ly = *c.add(s) - 2.0 * xx + *c.sub(s);
+            let res = b[x] - xx + ax * lx + ay * ly;
+            let w = &mut worst[(x >> 1) & 3];
+            *w = w.max(res.abs());
+            *c = xx + res * k.inv(x);
+        }
+        x += 2;
+    }
+    worst.into_iter().fold(0.0, f64::max)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::RowCoef;
+    use std::arch::x86_64::*;
+
+    /// Faces x .. in blocks of 8 (4 of the colour) while the block and the next one lie before
+    /// `end` (all with the diagonal inv[0]); returns the first face left and the largest
+    /// |residual|. As in [`super::super::mg_relax`]: the row is read a block ahead and the west
+    /// and east neighbours are its vectors shifted by one lane; the block is stored whole.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn relax_512(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
+        const L: usize = 8;
+        if x + 2 * L > end {
+            return (x, 0.0);
+        }
+        let (ax, ay, inv) = (_mm512_set1_pd(k.a[0]), _mm512_set1_pd(k.a[1]), _mm512_set1_pd(k.inv[0]));
+        let two = _mm512_set1_pd(2.0);
+        let colour: __mmask8 = 0b0101_0101;
+        let mut worst = _mm512_setzero_pd();
+        // `prev` lane 7 holds face x - 1.
+        // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
+        let (mut prev, mut cur) = unsafe { (_mm512_set1_pd(*q.add(x - 1)), _mm512_loadu_pd(q.add(x))) };
+        while x + 2 * L <= end {
+            // SAFETY: faces x .. x + 2 L - 1 < end of row y, x .. x + L of rows y -+ 1 and
+            // b[x .. x + L] are within the caller's promise.
+            unsafe {
+                let c = q.add(x);
+                let next = _mm512_loadu_pd(c.add(L));
+                let west = _mm512_castsi512_pd(_mm512_alignr_epi64::<7>(_mm512_castpd_si512(cur), _mm512_castpd_si512(prev)));
+                let east = _mm512_castsi512_pd(_mm512_alignr_epi64::<1>(_mm512_castpd_si512(next), _mm512_castpd_si512(cur)));
+                let x2 = _mm512_mul_pd(two, cur);
+                let lx = _mm512_add_pd(_mm512_sub_pd(east, x2), west);
+                let ly = _mm512_add_pd(_mm512_sub_pd(_mm512_loadu_pd(c.add(s)), x2), _mm512_loadu_pd(c.sub(s)));
+                let res = _mm512_add_pd(
+                    _mm512_add_pd(_mm512_sub_pd(_mm512_loadu_pd(b.as_ptr().add(x)), cur), _mm512_mul_pd(ax, lx)),
+                    _mm512_mul_pd(ay, ly),
+                );
+                // |res| on the colour's lanes (0 elsewhere); max keeps its second operand when
+                // the first is a NaN, as f64::max ignores one.
+                let mag = _mm512_maskz_mov_pd(colour, _mm512_castsi512_pd(_mm512_andnot_si512(
+                    _mm512_castpd_si512(_mm512_set1_pd(-0.0)),
+                    _mm512_castpd_si512(res),
+                )));
+                worst = _mm512_max_pd(mag, worst);
+                let v = _mm512_add_pd(cur, _mm512_mul_pd(res, inv));
+                _mm512_storeu_pd(c, _mm512_mask_blend_pd(colour, cur, v));
+                (prev, cur) = (cur, next);
+            }
+            x += L;
+        }
+        let mut lanes = [0.0f64; L];
+        // SAFETY: `lanes` holds L values.
+        unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), worst) };
+        (x, lanes.into_iter().fold(0.0, f64::max))
+    }
+
+    /// As [`relax_512`] with blocks of 4 (2 of the colour).
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn relax_256(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
+        const L: usize = 4;
+        if x + 2 * L > end {
+            return (x, 0.0);
+        }
+        let (ax, ay, inv) = (_mm256_set1_pd(k.a[0]), _mm256_set1_pd(k.a[1]), _mm256_set1_pd(k.inv[0]));
+        let two = _mm256_set1_pd(2.0);
+        let sign = _mm256_set1_pd(-0.0);
+        // Lanes 0 and 2: the faces of the colour.
+        let colour = _mm256_castsi256_pd(_mm256_set_epi64x(0, -1, 0, -1));
+        let mut worst = _mm256_setzero_pd();
+        // `prev` lane 3 holds face x - 1.
+        // SAFETY: as in `relax_512`.
+        let (mut prev, mut cur) = unsafe { (_mm256_broadcast_sd(&*q.add(x - 1)), _mm256_loadu_pd(q.add(x))) };
+        while x + 2 * L <= end {
+            // SAFETY: as in `relax_512`.
+            unsafe {
+                let c = q.add(x);
+                let next = _mm256_loadu_pd(c.add(L));
+                let west = _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(prev, cur), cur);
+                let east = _mm256_shuffle_pd::<0b0101>(cur, _mm256_permute2f128_pd::<0x21>(cur, next));
+                let x2 = _mm256_mul_pd(two, cur);
+                let lx = _mm256_add_pd(_mm256_sub_pd(east, x2), west);
+                let ly = _mm256_add_pd(_mm256_sub_pd(_mm256_loadu_pd(c.add(s)), x2), _mm256_loadu_pd(c.sub(s)));
+                let res = _mm256_add_pd(
+                    _mm256_add_pd(_mm256_sub_pd(_mm256_loadu_pd(b.as_ptr().add(x)), cur), _mm256_mul_pd(ax, lx)),
+                    _mm256_mul_pd(ay, ly),
+                );
+                let mag = _mm256_and_pd(colour, _mm256_andnot_pd(sign, res));
+                worst = _mm256_max_pd(mag, worst);
+                let v = _mm256_add_pd(cur, _mm256_mul_pd(res, inv));
+                _mm256_storeu_pd(c, _mm256_blend_pd::<0b0101>(cur, v));
+                (prev, cur) = (cur, next);
+            }
+            x += L;
+        }
+        let mut lanes = [0.0f64; L];
+        // SAFETY: `lanes` holds L values.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), worst) };
+        (x, lanes.into_iter().fold(0.0, f64::max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::testing::{adversarial, same_bits, smooth};
+
+    /// Every variant writes exactly the faces of the colour, with the scalar loop's bits, and
+    /// finds the same largest residual: every start parity, every row length up to 44 (the ends
+    /// of the vector blocks), and long rows of many data sets. The data mix signs and magnitudes
+    /// (between nearby values most subtractions are exact and would hide a change of operation
+    /// order), or are adversarial (NaNs, infinities, subnormals).
+    #[test]
+    fn every_variant_relaxes_the_same_faces_to_the_same_bits() {
+        let s = 200usize;
+        let cases = (0..=44).map(|n| (1u64, n)).chain((2..40).map(|seed| (seed, 190)));
+        for (seed, n) in cases {
+            for wild in [false, true] {
+                let x_0 = if wild { adversarial(seed, 3 * s + 2) } else { smooth(seed, 3 * s + 2, 1.0, 6.0) };
+                let b = smooth(seed + 1000, s, 1.0, 3.0);
+                for x0 in 0..2 {
+                    let k = RowCoef { a: [0.3, 0.7], inv: [1.0 / 3.0, 1.0 / 3.7, 1.0 / 4.1, 1.0 / 4.8], n };
+                    let run = |isa: Isa, wide: bool| {
+                        let mut x = x_0.clone();
+                        // SAFETY: row y = 1 starts at s + 1 (one halo face before face 0); faces
+                        // -1 ..= n of it and 0 .. n of rows 0 and 2 lie inside `x`.
+                        let w = unsafe { relax_row(isa, wide, x.as_mut_ptr().add(s + 1), s, &b, k, x0) };
+                        (x, w)
+                    };
+                    let (want, w0) = run(Isa::Portable, false);
+                    for (i, (a, o)) in want.iter().zip(&x_0).enumerate() {
+                        let f = i as isize - s as isize - 1;
+                        if !(f >= x0 as isize && f < n as isize && (f - x0 as isize) % 2 == 0) {
+                            assert_eq!(a.to_bits(), o.to_bits(), "face {i} not of the colour was changed");
+                        }
+                    }
+                    for isa in Isa::available() {
+                        for wide in [false, true] {
+                            let (got, w) = run(isa, wide);
+                            let what = format!("{} wide {wide}, seed {seed}, n {n}, x0 {x0}", isa.name());
+                            assert!(same_bits(&got, &want), "{what}");
+                            assert!(w.to_bits() == w0.to_bits(), "{what}: max {w} vs {w0}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
