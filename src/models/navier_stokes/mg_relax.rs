@@ -61,8 +61,27 @@ unsafe fn relax_scalar(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86 {
+pub(super) mod x86 {
     use std::arch::x86_64::*;
+
+    /// The west and east neighbours of the block `cur` of a row, from the blocks before and after
+    /// it: [prev 7, cur 0 .. 6] and [cur 1 .. 7, next 0].
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(in crate::models::navier_stokes) fn west_east_512(prev: __m512d, cur: __m512d, next: __m512d) -> (__m512d, __m512d) {
+        let (p, c, n) = (_mm512_castpd_si512(prev), _mm512_castpd_si512(cur), _mm512_castpd_si512(next));
+        (_mm512_castsi512_pd(_mm512_alignr_epi64::<7>(c, p)), _mm512_castsi512_pd(_mm512_alignr_epi64::<1>(n, c)))
+    }
+
+    /// As [`west_east_512`] for blocks of 4: [prev 3, cur 0 .. 2] and [cur 1 .. 3, next 0].
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(in crate::models::navier_stokes) fn west_east_256(prev: __m256d, cur: __m256d, next: __m256d) -> (__m256d, __m256d) {
+        (
+            _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(prev, cur), cur),
+            _mm256_shuffle_pd::<0b0101>(cur, _mm256_permute2f128_pd::<0x21>(cur, next)),
+        )
+    }
 
     /// Cells x0 .. in blocks of 8 (4 of the colour) while the block and the next one lie before
     /// `end`; returns the first cell left for the scalar loop. The row y is read once, a block
@@ -89,8 +108,7 @@ mod x86 {
             unsafe {
                 let c = q.add(x);
                 let next = _mm512_loadu_pd(c.add(L));
-                let west = _mm512_castsi512_pd(_mm512_alignr_epi64::<7>(_mm512_castpd_si512(cur), _mm512_castpd_si512(prev)));
-                let east = _mm512_castsi512_pd(_mm512_alignr_epi64::<1>(_mm512_castpd_si512(next), _mm512_castpd_si512(cur)));
+                let (west, east) = west_east_512(prev, cur, next);
                 let (aw, ae) = (_mm512_loadu_pd(w.as_ptr().add(x)), _mm512_loadu_pd(e.as_ptr().add(x)));
                 let sum = _mm512_add_pd(
                     _mm512_add_pd(
@@ -128,9 +146,7 @@ mod x86 {
             unsafe {
                 let c = q.add(x);
                 let next = _mm256_loadu_pd(c.add(L));
-                // [prev 3, cur 0, cur 1, cur 2] and [cur 1, cur 2, cur 3, next 0].
-                let west = _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(prev, cur), cur);
-                let east = _mm256_shuffle_pd::<0b0101>(cur, _mm256_permute2f128_pd::<0x21>(cur, next));
+                let (west, east) = west_east_256(prev, cur, next);
                 let (aw, ae) = (_mm256_loadu_pd(w.as_ptr().add(x)), _mm256_loadu_pd(e.as_ptr().add(x)));
                 let sum = _mm256_add_pd(
                     _mm256_add_pd(

@@ -94,6 +94,7 @@ unsafe fn relax_scalar(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usiz
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
+    use super::super::mg_relax::x86::{west_east_256, west_east_512};
     use super::RowCoef;
     use std::arch::x86_64::*;
 
@@ -120,8 +121,7 @@ mod x86 {
             unsafe {
                 let c = q.add(x);
                 let next = _mm512_loadu_pd(c.add(L));
-                let west = _mm512_castsi512_pd(_mm512_alignr_epi64::<7>(_mm512_castpd_si512(cur), _mm512_castpd_si512(prev)));
-                let east = _mm512_castsi512_pd(_mm512_alignr_epi64::<1>(_mm512_castpd_si512(next), _mm512_castpd_si512(cur)));
+                let (west, east) = west_east_512(prev, cur, next);
                 let x2 = _mm512_mul_pd(two, cur);
                 let lx = _mm512_add_pd(_mm512_sub_pd(east, x2), west);
                 let ly = _mm512_add_pd(_mm512_sub_pd(_mm512_loadu_pd(c.add(s)), x2), _mm512_loadu_pd(c.sub(s)));
@@ -169,8 +169,7 @@ mod x86 {
             unsafe {
                 let c = q.add(x);
                 let next = _mm256_loadu_pd(c.add(L));
-                let west = _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(prev, cur), cur);
-                let east = _mm256_shuffle_pd::<0b0101>(cur, _mm256_permute2f128_pd::<0x21>(cur, next));
+                let (west, east) = west_east_256(prev, cur, next);
                 let x2 = _mm256_mul_pd(two, cur);
                 let lx = _mm256_add_pd(_mm256_sub_pd(east, x2), west);
                 let ly = _mm256_add_pd(_mm256_sub_pd(_mm256_loadu_pd(c.add(s)), x2), _mm256_loadu_pd(c.sub(s)));
