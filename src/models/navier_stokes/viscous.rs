@@ -223,7 +223,8 @@ struct Part {
     rows: usize,
     ax: f64,
     ay: f64,
-    /// The walls' rows (u) or columns (v) run along x.
+    /// The larger wall diagonals are on the first and last column (v, next to x walls), not on
+    /// the first and last row (u, next to y walls).
     along_x: bool,
     /// 1 / diagonal away from walls, next to the low wall, the high one, both (index: low + 2
     /// high): a multiplication per face instead of a division, which bounded the sweep.
