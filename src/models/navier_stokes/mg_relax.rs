@@ -83,9 +83,10 @@ pub(super) mod x86 {
         )
     }
 
-    /// Cells x0 .. in blocks of 8 (4 of the colour) while the block and the next one lie before
-    /// `end`; returns the first cell left for the scalar loop. The row y is read once, a block
-    /// ahead (`next`): the west and east neighbours are its vectors shifted by one lane, so no
+    /// Cells x0 .. in blocks of 8 (4 of the colour) while a block lies before `end`; returns the
+    /// first cell left for the scalar loop. The row y is read once, a block ahead (`next`; at the
+    /// row's end the one cell after the block): the west and east neighbours are its vectors
+    /// shifted by one lane, so no
     /// load overlaps the store of the block before, and the block is stored whole, its other
     /// colour's cells unchanged. (Masked stores of only the colour's lanes, with overlapping
     /// loads of the neighbours, ran slower than the scalar loop on the AMD development machine.)
@@ -93,21 +94,22 @@ pub(super) mod x86 {
     #[target_feature(enable = "avx512f")]
     pub unsafe fn relax_512(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
         const L: usize = 8;
-        if x + 2 * L > end {
+        if x + L > end {
             return x;
         }
         let (vs, vn) = (_mm512_set1_pd(a_sn[0]), _mm512_set1_pd(a_sn[1]));
         // Lanes 0, 2, 4, 6: the cells x, x + 2, ... of the colour.
         let colour: __mmask8 = 0b0101_0101;
         // `prev` lane 7 holds cell x - 1.
-        // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + 2 L <= end).
+        // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + L <= end).
         let (mut prev, mut cur) = unsafe { (_mm512_set1_pd(*q.add(x - 1)), _mm512_loadu_pd(q.add(x))) };
-        while x + 2 * L <= end {
-            // SAFETY: cells x .. x + 2 L - 1 < end of row y and x .. x + L of rows y -+ 1 are
+        while x + L <= end {
+            // SAFETY: cells x .. min(x + 2 L - 1, end) of row y and x .. x + L of rows y -+ 1 are
             // within the caller's promise; f, w, e, d hold end values.
             unsafe {
                 let c = q.add(x);
-                let next = _mm512_loadu_pd(c.add(L));
+                // At the row's end only lane 0 of `next` is used (the last cell's east neighbour).
+                let next = if x + 2 * L <= end { _mm512_loadu_pd(c.add(L)) } else { _mm512_set1_pd(*c.add(L)) };
                 let (west, east) = west_east_512(prev, cur, next);
                 let (aw, ae) = (_mm512_loadu_pd(w.as_ptr().add(x)), _mm512_loadu_pd(e.as_ptr().add(x)));
                 let sum = _mm512_add_pd(
@@ -134,18 +136,18 @@ pub(super) mod x86 {
     #[target_feature(enable = "avx2")]
     pub unsafe fn relax_256(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
         const L: usize = 4;
-        if x + 2 * L > end {
+        if x + L > end {
             return x;
         }
         let (vs, vn) = (_mm256_set1_pd(a_sn[0]), _mm256_set1_pd(a_sn[1]));
         // `prev` lane 3 holds cell x - 1.
         // SAFETY: as in `relax_512`.
         let (mut prev, mut cur) = unsafe { (_mm256_broadcast_sd(&*q.add(x - 1)), _mm256_loadu_pd(q.add(x))) };
-        while x + 2 * L <= end {
+        while x + L <= end {
             // SAFETY: as in `relax_512`.
             unsafe {
                 let c = q.add(x);
-                let next = _mm256_loadu_pd(c.add(L));
+                let next = if x + 2 * L <= end { _mm256_loadu_pd(c.add(L)) } else { _mm256_broadcast_sd(&*c.add(L)) };
                 let (west, east) = west_east_256(prev, cur, next);
                 let (aw, ae) = (_mm256_loadu_pd(w.as_ptr().add(x)), _mm256_loadu_pd(e.as_ptr().add(x)));
                 let sum = _mm256_add_pd(

@@ -98,14 +98,13 @@ mod x86 {
     use super::RowCoef;
     use std::arch::x86_64::*;
 
-    /// Faces x .. in blocks of 8 (4 of the colour) while the block and the next one lie before
-    /// `end` (all with the diagonal inv[0]); returns the first face left and the largest
-    /// |residual|. As in [`super::super::mg_relax`]: the row is read a block ahead and the west
+    /// Faces x .. in blocks of 8 (4 of the colour) while a block lies before `end` (all with the
+    /// diagonal inv[0]); returns the first face left and the largest |residual|. As in [`super::super::mg_relax`]: the row is read a block ahead and the west
     /// and east neighbours are its vectors shifted by one lane; the block is stored whole.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn relax_512(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
         const L: usize = 8;
-        if x + 2 * L > end {
+        if x + L > end {
             return (x, 0.0);
         }
         let (ax, ay, inv) = (_mm512_set1_pd(k.a[0]), _mm512_set1_pd(k.a[1]), _mm512_set1_pd(k.inv[0]));
@@ -115,12 +114,13 @@ mod x86 {
         // `prev` lane 7 holds face x - 1.
         // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
         let (mut prev, mut cur) = unsafe { (_mm512_set1_pd(*q.add(x - 1)), _mm512_loadu_pd(q.add(x))) };
-        while x + 2 * L <= end {
-            // SAFETY: faces x .. x + 2 L - 1 < end of row y, x .. x + L of rows y -+ 1 and
+        while x + L <= end {
+            // SAFETY: faces x .. min(x + 2 L - 1, end) of row y, x .. x + L of rows y -+ 1 and
             // b[x .. x + L] are within the caller's promise.
             unsafe {
                 let c = q.add(x);
-                let next = _mm512_loadu_pd(c.add(L));
+                // At the row's end only lane 0 of `next` is used (the last cell's east neighbour).
+                let next = if x + 2 * L <= end { _mm512_loadu_pd(c.add(L)) } else { _mm512_set1_pd(*c.add(L)) };
                 let (west, east) = west_east_512(prev, cur, next);
                 let x2 = _mm512_mul_pd(two, cur);
                 let lx = _mm512_add_pd(_mm512_sub_pd(east, x2), west);
@@ -152,7 +152,7 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     pub unsafe fn relax_256(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
         const L: usize = 4;
-        if x + 2 * L > end {
+        if x + L > end {
             return (x, 0.0);
         }
         let (ax, ay, inv) = (_mm256_set1_pd(k.a[0]), _mm256_set1_pd(k.a[1]), _mm256_set1_pd(k.inv[0]));
@@ -164,11 +164,11 @@ mod x86 {
         // `prev` lane 3 holds face x - 1.
         // SAFETY: as in `relax_512`.
         let (mut prev, mut cur) = unsafe { (_mm256_broadcast_sd(&*q.add(x - 1)), _mm256_loadu_pd(q.add(x))) };
-        while x + 2 * L <= end {
+        while x + L <= end {
             // SAFETY: as in `relax_512`.
             unsafe {
                 let c = q.add(x);
-                let next = _mm256_loadu_pd(c.add(L));
+                let next = if x + 2 * L <= end { _mm256_loadu_pd(c.add(L)) } else { _mm256_broadcast_sd(&*c.add(L)) };
                 let (west, east) = west_east_256(prev, cur, next);
                 let x2 = _mm256_mul_pd(two, cur);
                 let lx = _mm256_add_pd(_mm256_sub_pd(east, x2), west);
