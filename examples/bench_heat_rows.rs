@@ -2,8 +2,8 @@
 //! stay in the L1 cache, for every instruction set this CPU runs. A sweep can approach this speed
 //! only if its blocking keeps every row it reads in L1; as a share of the copy bound it is the most
 //! any temporal blocking could reach with these kernels (their operations and order are fixed by
-//! the same-bits contract: 8 additions or subtractions and 2 multiplications per 2-D update,
-//! 10 and 3 per 3-D update).
+//! the same-bits contract: 6 additions or subtractions and 3 multiplications per 2-D update,
+//! 8 and 4 per 3-D update, 2T counted once).
 //! Usage: cargo run --release --example bench_heat_rows -- [LEN] [REPEATS]
 //! (LEN cells per row, default 256: 5 or 7 rows of 2 KiB; medians of REPEATS, default 5).
 
