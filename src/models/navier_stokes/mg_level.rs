@@ -242,8 +242,8 @@ impl<'a> Sweep<'a> {
     }
 
     /// Relax the cells of `colour` (0 red, 1 black) in row y, columns `xs`, with the vector
-    /// kernels if `wide` (only where no other thread writes the rows y -+ 1 meanwhile: see
-    /// [`super::mg_relax`]).
+    /// kernels if `wide` (only where no other thread touches the rows y and y -+ 1 meanwhile:
+    /// see [`super::mg_relax`]).
     #[inline]
     fn row(&self, colour: usize, y: usize, xs: Range<usize>, wide: bool) {
         let st = self.st;
@@ -255,7 +255,7 @@ impl<'a> Sweep<'a> {
         // (y -+ 1, x ..= end) lie in it; f, w and e hold nx values. Cells of this colour are
         // written only by the band of their row; the neighbours read are of the other colour,
         // which no band writes at the same time, and `Level::smooth` asks for `wide` only where
-        // no other band writes the rows y -+ 1.
+        // the rows y and y -+ 1 are no other band's and no other band reads row y.
         unsafe {
             relax_row(self.isa, wide, self.phi.0.add(self.base + y * self.s), self.s, self.f.row(0, y), &st.w, &st.e, st.inv_diag(y), [st.s[y], st.n[y]], x, end)
         };

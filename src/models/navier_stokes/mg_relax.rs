@@ -14,7 +14,8 @@
 //! only the lanes of the colour being relaxed: same bits as the scalar loop for every cell.
 //!
 //! The wide versions read the cells of the colour being relaxed in the rows y -+ 1 (into lanes they
-//! then discard); a caller must use them only where no other thread writes those rows meanwhile.
+//! then discard) and write the other colour's cells of row y back unchanged; a caller must use
+//! them only where no other thread touches the rows y and y -+ 1 meanwhile.
 
 use crate::simd::Isa;
 
@@ -22,10 +23,10 @@ use crate::simd::Isa;
 ///
 /// # Safety
 /// `q` points at phi(y, 0) of a field with row stride `s` whose cells (y, x0 - 1 ..= end) and
-/// (y -+ 1, x0 ..= end) lie in its allocation; `f`, `w` and `e` hold at least `end` values (the
-/// row's right-hand side, west and east coefficients and reciprocal diagonal, indexed by x). No other thread writes
-/// the cells read, nor reads the cells written, while this runs (and with `wide`, no other thread
-/// writes the rows y -+ 1 at all).
+/// (y -+ 1, x0 ..= end) lie in its allocation; `f`, `w`, `e` and `d` hold at least `end` values
+/// (the row's right-hand side, west and east coefficients and reciprocal diagonal, indexed by x).
+/// No other thread writes the cells read, nor reads the cells written, while this runs (and with
+/// `wide`, no other thread touches the rows y and y -+ 1 at all).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub unsafe fn relax_row(isa: Isa, wide: bool, q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], x0: usize, end: usize) {
