@@ -10,7 +10,10 @@
 //! computes its rows up to one behind level j-1, so the rows a level reads from the plane just
 //! computed are still in L1. The rings are each thread's own buffers, kept from sweep to sweep.
 //! The field is read once and written once per k steps; the price is the rows a band recomputes
-//! that its neighbours also compute, about (k - 1) / band height per level.
+//! that its neighbours also compute, about (k - 1) / band height per level. Level 1 is the only
+//! one reading memory (the field's plane t + 1), in short runs of rows the hardware prefetchers
+//! barely see; so it prefetches the rows of plane t + 2 into L2 a tick ahead (measured on a Zen 5
+//! core: 1.21x / 1.17x at 256^3 on 1 / 2 threads, 1.12x at 512^3).
 //!
 //! Same bits as k single steps: every cell of every level is computed by the single-step
 //! expression ([`super::kernel::Row3d`]) with its own step's coefficients, ghost cells of every
@@ -218,6 +221,17 @@ impl<'a> Plan<'a> {
         // Level j-1 as (data, index of (plane, row, column)).
         let prev: &[f64] = if j == 1 { &src.data } else { &before[(j - 2) * 3 * plane..] };
         let idx = |z: isize, y: isize, x: isize| if j == 1 { src_at(z, y, x) } else { ring.at(z, y, x) };
+        if j == 1 {
+            // Level 1 reads plane t + 1 of the field from memory while the other levels work in
+            // the cache; ask for the rows of plane t + 2 now, into L2, so the next tick finds them
+            // there.
+            for y in rows.0..rows.1 {
+                let at = src_at(t + 2, y, xl - 1);
+                if let Some(row) = src.data.get(at..at + len + 2) {
+                    prefetch_l2(row);
+                }
+            }
+        }
         for y in rows.0..rows.1 {
             let ic = idx(t, y, xl);
             let c = &prev[ic - 1..ic + len + 1];
@@ -272,6 +286,19 @@ impl<'a> Plan<'a> {
             }
         }
     }
+}
+
+/// Ask the memory system to bring `data` into L2, one prefetch per cache line (a hint: no effect
+/// on any value; where the target has no such instruction, nothing).
+#[inline]
+fn prefetch_l2(data: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in data.chunks(8) {
+        // SAFETY: a prefetch never faults, and the address is inside `data` anyway.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
 }
 
 /// Index of (plane z, row y, column x) in a level's ring of three planes.
