@@ -89,12 +89,14 @@ pub fn advance_3d_with(
 }
 
 /// Rows per band: the ring buffers of k - 1 levels (three planes of band + 2k rows of `px` values
-/// each) within half a core's L2 cache of `l2_bytes`, and at least as many bands as threads.
+/// each) within half a core's L2 cache of `l2_bytes`, and as many bands as a multiple of the
+/// threads (where there are rows enough), so no thread is left with one band more than the others.
 pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, l2_bytes: usize) -> usize {
     let budget = l2_bytes / 2;
     let per_row = (k.max(2) - 1) * 3 * px * size_of::<f64>();
     let fit = (budget / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
-    let bands = rows.div_ceil(fit).max(threads.min(rows));
+    let t = threads.clamp(1, rows.max(1));
+    let bands = rows.div_ceil(fit).div_ceil(t) * t;
     rows.div_ceil(bands.max(1)).max(1)
 }
 
@@ -402,10 +404,14 @@ mod tests {
 
     #[test]
     fn bands_fit_the_cache_and_feed_every_thread() {
-        for (k, px, rows, threads) in [(4, 264, 256, 2), (2, 4100, 4096, 1), (8, 70, 3, 4), (1, 10, 1, 1)] {
+        let cases = [(4, 264, 256, 2), (2, 4100, 4096, 1), (8, 70, 3, 4), (1, 10, 1, 1), (4, 264, 256, 3), (4, 264, 100, 2)];
+        for (k, px, rows, threads) in cases {
             let b = band_rows(k, px, rows, threads, 2 << 20);
             assert!(b >= 1 && b <= rows);
-            assert!(rows.div_ceil(b) >= threads.min(rows), "k {k} px {px} rows {rows}: band {b}");
+            let bands = rows.div_ceil(b);
+            assert!(bands >= threads.min(rows), "k {k} px {px} rows {rows}: band {b}");
+            // Balanced: the bands go round the threads evenly wherever rows allow it.
+            assert!(bands % threads == 0 || rows < 2 * threads, "k {k} px {px} rows {rows} threads {threads}: {bands} bands");
         }
     }
 }
