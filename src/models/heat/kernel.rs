@@ -173,6 +173,19 @@ mod avx2 {
     }
 }
 
+/// Ask the memory system to bring `data` into L2, one prefetch per cache line (a hint: no effect
+/// on any value; where the target has no such instruction, nothing).
+#[inline]
+pub(super) fn prefetch_l2(data: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in data.chunks(8) {
+        // SAFETY: a prefetch never faults, and the address is inside `data` anyway.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
+
 #[inline(always)]
 fn row_2d(out: &mut [f64], c: &[f64], s: &[f64], n: &[f64], cx: f64, cy: f64) {
     let len = out.len();
