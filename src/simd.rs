@@ -31,10 +31,11 @@
 //! - [`crate::par::min_max_total`]: the vectorised numeric min and max of a row.
 //! - `crate::models::weather::kernel`: `twelfths`, `x_fluxes`, `z_fluxes`, `apply` (through
 //!   [`dispatch!`](crate::simd::dispatch)).
-//! - `crate::models::navier_stokes::mg_relax::relax_row`: the multigrid's red-black
-//!   Gauss-Seidel row (portable, AVX2, AVX-512 intrinsics).
+//! - `crate::models::navier_stokes::mg_relax::relax_row`, `viscous_row::relax_row`,
+//!   `pseudo_row::relax_row`: the red-black Gauss-Seidel rows of the multigrid, the implicit
+//!   viscous step and the pseudo-time correction (portable, AVX2, AVX-512 intrinsics).
 //!
-//! Only the heat rows and the red-black row have an AVX-512 version; elsewhere an AVX-512 [`Isa`]
+//! Only the heat rows and the red-black rows have an AVX-512 version; elsewhere an AVX-512 [`Isa`]
 //! runs the AVX2 kernels ([`Isa::avx2`]).
 
 use std::sync::OnceLock;

@@ -3,7 +3,8 @@
 //! a level the binary says so and runs the portable kernels): every field of final.h5 and every final
 //! diagnostic, for heat 2-D (one step per sweep and temporally blocked, both above the
 //! streaming-store threshold), heat 3-D, weather (a case with forcing, in compat mode too) and
-//! Navier-Stokes (the lid-driven cavity and the periodic Taylor-Green vortex).
+//! Navier-Stokes (the lid-driven cavity, in time and in pseudo-time, and the periodic Taylor-Green
+//! vortex).
 //! Each case runs the simrun binary twice with the variable set explicitly, so it checks the same
 //! thing whatever the environment of the test run.
 
@@ -96,4 +97,11 @@ fn navier_stokes_cavity_and_periodic() {
     // and the periodic Taylor-Green vortex (the smoother's edge columns wrap).
     check("cavity", "cavity-re100.toml", &["grid.nx=96", "grid.ny=80", "time.end_time=0.3"]);
     check("taylor_green", "taylor-green.toml", &["grid.nx=96", "grid.ny=96", "time.end_time=0.1"]);
+}
+
+#[test]
+fn navier_stokes_pseudo_time() {
+    // The pseudo-time correction's red-black rows (vector blocks of u and v rows, wall terms in
+    // every corner), 40 iterations from rest.
+    check("cavity_pseudo", "cavity-re1000-steady.toml", &["grid.nx=90", "grid.ny=70", "time.steps=40"]);
 }

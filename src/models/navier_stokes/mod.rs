@@ -47,6 +47,7 @@ mod mg_relax;
 pub mod multigrid;
 pub mod profiles;
 pub mod pseudo;
+mod pseudo_row;
 mod spec;
 pub mod viscous;
 mod viscous_row;

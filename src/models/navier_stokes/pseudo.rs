@@ -29,14 +29,17 @@
 //! measure is max |R(u^n, p^n)| over the faces (the `max_dudt` diagnostic: the largest du/dt the
 //! time-accurate equations would have at this state and pressure), compared with
 //! `time.steady_tolerance`. The colours go by global index parity and the sweep count is fixed,
-//! so the bits are the same for any thread count and any rank split.
+//! so the bits are the same for any thread count and any rank split. A sweep's rows are
+//! `pseudo_row.rs`'s (vector blocks where no other thread touches the neighbouring rows).
 
 use super::mac::Mac;
+use super::pseudo_row::{relax_row, RowK};
 use super::viscous;
 use crate::decomp::Decomp;
 use crate::field::Field;
 use crate::par::team::{Shared, Team};
 use crate::par::Comm;
+use crate::simd::Isa;
 
 /// The pseudo-time iteration's settings and buffers.
 pub struct Pseudo {
@@ -94,11 +97,9 @@ impl Pseudo {
 
 /// The coefficients' constants and the block's wall facts.
 struct Coefs {
-    /// dtau / dx, dtau / dy, dtau nu / dx^2, dtau nu / dy^2.
-    tx: f64,
-    ty: f64,
-    nx2: f64,
-    ny2: f64,
+    /// dtau / dx, dtau / dy, dtau nu / dx^2, dtau nu / dy^2 (the walls and columns per row filled
+    /// in by the sweep).
+    row: RowK,
     /// Unknowns: u columns, v rows; block size (ny, nx).
     uc: usize,
     vr: usize,
@@ -112,10 +113,15 @@ impl Coefs {
     fn new(mac: &Mac, dtau: f64) -> Coefs {
         let (dy, dx) = (mac.d[0], mac.d[1]);
         Coefs {
-            tx: dtau / dx,
-            ty: dtau / dy,
-            nx2: dtau * mac.nu / (dx * dx),
-            ny2: dtau * mac.nu / (dy * dy),
+            row: RowK {
+                tx: dtau / dx,
+                ty: dtau / dy,
+                nx2: dtau * mac.nu / (dx * dx),
+                ny2: dtau * mac.nu / (dy * dy),
+                cols: 0,
+                lo: false,
+                hi: false,
+            },
             uc: mac.u_cols(),
             vr: mac.v_rows(),
             n: mac.n,
@@ -156,55 +162,29 @@ fn relax_colour(
     let (pu, pv) = (Shared(xu.data.as_mut_ptr()), Shared(xv.data.as_mut_ptr()));
     let r00 = u.idx(0, 0, 0);
     let ny = k.n[0];
+    let isa = Isa::current();
     team.bands(ny, ny * k.n[1], |_, rows| {
         ghosts.fill(rows.clone());
+        let (start, end) = (rows.start, rows.end);
         for j in rows {
             let r0 = r00 + j * st;
+            // Vector blocks only where the rows j -+ 1 are this band's (or outer ghost rows).
+            let wide = (j > start || start == 0) && (j + 1 < end || end == ny);
             for (comp, x, b) in [(Comp::U, pu, &bu.data[..]), (Comp::V, pv, &bv.data[..])] {
-                let cols = if comp == Comp::U { k.uc } else { k.n[1] };
                 if comp == Comp::V && j >= k.vr {
                     continue;
                 }
-                let x = x.get();
-                for i in (first(j)..cols).step_by(2) {
-                    let c = r0 + i;
-                    // SAFETY: c and its four neighbours are inside the padded field (interior
-                    // faces; halos one deep; lengths checked above). This thread writes only
-                    // faces of this colour in its own rows and reads faces of the other colour,
-                    // which no thread writes during this pass.
-                    let at = |o: usize| unsafe { *x.add(o) };
-                    let (ue, uw, vn, vs) = if comp == Comp::U {
-                        (0.5 * (ud[c] + ud[c + 1]), 0.5 * (ud[c - 1] + ud[c]), 0.5 * (vd[c] + vd[c + 1]), 0.5 * (vd[c - st] + vd[c - st + 1]))
-                    } else {
-                        (0.5 * (ud[c] + ud[c + st]), 0.5 * (ud[c - 1] + ud[c - 1 + st]), 0.5 * (vd[c] + vd[c + st]), 0.5 * (vd[c - st] + vd[c]))
-                    };
-                    let ae = k.tx * (-ue).max(0.0) + k.nx2;
-                    let aw = k.tx * uw.max(0.0) + k.nx2;
-                    let an = k.ty * (-vn).max(0.0) + k.ny2;
-                    let as_ = k.ty * vs.max(0.0) + k.ny2;
-                    let d0 = 1.0 + ae + aw + an + as_;
-                    // A ghost across a wall is (-6 x0 + x1) / 3 for a correction: -2 x0 on the diagonal.
-                    let mut d = d0;
-                    if comp == Comp::U {
-                        if j == 0 && k.wy[0] {
-                            d += 2.0 * as_;
-                        }
-                        if j + 1 == k.n[0] && k.wy[1] {
-                            d += 2.0 * an;
-                        }
-                    } else {
-                        if i == 0 && k.wx[0] {
-                            d += 2.0 * aw;
-                        }
-                        if i + 1 == k.n[1] && k.wx[1] {
-                            d += 2.0 * ae;
-                        }
-                    }
-                    let xc = at(c);
-                    let res = b[c] - d0 * xc + ae * at(c + 1) + aw * at(c - 1) + an * at(c + st) + as_ * at(c - st);
-                    // SAFETY: as above (c is this thread's face of this colour).
-                    unsafe { *x.add(c) = xc + res / d };
-                }
+                let row = if comp == Comp::U {
+                    RowK { cols: k.uc, lo: j == 0 && k.wy[0], hi: j + 1 == k.n[0] && k.wy[1], ..k.row }
+                } else {
+                    RowK { cols: k.n[1], lo: k.wx[0], hi: k.wx[1], ..k.row }
+                };
+                // SAFETY: the faces of row j and its neighbours' -1 ..= cols are inside the
+                // padded fields (halos one deep; lengths checked above). This band writes only
+                // faces of this colour in its own rows and reads faces of the other colour, which
+                // no band writes during this pass; `wide` only where no other band touches the
+                // rows j -+ 1.
+                unsafe { relax_row(isa, wide, comp == Comp::U, x.get(), (r0, st), (ud, vd, b), &row, first(j)) };
             }
         }
     });
