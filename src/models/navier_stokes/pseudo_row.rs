@@ -211,145 +211,109 @@ mod x86 {
         blocks_avx2, "avx2", v256
     );
 
-    /// The vector operations of the blocks in AVX-512F, 8 lanes.
-    mod v512 {
-        use crate::models::navier_stokes::mg_relax::x86::west_east_512;
-        use std::arch::x86_64::*;
-        pub const L: usize = 8;
-        pub type V = __m512d;
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub unsafe fn load(p: *const f64) -> V {
-            // SAFETY: the caller's promise.
-            unsafe { _mm512_loadu_pd(p) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub unsafe fn store(p: *mut f64, v: V) {
-            // SAFETY: the caller's promise.
-            unsafe { _mm512_storeu_pd(p, v) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn splat(a: f64) -> V {
-            _mm512_set1_pd(a)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn add(a: V, b: V) -> V {
-            _mm512_add_pd(a, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn sub(a: V, b: V) -> V {
-            _mm512_sub_pd(a, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn mul(a: V, b: V) -> V {
-            _mm512_mul_pd(a, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn div(a: V, b: V) -> V {
-            _mm512_div_pd(a, b)
-        }
-        /// max(a, 0) as `f64::max`: 0 where a is NaN (vmaxpd returns its second operand then).
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn max0(a: V) -> V {
-            _mm512_max_pd(a, _mm512_setzero_pd())
-        }
-        /// -a (the sign flipped, as the scalar negation).
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn neg(a: V) -> V {
-            _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(i64::MIN)))
-        }
-        /// `new` in the lanes of the colour (even or odd), `old` in the others.
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn keep(even: bool, old: V, new: V) -> V {
-            _mm512_mask_blend_pd(if even { 0b0101_0101 } else { 0b1010_1010 }, old, new)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub fn west_east(prev: V, cur: V, next: V) -> (V, V) {
-            west_east_512(prev, cur, next)
-        }
+    /// The vector operations the blocks use that differ only in their intrinsics' names: a
+    /// module `$m` for vectors `$v` of `$l` lanes under `$feature`.
+    macro_rules! vector_ops {
+        ($(#[$doc:meta])* $m:ident, $feature:literal, $v:ty, $l:literal, $load:ident, $store:ident, $set1:ident,
+         $add:ident, $sub:ident, $mul:ident, $div:ident, $max:ident, $zero:ident, { $($rest:item)* }) => {
+            $(#[$doc])*
+            mod $m {
+                #[allow(unused_imports)]
+                use std::arch::x86_64::*;
+                pub const L: usize = $l;
+                pub type V = $v;
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub unsafe fn load(p: *const f64) -> V {
+                    // SAFETY: the caller's promise.
+                    unsafe { $load(p) }
+                }
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub unsafe fn store(p: *mut f64, v: V) {
+                    // SAFETY: the caller's promise.
+                    unsafe { $store(p, v) }
+                }
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub fn splat(a: f64) -> V {
+                    $set1(a)
+                }
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub fn add(a: V, b: V) -> V {
+                    $add(a, b)
+                }
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub fn sub(a: V, b: V) -> V {
+                    $sub(a, b)
+                }
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub fn mul(a: V, b: V) -> V {
+                    $mul(a, b)
+                }
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub fn div(a: V, b: V) -> V {
+                    $div(a, b)
+                }
+                /// max(a, 0) as `f64::max`: 0 where a is NaN (vmaxpd returns its second operand
+                /// then).
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub fn max0(a: V) -> V {
+                    $max(a, $zero())
+                }
+                $($rest)*
+            }
+        };
     }
 
-    /// The vector operations of the blocks in AVX2, 4 lanes.
-    mod v256 {
-        use crate::models::navier_stokes::mg_relax::x86::west_east_256;
-        use std::arch::x86_64::*;
-        pub const L: usize = 4;
-        pub type V = __m256d;
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub unsafe fn load(p: *const f64) -> V {
-            // SAFETY: the caller's promise.
-            unsafe { _mm256_loadu_pd(p) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub unsafe fn store(p: *mut f64, v: V) {
-            // SAFETY: the caller's promise.
-            unsafe { _mm256_storeu_pd(p, v) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn splat(a: f64) -> V {
-            _mm256_set1_pd(a)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn add(a: V, b: V) -> V {
-            _mm256_add_pd(a, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn sub(a: V, b: V) -> V {
-            _mm256_sub_pd(a, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn mul(a: V, b: V) -> V {
-            _mm256_mul_pd(a, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn div(a: V, b: V) -> V {
-            _mm256_div_pd(a, b)
-        }
-        /// max(a, 0) as `f64::max`: 0 where a is NaN (vmaxpd returns its second operand then).
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn max0(a: V) -> V {
-            _mm256_max_pd(a, _mm256_setzero_pd())
-        }
-        /// -a (the sign flipped, as the scalar negation).
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn neg(a: V) -> V {
-            _mm256_xor_pd(a, _mm256_set1_pd(-0.0))
-        }
-        /// `new` in the lanes of the colour (even or odd), `old` in the others.
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn keep(even: bool, old: V, new: V) -> V {
-            if even {
-                _mm256_blend_pd::<0b0101>(old, new)
-            } else {
-                _mm256_blend_pd::<0b1010>(old, new)
+    vector_ops!(
+        /// The vector operations of the blocks in AVX-512F, 8 lanes.
+        v512, "avx512f", __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd,
+        _mm512_mul_pd, _mm512_div_pd, _mm512_max_pd, _mm512_setzero_pd, {
+            /// -a (the sign flipped, as the scalar negation).
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn neg(a: V) -> V {
+                _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(i64::MIN)))
             }
+            /// `new` in the lanes of the colour (even or odd), `old` in the others.
+            #[inline]
+            #[target_feature(enable = "avx512f")]
+            pub fn keep(even: bool, old: V, new: V) -> V {
+                _mm512_mask_blend_pd(if even { 0b0101_0101 } else { 0b1010_1010 }, old, new)
+            }
+            pub(in crate::models::navier_stokes) use crate::models::navier_stokes::mg_relax::x86::west_east_512 as west_east;
         }
-        #[inline]
-        #[target_feature(enable = "avx2")]
-        pub fn west_east(prev: V, cur: V, next: V) -> (V, V) {
-            west_east_256(prev, cur, next)
+    );
+
+    vector_ops!(
+        /// The vector operations of the blocks in AVX2, 4 lanes.
+        v256, "avx2", __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd,
+        _mm256_mul_pd, _mm256_div_pd, _mm256_max_pd, _mm256_setzero_pd, {
+            /// -a (the sign flipped, as the scalar negation).
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn neg(a: V) -> V {
+                _mm256_xor_pd(a, _mm256_set1_pd(-0.0))
+            }
+            /// `new` in the lanes of the colour (even or odd), `old` in the others.
+            #[inline]
+            #[target_feature(enable = "avx2")]
+            pub fn keep(even: bool, old: V, new: V) -> V {
+                if even {
+                    _mm256_blend_pd::<0b0101>(old, new)
+                } else {
+                    _mm256_blend_pd::<0b1010>(old, new)
+                }
+            }
+            pub(in crate::models::navier_stokes) use crate::models::navier_stokes::mg_relax::x86::west_east_256 as west_east;
         }
-    }
+    );
 }
 
 #[cfg(test)]
