@@ -29,13 +29,15 @@ use crate::field::{Field, Region};
 use crate::par::Exec;
 
 /// Steps per sweep chosen for this machine in 3-D: the most, up to 4, whose ring buffers for a
-/// band of 16 rows (of `row_len` values) fill at most half of a core's L2 cache of `l2_bytes`
+/// band of 12 rows (of `row_len` values) fill at most half of a core's L2 cache of `l2_bytes`
 /// ([`crate::machine::l2_cache_bytes`]), at least 2.
 /// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 (scripts/bench-heat.sh): 4 beats 2, 3 and 6
-/// (more steps per sweep cost more rows computed twice at band edges than they save).
+/// (more steps per sweep cost more rows computed twice at band edges than they save). At 512^3
+/// on a 1 MiB L2, 3 steps in bands of 15 rows beat 2 steps in bands of 37 by 1.10x / 1.20x on
+/// 1 / 2 threads (5 interleaved rounds; a band of 16 rows, the rule before, just missed 3 steps).
 pub fn auto_steps(row_len: usize, l2_bytes: usize) -> usize {
     let budget = l2_bytes / 2;
-    (2..=4).rev().find(|&k| (k - 1) * 3 * (16 + 2 * k) * row_len * size_of::<f64>() <= budget).unwrap_or(2)
+    (2..=4).rev().find(|&k| (k - 1) * 3 * (12 + 2 * k) * row_len * size_of::<f64>() <= budget).unwrap_or(2)
 }
 
 /// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`, in bands of rows
