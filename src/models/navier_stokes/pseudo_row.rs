@@ -11,10 +11,9 @@
 //!
 //! The AVX2 and AVX-512 versions compute 4 / 8 adjacent faces at once, both colours, with the same
 //! operations in the same order (no FMA; one body for both widths), and keep only the lanes of the
-//! colour: the same bits as the scalar loop, which spends
-//! a division and a dozen dependent operations per face. The row is read one block ahead and the
-//! west and east neighbours come from the blocks in registers, so no load overlaps the previous
-//! block's store. The blocks cover the faces 1 ..= cols - 2 (no wall term of a v row there); the
+//! colour: the same bits as the scalar loop, which spends a division and a dozen dependent
+//! operations per face. The row is read one block ahead and the west and east neighbours come from
+//! the blocks in registers, so no load overlaps the previous block's store. The blocks cover the faces 1 ..= cols - 2 (no wall term of a v row there); the
 //! first and last face and what is left at the end run the scalar loop.
 //!
 //! The wide version reads the faces of the colour being relaxed in the rows y -+ 1 (into lanes it
