@@ -37,7 +37,12 @@ use crate::par::Exec;
 /// 1 / 2 threads (5 interleaved rounds; a band of 16 rows, the rule before, just missed 3 steps).
 pub fn auto_steps(row_len: usize, l2_bytes: usize) -> usize {
     let budget = l2_bytes / 2;
-    (2..=4).rev().find(|&k| (k - 1) * 3 * (12 + 2 * k) * row_len * size_of::<f64>() <= budget).unwrap_or(2)
+    (2..=4).rev().find(|&k| (12 + 2 * k) * ring_bytes_per_row(k, row_len) <= budget).unwrap_or(2)
+}
+
+/// Bytes of the ring buffers of k - 1 levels (three planes each) per row of `px` values in a plane.
+fn ring_bytes_per_row(k: usize, px: usize) -> usize {
+    (k.max(2) - 1) * 3 * px * size_of::<f64>()
 }
 
 /// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`, in bands of rows
@@ -95,7 +100,7 @@ pub fn advance_3d_with(
 /// threads (where there are rows enough), so no thread is left with one band more than the others.
 pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, l2_bytes: usize) -> usize {
     let budget = l2_bytes / 2;
-    let per_row = (k.max(2) - 1) * 3 * px * size_of::<f64>();
+    let per_row = ring_bytes_per_row(k, px);
     let fit = (budget / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
     let t = threads.clamp(1, rows.max(1));
     let bands = rows.div_ceil(fit).div_ceil(t) * t;

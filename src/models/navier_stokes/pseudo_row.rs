@@ -75,15 +75,16 @@ pub unsafe fn relax_row(
             }
         };
     }
-    for i in (first..k.cols).step_by(2) {
-        if i < from || i >= done {
-            // SAFETY: the caller's promise.
-            unsafe {
-                if is_u {
-                    relax_face::<true>(x, c0 + i, i, st, ud, vd, b, k)
-                } else {
-                    relax_face::<false>(x, c0 + i, i, st, ud, vd, b, k)
-                }
+    // The faces of the colour before the blocks and from where they stopped (the first face of
+    // the colour at or after `done`).
+    let rest = done + ((done ^ first) & 1);
+    for i in (first..from.min(k.cols)).step_by(2).chain((rest..k.cols).step_by(2)) {
+        // SAFETY: the caller's promise.
+        unsafe {
+            if is_u {
+                relax_face::<true>(x, c0 + i, i, st, ud, vd, b, k)
+            } else {
+                relax_face::<false>(x, c0 + i, i, st, ud, vd, b, k)
             }
         }
     }
