@@ -61,28 +61,44 @@ fn main() {
     let three_d = dims == 3;
     let shape = if three_d { [n, n, n] } else { [1, n, n] };
     let cells: usize = shape.iter().product();
-    // What `simrun` picks for this grid on this machine (parallel.time_block = 0).
+    // What `simrun` picks for this grid on this machine (parallel.time_block = 0): in 2-D one plan;
+    // in 3-D the faster of two (steps per sweep, ring budget) timed in the run's first sweeps.
     let l2 = simrun::machine::l2_cache_bytes();
-    let auto = if three_d {
-        fused_3d::auto_steps(n + 2 * fused::MAX_STEPS, l2)
+    let budgets = fused_3d::ring_budgets(l2);
+    let engine_plans: Vec<(usize, usize)> = if three_d {
+        budgets.iter().map(|&b| (fused_3d::auto_steps(n + 2 * fused::MAX_STEPS, b), b)).collect()
     } else {
-        fused::auto_steps(n + 2 * fused::MAX_STEPS, l2)
+        vec![(fused::auto_steps(n + 2 * fused::MAX_STEPS, l2), 0)]
     };
-    let mut blocks: Vec<usize> = args
+    // The steps asked for with the first ring budget, and the engine's plans.
+    let mut plans: Vec<(usize, usize)> = args
         .get(4)
         .map(|s| s.split(',').filter_map(|t| t.parse().ok()).filter(|&k| (1..=fused::MAX_STEPS).contains(&k)).collect())
-        .unwrap_or_else(|| BLOCKS.to_vec());
-    blocks.push(auto);
-    blocks.sort_unstable();
-    blocks.dedup();
+        .unwrap_or_else(|| BLOCKS.to_vec())
+        .into_iter()
+        .map(|k| (k, if three_d { budgets[0] } else { 0 }))
+        .collect();
+    plans.extend(&engine_plans);
+    plans.sort_unstable();
+    plans.dedup();
     let what = if three_d { format!("3-D {n}^3") } else { format!("2-D {n}x{n}") };
+    let describe = |&(k, b): &(usize, usize)| {
+        let steps = format!("{k} step{}/sweep", if k == 1 { "" } else { "s" });
+        if three_d {
+            format!("{steps}, {} KiB", b >> 10)
+        } else {
+            steps
+        }
+    };
+    let engine_names: Vec<String> = engine_plans.iter().map(describe).collect();
     println!(
-        "heat {what} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {auto} steps per sweep"
+        "heat {what} f64 periodic, {repeats} repeats interleaved, medians; engine default here: {} (3-D: rings of the KiB given; the faster is kept)",
+        engine_names.join(" or ")
     );
-    let heads: Vec<String> =
-        blocks.iter().map(|k| format!("{:>15}", format!("{k} step{}/sweep", if *k == 1 { "" } else { "s" }))).collect();
+    let width = if three_d { 24 } else { 15 };
+    let heads: Vec<String> = plans.iter().map(|p| format!("{:>width$}", describe(p))).collect();
     println!("{:>7} {:>9} {:>9} {:>9} | {}", "threads", "copy GB/s", "memcpy", "bound", heads.join(" "));
-    let kmax = *blocks.iter().max().unwrap();
+    let kmax = plans.iter().map(|p| p.0).max().unwrap();
     let periodic = [three_d, true, true];
     let decomp = Decomp::new(shape, dims, 1, 0, periodic, None).expect("decomposition");
     let sides: Sides = [[None; 2]; 3];
@@ -99,7 +115,7 @@ fn main() {
         }
         let mut w = Field::copy_of(&u);
         let (mut copy, mut memcpy) = (Vec::new(), Vec::new());
-        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); blocks.len()];
+        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); plans.len()];
         for _ in 0..repeats {
             let s = Instant::now();
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| stream_copy(d, s)));
@@ -108,14 +124,14 @@ fn main() {
             exec.install(|| b.par_chunks_mut(chunk).zip(a.par_chunks(chunk)).for_each(|(d, s)| d.copy_from_slice(s)));
             memcpy.push(16.0 * cells as f64 / s.elapsed().as_secs_f64() / 1e9);
             std::hint::black_box(&b);
-            for (i, &k) in blocks.iter().enumerate() {
+            for (i, &(k, ring_bytes)) in plans.iter().enumerate() {
                 let coefs = vec![coef; k];
                 let s = Instant::now();
                 let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, &sides, axis, wh);
                 let w_halo = if three_d { [k; 3] } else { [0, k, k] };
                 SingleComm.fill_halos_overlapped(&decomp, &mut u, w_halo, &mut ghosts, &mut |_| {});
                 if three_d {
-                    fused_3d::advance_3d(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, l2);
+                    fused_3d::advance_3d(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, ring_bytes);
                 } else {
                     fused::advance_2d_with(&exec, &u, &mut w, &coefs, Region::whole(u.n), &sides, row);
                 }
@@ -131,15 +147,31 @@ fn main() {
         let cols: Vec<String> = meds.iter().map(|m| format!("{m:>6.0} ({:>4.0}%)", 100.0 * m / bound)).collect();
         println!(
             "{t:>7} {gbs:>9.2} {memcpy_gbs:>9.2} {bound:>9.0} | {}",
-            cols.iter().map(|c| format!("{c:>15}")).collect::<Vec<_>>().join(" ")
+            cols.iter().map(|c| format!("{c:>width$}")).collect::<Vec<_>>().join(" ")
         );
-        let engine = meds[blocks.iter().position(|&k| k == auto).expect("auto is measured")];
-        let ks: Vec<String> = blocks.iter().zip(&meds).map(|(k, m)| format!("k{k}_mlups={m:.1}")).collect();
+        let med_of = |p: &(usize, usize)| meds[plans.iter().position(|q| q == p).expect("engine plans are measured")];
+        let engine = engine_plans.iter().map(med_of).fold(0.0, f64::max);
+        let ks: Vec<String> = plans
+            .iter()
+            .zip(&meds)
+            .map(
+                |(&(k, b), m)| {
+                    if three_d {
+                        format!("k{k}_r{}_mlups={m:.1}", b >> 10)
+                    } else {
+                        format!("k{k}_mlups={m:.1}")
+                    }
+                },
+            )
+            .collect();
         println!(
             "result threads={t} n={n} dims={dims} copy_gbs={gbs:.2} bound_mlups={bound:.1} kernel_mlups={engine:.1} kernel_of_bound={:.3} {}",
             engine / bound,
             ks.join(" ")
         );
     }
-    println!("bound = copy GB/s / 16 bytes per update; kernel_mlups = the engine's default sweep ({auto} steps per sweep, chosen for this machine's L2 cache)");
+    println!(
+        "bound = copy GB/s / 16 bytes per update; kernel_mlups = the engine's default sweep ({}: the faster, as a run keeps it)",
+        engine_names.join(" or ")
+    );
 }

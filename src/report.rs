@@ -246,6 +246,27 @@ pub struct Report {
     /// With `time.steady_tolerance`: whether the run stopped at steady state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steady_state: Option<Box<SteadyState>>,
+    /// Where the model timed two sweep plans in its first sweeps (3-D heat): each plan's seconds
+    /// per step (the slowest rank's) and the one it kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_trial: Option<Box<SweepTrialReport>>,
+}
+
+/// `sweep_trial` in the report: the plans tried and the index of the one kept (None if the run
+/// ended before the trial did).
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepTrialReport {
+    pub plans: Vec<SweepPlan>,
+    pub chosen: Option<usize>,
+}
+
+/// One plan of a sweep trial: steps per sweep, the bytes of ring buffers a band may use, and the
+/// best seconds per step measured (None if it was not timed).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SweepPlan {
+    pub steps_per_sweep: usize,
+    pub ring_bytes: usize,
+    pub seconds_per_step: Option<f64>,
 }
 
 /// `steady_state` in the report: reached (the change per unit time fell below the tolerance, and

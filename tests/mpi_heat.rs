@@ -168,6 +168,45 @@ fn heat_3d_time_blocks_bitwise_across_splits() {
     check_time_blocks("tb3", true, "x", &splits);
 }
 
+/// A 3-D block so wide in x that the two sweep plans differ on any L2 cache from 256 KiB to
+/// 4 MiB (rings of half the L2: 2 steps per sweep; rings of four times the L2: more steps or
+/// taller bands): the run times both in its first sweeps and keeps one, on one process and on
+/// ranks that must agree on it (a disagreement would hang the run at the next halo exchange);
+/// the bits and diagnostics are those of one step per sweep, whichever it keeps.
+#[test]
+fn heat_3d_sweep_trial_bitwise_across_splits() {
+    let text = config_text(true, WALLS)
+        .replace("nx = 17", "nx = 4096")
+        .replace("ny = 13\nnz = 11", "ny = 16\nnz = 8")
+        .replace("steps = 60", "steps = 37")
+        .replace("diagnostics_every = 20", "diagnostics_every = 7");
+    assert!(text.contains("nx = 4096") && text.contains("nz = 8"));
+    let (f0, d0) = run_split_with("trial", &text, 0, 1, &["parallel.time_block=1"]);
+    for (ranks, threads, layout) in [(0, 1, "[1, 1, 1]"), (0, 2, "[1, 1, 1]"), (2, 1, "[1, 2, 1]"), (2, 2, "[1, 1, 2]")]
+    {
+        let set = format!("parallel.layout={layout}");
+        let sets: &[&str] = if ranks == 0 { &[] } else { &[&set] };
+        let (f, d) = run_split_with("trial", &text, ranks, threads, sets);
+        let what = format!("{ranks} ranks x {threads} threads");
+        assert_bits_eq(&f0, &f, &format!("sweep trial: {what} vs one step per sweep"));
+        assert_eq!(d0, d, "sweep trial: diagnostics differ with {what}");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi_trial_r{ranks}_t{threads}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+        let trial = &v["sweep_trial"];
+        let plans = trial["plans"].as_array().unwrap_or_else(|| panic!("{what}: no sweep trial in {v}"));
+        assert_eq!(plans.len(), 2, "{what}: {trial}");
+        assert!(plans.iter().all(|p| p["seconds_per_step"].as_f64().is_some_and(|s| s > 0.0)), "{what}: {trial}");
+        let chosen = trial["chosen"].as_u64().unwrap_or_else(|| panic!("{what}: trial not settled: {trial}"));
+        let kept = plans[chosen as usize]["steps_per_sweep"].as_u64().unwrap();
+        assert_eq!(
+            v["steps_per_sweep"].as_u64(),
+            Some(kept),
+            "{what}: the report's steps per sweep are the kept plan's"
+        );
+    }
+}
+
 /// Walls, and walls with the faces of `periodic_axis` ("x" or "y") periodic, diagnostics every 7
 /// steps: every (ranks, threads, sets) split against one process taking one step per sweep.
 fn check_time_blocks(name: &str, three_d: bool, periodic_axis: &str, splits: &[(usize, usize, [&str; 2])]) {

@@ -60,6 +60,11 @@ pub trait Model {
     fn max_steps_per_call(&self) -> usize {
         1
     }
+    /// A model that times sweep plans in its first calls: what it measured and kept (the driver
+    /// asks [`Model::max_steps_per_call`] before every call, so the answer may change then).
+    fn sweep_trial(&self) -> Option<crate::report::SweepTrialReport> {
+        None
+    }
     /// Take the consecutive steps `clocks` (clocks[i].step = clocks[0].step + i). Only the state
     /// after the last one is observable; the result is the same as one [`Model::step`] each.
     fn steps(&mut self, clocks: &[Clock], ctx: &mut StepCtx) -> Result<()> {

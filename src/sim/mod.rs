@@ -266,10 +266,10 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     let loop_step0 = step;
     let mut interrupted = None;
     let mut taken_over = false;
-    // A model may take several steps per call (temporal blocking); a call never straddles a
-    // step at which anything is scheduled, so outputs see the same states either way.
-    let per_call = model.max_steps_per_call().max(1);
-    let mut clocks = Vec::with_capacity(per_call);
+    // A model may take several steps per call (temporal blocking; asked before every call, as a
+    // model may time plans of different steps in its first calls); a call never straddles a step
+    // at which anything is scheduled, so outputs see the same states either way.
+    let mut clocks = Vec::new();
     // Timed field outputs the steps land on exactly (time.align_outputs): output k of a schedule
     // every T is at k x T, computed from k, so a restart lands on the same bits. Checkpoints are
     // not among them: turning checkpoints on must not change the steps a run takes.
@@ -288,6 +288,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     let mut last_change = f64::NAN;
     while !done(cfg, step, time, last_dt, strict) && steady.is_none() {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
+        let per_call = model.max_steps_per_call().max(1);
         clocks.clear();
         let mut prev_time;
         loop {
@@ -453,7 +454,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         ranks: comm.size(),
         threads: exec.threads(),
         layout: decomp.layout_xyz(),
-        steps_per_sweep: per_call,
+        steps_per_sweep: model.max_steps_per_call().max(1),
         cell_updates_per_second: cells as f64 * (step - loop_step0) as f64 / loop_seconds.max(1e-12),
         loop_seconds,
         phases: phases.all(),
@@ -470,6 +471,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 change: last_change,
             })
         }),
+        sweep_trial: model.sweep_trial().map(Box::new),
     };
     drop(lock);
     Ok(RunSummary {
@@ -518,6 +520,7 @@ fn summary_without_steps(
         output_dir: cfg.output.dir.clone(),
         io_thread: None,
         steady_state: None,
+        sweep_trial: model.sweep_trial().map(Box::new),
     };
     RunSummary {
         steps: step,

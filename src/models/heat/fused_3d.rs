@@ -5,7 +5,7 @@
 //! buffer and computes plane t right after level j-1 has computed plane t+1; level k writes the
 //! output. A whole plane of a large grid does not fit a cache, so the planes are cut into bands of
 //! y-rows, one band per task: a band's ring holds only its rows (grown by k - j rows on each side
-//! for level j) and is sized to fill at most half of a core's L2 cache. Inside a band the levels
+//! for level j) and is sized to a ring budget ([`ring_budgets`]: half the L2 cache, or more). Inside a band the levels
 //! also advance as a wavefront along y: in each z step level 1 computes a few rows, then level j
 //! computes its rows up to one behind level j-1, so the rows a level reads from the plane just
 //! computed are still in L1. The rings are each thread's own buffers, kept from sweep to sweep.
@@ -28,16 +28,25 @@ use super::kernel::{prefetch_l2, Coef, Row3d};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
-/// Steps per sweep chosen for this machine in 3-D: the most, up to 4, whose ring buffers for a
-/// band of 12 rows (of `row_len` values) fill at most half of a core's L2 cache of `l2_bytes`
-/// ([`crate::machine::l2_cache_bytes`]), at least 2.
-/// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 (scripts/bench-heat.sh): 4 beats 2, 3 and 6
-/// (more steps per sweep cost more rows computed twice at band edges than they save). At 512^3
-/// on a 1 MiB L2, 3 steps in bands of 15 rows beat 2 steps in bands of 37 by 1.10x / 1.20x on
-/// 1 / 2 threads (5 interleaved rounds; a band of 16 rows, the rule before, just missed 3 steps).
-pub fn auto_steps(row_len: usize, l2_bytes: usize) -> usize {
-    let budget = l2_bytes / 2;
-    (2..=4).rev().find(|&k| (12 + 2 * k) * ring_bytes_per_row(k, row_len) <= budget).unwrap_or(2)
+/// The ring budgets (bytes of ring buffers per band) a 3-D run tries in its first sweeps, keeping
+/// the faster ([`super::sweep_trial`]): half of a core's L2 cache of `l2_bytes`
+/// ([`crate::machine::l2_cache_bytes`]), where the rings stay in L2 (measured best on a 2 MiB L2
+/// at 128^3-384^3), and four times the L2, where they spill into L3 but the bands are taller and
+/// compute fewer rows twice and the steps per sweep may be more (512^3 on a Zen 5 core's 1 MiB L2:
+/// 4 steps instead of 3, 1.13-1.17x on 1 and 2 threads, 3 interleaved rounds).
+pub fn ring_budgets(l2_bytes: usize) -> [usize; 2] {
+    [l2_bytes / 2, 4 * l2_bytes]
+}
+
+/// Steps per sweep for a ring budget of `ring_bytes` in 3-D: the most, up to 4, whose ring
+/// buffers for a band of 12 rows (of `row_len` values) fit it, at least 2.
+/// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 with half of it for the rings
+/// (scripts/bench-heat.sh): 4 beats 2, 3 and 6 (more steps per sweep cost more rows computed
+/// twice at band edges than they save). At 512^3 on a 1 MiB L2, 3 steps in bands of 15 rows beat
+/// 2 steps in bands of 37 by 1.10x / 1.20x on 1 / 2 threads (5 interleaved rounds; a band of 16
+/// rows, the rule before, just missed 3 steps).
+pub fn auto_steps(row_len: usize, ring_bytes: usize) -> usize {
+    (2..=4).rev().find(|&k| (12 + 2 * k) * ring_bytes_per_row(k, row_len) <= ring_bytes).unwrap_or(2)
 }
 
 /// Bytes of the ring buffers of k - 1 levels (three planes each) per row of `px` values in a plane.
@@ -46,7 +55,7 @@ fn ring_bytes_per_row(k: usize, px: usize) -> usize {
 }
 
 /// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`, in bands of rows
-/// whose ring buffers fit half an L2 cache of `l2_bytes`.
+/// whose ring buffers fit `ring_bytes` ([`ring_budgets`]).
 #[allow(clippy::too_many_arguments)]
 pub fn advance_3d(
     exec: &Exec,
@@ -55,9 +64,9 @@ pub fn advance_3d(
     coefs: &[Coef],
     region: Region,
     sides: &Sides,
-    l2_bytes: usize,
+    ring_bytes: usize,
 ) {
-    advance_3d_with(exec, src, dst, coefs, region, sides, l2_bytes, Row3d::pick())
+    advance_3d_with(exec, src, dst, coefs, region, sides, ring_bytes, Row3d::pick())
 }
 
 /// [`advance_3d`] with the row kernel chosen by the caller (tests; the bits are the same).
@@ -69,7 +78,7 @@ pub fn advance_3d_with(
     coefs: &[Coef],
     region: Region,
     sides: &Sides,
-    l2_bytes: usize,
+    ring_bytes: usize,
     row: Row3d,
 ) {
     let k = coefs.len();
@@ -85,7 +94,7 @@ pub fn advance_3d_with(
     }
     let plan = Plan::new(src, coefs, region, sides, row);
     let rows = region.hi[1] - region.lo[1];
-    let band = band_rows(k, src.padded()[2], rows, exec.threads(), l2_bytes);
+    let band = band_rows(k, src.padded()[2], rows, exec.threads(), ring_bytes);
     let bands = rows.div_ceil(band);
     let out = OutPtr(dst.data.as_mut_ptr(), dst.data.len());
     exec.for_each_index(bands, |b| {
@@ -96,12 +105,11 @@ pub fn advance_3d_with(
 }
 
 /// Rows per band: the ring buffers of k - 1 levels (three planes of band + 2k rows of `px` values
-/// each) within half a core's L2 cache of `l2_bytes`, and as many bands as a multiple of the
+/// each) within `ring_bytes`, and as many bands as a multiple of the
 /// threads (where there are rows enough), so no thread is left with one band more than the others.
-pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, l2_bytes: usize) -> usize {
-    let budget = l2_bytes / 2;
+pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, ring_bytes: usize) -> usize {
     let per_row = ring_bytes_per_row(k, px);
-    let fit = (budget / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
+    let fit = (ring_bytes / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
     let t = threads.clamp(1, rows.max(1));
     let bands = rows.div_ceil(fit).div_ceil(t) * t;
     rows.div_ceil(bands.max(1)).max(1)
@@ -326,8 +334,8 @@ mod tests {
     use crate::par::{Comm, SingleComm};
     use crate::simd::Isa;
 
-    /// A small L2 (bands of a few rows: many bands even on these small grids).
-    const L2: usize = 16 << 10;
+    /// A small ring budget (bands of a few rows: many bands even on these small grids).
+    const RINGS: usize = 8 << 10;
 
     fn fill(d: &Decomp, sides: &Sides, f: &mut Field, w: usize) {
         let mut ghosts = |f: &mut Field, axis: usize, wh: [bool; 3]| fill_ghosts(f, sides, axis, wh);
@@ -374,7 +382,7 @@ mod tests {
                             let (inner, strips) = Region::split_inner(n, cut);
                             let isa = Isa::available()[(threads + cut[1]) % Isa::available().len()];
                             for r in std::iter::once(inner).chain(strips) {
-                                advance_3d_with(&exec, &src, &mut got, &coefs, r, &sides, L2, Row3d::new(isa));
+                                advance_3d_with(&exec, &src, &mut got, &coefs, r, &sides, RINGS, Row3d::new(isa));
                             }
                             for z in 0..n[0] {
                                 for y in 0..n[1] {
@@ -400,7 +408,7 @@ mod tests {
     fn bands_fit_the_cache_and_feed_every_thread() {
         let cases = [(4, 264, 256, 2), (2, 4100, 4096, 1), (8, 70, 3, 4), (1, 10, 1, 1), (4, 264, 256, 3), (4, 264, 100, 2)];
         for (k, px, rows, threads) in cases {
-            let b = band_rows(k, px, rows, threads, 2 << 20);
+            let b = band_rows(k, px, rows, threads, 1 << 20);
             assert!(b >= 1 && b <= rows);
             let bands = rows.div_ceil(b);
             assert!(bands >= threads.min(rows), "k {k} px {px} rows {rows}: band {b}");

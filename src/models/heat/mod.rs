@@ -10,7 +10,8 @@
 //! Sweeps: the driver hands the model up to `parallel.time_block` steps at once (by default as
 //! many as suit the L2 cache) and [`fused`] (2-D) or [`fused_3d`] takes them in one pass over
 //! memory (temporal blocking), with halos as deep as the steps; the bits are those of one step at
-//! a time ([`kernel`]).
+//! a time ([`kernel`]). In 3-D the run times two plans (steps per sweep and bands' ring budget)
+//! in its first sweeps and keeps the faster ([`sweep_trial`]).
 //! Boundary conditions are ghost cells ([`boundary`]).
 
 pub mod boundary;
@@ -21,6 +22,7 @@ pub mod fused_3d;
 pub mod initial;
 pub mod kernel;
 mod spec;
+pub mod sweep_trial;
 
 pub use spec::Spec;
 
@@ -36,6 +38,7 @@ use crate::par::{max_total, min_max_total, min_total, Comm, ExactSum, Exec};
 use boundary::Sides;
 use kernel::Coef;
 use std::time::Instant;
+use sweep_trial::{Plan, SweepTrial};
 
 /// The one field: written for viewing and the whole state.
 pub(crate) const FIELDS: [&str; 1] = ["temperature"];
@@ -46,11 +49,11 @@ pub struct Heat {
     /// The physical faces of this block and their ghost formulas.
     sides: Sides,
     dt: f64,
-    /// Steps fused into one sweep (temporal blocking): the halo depth.
-    time_block: usize,
-    /// The L2 cache size the 3-D sweep sizes its bands for ([`crate::machine::l2_cache_bytes`]).
-    l2_bytes: usize,
-    /// Current state (with halos `time_block` deep) and the buffer the next state is written into.
+    /// Steps fused into one sweep (temporal blocking) and the 3-D bands' ring budget: the plans
+    /// tried in the first sweeps and the one kept.
+    trial: SweepTrial,
+    /// Current state (with halos as deep as the most steps of a plan) and the buffer the next
+    /// state is written into.
     t: Field,
     next: Field,
     /// Which of the two is lent to the I/O thread (checkpoint hand-over without a copy), and the
@@ -92,40 +95,61 @@ pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
     p
 }
 
-/// Steps per sweep: `parallel.time_block`, or chosen for the cache ([`fused::auto_steps`] in 2-D,
-/// [`fused_3d::auto_steps`] in 3-D; the smallest choice over ranks). Never more than the thinnest
-/// block of any rank along an axis whose halo comes from a neighbour or the periodic wrap (a halo
-/// is taken from the next block only). The same on every rank.
-pub fn time_block(cfg: &Config, decomp: &Decomp, comm: &dyn Comm) -> usize {
+/// The sweep plans a run chooses from ([`sweep_trial`]). Steps per sweep: `parallel.time_block`,
+/// or chosen for the cache ([`fused::auto_steps`] in 2-D; in 3-D [`fused_3d::auto_steps`] for each
+/// ring budget of [`fused_3d::ring_budgets`]), the smallest choice over ranks, and never more than
+/// the thinnest block of any rank along an axis whose halo comes from a neighbour or the periodic
+/// wrap (a halo is taken from the next block only). One plan in 2-D; in 3-D two, or one where
+/// both would sweep alike on every rank (the same steps, the same bands of the tallest block).
+/// The same on every rank (collective on `comm`).
+pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usize) -> Vec<Plan> {
     let three_d = cfg.dims() == 3;
     let blocks: Vec<[usize; 3]> = (0..decomp.procs.iter().product()).map(|r| decomp.block_of(r).1).collect();
-    let mut k = match cfg.parallel.time_block {
-        0 => {
-            let widest = blocks.iter().map(|b| b[2]).max().unwrap_or(1) + 2 * fused::MAX_STEPS;
-            let l2 = crate::machine::l2_cache_bytes();
-            let auto = if three_d { fused_3d::auto_steps(widest, l2) } else { fused::auto_steps(widest, l2) };
-            let mut k = [auto as f64];
-            comm.min_f64(&mut k);
-            k[0] as usize
-        }
-        k => k,
-    };
+    let widest = blocks.iter().map(|b| b[2]).max().unwrap_or(1);
+    let tallest = blocks.iter().map(|b| b[1]).max().unwrap_or(1);
     let periodic = periodic_axes(cfg);
     let first_axis = if three_d { 0 } else { 1 };
+    let mut thinnest = usize::MAX;
     for size in &blocks {
         for a in first_axis..3 {
             if decomp.procs[a] > 1 || periodic[a] {
-                k = k.min(size[a]);
+                thinnest = thinnest.min(size[a]);
             }
         }
     }
-    k.max(1)
+    let l2 = crate::machine::l2_cache_bytes();
+    let budgets = if three_d { fused_3d::ring_budgets(l2).to_vec() } else { vec![0] };
+    let row = widest + 2 * fused::MAX_STEPS;
+    let mut steps: Vec<f64> = budgets
+        .iter()
+        .map(|&ring_bytes| match cfg.parallel.time_block {
+            0 if three_d => fused_3d::auto_steps(row, ring_bytes) as f64,
+            0 => fused::auto_steps(row, l2) as f64,
+            k => k as f64,
+        })
+        .collect();
+    comm.min_f64(&mut steps);
+    let mut plans: Vec<Plan> = budgets
+        .iter()
+        .zip(&steps)
+        .map(|(&ring_bytes, &k)| Plan { steps: (k as usize).min(thinnest).max(1), ring_bytes })
+        .collect();
+    if let [a, b] = plans[..] {
+        let bands = |p: Plan| fused_3d::band_rows(p.steps, widest + 2 * p.steps, tallest, threads, p.ring_bytes);
+        let mut differ = [if a.steps != b.steps || bands(a) != bands(b) { 1.0 } else { 0.0 }];
+        comm.max_f64(&mut differ);
+        if differ[0] == 0.0 {
+            plans.truncate(1);
+        }
+    }
+    plans
 }
 
 impl Heat {
     pub fn new(cfg: &Config, grid: &Grid, decomp: &Decomp, exec: &Exec, comm: &dyn Comm) -> Result<Heat> {
-        let time_block = time_block(cfg, decomp, comm);
-        let h = if grid.dims == 3 { [time_block; 3] } else { [0, time_block, time_block] };
+        let trial = SweepTrial::new(sweep_plans(cfg, decomp, comm, exec.threads()));
+        let deepest = trial.deepest();
+        let h = if grid.dims == 3 { [deepest; 3] } else { [0, deepest, deepest] };
         let mut t = Field::new(decomp.size, h);
         let offset = decomp.offset;
         let ic = &cfg.section::<HeatConfig>().initial;
@@ -140,8 +164,7 @@ impl Heat {
             grid: grid.clone(),
             sides: boundary::sides(decomp, &cfg.section::<HeatConfig>().boundary.faces_zyx(), grid.d),
             dt: plan_dt(cfg).0,
-            time_block,
-            l2_bytes: crate::machine::l2_cache_bytes(),
+            trial,
             t,
             next,
             rotation: Rotation::default(),
@@ -180,7 +203,7 @@ impl Heat {
 }
 
 /// `coefs.len()` steps of `region` from `src` into `dst`: the one-step kernel, or a temporally
-/// blocked sweep (3-D: in bands for an L2 cache of `l2_bytes`).
+/// blocked sweep (3-D: in bands whose ring buffers fit `ring_bytes`).
 #[allow(clippy::too_many_arguments)]
 fn sweep(
     exec: &Exec,
@@ -190,11 +213,11 @@ fn sweep(
     region: Region,
     sides: &Sides,
     dims: usize,
-    l2_bytes: usize,
+    ring_bytes: usize,
 ) {
     match (coefs.len(), dims) {
         (1, _) => kernel::update(exec, src, dst, coefs[0], region),
-        (_, 3) => fused_3d::advance_3d(exec, src, dst, coefs, region, sides, l2_bytes),
+        (_, 3) => fused_3d::advance_3d(exec, src, dst, coefs, region, sides, ring_bytes),
         _ => fused::advance_2d(exec, src, dst, coefs, region, sides),
     }
 }
@@ -219,7 +242,11 @@ impl Model for Heat {
     }
 
     fn max_steps_per_call(&self) -> usize {
-        self.time_block
+        self.trial.current().steps
+    }
+
+    fn sweep_trial(&self) -> Option<crate::report::SweepTrialReport> {
+        self.trial.report()
     }
 
     /// Fill the halos (as deep as the steps) and ghosts, overlapping the inner region's sweep
@@ -241,23 +268,25 @@ impl Model for Heat {
         // A lent `next` (the state of the call before a checkpoint) is never written: a spare
         // takes its place. The lent state `t` gets only its halos written below.
         self.rotation.free_next(&mut self.next);
-        let (exec, sides, next, dims, l2) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims, self.l2_bytes);
+        let rings = self.trial.current().ring_bytes;
+        let (exec, sides, next, dims) = (ctx.exec, &self.sides, &mut self.next, self.grid.dims);
         let mut ghosts =
             |f: &mut Field, axis: usize, with_halo: [bool; 3]| boundary::fill_ghosts(f, sides, axis, with_halo);
         ctx.comm.fill_halos_overlapped(ctx.decomp, &mut self.t, w, &mut ghosts, &mut |src: &Field| {
             let tc = Instant::now();
-            sweep(exec, src, next, &coefs, inner, sides, dims, l2);
+            sweep(exec, src, next, &coefs, inner, sides, dims, rings);
             compute += tc.elapsed().as_secs_f64();
         });
         let t2 = Instant::now();
         for r in &strips {
-            sweep(exec, &self.t, &mut self.next, &coefs, *r, &self.sides, dims, l2);
+            sweep(exec, &self.t, &mut self.next, &coefs, *r, &self.sides, dims, rings);
         }
         compute += t2.elapsed().as_secs_f64();
         std::mem::swap(&mut self.t, &mut self.next);
         self.rotation.swapped();
         let total = t0.elapsed().as_secs_f64();
         // Whatever of the call was not spent computing was spent on (or waiting for) halos.
+        self.trial.record(k, compute, ctx.comm);
         ctx.phases.add("compute", compute);
         ctx.phases.add("halo", (total - compute).max(0.0));
         Ok(())

@@ -60,10 +60,20 @@ impl ModelSpec for Spec {
         // What one process on this machine would take (ranks may cut it to their thinnest block).
         let (grid, periodic) = (Grid::from_config(&cfg.grid), super::periodic_axes(cfg));
         match Decomp::new(grid.n, grid.dims, 1, 0, periodic, None) {
-            Ok(d) => vec![format!(
-                "steps/sweep   = {}  (temporal blocking, one process on this machine; parallel.time_block)",
-                super::time_block(cfg, &d, &SingleComm)
-            )],
+            Ok(d) => {
+                let plans = super::sweep_plans(cfg, &d, &SingleComm, 1);
+                let mut steps: Vec<String> = plans.iter().map(|p| p.steps.to_string()).collect();
+                steps.dedup();
+                let how = if plans.len() > 1 {
+                    "two 3-D band sizes, the faster timed in the first sweeps"
+                } else {
+                    "temporal blocking"
+                };
+                vec![format!(
+                    "steps/sweep   = {}  ({how}, one process on this machine; parallel.time_block)",
+                    steps.join(" or ")
+                )]
+            }
             Err(_) => Vec::new(),
         }
     }
