@@ -11,7 +11,8 @@
 //!
 //! The scalar loop is the portable version. The AVX2 and AVX-512 versions compute 4 / 8 adjacent
 //! cells at once, both colours, with the same operations in the same order (no FMA), and keep
-//! only the lanes of the colour being relaxed: same bits as the scalar loop for every cell.
+//! only the lanes of the colour being relaxed: same bits as the scalar loop for every cell (one
+//! body for both widths over [`super::lanes`]).
 //!
 //! The wide versions read the cells of the colour being relaxed in the rows y -+ 1 (into lanes they
 //! then discard) and write the other colour's cells of row y back unchanged; a caller must use
@@ -62,111 +63,63 @@ unsafe fn relax_scalar(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d
 }
 
 #[cfg(target_arch = "x86_64")]
-pub(super) mod x86 {
-    use std::arch::x86_64::*;
-
-    /// The west and east neighbours of the block `cur` of a row, from the blocks before and after
-    /// it: [prev 7, cur 0 .. 6] and [cur 1 .. 7, next 0].
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub(in crate::models::navier_stokes) fn west_east_512(prev: __m512d, cur: __m512d, next: __m512d) -> (__m512d, __m512d) {
-        let (p, c, n) = (_mm512_castpd_si512(prev), _mm512_castpd_si512(cur), _mm512_castpd_si512(next));
-        (_mm512_castsi512_pd(_mm512_alignr_epi64::<7>(c, p)), _mm512_castsi512_pd(_mm512_alignr_epi64::<1>(n, c)))
-    }
-
-    /// As [`west_east_512`] for blocks of 4: [prev 3, cur 0 .. 2] and [cur 1 .. 3, next 0].
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(in crate::models::navier_stokes) fn west_east_256(prev: __m256d, cur: __m256d, next: __m256d) -> (__m256d, __m256d) {
-        (
-            _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(prev, cur), cur),
-            _mm256_shuffle_pd::<0b0101>(cur, _mm256_permute2f128_pd::<0x21>(cur, next)),
-        )
-    }
-
-    /// Cells x0 .. in blocks of 8 (4 of the colour) while a block lies before `end`; returns the
-    /// first cell left for the scalar loop. The row y is read once, a block ahead (`next`; at the
-    /// row's end the one cell after the block): the west and east neighbours are its vectors
-    /// shifted by one lane, so no
-    /// load overlaps the store of the block before, and the block is stored whole, its other
-    /// colour's cells unchanged. (Masked stores of only the colour's lanes, with overlapping
-    /// loads of the neighbours, ran slower than the scalar loop on the AMD development machine.)
-    #[allow(clippy::too_many_arguments)]
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn relax_512(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
-        const L: usize = 8;
-        if x + L > end {
-            return x;
-        }
-        let (vs, vn) = (_mm512_set1_pd(a_sn[0]), _mm512_set1_pd(a_sn[1]));
-        // Lanes 0, 2, 4, 6: the cells x, x + 2, ... of the colour.
-        let colour: __mmask8 = 0b0101_0101;
-        // `prev` lane 7 holds cell x - 1.
-        // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + L <= end).
-        let (mut prev, mut cur) = unsafe { (_mm512_set1_pd(*q.add(x - 1)), _mm512_loadu_pd(q.add(x))) };
-        while x + L <= end {
-            // SAFETY: cells x .. min(x + 2 L - 1, end) of row y and x .. x + L of rows y -+ 1 are
-            // within the caller's promise; f, w, e, d hold end values.
-            unsafe {
-                let c = q.add(x);
-                // At the row's end only lane 0 of `next` is used (the last cell's east neighbour).
-                let next = if x + 2 * L <= end { _mm512_loadu_pd(c.add(L)) } else { _mm512_set1_pd(*c.add(L)) };
-                let (west, east) = west_east_512(prev, cur, next);
-                let (aw, ae) = (_mm512_loadu_pd(w.as_ptr().add(x)), _mm512_loadu_pd(e.as_ptr().add(x)));
-                let sum = _mm512_add_pd(
-                    _mm512_add_pd(
-                        _mm512_add_pd(_mm512_mul_pd(aw, west), _mm512_mul_pd(ae, east)),
-                        _mm512_mul_pd(vs, _mm512_loadu_pd(c.sub(s))),
-                    ),
-                    _mm512_mul_pd(vn, _mm512_loadu_pd(c.add(s))),
-                );
-                let v = _mm512_mul_pd(_mm512_sub_pd(sum, _mm512_loadu_pd(f.as_ptr().add(x))), _mm512_loadu_pd(d.as_ptr().add(x)));
-                // The block's other colour keeps its values. The next block's west neighbour is
-                // one of them: taken from the loaded vector, not the stored one, so that blocks
-                // do not wait for each other.
-                _mm512_storeu_pd(c, _mm512_mask_blend_pd(colour, cur, v));
-                (prev, cur) = (cur, next);
+mod x86 {
+    /// Cells x0 .. in blocks of L (half of them of the colour) while a block lies before `end`;
+    /// returns the first cell left for the scalar loop. The row y is read once, a block ahead
+    /// (`next`; at the row's end the one cell after the block): the west and east neighbours are
+    /// its vectors shifted by one lane, so no load overlaps the store of the block before, and the
+    /// block is stored whole, its other colour's cells unchanged. (Masked stores of only the
+    /// colour's lanes, with overlapping loads of the neighbours, ran slower than the scalar loop
+    /// on the AMD development machine.)
+    ///
+    /// # Safety
+    /// As [`super::relax_row`] with `wide`; a CPU with the feature.
+    macro_rules! blocks {
+        ($(#[$doc:meta])* $name:ident, $feature:literal, $v:ident) => {
+            $(#[$doc])*
+            #[allow(clippy::too_many_arguments)]
+            #[target_feature(enable = $feature)]
+            pub unsafe fn $name(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
+                use super::super::lanes::$v::*;
+                if x + L > end {
+                    return x;
+                }
+                let (vs, vn) = (splat(a_sn[0]), splat(a_sn[1]));
+                // `prev` lane L - 1 holds cell x - 1.
+                // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + L <= end).
+                let (mut prev, mut cur) = unsafe { (splat(*q.add(x - 1)), load(q.add(x))) };
+                while x + L <= end {
+                    // SAFETY: cells x .. min(x + 2 L - 1, end) of row y and x .. x + L of rows
+                    // y -+ 1 are within the caller's promise; f, w, e, d hold end values.
+                    unsafe {
+                        let c = q.add(x);
+                        // At the row's end only lane 0 of `next` is used (the last cell's east neighbour).
+                        let next = if x + 2 * L <= end { load(c.add(L)) } else { splat(*c.add(L)) };
+                        let (west, east) = west_east(prev, cur, next);
+                        let (aw, ae) = (load(w.as_ptr().add(x)), load(e.as_ptr().add(x)));
+                        let sum = add(add(add(mul(aw, west), mul(ae, east)), mul(vs, load(c.sub(s)))), mul(vn, load(c.add(s))));
+                        let v = mul(sub(sum, load(f.as_ptr().add(x))), load(d.as_ptr().add(x)));
+                        // The block's other colour keeps its values. The next block's west
+                        // neighbour is one of them: taken from the loaded vector, not the stored
+                        // one, so that blocks do not wait for each other.
+                        store(c, keep(true, cur, v));
+                        (prev, cur) = (cur, next);
+                    }
+                    x += L;
+                }
+                x
             }
-            x += L;
-        }
-        x
+        };
     }
 
-    /// As [`relax_512`] with blocks of 4 (2 of the colour).
-    #[allow(clippy::too_many_arguments)]
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn relax_256(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
-        const L: usize = 4;
-        if x + L > end {
-            return x;
-        }
-        let (vs, vn) = (_mm256_set1_pd(a_sn[0]), _mm256_set1_pd(a_sn[1]));
-        // `prev` lane 3 holds cell x - 1.
-        // SAFETY: as in `relax_512`.
-        let (mut prev, mut cur) = unsafe { (_mm256_broadcast_sd(&*q.add(x - 1)), _mm256_loadu_pd(q.add(x))) };
-        while x + L <= end {
-            // SAFETY: as in `relax_512`.
-            unsafe {
-                let c = q.add(x);
-                let next = if x + 2 * L <= end { _mm256_loadu_pd(c.add(L)) } else { _mm256_broadcast_sd(&*c.add(L)) };
-                let (west, east) = west_east_256(prev, cur, next);
-                let (aw, ae) = (_mm256_loadu_pd(w.as_ptr().add(x)), _mm256_loadu_pd(e.as_ptr().add(x)));
-                let sum = _mm256_add_pd(
-                    _mm256_add_pd(
-                        _mm256_add_pd(_mm256_mul_pd(aw, west), _mm256_mul_pd(ae, east)),
-                        _mm256_mul_pd(vs, _mm256_loadu_pd(c.sub(s))),
-                    ),
-                    _mm256_mul_pd(vn, _mm256_loadu_pd(c.add(s))),
-                );
-                let v = _mm256_mul_pd(_mm256_sub_pd(sum, _mm256_loadu_pd(f.as_ptr().add(x))), _mm256_loadu_pd(d.as_ptr().add(x)));
-                // Lanes 0 and 2 from v: the cells of the colour.
-                _mm256_storeu_pd(c, _mm256_blend_pd::<0b0101>(cur, v));
-                (prev, cur) = (cur, next);
-            }
-            x += L;
-        }
-        x
-    }
+    blocks!(
+        /// The blocks of 8 cells (4 of the colour) in AVX-512F.
+        relax_512, "avx512f", v512
+    );
+    blocks!(
+        /// The blocks of 4 cells (2 of the colour) in AVX2.
+        relax_256, "avx2", v256
+    );
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub mod coarse;
 pub mod config;
 pub mod diag;
 pub mod fields;
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 pub mod mac;
 pub mod mg_agglomerate;
 pub mod mg_geom;

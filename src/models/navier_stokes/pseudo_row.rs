@@ -10,7 +10,7 @@
 //!   r = b - d0 x + a_e x_e + a_w x_w + a_n x_n + a_s x_s,   x <- x + r / d.
 //!
 //! The AVX2 and AVX-512 versions compute 4 / 8 adjacent faces at once, both colours, with the same
-//! operations in the same order (no FMA; one body for both widths), and keep only the lanes of the
+//! operations in the same order (no FMA; one body for both widths over [`super::lanes`]), and keep only the lanes of the
 //! colour: the same bits as the scalar loop, which spends a division and a dozen dependent
 //! operations per face. The row is read one block ahead and the west and east neighbours come from
 //! the blocks in registers, so no load overlaps the previous block's store. The blocks cover the faces 1 ..= cols - 2 (no wall term of a v row there); the
@@ -154,7 +154,7 @@ mod x86 {
             $(#[$doc])*
             #[target_feature(enable = $feature)]
             pub(super) unsafe fn $name<const U: bool>((x, c0, st, ud, vd, b, k, from, to, keep_even): Args) -> usize {
-                use $v::*;
+                use super::super::lanes::$v::*;
                 let nb = (to - from) / L;
                 if nb == 0 {
                     return from;
@@ -209,110 +209,6 @@ mod x86 {
     blocks!(
         /// The blocks of 4 faces in AVX2.
         blocks_avx2, "avx2", v256
-    );
-
-    /// The vector operations the blocks use that differ only in their intrinsics' names: a
-    /// module `$m` for vectors `$v` of `$l` lanes under `$feature`.
-    macro_rules! vector_ops {
-        ($(#[$doc:meta])* $m:ident, $feature:literal, $v:ty, $l:literal, $load:ident, $store:ident, $set1:ident,
-         $add:ident, $sub:ident, $mul:ident, $div:ident, $max:ident, $zero:ident, { $($rest:item)* }) => {
-            $(#[$doc])*
-            mod $m {
-                #[allow(unused_imports)]
-                use std::arch::x86_64::*;
-                pub const L: usize = $l;
-                pub type V = $v;
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub unsafe fn load(p: *const f64) -> V {
-                    // SAFETY: the caller's promise.
-                    unsafe { $load(p) }
-                }
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub unsafe fn store(p: *mut f64, v: V) {
-                    // SAFETY: the caller's promise.
-                    unsafe { $store(p, v) }
-                }
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub fn splat(a: f64) -> V {
-                    $set1(a)
-                }
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub fn add(a: V, b: V) -> V {
-                    $add(a, b)
-                }
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub fn sub(a: V, b: V) -> V {
-                    $sub(a, b)
-                }
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub fn mul(a: V, b: V) -> V {
-                    $mul(a, b)
-                }
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub fn div(a: V, b: V) -> V {
-                    $div(a, b)
-                }
-                /// max(a, 0) as `f64::max`: 0 where a is NaN (vmaxpd returns its second operand
-                /// then).
-                #[inline]
-                #[target_feature(enable = $feature)]
-                pub fn max0(a: V) -> V {
-                    $max(a, $zero())
-                }
-                $($rest)*
-            }
-        };
-    }
-
-    vector_ops!(
-        /// The vector operations of the blocks in AVX-512F, 8 lanes.
-        v512, "avx512f", __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_sub_pd,
-        _mm512_mul_pd, _mm512_div_pd, _mm512_max_pd, _mm512_setzero_pd, {
-            /// -a (the sign flipped, as the scalar negation).
-            #[inline]
-            #[target_feature(enable = "avx512f")]
-            pub fn neg(a: V) -> V {
-                _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(i64::MIN)))
-            }
-            /// `new` in the lanes of the colour (even or odd), `old` in the others.
-            #[inline]
-            #[target_feature(enable = "avx512f")]
-            pub fn keep(even: bool, old: V, new: V) -> V {
-                _mm512_mask_blend_pd(if even { 0b0101_0101 } else { 0b1010_1010 }, old, new)
-            }
-            pub(in crate::models::navier_stokes) use crate::models::navier_stokes::mg_relax::x86::west_east_512 as west_east;
-        }
-    );
-
-    vector_ops!(
-        /// The vector operations of the blocks in AVX2, 4 lanes.
-        v256, "avx2", __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_add_pd, _mm256_sub_pd,
-        _mm256_mul_pd, _mm256_div_pd, _mm256_max_pd, _mm256_setzero_pd, {
-            /// -a (the sign flipped, as the scalar negation).
-            #[inline]
-            #[target_feature(enable = "avx2")]
-            pub fn neg(a: V) -> V {
-                _mm256_xor_pd(a, _mm256_set1_pd(-0.0))
-            }
-            /// `new` in the lanes of the colour (even or odd), `old` in the others.
-            #[inline]
-            #[target_feature(enable = "avx2")]
-            pub fn keep(even: bool, old: V, new: V) -> V {
-                if even {
-                    _mm256_blend_pd::<0b0101>(old, new)
-                } else {
-                    _mm256_blend_pd::<0b1010>(old, new)
-                }
-            }
-            pub(in crate::models::navier_stokes) use crate::models::navier_stokes::mg_relax::x86::west_east_256 as west_east;
-        }
     );
 }
 

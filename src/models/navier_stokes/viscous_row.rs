@@ -6,7 +6,7 @@
 //!
 //! returning the largest |r| (NaN ignored, as `f64::max` does). The AVX2 and AVX-512 versions
 //! compute 4 / 8 adjacent faces at once, both colours, with the same operations in the same order
-//! (no FMA), and keep only the lanes of the colour: the same bits as the scalar loop, whose
+//! (no FMA; one body for both widths over [`super::lanes`]), and keep only the lanes of the colour: the same bits as the scalar loop, whose
 //! running maximum and scalar operations bound it at several cycles per face. The vector blocks
 //! cover the faces 1 ..= n - 2 of a row of n unknowns (`inv[0]` there); the first and last face
 //! take `inv[1]` and `inv[2]` (`inv[3]` if they are one: next to a wall the diagonal is larger).
@@ -94,102 +94,63 @@ unsafe fn relax_scalar(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usiz
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::super::mg_relax::x86::{west_east_256, west_east_512};
     use super::RowCoef;
-    use std::arch::x86_64::*;
 
-    /// Faces x .. in blocks of 8 (4 of the colour) while a block lies before `end` (all with the
-    /// diagonal inv[0]); returns the first face left and the largest |residual|. As in [`super::super::mg_relax`]: the row is read a block ahead and the west
-    /// and east neighbours are its vectors shifted by one lane; the block is stored whole.
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn relax_512(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
-        const L: usize = 8;
-        if x + L > end {
-            return (x, 0.0);
-        }
-        let (ax, ay, inv) = (_mm512_set1_pd(k.a[0]), _mm512_set1_pd(k.a[1]), _mm512_set1_pd(k.inv[0]));
-        let two = _mm512_set1_pd(2.0);
-        let colour: __mmask8 = 0b0101_0101;
-        let mut worst = _mm512_setzero_pd();
-        // `prev` lane 7 holds face x - 1.
-        // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
-        let (mut prev, mut cur) = unsafe { (_mm512_set1_pd(*q.add(x - 1)), _mm512_loadu_pd(q.add(x))) };
-        while x + L <= end {
-            // SAFETY: faces x .. min(x + 2 L - 1, end) of row y, x .. x + L of rows y -+ 1 and
-            // b[x .. x + L] are within the caller's promise.
-            unsafe {
-                let c = q.add(x);
-                // At the row's end only lane 0 of `next` is used (the last cell's east neighbour).
-                let next = if x + 2 * L <= end { _mm512_loadu_pd(c.add(L)) } else { _mm512_set1_pd(*c.add(L)) };
-                let (west, east) = west_east_512(prev, cur, next);
-                let x2 = _mm512_mul_pd(two, cur);
-                let lx = _mm512_add_pd(_mm512_sub_pd(east, x2), west);
-                let ly = _mm512_add_pd(_mm512_sub_pd(_mm512_loadu_pd(c.add(s)), x2), _mm512_loadu_pd(c.sub(s)));
-                let res = _mm512_add_pd(
-                    _mm512_add_pd(_mm512_sub_pd(_mm512_loadu_pd(b.as_ptr().add(x)), cur), _mm512_mul_pd(ax, lx)),
-                    _mm512_mul_pd(ay, ly),
-                );
-                // |res| on the colour's lanes (0 elsewhere); max keeps its second operand when
-                // the first is a NaN, as f64::max ignores one.
-                let mag = _mm512_maskz_mov_pd(colour, _mm512_castsi512_pd(_mm512_andnot_si512(
-                    _mm512_castpd_si512(_mm512_set1_pd(-0.0)),
-                    _mm512_castpd_si512(res),
-                )));
-                worst = _mm512_max_pd(mag, worst);
-                let v = _mm512_add_pd(cur, _mm512_mul_pd(res, inv));
-                _mm512_storeu_pd(c, _mm512_mask_blend_pd(colour, cur, v));
-                (prev, cur) = (cur, next);
+    /// Faces x .. in blocks of L (half of them of the colour) while a block lies before `end`
+    /// (all with the diagonal inv[0]); returns the first face left and the largest |residual|.
+    /// As in [`super::super::mg_relax`]: the row is read a block ahead and the west and east
+    /// neighbours are its vectors shifted by one lane; the block is stored whole.
+    ///
+    /// # Safety
+    /// As [`super::relax_row`] with `wide`; a CPU with the feature.
+    macro_rules! blocks {
+        ($(#[$doc:meta])* $name:ident, $feature:literal, $v:ident) => {
+            $(#[$doc])*
+            #[target_feature(enable = $feature)]
+            pub unsafe fn $name(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
+                use super::super::lanes::$v::*;
+                if x + L > end {
+                    return (x, 0.0);
+                }
+                let (ax, ay, inv) = (splat(k.a[0]), splat(k.a[1]), splat(k.inv[0]));
+                let two = splat(2.0);
+                let mut worst = zero();
+                // `prev` lane L - 1 holds face x - 1.
+                // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
+                let (mut prev, mut cur) = unsafe { (splat(*q.add(x - 1)), load(q.add(x))) };
+                while x + L <= end {
+                    // SAFETY: faces x .. min(x + 2 L - 1, end) of row y, x .. x + L of rows y -+ 1
+                    // and b[x .. x + L] are within the caller's promise.
+                    unsafe {
+                        let c = q.add(x);
+                        // At the row's end only lane 0 of `next` is used (the last face's east neighbour).
+                        let next = if x + 2 * L <= end { load(c.add(L)) } else { splat(*c.add(L)) };
+                        let (west, east) = west_east(prev, cur, next);
+                        let x2 = mul(two, cur);
+                        let lx = add(sub(east, x2), west);
+                        let ly = add(sub(load(c.add(s)), x2), load(c.sub(s)));
+                        let res = add(add(sub(load(b.as_ptr().add(x)), cur), mul(ax, lx)), mul(ay, ly));
+                        // |res| on the colour's lanes (0 elsewhere); max keeps its second operand
+                        // when the first is a NaN, as f64::max ignores one.
+                        worst = max(abs_even(res), worst);
+                        store(c, keep(true, cur, add(cur, mul(res, inv))));
+                        (prev, cur) = (cur, next);
+                    }
+                    x += L;
+                }
+                (x, max_lane(worst))
             }
-            x += L;
-        }
-        let mut lanes = [0.0f64; L];
-        // SAFETY: `lanes` holds L values.
-        unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), worst) };
-        (x, lanes.into_iter().fold(0.0, f64::max))
+        };
     }
 
-    /// As [`relax_512`] with blocks of 4 (2 of the colour).
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn relax_256(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
-        const L: usize = 4;
-        if x + L > end {
-            return (x, 0.0);
-        }
-        let (ax, ay, inv) = (_mm256_set1_pd(k.a[0]), _mm256_set1_pd(k.a[1]), _mm256_set1_pd(k.inv[0]));
-        let two = _mm256_set1_pd(2.0);
-        let sign = _mm256_set1_pd(-0.0);
-        // Lanes 0 and 2: the faces of the colour.
-        let colour = _mm256_castsi256_pd(_mm256_set_epi64x(0, -1, 0, -1));
-        let mut worst = _mm256_setzero_pd();
-        // `prev` lane 3 holds face x - 1.
-        // SAFETY: as in `relax_512`.
-        let (mut prev, mut cur) = unsafe { (_mm256_broadcast_sd(&*q.add(x - 1)), _mm256_loadu_pd(q.add(x))) };
-        while x + L <= end {
-            // SAFETY: as in `relax_512`.
-            unsafe {
-                let c = q.add(x);
-                let next = if x + 2 * L <= end { _mm256_loadu_pd(c.add(L)) } else { _mm256_broadcast_sd(&*c.add(L)) };
-                let (west, east) = west_east_256(prev, cur, next);
-                let x2 = _mm256_mul_pd(two, cur);
-                let lx = _mm256_add_pd(_mm256_sub_pd(east, x2), west);
-                let ly = _mm256_add_pd(_mm256_sub_pd(_mm256_loadu_pd(c.add(s)), x2), _mm256_loadu_pd(c.sub(s)));
-                let res = _mm256_add_pd(
-                    _mm256_add_pd(_mm256_sub_pd(_mm256_loadu_pd(b.as_ptr().add(x)), cur), _mm256_mul_pd(ax, lx)),
-                    _mm256_mul_pd(ay, ly),
-                );
-                let mag = _mm256_and_pd(colour, _mm256_andnot_pd(sign, res));
-                worst = _mm256_max_pd(mag, worst);
-                let v = _mm256_add_pd(cur, _mm256_mul_pd(res, inv));
-                _mm256_storeu_pd(c, _mm256_blend_pd::<0b0101>(cur, v));
-                (prev, cur) = (cur, next);
-            }
-            x += L;
-        }
-        let mut lanes = [0.0f64; L];
-        // SAFETY: `lanes` holds L values.
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), worst) };
-        (x, lanes.into_iter().fold(0.0, f64::max))
-    }
+    blocks!(
+        /// The blocks of 8 faces (4 of the colour) in AVX-512F.
+        relax_512, "avx512f", v512
+    );
+    blocks!(
+        /// The blocks of 4 faces (2 of the colour) in AVX2.
+        relax_256, "avx2", v256
+    );
 }
 
 #[cfg(test)]
