@@ -12,8 +12,9 @@
 //!
 //! A row is handled in blocks of L adjacent cells, both colours at once; the colour being
 //! relaxed is the even or the odd lanes (`keep`, `abs_even`), the other lanes' results are
-//! discarded. The row is read one block ahead and the west / east neighbours of a block come
-//! from the blocks in registers (`west_east`), so no load overlaps the previous block's store.
+//! discarded. The row is read one block ahead (`Ahead`) and the west / east neighbours of a
+//! block come from the blocks in registers (`west_east`), so no load overlaps the previous
+//! block's store, and the block is stored whole.
 
 /// The interface of both widths, generated from the intrinsics' names: a module `$m` for vectors
 /// `$v` of `$l` lanes under `$feature`, with the width's own operations in `{ .. }`.
@@ -97,6 +98,42 @@ macro_rules! vector_ops {
                 // SAFETY: `lanes` holds L values.
                 unsafe { $store(lanes.as_mut_ptr(), a) };
                 lanes.into_iter().fold(f64::NEG_INFINITY, f64::max)
+            }
+            /// A row walked in blocks of L, read one block ahead: the block in hand and the one
+            /// value before it.
+            pub struct Ahead {
+                prev: V,
+                cur: V,
+            }
+            impl Ahead {
+                /// At the block starting at `p` (its west neighbour p - 1 is read too).
+                ///
+                /// # Safety
+                /// p - 1 .. p + L lie in one allocation; a CPU with the feature.
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub unsafe fn start(p: *const f64) -> Ahead {
+                    // SAFETY: the caller's promise.
+                    unsafe { Ahead { prev: $set1(*p.sub(1)), cur: $load(p) } }
+                }
+                /// The block in hand (starting at `p`) with its west and east neighbours,
+                /// (west, block, east); then moves on to the block at p + L, read whole if
+                /// `whole`, else only its first value (the last block's east neighbour).
+                ///
+                /// # Safety
+                /// p + L .. p + 2 L (only p + L if not `whole`) lie in the allocation; nobody
+                /// writes them meanwhile (stores to the block in hand are fine: it is in a
+                /// register).
+                #[inline]
+                #[target_feature(enable = $feature)]
+                pub unsafe fn step(&mut self, p: *const f64, whole: bool) -> (V, V, V) {
+                    // SAFETY: the caller's promise.
+                    let next = unsafe { if whole { $load(p.add(L)) } else { $set1(*p.add(L)) } };
+                    let (west, east) = west_east(self.prev, self.cur, next);
+                    let cur = self.cur;
+                    (self.prev, self.cur) = (cur, next);
+                    (west, cur, east)
+                }
             }
             $($rest)*
         }

@@ -85,17 +85,16 @@ mod x86 {
                     return x;
                 }
                 let (vs, vn) = (splat(a_sn[0]), splat(a_sn[1]));
-                // `prev` lane L - 1 holds cell x - 1.
                 // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + L <= end).
-                let (mut prev, mut cur) = unsafe { (splat(*q.add(x - 1)), load(q.add(x))) };
+                let mut row = unsafe { Ahead::start(q.add(x)) };
                 while x + L <= end {
                     // SAFETY: cells x .. min(x + 2 L - 1, end) of row y and x .. x + L of rows
-                    // y -+ 1 are within the caller's promise; f, w, e, d hold end values.
+                    // y -+ 1 are within the caller's promise; f, w, e, d hold end values. At the
+                    // row's end only the cell after the block is read (the last cell's east
+                    // neighbour).
                     unsafe {
                         let c = q.add(x);
-                        // At the row's end only lane 0 of `next` is used (the last cell's east neighbour).
-                        let next = if x + 2 * L <= end { load(c.add(L)) } else { splat(*c.add(L)) };
-                        let (west, east) = west_east(prev, cur, next);
+                        let (west, cur, east) = row.step(c, x + 2 * L <= end);
                         let (aw, ae) = (load(w.as_ptr().add(x)), load(e.as_ptr().add(x)));
                         let sum = add(add(add(mul(aw, west), mul(ae, east)), mul(vs, load(c.sub(s)))), mul(vn, load(c.add(s))));
                         let v = mul(sub(sum, load(f.as_ptr().add(x))), load(d.as_ptr().add(x)));
@@ -103,7 +102,6 @@ mod x86 {
                         // neighbour is one of them: taken from the loaded vector, not the stored
                         // one, so that blocks do not wait for each other.
                         store(c, keep(true, cur, v));
-                        (prev, cur) = (cur, next);
                     }
                     x += L;
                 }

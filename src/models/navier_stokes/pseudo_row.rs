@@ -165,13 +165,12 @@ mod x86 {
                 // SAFETY: here and below, faces from - 1 ..= from + L nb <= cols - 1
                 // of row y and from - 1 ..= from + L nb of rows y -+ 1 are inside the fields by
                 // the caller's promise.
-                let (mut prev, mut cur) = unsafe { (splat(*x.add(c0 + from - 1)), load(x.add(c0 + from))) };
+                let mut row = unsafe { Ahead::start(x.add(c0 + from)) };
                 for blk in 0..nb {
                     let c = c0 + from + blk * L;
                     // SAFETY: as above.
                     unsafe {
-                        let next = if blk + 1 < nb { load(x.add(c + L)) } else { splat(*x.add(c + L)) };
-                        let (west, east) = west_east(prev, cur, next);
+                        let (west, cur, east) = row.step(x.add(c), blk + 1 < nb);
                         let mean = |p: *const f64, a: usize, b: usize| mul(half, add(load(p.add(a)), load(p.add(b))));
                         let (ue, uw, vn, vs) = if U {
                             (mean(up, c, c + 1), mean(up, c - 1, c), mean(vp, c, c + 1), mean(vp, c - st, c - st + 1))
@@ -194,7 +193,6 @@ mod x86 {
                         let res = sub(load(bp.add(c)), mul(d0, cur));
                         let res = add(add(add(add(res, mul(ae, east)), mul(aw, west)), mul(an, load(x.add(c + st)))), mul(as_, load(x.add(c - st))));
                         store(x.add(c), keep(keep_even, cur, add(cur, div(res, d))));
-                        (prev, cur) = (cur, next);
                     }
                 }
                 from + nb * L

@@ -115,17 +115,15 @@ mod x86 {
                 let (ax, ay, inv) = (splat(k.a[0]), splat(k.a[1]), splat(k.inv[0]));
                 let two = splat(2.0);
                 let mut worst = zero();
-                // `prev` lane L - 1 holds face x - 1.
                 // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
-                let (mut prev, mut cur) = unsafe { (splat(*q.add(x - 1)), load(q.add(x))) };
+                let mut row = unsafe { Ahead::start(q.add(x)) };
                 while x + L <= end {
                     // SAFETY: faces x .. min(x + 2 L - 1, end) of row y, x .. x + L of rows y -+ 1
-                    // and b[x .. x + L] are within the caller's promise.
+                    // and b[x .. x + L] are within the caller's promise. At the row's end only
+                    // the face after the block is read (the last face's east neighbour).
                     unsafe {
                         let c = q.add(x);
-                        // At the row's end only lane 0 of `next` is used (the last face's east neighbour).
-                        let next = if x + 2 * L <= end { load(c.add(L)) } else { splat(*c.add(L)) };
-                        let (west, east) = west_east(prev, cur, next);
+                        let (west, cur, east) = row.step(c, x + 2 * L <= end);
                         let x2 = mul(two, cur);
                         let lx = add(sub(east, x2), west);
                         let ly = add(sub(load(c.add(s)), x2), load(c.sub(s)));
@@ -134,7 +132,6 @@ mod x86 {
                         // when the first is a NaN, as f64::max ignores one.
                         worst = max(abs_even(res), worst);
                         store(c, keep(true, cur, add(cur, mul(res, inv))));
-                        (prev, cur) = (cur, next);
                     }
                     x += L;
                 }
