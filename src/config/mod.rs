@@ -218,9 +218,10 @@ pub struct ParallelConfig {
     /// Absent = chosen automatically to minimise the halo surface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Vec<usize>>,
-    /// Steps fused into one sweep over memory (temporal blocking; model heat only, 3-D and the
-    /// other models take one step per sweep); 0 = automatic (as many as fit half the L2 cache,
-    /// 2-8, the same on every rank), 1 = off; the same bits for any value.
+    /// Steps fused into one sweep over memory (temporal blocking; model heat only, 2-D and 3-D;
+    /// the other models take one step per sweep); 0 = automatic (as many as fit half the L2
+    /// cache, 2-8, the same on every rank; in 3-D the faster of two plans, rings in half the L2
+    /// or in four times it, timed in the run's first sweeps), 1 = off; the same bits for any value.
     #[serde(default)]
     #[schemars(range(max = crate::models::heat::fused::MAX_STEPS))]
     pub time_block: usize,
