@@ -6,8 +6,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use simrun::field::{Field, Region};
-use simrun::models::heat::fused;
 use simrun::models::heat::kernel::{self, Coef};
+use simrun::models::heat::{fused, sweep_trial};
 use simrun::par::Exec;
 
 fn noisy(n: [usize; 3], h: [usize; 3]) -> Field {
@@ -42,7 +42,8 @@ fn bench(c: &mut Criterion) {
     // Temporal blocking: halos as deep as the steps (left as they are: the sweep's cost does not
     // depend on the values), Neumann ghosts on every face.
     let n = [1, 4096, 4096];
-    let k = fused::auto_steps(n[2] + 2 * fused::MAX_STEPS, simrun::machine::l2_cache_bytes());
+    let k =
+        fused::auto_steps(n[2] + 2 * fused::MAX_STEPS, sweep_trial::ring_budgets(simrun::machine::l2_cache_bytes())[0]);
     let mut u = noisy(n, [0, k, k]);
     let mut w = u.clone();
     let sides = [

@@ -17,7 +17,7 @@ use simrun::decomp::Decomp;
 use simrun::field::{Field, Region};
 use simrun::models::heat::boundary::{fill_ghosts, Sides};
 use simrun::models::heat::kernel::{Coef, Row2d, STREAMING_THRESHOLD_BYTES};
-use simrun::models::heat::{fused, fused_3d};
+use simrun::models::heat::{fused, fused_3d, sweep_trial};
 use simrun::par::{Comm, Exec, SingleComm};
 use std::time::Instant;
 
@@ -61,15 +61,22 @@ fn main() {
     let three_d = dims == 3;
     let shape = if three_d { [n, n, n] } else { [1, n, n] };
     let cells: usize = shape.iter().product();
-    // What `simrun` picks for this grid on this machine (parallel.time_block = 0): in 2-D one plan;
-    // in 3-D the faster of two (steps per sweep, ring budget) timed in the run's first sweeps.
+    // What `simrun` picks for this grid on this machine (parallel.time_block = 0): the faster of
+    // two plans timed in the run's first sweeps, one per ring budget (in 2-D they differ only in
+    // the steps).
     let l2 = simrun::machine::l2_cache_bytes();
-    let budgets = fused_3d::ring_budgets(l2);
-    let engine_plans: Vec<(usize, usize)> = if three_d {
-        budgets.iter().map(|&b| (fused_3d::auto_steps(n + 2 * fused::MAX_STEPS, b), b)).collect()
-    } else {
-        vec![(fused::auto_steps(n + 2 * fused::MAX_STEPS, l2), 0)]
-    };
+    let budgets = sweep_trial::ring_budgets(l2);
+    let mut engine_plans: Vec<(usize, usize)> = budgets
+        .iter()
+        .map(|&b| {
+            if three_d {
+                (fused_3d::auto_steps(n + 2 * fused::MAX_STEPS, b), b)
+            } else {
+                (fused::auto_steps(n + 2 * fused::MAX_STEPS, b), 0)
+            }
+        })
+        .collect();
+    engine_plans.dedup();
     // The steps asked for with the first ring budget, and the engine's plans.
     let mut plans: Vec<(usize, usize)> = args
         .get(4)

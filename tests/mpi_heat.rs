@@ -181,16 +181,35 @@ fn heat_3d_sweep_trial_bitwise_across_splits() {
         .replace("steps = 60", "steps = 37")
         .replace("diagnostics_every = 20", "diagnostics_every = 7");
     assert!(text.contains("nx = 4096") && text.contains("nz = 8"));
-    let (f0, d0) = run_split_with("trial", &text, 0, 1, &["parallel.time_block=1"]);
-    for (ranks, threads, layout) in [(0, 1, "[1, 1, 1]"), (0, 2, "[1, 1, 1]"), (2, 1, "[1, 2, 1]"), (2, 2, "[1, 1, 2]")]
-    {
-        let set = format!("parallel.layout={layout}");
-        let sets: &[&str] = if ranks == 0 { &[] } else { &[&set] };
-        let (f, d) = run_split_with("trial", &text, ranks, threads, sets);
-        let what = format!("{ranks} ranks x {threads} threads");
-        assert_bits_eq(&f0, &f, &format!("sweep trial: {what} vs one step per sweep"));
-        assert_eq!(d0, d, "sweep trial: diagnostics differ with {what}");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi_trial_r{ranks}_t{threads}"));
+    check_sweep_trial("trial3", &text, &["[1, 2, 1]", "[1, 1, 2]"]);
+}
+
+/// The same in 2-D: rows of 16384 cells, where rings of half the L2 allow 2 or 3 steps per sweep
+/// and rings of four times the L2 more, on any L2 from 256 KiB to 4 MiB.
+#[test]
+fn heat_2d_sweep_trial_bitwise_across_splits() {
+    let text = config_text(false, WALLS)
+        .replace("nx = 37", "nx = 16384")
+        .replace("ny = 29", "ny = 16")
+        .replace("steps = 60", "steps = 37")
+        .replace("diagnostics_every = 20", "diagnostics_every = 7");
+    assert!(text.contains("nx = 16384") && text.contains("ny = 16"));
+    check_sweep_trial("trial2", &text, &["[1, 2]", "[2, 1]"]);
+}
+
+/// One process on 1 and 2 threads and 2 ranks on each of `layouts` (1 and 2 threads) against
+/// one step per sweep: same bits and diagnostics, and a settled trial of two plans in the report
+/// whose kept plan is the steps per sweep reported.
+fn check_sweep_trial(name: &str, text: &str, layouts: &[&str; 2]) {
+    let (f0, d0) = run_split_with(name, text, 0, 1, &["parallel.time_block=1"]);
+    for (ranks, threads, layout) in [(0, 1, None), (0, 2, None), (2, 1, Some(layouts[0])), (2, 2, Some(layouts[1]))] {
+        let set = layout.map(|l| format!("parallel.layout={l}"));
+        let sets: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
+        let (f, d) = run_split_with(name, text, ranks, threads, &sets);
+        let what = format!("{name}: {ranks} ranks x {threads} threads");
+        assert_bits_eq(&f0, &f, &format!("{what} vs one step per sweep"));
+        assert_eq!(d0, d, "{what}: diagnostics differ");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi_{name}_r{ranks}_t{threads}"));
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
         let trial = &v["sweep_trial"];

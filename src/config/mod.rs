@@ -220,8 +220,9 @@ pub struct ParallelConfig {
     pub layout: Option<Vec<usize>>,
     /// Steps fused into one sweep over memory (temporal blocking; model heat only, 2-D and 3-D;
     /// the other models take one step per sweep); 0 = automatic (as many as fit half the L2
-    /// cache, 2-8, the same on every rank; in 3-D the faster of two plans, rings in half the L2
-    /// or in four times it, timed in the run's first sweeps), 1 = off; the same bits for any value.
+    /// cache, 2-8, the same on every rank; where that differs from what rings of four times the
+    /// L2 allow, the faster of the two, timed in the run's first sweeps), 1 = off; the same bits
+    /// for any value.
     #[serde(default)]
     #[schemars(range(max = crate::models::heat::fused::MAX_STEPS))]
     pub time_block: usize,

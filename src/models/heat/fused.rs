@@ -34,14 +34,13 @@ use crate::par::Exec;
 /// The most steps one sweep may fuse (halo depth and ring buffers grow with it).
 pub const MAX_STEPS: usize = 8;
 
-/// Steps per sweep chosen for this machine: the most (2 to [`MAX_STEPS`]) whose ring buffers,
-/// three rows of `row_len` values for every intermediate level, fill at most half of a core's
-/// L2 cache of `l2_bytes` ([`crate::machine::l2_cache_bytes`]). Measured at 4096^2 on a 2 MiB
-/// L2: 8 steps per sweep; at 8192^2 the choice (6) beats 8, whose rings no longer fit.
-pub fn auto_steps(row_len: usize, l2_bytes: usize) -> usize {
-    let budget = l2_bytes / 2;
+/// Steps per sweep for a ring budget of `ring_bytes` ([`super::sweep_trial::ring_budgets`]): the
+/// most (2 to [`MAX_STEPS`]) whose ring buffers, three rows of `row_len` values for every
+/// intermediate level, fit it. Measured at 4096^2 on a 2 MiB L2 with half of it for the rings: 8
+/// steps per sweep; at 8192^2 the choice (6) beat 8, whose rings no longer fit there.
+pub fn auto_steps(row_len: usize, ring_bytes: usize) -> usize {
     let per_level = 3 * row_len * size_of::<f64>();
-    (1 + budget / per_level.max(1)).clamp(2, MAX_STEPS)
+    (1 + ring_bytes / per_level.max(1)).clamp(2, MAX_STEPS)
 }
 
 /// Advance `region` of the 2-D field `src` by `coefs.len()` steps (the i-th with `coefs[i]`) into

@@ -5,7 +5,7 @@
 //! buffer and computes plane t right after level j-1 has computed plane t+1; level k writes the
 //! output. A whole plane of a large grid does not fit a cache, so the planes are cut into bands of
 //! y-rows, one band per task: a band's ring holds only its rows (grown by k - j rows on each side
-//! for level j) and is sized to a ring budget ([`ring_budgets`]: half the L2 cache, or more). Inside a band the levels
+//! for level j) and is sized to a ring budget ([`super::sweep_trial::ring_budgets`]: half the L2 cache, or more). Inside a band the levels
 //! also advance as a wavefront along y: in each z step level 1 computes a few rows, then level j
 //! computes its rows up to one behind level j-1, so the rows a level reads from the plane just
 //! computed are still in L1. The rings are each thread's own buffers, kept from sweep to sweep.
@@ -28,16 +28,6 @@ use super::kernel::{prefetch_l2, Coef, Row3d};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
-/// The ring budgets (bytes of ring buffers per band) a 3-D run tries in its first sweeps, keeping
-/// the faster ([`super::sweep_trial`]): half of a core's L2 cache of `l2_bytes`
-/// ([`crate::machine::l2_cache_bytes`]), where the rings stay in L2 (measured best on a 2 MiB L2
-/// at 128^3-384^3), and four times the L2, where they spill into L3 but the bands are taller and
-/// compute fewer rows twice and the steps per sweep may be more (512^3 on a Zen 5 core's 1 MiB L2:
-/// 4 steps instead of 3, 1.13-1.17x on 1 and 2 threads, 3 interleaved rounds).
-pub fn ring_budgets(l2_bytes: usize) -> [usize; 2] {
-    [l2_bytes / 2, 4 * l2_bytes]
-}
-
 /// Steps per sweep for a ring budget of `ring_bytes` in 3-D: the most, up to 4, whose ring
 /// buffers for a band of 12 rows (of `row_len` values) fit it, at least 2.
 /// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 with half of it for the rings
@@ -55,7 +45,7 @@ fn ring_bytes_per_row(k: usize, px: usize) -> usize {
 }
 
 /// Advance `region` of the 3-D field `src` by `coefs.len()` steps into `dst`, in bands of rows
-/// whose ring buffers fit `ring_bytes` ([`ring_budgets`]).
+/// whose ring buffers fit `ring_bytes` ([`super::sweep_trial::ring_budgets`]).
 #[allow(clippy::too_many_arguments)]
 pub fn advance_3d(
     exec: &Exec,

@@ -10,8 +10,8 @@
 //! Sweeps: the driver hands the model up to `parallel.time_block` steps at once (by default as
 //! many as suit the L2 cache) and [`fused`] (2-D) or [`fused_3d`] takes them in one pass over
 //! memory (temporal blocking), with halos as deep as the steps; the bits are those of one step at
-//! a time ([`kernel`]). In 3-D the run times two plans (steps per sweep and bands' ring budget)
-//! in its first sweeps and keeps the faster ([`sweep_trial`]).
+//! a time ([`kernel`]). The run times two plans (steps per sweep and, in 3-D, bands sized for a
+//! ring budget) in its first sweeps and keeps the faster ([`sweep_trial`]).
 //! Boundary conditions are ghost cells ([`boundary`]).
 
 pub mod boundary;
@@ -95,13 +95,13 @@ pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
     p
 }
 
-/// The sweep plans a run chooses from ([`sweep_trial`]). Steps per sweep: `parallel.time_block`,
-/// or chosen for the cache ([`fused::auto_steps`] in 2-D; in 3-D [`fused_3d::auto_steps`] for each
-/// ring budget of [`fused_3d::ring_budgets`]), the smallest choice over ranks, and never more than
-/// the thinnest block of any rank along an axis whose halo comes from a neighbour or the periodic
-/// wrap (a halo is taken from the next block only). One plan in 2-D; in 3-D two, or one where
-/// both would sweep alike on every rank (the same steps, the same bands of the tallest block).
-/// The same on every rank (collective on `comm`).
+/// The sweep plans a run chooses from ([`sweep_trial`]): one per ring budget of
+/// [`sweep_trial::ring_budgets`]. Steps per sweep: `parallel.time_block`, or chosen for the
+/// budget ([`fused::auto_steps`] in 2-D, [`fused_3d::auto_steps`] in 3-D), the smallest choice over
+/// ranks, and never more than the thinnest block of any rank along an axis whose halo comes from a
+/// neighbour or the periodic wrap (a halo is taken from the next block only). Two plans, or one
+/// where both would sweep alike on every rank (the same steps and, in 3-D, the same bands of the
+/// tallest block). The same on every rank (collective on `comm`).
 pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usize) -> Vec<Plan> {
     let three_d = cfg.dims() == 3;
     let blocks: Vec<[usize; 3]> = (0..decomp.procs.iter().product()).map(|r| decomp.block_of(r).1).collect();
@@ -117,14 +117,13 @@ pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usiz
             }
         }
     }
-    let l2 = crate::machine::l2_cache_bytes();
-    let budgets = if three_d { fused_3d::ring_budgets(l2).to_vec() } else { vec![0] };
+    let budgets = sweep_trial::ring_budgets(crate::machine::l2_cache_bytes());
     let row = widest + 2 * fused::MAX_STEPS;
     let mut steps: Vec<f64> = budgets
         .iter()
         .map(|&ring_bytes| match cfg.parallel.time_block {
             0 if three_d => fused_3d::auto_steps(row, ring_bytes) as f64,
-            0 => fused::auto_steps(row, l2) as f64,
+            0 => fused::auto_steps(row, ring_bytes) as f64,
             k => k as f64,
         })
         .collect();
@@ -136,7 +135,7 @@ pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usiz
         .collect();
     if let [a, b] = plans[..] {
         let bands = |p: Plan| fused_3d::band_rows(p.steps, widest + 2 * p.steps, tallest, threads, p.ring_bytes);
-        let mut differ = [if a.steps != b.steps || bands(a) != bands(b) { 1.0 } else { 0.0 }];
+        let mut differ = [if a.steps != b.steps || (three_d && bands(a) != bands(b)) { 1.0 } else { 0.0 }];
         comm.max_f64(&mut differ);
         if differ[0] == 0.0 {
             plans.truncate(1);

@@ -65,7 +65,7 @@ impl ModelSpec for Spec {
                 let mut steps: Vec<String> = plans.iter().map(|p| p.steps.to_string()).collect();
                 steps.dedup();
                 let how = if plans.len() > 1 {
-                    "two 3-D band sizes, the faster timed in the first sweeps"
+                    "two plans, the faster timed in the first sweeps"
                 } else {
                     "temporal blocking"
                 };
