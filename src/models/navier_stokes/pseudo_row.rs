@@ -10,11 +10,12 @@
 //!   r = b - d0 x + a_e x_e + a_w x_w + a_n x_n + a_s x_s,   x <- x + r / d.
 //!
 //! The AVX2 and AVX-512 versions compute 4 / 8 adjacent faces at once, both colours, with the same
-//! operations in the same order (no FMA; one body for both widths over [`super::lanes`]), and keep only the lanes of the
-//! colour: the same bits as the scalar loop, which spends a division and a dozen dependent
-//! operations per face. The row is read one block ahead and the west and east neighbours come from
-//! the blocks in registers, so no load overlaps the previous block's store. The blocks cover the faces 1 ..= cols - 2 (no wall term of a v row there); the
-//! first and last face and what is left at the end run the scalar loop.
+//! operations in the same order (no FMA; one body for both widths over [`super::lanes`]), and
+//! keep only the lanes of the colour: the same bits as the scalar loop, which spends a division
+//! and a dozen dependent operations per face. The row is read one block ahead and the west and
+//! east neighbours come from the blocks in registers, so no load overlaps the previous block's
+//! store. The blocks cover the faces 1 ..= cols - 2 (no wall term of a v row there); the first
+//! and last face and what is left at the end run the scalar loop.
 //!
 //! The wide version reads the faces of the colour being relaxed in the rows y -+ 1 (into lanes it
 //! then discards) and writes back the other colour's faces of row y unchanged; a caller must use

@@ -6,8 +6,9 @@
 //!
 //! returning the largest |r| (NaN ignored, as `f64::max` does). The AVX2 and AVX-512 versions
 //! compute 4 / 8 adjacent faces at once, both colours, with the same operations in the same order
-//! (no FMA; one body for both widths over [`super::lanes`]), and keep only the lanes of the colour: the same bits as the scalar loop, whose
-//! running maximum and scalar operations bound it at several cycles per face. The vector blocks
+//! (no FMA; one body for both widths over [`super::lanes`]), and keep only the lanes of the
+//! colour: the same bits as the scalar loop, whose running maximum and scalar operations bound it
+//! at several cycles per face. The vector blocks
 //! cover the faces 1 ..= n - 2 of a row of n unknowns (`inv[0]` there); the first and last face
 //! take `inv[1]` and `inv[2]` (`inv[3]` if they are one: next to a wall the diagonal is larger).
 //!
