@@ -201,6 +201,8 @@ fn cases() -> Vec<Case> {
         case("weather_time_cfl", w, &["--set", "time.cfl=0.5"], "time.cfl"),
         case("weather_time_block", w, &["--set", "parallel.time_block=2"], "parallel.time_block"),
         case("ns_time_block", n, &["--set", "parallel.time_block=2"], "parallel.time_block"),
+        case("weather_sweep_trial", w, &["--set", "parallel.sweep_trial=false"], "parallel.sweep_trial"),
+        case("ns_sweep_trial", n, &["--set", "parallel.sweep_trial=true"], "parallel.sweep_trial"),
         case("dt_and_cfl", &with(h, "steps =", "dt = 1e-4\ncfl = 0.5"), &[], "time.dt"),
         case("weather_dt_and_cfl", w, &["--set", "time.dt=1.0", "--set", "weather.cfl=1.0"], "weather.cfl"),
         // Sections of other models.

@@ -223,6 +223,16 @@ fn check_sweep_trial(name: &str, text: &str, layouts: &[&str; 2]) {
             Some(kept),
             "{what}: the report's steps per sweep are the kept plan's"
         );
+        if let (2, Some(set)) = (threads, &set) {
+            // Without the trial: the first plan, the same bits.
+            let (f, d) = run_split_with(name, text, ranks, threads, &[set, "parallel.sweep_trial=false"]);
+            assert_bits_eq(&f0, &f, &format!("{what}, no trial"));
+            assert_eq!(d0, d, "{what}, no trial: diagnostics differ");
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+            assert!(v.get("sweep_trial").is_none(), "{what}, no trial: {v}");
+            assert_eq!(v["steps_per_sweep"], plans[0]["steps_per_sweep"], "{what}, no trial: the first plan");
+        }
     }
 }
 

@@ -207,7 +207,7 @@ impl JsonSchema for WallLimit {
 pub const MAX_THREADS: usize = 4096;
 
 /// `[parallel]`: how the work is spread.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParallelConfig {
     /// threads per process (a rayon pool; the weather and Navier-Stokes steps' own thread team); 0 = all cores the process may use.
@@ -226,6 +226,18 @@ pub struct ParallelConfig {
     #[serde(default)]
     #[schemars(range(max = crate::models::heat::fused::MAX_STEPS))]
     pub time_block: usize,
+    /// Heat: time the two sweep plans (ring buffers in half the L2 cache or in four times it) in
+    /// the run's first sweeps and keep the faster (the report's `sweep_trial`); false = always the
+    /// first (half the L2), e.g. for scaling studies that must run one code path on every split.
+    /// The bits are the same either way.
+    #[serde(default = "yes")]
+    pub sweep_trial: bool,
+}
+
+impl Default for ParallelConfig {
+    fn default() -> Self {
+        ParallelConfig { threads: 0, layout: None, time_block: 0, sweep_trial: true }
+    }
 }
 
 /// `[output]`: where and how often results are written.

@@ -101,7 +101,8 @@ pub fn periodic_axes(cfg: &Config) -> [bool; 3] {
 /// ranks, and never more than the thinnest block of any rank along an axis whose halo comes from a
 /// neighbour or the periodic wrap (a halo is taken from the next block only). Two plans, or one
 /// where both would sweep alike on every rank (the same steps and, in 3-D, the same bands of the
-/// tallest block). The same on every rank (collective on `comm`).
+/// tallest block) or `parallel.sweep_trial` is false. The same on every rank (collective on
+/// `comm`).
 pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usize) -> Vec<Plan> {
     let three_d = cfg.dims() == 3;
     let blocks: Vec<[usize; 3]> = (0..decomp.procs.iter().product()).map(|r| decomp.block_of(r).1).collect();
@@ -133,6 +134,9 @@ pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usiz
         .zip(&steps)
         .map(|(&ring_bytes, &k)| Plan { steps: (k as usize).min(thinnest).max(1), ring_bytes })
         .collect();
+    if !cfg.parallel.sweep_trial {
+        plans.truncate(1);
+    }
     if let [a, b] = plans[..] {
         let bands = |p: Plan| fused_3d::band_rows(p.steps, widest + 2 * p.steps, tallest, threads, p.ring_bytes);
         let mut differ = [if a.steps != b.steps || (three_d && bands(a) != bands(b)) { 1.0 } else { 0.0 }];

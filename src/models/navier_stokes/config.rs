@@ -234,6 +234,11 @@ pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
             "key `parallel.time_block` is not used by the navier_stokes model (one step per sweep): remove it",
         ));
     }
+    if given.has("parallel.sweep_trial") {
+        return Err(Error::config(
+            "key `parallel.sweep_trial` is not used by the navier_stokes model (no sweep plans to time): remove it",
+        ));
+    }
     if ns.body_force.len() != 2 {
         return Err(Error::config("key `navier_stokes.body_force` needs 2 numbers [fx, fy]"));
     }

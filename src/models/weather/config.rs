@@ -105,6 +105,11 @@ pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
             "key `parallel.time_block` is not used by the weather model (one step per sweep): remove it",
         ));
     }
+    if given.has("parallel.sweep_trial") {
+        return Err(Error::config(
+            "key `parallel.sweep_trial` is not used by the weather model (no sweep plans to time): remove it",
+        ));
+    }
     if given.has("time.dt") && given.has("weather.cfl") {
         return Err(Error::config(
             "give `time.dt` (a fixed step) or `weather.cfl`, not both: with time.dt the cfl is not used",
