@@ -3,17 +3,18 @@
 //! A plan is the steps per sweep and the bytes of ring buffers the sweep may use ([`ring_budgets`];
 //! in 2-D they set the steps, in 3-D the steps and the height of the bands). Which is faster
 //! depends on the cache hierarchy in ways the sizes sysfs reports do not settle (rings spilled
-//! into L3 pay off on a core with fast L3 and lose on one without), so when the plans differ the run takes its first sweeps with each in
-//! turn (A, B, B, A: drift in the machine's speed weighs on both alike), keeps each plan's best
-//! seconds per step, takes the slowest rank's figure for each (MPI) and keeps the plan that is
-//! fastest there from then on. The bits do not depend on the plan (every plan computes every
-//! cell by the single-step expression, see [`super::fused`] and [`super::fused_3d`]), so the trial costs only the time
-//! the slower plan loses in two sweeps, and a run restarted or split differently computes the
-//! same numbers whatever it picks. A call of fewer than half its plan's steps (before an output)
-//! is not a sample (one of at least half is: with outputs more often than a plan's steps, its
-//! calls are that long all run long); after [`GIVE_UP_CALLS`] calls the trial ends with what it
-//! has (a plan never sampled is not kept). Every rank sees the same calls, so every rank agrees
-//! when the trial ends.
+//! into L3 pay off on a core with fast L3 and lose on one without), so when the plans differ the
+//! run takes its first sweeps with each in turn (A, B, B, A: drift in the machine's speed weighs
+//! on both alike), keeps each plan's best seconds per step, takes the slowest rank's figure for
+//! each (MPI) and keeps the plan that is fastest there from then on. The bits do not depend on
+//! the plan (every plan computes every cell by the single-step expression, see [`super::fused`]
+//! and [`super::fused_3d`]), so the trial costs only the time the slower plan loses in two
+//! sweeps, and a run restarted or split differently computes the same numbers whatever it picks.
+//! A call of fewer than half its plan's steps (before an output) is not a sample (one of at least
+//! half is: with outputs more often than a plan's steps, its calls are that long all run long);
+//! after [`GIVE_UP_CALLS`] calls the trial ends with what it has (a plan never sampled is not
+//! kept). Every rank sees the same calls, so every rank agrees when the trial ends.
+//! `parallel.sweep_trial = false` leaves one plan, the first.
 
 use crate::par::Comm;
 use crate::report::{SweepPlan, SweepTrialReport};
@@ -24,7 +25,7 @@ use crate::report::{SweepPlan, SweepTrialReport};
 /// at 3-D 128^3-384^3), and four times the L2, where they spill into L3 but sweeps take more steps
 /// and 3-D bands are taller (fewer rows computed twice). On a Zen 5 core's 1 MiB L2 the second
 /// won every run measured: 3-D 512^3 4 steps instead of 3, 1.13x on 1 and 2 threads; 2-D 8192^2
-/// 8 steps instead of 3, 1.04x / 1.13x (5 interleaved rounds each).
+/// 8 steps instead of 3, 1.08x / 1.13x (whole runs, 5 interleaved rounds each).
 pub fn ring_budgets(l2_bytes: usize) -> [usize; 2] {
     [l2_bytes / 2, 4 * l2_bytes]
 }
