@@ -247,6 +247,25 @@ pub(crate) mod testing {
             .collect()
     }
 
+    /// (seed, row length) cases for a row kernel: every length up to 44 with seed 1 (the ends of
+    /// vector blocks of 4 and 8, both parities, with and without a tail), then rows of 190 for
+    /// each of `long_seeds`.
+    pub fn row_cases(long_seeds: std::ops::Range<u64>) -> impl Iterator<Item = (u64, usize)> {
+        (0..=44).map(|n| (1u64, n)).chain(long_seeds.map(|seed| (seed, 190)))
+    }
+
+    /// `after` equals `before` bit for bit everywhere but at the cells of one colour of a row:
+    /// indices origin + f for f = first, first + 2, ... < end (a red-black row kernel writes
+    /// nothing else).
+    pub fn assert_only_colour_written(after: &[f64], before: &[f64], origin: usize, first: usize, end: usize) {
+        for (i, (a, b)) in after.iter().zip(before).enumerate() {
+            let f = i as isize - origin as isize;
+            if !(f >= first as isize && f < end as isize && (f - first as isize) % 2 == 0) {
+                assert_eq!(a.to_bits(), b.to_bits(), "cell {i} not of the colour was changed");
+            }
+        }
+    }
+
     /// Bitwise equality (signed zeros and infinities included), except that any NaN matches any
     /// NaN: Rust leaves the sign and payload of a NaN result unspecified (RFC 3514), and LLVM may
     /// swap the operands of an addition differently in two compilations of the same code.

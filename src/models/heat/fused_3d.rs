@@ -5,10 +5,10 @@
 //! buffer and computes plane t right after level j-1 has computed plane t+1; level k writes the
 //! output. A whole plane of a large grid does not fit a cache, so the planes are cut into bands of
 //! y-rows, one band per task: a band's ring holds only its rows (grown by k - j rows on each side
-//! for level j) and is sized to a ring budget ([`super::sweep_trial::ring_budgets`]: half the L2 cache, or more). Inside a band the levels
-//! also advance as a wavefront along y: in each z step level 1 computes a few rows, then level j
-//! computes its rows up to one behind level j-1, so the rows a level reads from the plane just
-//! computed are still in L1. The rings are each thread's own buffers, kept from sweep to sweep.
+//! for level j) and is sized to a ring budget ([`super::sweep_trial::ring_budgets`]: half the L2
+//! cache, or more). Inside a band the levels also advance as a wavefront along y: in each z step
+//! level 1 computes a few rows, then level j computes its rows up to one behind level j-1, so the
+//! rows a level reads from the plane just computed are still in L1. The rings are each thread's own buffers, kept from sweep to sweep.
 //! The field is read once and written once per k steps; the price is the rows a band recomputes
 //! that its neighbours also compute, about (k - 1) / band height per level. Level 1 is the only
 //! one reading memory (the field's plane t + 1), in short runs of rows the hardware prefetchers
@@ -95,8 +95,8 @@ pub fn advance_3d_with(
 }
 
 /// Rows per band: the ring buffers of k - 1 levels (three planes of band + 2k rows of `px` values
-/// each) within `ring_bytes`, and as many bands as a multiple of the
-/// threads (where there are rows enough), so no thread is left with one band more than the others.
+/// each) within `ring_bytes`, and as many bands as a multiple of the threads (where there are
+/// rows enough), so no thread is left with one band more than the others.
 pub fn band_rows(k: usize, px: usize, rows: usize, threads: usize, ring_bytes: usize) -> usize {
     let per_row = ring_bytes_per_row(k, px);
     let fit = (ring_bytes / per_row.max(1)).saturating_sub(2 * k).max(k).max(4);
