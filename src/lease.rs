@@ -43,26 +43,19 @@ impl Lent {
         self.len() == 0
     }
 
-    /// Copy the interior values from C-order position `at` (a whole number of x-rows), `count`
-    /// of them (whole rows), into `out` (replacing its contents).
-    pub fn copy_range(&self, at: usize, count: usize, out: &mut Vec<f64>) {
+    /// Copy the interior values from C-order position `at` (a whole number of x-rows) into `out`
+    /// (whole rows).
+    pub fn copy_rows(&self, at: usize, out: &mut [f64]) {
         let nx = self.n[2].max(1);
-        assert!(at.is_multiple_of(nx) && count.is_multiple_of(nx) && at + count <= self.len(), "whole rows");
-        out.clear();
-        out.reserve(count);
-        let mut row = at / nx;
-        while out.len() < count {
-            let (z, y) = (row / self.n[1], row % self.n[1]);
+        assert!(at.is_multiple_of(nx) && out.len().is_multiple_of(nx) && at + out.len() <= self.len(), "whole rows");
+        for (i, row) in out.chunks_exact_mut(nx).enumerate() {
+            let r = at / nx + i;
+            let (z, y) = (r / self.n[1], r % self.n[1]);
             let src = self.origin + z * self.stride[0] + y * self.stride[1];
-            let k = out.len();
             // SAFETY: interior row (z, y) lies inside the lent allocation (kept alive by the
-            // lender while `_token` lives) and is not written meanwhile; `out` has room for
-            // `count` values, of which `k + nx <= count` are now initialised.
-            unsafe {
-                std::ptr::copy_nonoverlapping(self.ptr.add(src), out.as_mut_ptr().add(k), nx);
-                out.set_len(k + nx);
-            }
-            row += 1;
+            // lender while `_token` lives) and is not written meanwhile; `row` is nx values and
+            // does not overlap it (a distinct, exclusively borrowed buffer).
+            unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(src), row.as_mut_ptr(), nx) };
         }
     }
 }
@@ -168,10 +161,11 @@ mod tests {
         let mut b = Field::new(a.n, a.h);
         let mut r = Rotation::default();
         let lent = r.lend(&a);
-        let mut part = Vec::new();
-        lent.copy_range(0, lent.len(), &mut part);
+        let mut part = vec![0.0; lent.len()];
+        lent.copy_rows(0, &mut part);
         assert_eq!(part, a.interior_vec());
-        lent.copy_range(4, 8, &mut part);
+        let mut part = [0.0; 8];
+        lent.copy_rows(4, &mut part);
         assert_eq!(part, a.interior_vec()[4..12]);
         // A step from a into b, then the swap: the lent buffer is now `next`.
         r.free_next(&mut b);

@@ -182,6 +182,37 @@ impl RawSink {
         Ok(())
     }
 
+    /// Room in the stage for the next `n` values, written in place (then [`RawSink::keep`]):
+    /// the aligned part staged so far goes to the device first if they would not fit. None
+    /// where the values do not go through the stage, or are more than it holds past an
+    /// unaligned tail: [`RawSink::push`] them.
+    fn slot(&mut self, n: usize) -> std::io::Result<Option<&mut [f64]>> {
+        let bytes = n * size_of::<f64>();
+        if !self.staged {
+            return Ok(None);
+        }
+        if self.fill + bytes > STAGE {
+            let aligned = self.fill & !(ALIGN as usize - 1);
+            if aligned > 0 {
+                self.write_stage(aligned)?;
+            }
+            if !self.staged || self.fill + bytes > STAGE {
+                return Ok(None);
+            }
+        }
+        let fill = self.fill;
+        let room = &mut self.stage.as_mut().expect("stage").bytes()[fill..fill + bytes];
+        // The stage is page-aligned and holds whole f64 values (every push is of f64s), so this
+        // view is aligned; None (push instead) if it ever were not.
+        Ok(bytemuck::try_cast_slice_mut(room).ok())
+    }
+
+    /// The slot's first `n` values are written: they follow in the file.
+    fn keep(&mut self, n: usize) {
+        self.fill += n * size_of::<f64>();
+        debug_assert!(self.fill <= STAGE);
+    }
+
     /// Write the stage's first `n` bytes (a multiple of ALIGN, or all at the end) at `at`.
     fn write_stage(&mut self, n: usize) -> std::io::Result<()> {
         use std::os::unix::fs::FileExt;
@@ -220,6 +251,24 @@ impl RawSink {
         }
         self.fill = 0;
         Ok(())
+    }
+}
+
+/// A dataset's units staged in place ([`RawSink::slot`]), or pushed from a scratch copy.
+struct StagedUnits<'a>(&'a mut RawSink);
+
+impl record::UnitSink for StagedUnits<'_> {
+    type Error = hdf5::Error;
+    fn slot(&mut self, n: usize) -> hdf5::Result<Option<&mut [f64]>> {
+        // The OS error alone: the one-line report names the file.
+        self.0.slot(n).map_err(|e| hdf5::Error::from(e.to_string()))
+    }
+    fn keep(&mut self, n: usize) -> hdf5::Result<()> {
+        self.0.keep(n);
+        Ok(())
+    }
+    fn write(&mut self, unit: &[f64], _: usize, _: usize) -> hdf5::Result<()> {
+        self.0.push(bytemuck::cast_slice(unit)).map_err(|e| hdf5::Error::from(e.to_string()))
     }
 }
 
@@ -304,14 +353,11 @@ impl DataFileWriter {
                     _ => None,
                 };
                 let hashed = match sink {
-                    // The band's bytes at their place in the dataset (C order: bands follow each
-                    // other), while in cache.
+                    // The band's values copied once, into the O_DIRECT stage at their place in
+                    // the dataset (C order: bands follow each other), then checked and hashed
+                    // there while in cache.
                     Some(sink) => {
-                        let put = |unit: &[f64], _: usize, _: usize| -> hdf5::Result<()> {
-                            // The OS error alone: the one-line report names the file.
-                            sink.push(bytemuck::cast_slice(unit)).map_err(|e| hdf5::Error::from(e.to_string()))
-                        };
-                        let h = record::hash_block_with(data.source(), b.size, rows, put)?;
+                        let h = record::hash_block_into(data.source(), b.size, rows, &mut StagedUnits(&mut *sink))?;
                         sink.end().map_err(|e| hdf5::Error::from(e.to_string()))?;
                         h
                     }
@@ -670,7 +716,9 @@ mod tests {
     }
 
     /// Blocks whose bytes are not whole pages (the O_DIRECT writes' buffered tail), several
-    /// blocks and fields in one file, larger than the staging buffer: read back bit for bit.
+    /// blocks and fields in one file, larger than the staging buffer, hash units that do not
+    /// fill it (staged in place up to an unaligned tail, which moves to the stage's front), owned
+    /// and lent values (a model's padded buffer): read back bit for bit.
     #[test]
     fn odd_sizes_and_several_blocks_read_back() {
         let dir = tempfile::tempdir().unwrap();
@@ -679,8 +727,19 @@ mod tests {
         let owned = |v: Vec<f64>| Values::Owned(v);
         let (ua, va) = (vals(37 * 1001, 1.0), vals(37 * 1001, 2.0));
         let (ub, vb) = (vals(1100 * 1003, 3.0), vals(1100 * 1003, 4.0));
+        let units = record::chunk_rows(b) * b[2] * size_of::<f64>();
+        assert!(
+            !units.is_multiple_of(ALIGN as usize)
+                && !STAGE.is_multiple_of(units)
+                && b[1] * b[2] * size_of::<f64>() > 2 * STAGE,
+            "units straddle the stage"
+        );
+        let mut padded = crate::field::Field::new(b, [0, 2, 3]);
+        padded.data.fill(f64::NAN);
+        padded.set_interior_from(&vb);
+        let mut lease = crate::lease::Lease::default();
         let fa = vec![("u".to_string(), owned(ua.clone())), ("v".to_string(), owned(va.clone()))];
-        let fb = vec![("u".to_string(), owned(ub.clone())), ("v".to_string(), owned(vb.clone()))];
+        let fb = vec![("u".to_string(), owned(ub.clone())), ("v".to_string(), Values::Lent(lease.lend(&padded)))];
         let stamp = Stamp { step: 3, time: 0.25, dt: 0.05 };
         let blocks = [
             BlockData { rank: 0, offset: [0; 3], size: a, fields: &fa },
