@@ -178,12 +178,35 @@ mod avx2 {
 #[inline]
 pub(super) fn prefetch_l2(data: &[f64]) {
     #[cfg(target_arch = "x86_64")]
-    for line in data.chunks(8) {
-        // SAFETY: a prefetch never faults, and the address is inside `data` anyway.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.as_ptr().cast()) };
-    }
+    prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T1 }>(data.as_ptr(), data.len());
     #[cfg(not(target_arch = "x86_64"))]
     let _ = data;
+}
+
+/// As [`prefetch_l2`], into L1, for the `len` values from `at` (any address: a prefetch never
+/// faults and reads nothing the program sees, so the values may be another thread's to write; a
+/// line about to be stored to is then owned when written).
+#[inline]
+pub(super) fn prefetch_l1(at: *const f64, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T0 }>(at, len);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (at, len);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn prefetch_lines<const HINT: i32>(at: *const f64, len: usize) {
+    // One prefetch per line in a loop the compiler does not unroll: bursts of them measured
+    // slower (fused_3d's L1 prefetches at 256^3: 1.16x with this loop, no gain unrolled by 8).
+    let (mut p, mut rest) = (at, len);
+    while rest > 0 {
+        // SAFETY: a prefetch never faults, whatever the address (wrapping_add: no provenance needed).
+        unsafe { std::arch::x86_64::_mm_prefetch::<HINT>(p.cast()) };
+        let step = rest.min(8);
+        p = p.wrapping_add(step);
+        rest -= step;
+    }
 }
 
 #[inline(always)]
