@@ -9,7 +9,8 @@
 //! second (MLUPS); k steps per sweep move 16/k bytes per update and can pass that bound.
 //! Prints medians, the share of the bound, and one machine-readable `result` line per thread
 //! count. Usage: cargo run --release --example bench_heat -- [N] [REPEATS] [THREADS,...] [STEPS,...] [DIMS]
-//! (STEPS: the steps per sweep to measure, default 1,2,4,8 and the engine's choice; DIMS 3: the
+//! (STEPS: the steps per sweep to measure, default 1,2,4,8 and the engine's choice, each `k` or in
+//! 3-D `k@KiB` for a ring budget other than the first; DIMS 3: the
 //! 7-point update on N^3 cells instead of N^2).
 
 use rayon::prelude::*;
@@ -41,6 +42,17 @@ fn stream_copy(d: &mut [f64], s: &[f64]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     d.copy_from_slice(s);
+}
+
+/// A STEPS entry: `k` (with the first ring budget) or, in 3-D, `k@KiB` (with that ring budget).
+fn step_plan(t: &str, three_d: bool, budget: usize) -> Option<(usize, usize)> {
+    let (k, kib) = t.split_once('@').map_or((t, None), |(k, b)| (k, Some(b)));
+    let k: usize = k.parse().ok().filter(|k| (1..=fused::MAX_STEPS).contains(k))?;
+    let ring = match kib {
+        Some(b) => b.parse::<usize>().ok()? << 10,
+        None => budget,
+    };
+    Some((k, if three_d { ring } else { 0 }))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -80,11 +92,8 @@ fn main() {
     // The steps asked for with the first ring budget, and the engine's plans.
     let mut plans: Vec<(usize, usize)> = args
         .get(4)
-        .map(|s| s.split(',').filter_map(|t| t.parse().ok()).filter(|&k| (1..=fused::MAX_STEPS).contains(&k)).collect())
-        .unwrap_or_else(|| BLOCKS.to_vec())
-        .into_iter()
-        .map(|k| (k, if three_d { budgets[0] } else { 0 }))
-        .collect();
+        .map(|s| s.split(',').filter_map(|t| step_plan(t, three_d, budgets[0])).collect())
+        .unwrap_or_else(|| BLOCKS.iter().map(|&k| (k, if three_d { budgets[0] } else { 0 })).collect());
     plans.extend(&engine_plans);
     plans.sort_unstable();
     plans.dedup();
