@@ -1,7 +1,7 @@
 //! The vector operations of the red-black row kernels ([`super::mg_relax`], [`super::viscous_row`],
 //! [`super::pseudo_row`]), in two modules of one interface: [`v512`] (AVX-512F, 8 lanes) and
-//! [`v256`] (AVX2, 4 lanes). A kernel's block loop is written once, as a macro body that
-//! `use`s one of them, and instantiated per width under that width's target feature; the
+//! [`v256`] (AVX2, 4 lanes). A kernel's block loop is written once, in [`per_width!`], which
+//! compiles it per width under that width's target feature, `use`-ing that width's module; the
 //! operations are `#[inline]` with the same feature, so they compile to the bare instructions.
 //!
 //! Every operation is the IEEE operation of the scalar loops (no FMA): `add`, `sub`, `mul`, `div`
@@ -15,6 +15,38 @@
 //! discarded. The row is read one block ahead (`Ahead`) and the west / east neighbours of a
 //! block come from the blocks in registers (`west_east`), so no load overlaps the previous
 //! block's store, and the block is stored whole.
+
+/// A kernel's block loop written once and compiled per width: `[$n512, $n256]` name the AVX-512F
+/// version (over [`v512`]) and the AVX2 one (over [`v256`]); the body sees its width's `L`, `V`,
+/// operations and `Ahead`. The docs given go on both, after a line naming the width.
+macro_rules! per_width {
+    (
+        $(#[$doc:meta])* [$n512:ident, $n256:ident]
+        $vis:vis unsafe fn $(<const $g:ident: $gt:ty>)? ($($args:tt)*) -> $ret:ty $body:block
+    ) => {
+        $crate::models::navier_stokes::lanes::per_width!(
+            @one #[doc = "The AVX-512F version (8 lanes)."] #[doc = ""] $(#[$doc])*
+            $n512, "avx512f", v512, $vis, [$(const $g: $gt)?], ($($args)*), $ret, $body
+        );
+        $crate::models::navier_stokes::lanes::per_width!(
+            @one #[doc = "The AVX2 version (4 lanes)."] #[doc = ""] $(#[$doc])*
+            $n256, "avx2", v256, $vis, [$(const $g: $gt)?], ($($args)*), $ret, $body
+        );
+    };
+    (
+        @one $(#[$doc:meta])*
+        $name:ident, $feature:literal, $v:ident, $vis:vis, [$($gen:tt)*], ($($args:tt)*), $ret:ty, $body:block
+    ) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $feature)]
+        $vis unsafe fn $name<$($gen)*>($($args)*) -> $ret {
+            use $crate::models::navier_stokes::lanes::$v::*;
+            $body
+        }
+    };
+}
+pub(super) use per_width;
 
 /// The interface of both widths, generated from the intrinsics' names: a module `$m` for vectors
 /// `$v` of `$l` lanes under `$feature`, with the width's own operations in `{ .. }`.

@@ -64,60 +64,46 @@ unsafe fn relax_scalar(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    /// Cells x0 .. in blocks of L (half of them of the colour) while a block lies before `end`;
-    /// returns the first cell left for the scalar loop. The row y is read once, a block ahead
-    /// (`next`; at the row's end the one cell after the block): the west and east neighbours are
-    /// its vectors shifted by one lane, so no load overlaps the store of the block before, and the
-    /// block is stored whole, its other colour's cells unchanged. (Masked stores of only the
-    /// colour's lanes, with overlapping loads of the neighbours, ran slower than the scalar loop
-    /// on the AMD development machine.)
-    ///
-    /// # Safety
-    /// As [`super::relax_row`] with `wide`; a CPU with the feature.
-    macro_rules! blocks {
-        ($(#[$doc:meta])* $name:ident, $feature:literal, $v:ident) => {
-            $(#[$doc])*
-            #[allow(clippy::too_many_arguments)]
-            #[target_feature(enable = $feature)]
-            pub unsafe fn $name(q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
-                use super::super::lanes::$v::*;
-                if x + L > end {
-                    return x;
-                }
-                let (vs, vn) = (splat(a_sn[0]), splat(a_sn[1]));
-                // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + L <= end).
-                let mut row = unsafe { Ahead::start(q.add(x)) };
-                while x + L <= end {
-                    // SAFETY: cells x .. min(x + 2 L - 1, end) of row y and x .. x + L of rows
-                    // y -+ 1 are within the caller's promise; f, w, e, d hold end values. At the
-                    // row's end only the cell after the block is read (the last cell's east
-                    // neighbour).
-                    unsafe {
-                        let c = q.add(x);
-                        let (west, cur, east) = row.step(c, x + 2 * L <= end);
-                        let (aw, ae) = (load(w.as_ptr().add(x)), load(e.as_ptr().add(x)));
-                        let sum = add(add(add(mul(aw, west), mul(ae, east)), mul(vs, load(c.sub(s)))), mul(vn, load(c.add(s))));
-                        let v = mul(sub(sum, load(f.as_ptr().add(x))), load(d.as_ptr().add(x)));
-                        // The block's other colour keeps its values. The next block's west
-                        // neighbour is one of them: taken from the loaded vector, not the stored
-                        // one, so that blocks do not wait for each other.
-                        store(c, keep(true, cur, v));
-                    }
-                    x += L;
-                }
-                x
+    super::super::lanes::per_width! {
+        /// Cells x0 .. in blocks of L (half of them of the colour) while a block lies before `end`;
+        /// returns the first cell left for the scalar loop. The row y is read once, a block ahead
+        /// (`next`; at the row's end the one cell after the block): the west and east neighbours are
+        /// its vectors shifted by one lane, so no load overlaps the store of the block before, and the
+        /// block is stored whole, its other colour's cells unchanged. (Masked stores of only the
+        /// colour's lanes, with overlapping loads of the neighbours, ran slower than the scalar loop
+        /// on the AMD development machine.)
+        ///
+        /// # Safety
+        /// As [`super::relax_row`] with `wide`; a CPU with the feature.
+        [relax_512, relax_256]
+        pub unsafe fn (q: *mut f64, s: usize, f: &[f64], w: &[f64], e: &[f64], d: &[f64], a_sn: [f64; 2], mut x: usize, end: usize) -> usize {
+            if x + L > end {
+                return x;
             }
-        };
+            let (vs, vn) = (splat(a_sn[0]), splat(a_sn[1]));
+            // SAFETY: cells x - 1 .. x + L of row y are within the caller's promise (x + L <= end).
+            let mut row = unsafe { Ahead::start(q.add(x)) };
+            while x + L <= end {
+                // SAFETY: cells x .. min(x + 2 L - 1, end) of row y and x .. x + L of rows
+                // y -+ 1 are within the caller's promise; f, w, e, d hold end values. At the
+                // row's end only the cell after the block is read (the last cell's east
+                // neighbour).
+                unsafe {
+                    let c = q.add(x);
+                    let (west, cur, east) = row.step(c, x + 2 * L <= end);
+                    let (aw, ae) = (load(w.as_ptr().add(x)), load(e.as_ptr().add(x)));
+                    let sum = add(add(add(mul(aw, west), mul(ae, east)), mul(vs, load(c.sub(s)))), mul(vn, load(c.add(s))));
+                    let v = mul(sub(sum, load(f.as_ptr().add(x))), load(d.as_ptr().add(x)));
+                    // The block's other colour keeps its values. The next block's west
+                    // neighbour is one of them: taken from the loaded vector, not the stored
+                    // one, so that blocks do not wait for each other.
+                    store(c, keep(true, cur, v));
+                }
+                x += L;
+            }
+            x
+        }
     }
-
-    blocks!(
-        /// The blocks of 8 cells (4 of the colour) in AVX-512F.
-        relax_512, "avx512f", v512
-    );
-    blocks!(
-        /// The blocks of 4 cells (2 of the colour) in AVX2.
-        relax_256, "avx2", v256
-    );
 }
 
 #[cfg(test)]

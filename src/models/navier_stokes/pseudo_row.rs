@@ -69,9 +69,9 @@ pub unsafe fn relax_row(
                 #[cfg(target_arch = "x86_64")]
                 (Isa::Avx512(_), false) => x86::blocks_512::<false>(args),
                 #[cfg(target_arch = "x86_64")]
-                (Isa::Avx2(_), true) => x86::blocks_avx2::<true>(args),
+                (Isa::Avx2(_), true) => x86::blocks_256::<true>(args),
                 #[cfg(target_arch = "x86_64")]
-                (Isa::Avx2(_), false) => x86::blocks_avx2::<false>(args),
+                (Isa::Avx2(_), false) => x86::blocks_256::<false>(args),
                 _ => from,
             }
         };
@@ -143,72 +143,59 @@ type Args<'a> = (*mut f64, usize, usize, &'a [f64], &'a [f64], &'a [f64], &'a Ro
 mod x86 {
     use super::Args;
 
-    /// Whole blocks of `L` faces from `from` while they end before `to`; returns where they
-    /// stopped. The row y is read once, a block ahead (`next`; after the last block the one face
-    /// after it): the west and east neighbours are its vectors shifted by one lane, and the block
-    /// is stored whole, its other colour's faces unchanged.
-    ///
-    /// # Safety
-    /// As [`super::relax_row`] with `wide`; 1 <= from, to <= cols - 1; a CPU with the feature.
-    macro_rules! blocks {
-        ($(#[$doc:meta])* $name:ident, $feature:literal, $v:ident) => {
-            $(#[$doc])*
-            #[target_feature(enable = $feature)]
-            pub(super) unsafe fn $name<const U: bool>((x, c0, st, ud, vd, b, k, from, to, keep_even): Args) -> usize {
-                use super::super::lanes::$v::*;
-                let nb = (to - from) / L;
-                if nb == 0 {
-                    return from;
-                }
-                let (tx, ty, nx2, ny2) = (splat(k.tx), splat(k.ty), splat(k.nx2), splat(k.ny2));
-                let (half, one, two) = (splat(0.5), splat(1.0), splat(2.0));
-                let (up, vp, bp) = (ud.as_ptr(), vd.as_ptr(), b.as_ptr());
-                // SAFETY: here and below, faces from - 1 ..= from + L nb <= cols - 1
-                // of row y and from - 1 ..= from + L nb of rows y -+ 1 are inside the fields by
-                // the caller's promise.
-                let mut row = unsafe { Ahead::start(x.add(c0 + from)) };
-                for blk in 0..nb {
-                    let c = c0 + from + blk * L;
-                    // SAFETY: as above.
-                    unsafe {
-                        let (west, cur, east) = row.step(x.add(c), blk + 1 < nb);
-                        let mean = |p: *const f64, a: usize, b: usize| mul(half, add(load(p.add(a)), load(p.add(b))));
-                        let (ue, uw, vn, vs) = if U {
-                            (mean(up, c, c + 1), mean(up, c - 1, c), mean(vp, c, c + 1), mean(vp, c - st, c - st + 1))
-                        } else {
-                            (mean(up, c, c + st), mean(up, c - 1, c - 1 + st), mean(vp, c, c + st), mean(vp, c - st, c))
-                        };
-                        let ae = add(mul(tx, max0(neg(ue))), nx2);
-                        let aw = add(mul(tx, max0(uw)), nx2);
-                        let an = add(mul(ty, max0(neg(vn))), ny2);
-                        let as_ = add(mul(ty, max0(vs)), ny2);
-                        let d0 = add(add(add(add(one, ae), aw), an), as_);
-                        // A v row's wall terms apply to its first and last face only, never here.
-                        let mut d = d0;
-                        if U && k.lo {
-                            d = add(d, mul(two, as_));
-                        }
-                        if U && k.hi {
-                            d = add(d, mul(two, an));
-                        }
-                        let res = sub(load(bp.add(c)), mul(d0, cur));
-                        let res = add(add(add(add(res, mul(ae, east)), mul(aw, west)), mul(an, load(x.add(c + st)))), mul(as_, load(x.add(c - st))));
-                        store(x.add(c), keep(keep_even, cur, add(cur, div(res, d))));
-                    }
-                }
-                from + nb * L
+    super::super::lanes::per_width! {
+        /// Whole blocks of `L` faces from `from` while they end before `to`; returns where they
+        /// stopped. The row y is read once, a block ahead (`next`; after the last block the one face
+        /// after it): the west and east neighbours are its vectors shifted by one lane, and the block
+        /// is stored whole, its other colour's faces unchanged.
+        ///
+        /// # Safety
+        /// As [`super::relax_row`] with `wide`; 1 <= from, to <= cols - 1; a CPU with the feature.
+        [blocks_512, blocks_256]
+        pub(super) unsafe fn <const U: bool>((x, c0, st, ud, vd, b, k, from, to, keep_even): Args) -> usize {
+            let nb = (to - from) / L;
+            if nb == 0 {
+                return from;
             }
-        };
+            let (tx, ty, nx2, ny2) = (splat(k.tx), splat(k.ty), splat(k.nx2), splat(k.ny2));
+            let (half, one, two) = (splat(0.5), splat(1.0), splat(2.0));
+            let (up, vp, bp) = (ud.as_ptr(), vd.as_ptr(), b.as_ptr());
+            // SAFETY: here and below, faces from - 1 ..= from + L nb <= cols - 1
+            // of row y and from - 1 ..= from + L nb of rows y -+ 1 are inside the fields by
+            // the caller's promise.
+            let mut row = unsafe { Ahead::start(x.add(c0 + from)) };
+            for blk in 0..nb {
+                let c = c0 + from + blk * L;
+                // SAFETY: as above.
+                unsafe {
+                    let (west, cur, east) = row.step(x.add(c), blk + 1 < nb);
+                    let mean = |p: *const f64, a: usize, b: usize| mul(half, add(load(p.add(a)), load(p.add(b))));
+                    let (ue, uw, vn, vs) = if U {
+                        (mean(up, c, c + 1), mean(up, c - 1, c), mean(vp, c, c + 1), mean(vp, c - st, c - st + 1))
+                    } else {
+                        (mean(up, c, c + st), mean(up, c - 1, c - 1 + st), mean(vp, c, c + st), mean(vp, c - st, c))
+                    };
+                    let ae = add(mul(tx, max0(neg(ue))), nx2);
+                    let aw = add(mul(tx, max0(uw)), nx2);
+                    let an = add(mul(ty, max0(neg(vn))), ny2);
+                    let as_ = add(mul(ty, max0(vs)), ny2);
+                    let d0 = add(add(add(add(one, ae), aw), an), as_);
+                    // A v row's wall terms apply to its first and last face only, never here.
+                    let mut d = d0;
+                    if U && k.lo {
+                        d = add(d, mul(two, as_));
+                    }
+                    if U && k.hi {
+                        d = add(d, mul(two, an));
+                    }
+                    let res = sub(load(bp.add(c)), mul(d0, cur));
+                    let res = add(add(add(add(res, mul(ae, east)), mul(aw, west)), mul(an, load(x.add(c + st)))), mul(as_, load(x.add(c - st))));
+                    store(x.add(c), keep(keep_even, cur, add(cur, div(res, d))));
+                }
+            }
+            from + nb * L
+        }
     }
-
-    blocks!(
-        /// The blocks of 8 faces in AVX-512F.
-        blocks_512, "avx512f", v512
-    );
-    blocks!(
-        /// The blocks of 4 faces in AVX2.
-        blocks_avx2, "avx2", v256
-    );
 }
 
 #[cfg(test)]

@@ -97,58 +97,45 @@ unsafe fn relax_scalar(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usiz
 mod x86 {
     use super::RowCoef;
 
-    /// Faces x .. in blocks of L (half of them of the colour) while a block lies before `end`
-    /// (all with the diagonal inv[0]); returns the first face left and the largest |residual|.
-    /// As in [`super::super::mg_relax`]: the row is read a block ahead and the west and east
-    /// neighbours are its vectors shifted by one lane; the block is stored whole.
-    ///
-    /// # Safety
-    /// As [`super::relax_row`] with `wide`; a CPU with the feature.
-    macro_rules! blocks {
-        ($(#[$doc:meta])* $name:ident, $feature:literal, $v:ident) => {
-            $(#[$doc])*
-            #[target_feature(enable = $feature)]
-            pub unsafe fn $name(q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
-                use super::super::lanes::$v::*;
-                if x + L > end {
-                    return (x, 0.0);
-                }
-                let (ax, ay, inv) = (splat(k.a[0]), splat(k.a[1]), splat(k.inv[0]));
-                let two = splat(2.0);
-                let mut worst = zero();
-                // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
-                let mut row = unsafe { Ahead::start(q.add(x)) };
-                while x + L <= end {
-                    // SAFETY: faces x .. min(x + 2 L - 1, end) of row y, x .. x + L of rows y -+ 1
-                    // and b[x .. x + L] are within the caller's promise. At the row's end only
-                    // the face after the block is read (the last face's east neighbour).
-                    unsafe {
-                        let c = q.add(x);
-                        let (west, cur, east) = row.step(c, x + 2 * L <= end);
-                        let x2 = mul(two, cur);
-                        let lx = add(sub(east, x2), west);
-                        let ly = add(sub(load(c.add(s)), x2), load(c.sub(s)));
-                        let res = add(add(sub(load(b.as_ptr().add(x)), cur), mul(ax, lx)), mul(ay, ly));
-                        // |res| on the colour's lanes (0 elsewhere); max keeps its second operand
-                        // when the first is a NaN, as f64::max ignores one.
-                        worst = max(abs_even(res), worst);
-                        store(c, keep(true, cur, add(cur, mul(res, inv))));
-                    }
-                    x += L;
-                }
-                (x, max_lane(worst))
+    super::super::lanes::per_width! {
+        /// Faces x .. in blocks of L (half of them of the colour) while a block lies before `end`
+        /// (all with the diagonal `inv[0]`); returns the first face left and the largest |residual|.
+        /// As in [`super::super::mg_relax`]: the row is read a block ahead and the west and east
+        /// neighbours are its vectors shifted by one lane; the block is stored whole.
+        ///
+        /// # Safety
+        /// As [`super::relax_row`] with `wide`; a CPU with the feature.
+        [relax_512, relax_256]
+        pub unsafe fn (q: *mut f64, s: usize, b: &[f64], k: RowCoef, mut x: usize, end: usize) -> (usize, f64) {
+            if x + L > end {
+                return (x, 0.0);
             }
-        };
+            let (ax, ay, inv) = (splat(k.a[0]), splat(k.a[1]), splat(k.inv[0]));
+            let two = splat(2.0);
+            let mut worst = zero();
+            // SAFETY: faces x - 1 .. x + L of the row are within the caller's promise.
+            let mut row = unsafe { Ahead::start(q.add(x)) };
+            while x + L <= end {
+                // SAFETY: faces x .. min(x + 2 L - 1, end) of row y, x .. x + L of rows y -+ 1
+                // and b[x .. x + L] are within the caller's promise. At the row's end only
+                // the face after the block is read (the last face's east neighbour).
+                unsafe {
+                    let c = q.add(x);
+                    let (west, cur, east) = row.step(c, x + 2 * L <= end);
+                    let x2 = mul(two, cur);
+                    let lx = add(sub(east, x2), west);
+                    let ly = add(sub(load(c.add(s)), x2), load(c.sub(s)));
+                    let res = add(add(sub(load(b.as_ptr().add(x)), cur), mul(ax, lx)), mul(ay, ly));
+                    // |res| on the colour's lanes (0 elsewhere); max keeps its second operand
+                    // when the first is a NaN, as f64::max ignores one.
+                    worst = max(abs_even(res), worst);
+                    store(c, keep(true, cur, add(cur, mul(res, inv))));
+                }
+                x += L;
+            }
+            (x, max_lane(worst))
+        }
     }
-
-    blocks!(
-        /// The blocks of 8 faces (4 of the colour) in AVX-512F.
-        relax_512, "avx512f", v512
-    );
-    blocks!(
-        /// The blocks of 4 faces (2 of the colour) in AVX2.
-        relax_256, "avx2", v256
-    );
 }
 
 #[cfg(test)]
