@@ -42,8 +42,7 @@ fn bench(c: &mut Criterion) {
     // Temporal blocking: halos as deep as the steps (left as they are: the sweep's cost does not
     // depend on the values), Neumann ghosts on every face.
     let n = [1, 4096, 4096];
-    let k =
-        fused::auto_steps(n[2] + 2 * fused::MAX_STEPS, sweep_trial::ring_budgets(simrun::machine::l2_cache_bytes())[0]);
+    let k = fused::auto_steps(n[2], sweep_trial::ring_budgets(simrun::machine::l2_cache_bytes())[0]);
     let mut u = noisy(n, [0, k, k]);
     let mut w = u.clone();
     let sides = [

@@ -80,13 +80,7 @@ fn main() {
     let budgets = sweep_trial::ring_budgets(l2);
     let mut engine_plans: Vec<(usize, usize)> = budgets
         .iter()
-        .map(|&b| {
-            if three_d {
-                (fused_3d::auto_steps(n + 2 * fused::MAX_STEPS, b), b)
-            } else {
-                (fused::auto_steps(n + 2 * fused::MAX_STEPS, b), 0)
-            }
-        })
+        .map(|&b| if three_d { (fused_3d::auto_steps(n, b), b) } else { (fused::auto_steps(n, b), 0) })
         .collect();
     engine_plans.dedup();
     // The steps asked for with the first ring budget, and the engine's plans.

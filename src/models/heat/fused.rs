@@ -35,12 +35,13 @@ use crate::par::Exec;
 pub const MAX_STEPS: usize = 8;
 
 /// Steps per sweep for a ring budget of `ring_bytes` ([`super::sweep_trial::ring_budgets`]): the
-/// most (2 to [`MAX_STEPS`]) whose ring buffers, three rows of `row_len` values for every
-/// intermediate level, fit it. Measured at 4096^2 on a 2 MiB L2 with half of it for the rings: 8
-/// steps per sweep; at 8192^2 the choice (6) beat 8, whose rings no longer fit there.
-pub fn auto_steps(row_len: usize, ring_bytes: usize) -> usize {
-    let per_level = 3 * row_len * size_of::<f64>();
-    (1 + ring_bytes / per_level.max(1)).clamp(2, MAX_STEPS)
+/// most k (2 to [`MAX_STEPS`]) whose ring buffers, three rows of the padded row (`width` values
+/// and a halo of k on each side) for each of the k - 1 intermediate levels, fit it. Measured at
+/// 4096^2 on a 2 MiB L2 with half of it for the rings: 8 steps per sweep; at 8192^2 the choice (6)
+/// beat 8, whose rings no longer fit there.
+pub fn auto_steps(width: usize, ring_bytes: usize) -> usize {
+    let rings = |k: usize| (k - 1) * 3 * (width + 2 * k) * size_of::<f64>();
+    (2..=MAX_STEPS).rev().find(|&k| rings(k) <= ring_bytes).unwrap_or(2)
 }
 
 /// Advance `region` of the 2-D field `src` by `coefs.len()` steps (the i-th with `coefs[i]`) into

@@ -31,15 +31,16 @@ use super::kernel::{prefetch_l1, prefetch_l2, Coef, Row3d};
 use crate::field::{Field, Region};
 use crate::par::Exec;
 
-/// Steps per sweep for a ring budget of `ring_bytes` in 3-D: the most, up to 4, whose ring
-/// buffers for a band of 12 rows (of `row_len` values) fit it, at least 2.
+/// Steps per sweep for a ring budget of `ring_bytes` in 3-D: the most k, up to 4, whose ring
+/// buffers for a band of 12 rows (of `width` values and a halo of k on each side) fit it, at
+/// least 2.
 /// Measured at 128^3, 256^3 and 384^3 on a 2 MiB L2 with half of it for the rings
 /// (scripts/bench-heat.sh): 4 beats 2, 3 and 6 (more steps per sweep cost more rows computed
 /// twice at band edges than they save). At 512^3 on a 1 MiB L2, 3 steps in bands of 15 rows beat
 /// 2 steps in bands of 37 by 1.10x / 1.20x on 1 / 2 threads (5 interleaved rounds; a band of 16
 /// rows, the rule before, just missed 3 steps).
-pub fn auto_steps(row_len: usize, ring_bytes: usize) -> usize {
-    (2..=4).rev().find(|&k| (12 + 2 * k) * ring_bytes_per_row(k, row_len) <= ring_bytes).unwrap_or(2)
+pub fn auto_steps(width: usize, ring_bytes: usize) -> usize {
+    (2..=4).rev().find(|&k| (12 + 2 * k) * ring_bytes_per_row(k, width + 2 * k) <= ring_bytes).unwrap_or(2)
 }
 
 /// Bytes of the ring buffers of k - 1 levels (three planes each) per row of `px` values in a plane.
@@ -408,6 +409,21 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn auto_steps_leave_bands_of_twelve_rows() {
+        // The steps chosen for a budget leave bands of at least 12 rows in it (the field padded
+        // by a halo of those steps), and one step more would not.
+        for width in [16, 100, 256, 512, 1000, 4096] {
+            for budget in [64 << 10, 512 << 10, 1 << 20, 4 << 20, 16 << 20] {
+                let k = auto_steps(width, budget);
+                let band = |k: usize| band_rows(k, width + 2 * k, 10_000, 1, budget);
+                assert!((2..=4).contains(&k));
+                assert!(k == 2 || band(k) >= 12, "width {width} budget {budget}: k {k} band {}", band(k));
+                assert!(k == 4 || band(k + 1) < 12, "width {width} budget {budget}: k {k}, k + 1 fits too");
             }
         }
     }

@@ -119,12 +119,11 @@ pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usiz
         }
     }
     let budgets = sweep_trial::ring_budgets(crate::machine::l2_cache_bytes());
-    let row = widest + 2 * fused::MAX_STEPS;
     let mut steps: Vec<f64> = budgets
         .iter()
         .map(|&ring_bytes| match cfg.parallel.time_block {
-            0 if three_d => fused_3d::auto_steps(row, ring_bytes) as f64,
-            0 => fused::auto_steps(row, ring_bytes) as f64,
+            0 if three_d => fused_3d::auto_steps(widest, ring_bytes) as f64,
+            0 => fused::auto_steps(widest, ring_bytes) as f64,
             k => k as f64,
         })
         .collect();
@@ -138,6 +137,7 @@ pub fn sweep_plans(cfg: &Config, decomp: &Decomp, comm: &dyn Comm, threads: usiz
         plans.truncate(1);
     }
     if let [a, b] = plans[..] {
+        // Compared only when the steps are equal: then the field's halo is that deep on both.
         let bands = |p: Plan| fused_3d::band_rows(p.steps, widest + 2 * p.steps, tallest, threads, p.ring_bytes);
         let mut differ = [if a.steps != b.steps || (three_d && bands(a) != bands(b)) { 1.0 } else { 0.0 }];
         comm.max_f64(&mut differ);
