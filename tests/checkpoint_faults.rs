@@ -377,3 +377,80 @@ fn faults_in_grouped_data_files() {
         None,
     );
 }
+
+/// The float `simrun inspect PATH` prints after `key: ` (printed to round-trip exactly).
+fn inspected_f64(path: &Path, key: &str) -> f64 {
+    let o = simrun(&["inspect", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let line = text.lines().find_map(|l| l.trim().strip_prefix(&format!("{key}: "))).expect("key printed");
+    line.parse().unwrap()
+}
+
+/// Flip one bit, the lowest of the exponent (the value halves or doubles), in every stored copy
+/// of the f64 `value` in `file`; returns how many copies there were.
+fn flip_f64(file: &Path, value: f64) -> usize {
+    let mut b = std::fs::read(file).unwrap();
+    let pat = value.to_le_bytes();
+    let at: Vec<usize> = (0..b.len().saturating_sub(7)).filter(|&i| b[i..i + 8] == pat).collect();
+    for &i in &at {
+        b[i + 6] ^= 0x10;
+    }
+    std::fs::write(file, b).unwrap();
+    at.len()
+}
+
+#[test]
+fn flipped_time_in_the_commit_file() {
+    // HDF5 checks no attribute value: a bit flipped in `time` once read back as another time, and
+    // the restart called the checkpoint verified and ran on from the wrong time.
+    for ranks in [1, 2] {
+        for explicit in [false, true] {
+            let what =
+                format!("time flipped, restored on {ranks} rank(s), {}", if explicit { "explicit" } else { "latest" });
+            let dir = scratch(&format!("fault_time_{ranks}_{explicit}"));
+            let (cfg, out) = config(&dir, 5);
+            copy_tree(&base(5, 3), &out);
+            std::fs::remove_file(out.join("final.h5")).unwrap();
+            let master = ck(&out, 150).join("checkpoint.h5");
+            let t = inspected_f64(&ck(&out, 150), "time");
+            assert!(t > 0.0 && flip_f64(&master, t) >= 1, "{what}: the time {t:e} is stored");
+            let before = tree(&out);
+            let spec = if explicit { master.to_str().unwrap().to_string() } else { "latest".into() };
+            let o = launch(ranks, &[cfg.to_str().unwrap(), "--set", FULL, "--restart", &spec], None);
+            let err = stderr(&o);
+            if explicit {
+                assert_eq!(o.status.code(), Some(4), "{what}: {err}");
+                let lines = error_lines(&o);
+                assert_eq!(lines.len(), 1, "{what}: one error line: {err}");
+                assert!(lines[0].contains("checkpoint.h5") && lines[0].contains("checksum"), "{what}: {}", lines[0]);
+                assert_eq!(before, tree(&out), "{what}: a refused restart changes nothing");
+            } else {
+                assert!(o.status.success(), "{what}: {err}");
+                assert!(err.contains("falling back") && err.contains("step 100"), "{what}: {err}");
+                assert_bits_eq(reference(), &final_field(&out, "temperature"), &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn flipped_time_in_a_self_contained_final_file() {
+    // `--restart final.h5` with the time doubled or halved once ran on from the wrong time (or
+    // found nothing left to do) and exited 0.
+    let dir = scratch("fault_time_final");
+    let (cfg, out) = config(&dir, 5);
+    let o = simrun(&[cfg.to_str().unwrap(), "--set", "checkpoint.every_steps=0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fin = out.join("final.h5");
+    let t = inspected_f64(&fin, "time");
+    assert!(t > 0.0 && flip_f64(&fin, t) >= 1, "the time {t:e} is stored");
+    let before = tree(&out);
+    let o = simrun(&[cfg.to_str().unwrap(), "--set", FULL, "--restart", fin.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    let lines = error_lines(&o);
+    assert_eq!(lines.len(), 1, "one error line: {err}");
+    assert!(lines[0].contains("final.h5") && lines[0].contains("checksum"), "{}", lines[0]);
+    assert_eq!(before, tree(&out), "a refused restart changes nothing");
+}

@@ -2,7 +2,8 @@
 //! (nz, ny, nx), C order, f64, fletcher32 checksum); attributes `step`, `time`, `dt` on the root
 //! and on each dataset; on the root also `model`, `simrun_version`, `config` (the resolved TOML),
 //! `state_signature` (what a restart from the file must match), `grid_shape` (array order), `spacing` (dz, dy, dx), `layout` (ranks along x, y[, z]), `threads`
-//! and `fields` (the field names, comma-separated). Beside the fields in `/fields`, their
+//! and `fields` (the field names, comma-separated), and `meta_xxh3`, the checksum of those a restart
+//! trusts ([`crate::io::meta_digest`]). Beside the fields in `/fields`, their
 //! coordinates as dimension scales (`x`, `y`[, `z`], `x_face` ...) and on each field `units`,
 //! `long_name`, `centring` ([`crate::io::describe`]). `/diagnostics`: the run's `diagnostics.csv`
 //! as one 1-D dataset per column ([`crate::io::diag_csv::Table::write_h5`]).
@@ -10,6 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::diag_csv::Table;
+use crate::io::meta_digest::MetaDigest;
 use hdf5::types::VarLenUnicode;
 use std::path::Path;
 
@@ -89,6 +91,8 @@ fn write_to(
         }
         let names: Vec<String> = fields.iter().map(|(n, _)| n.to_string()).collect();
         put_string(&file, "fields", &names.join(","))?;
+        let shape_usize: Vec<usize> = shape.to_vec();
+        digest(meta, &shape_usize, &names).store(&file)?;
         crate::io::describe::describe_model(&group, meta.spacing, &meta.model, &names)?;
         if let Some(t) = diagnostics {
             t.write_h5(&file)?;
@@ -97,6 +101,22 @@ fn write_to(
         Ok(())
     };
     write().map_err(|e| h5err(path, "cannot write", e))
+}
+
+/// The digest of the root attributes a restart from the file trusts ([`crate::io::meta_digest`]).
+pub(crate) fn digest(meta: &FinalMeta, shape: &[usize], fields: &[String]) -> MetaDigest {
+    MetaDigest::default()
+        .str("model", &meta.model)
+        .u64("step", meta.step)
+        .f64("time", meta.time)
+        .f64("dt", meta.dt)
+        .str("config", &meta.config_toml)
+        .str("state_signature", &meta.state_signature)
+        .u64s("grid_shape", shape.iter().copied())
+        .f64s("spacing", &meta.spacing)
+        .u64s("layout", meta.layout.iter().copied())
+        .u64("threads", meta.threads as u64)
+        .strs("fields", fields)
 }
 
 fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {

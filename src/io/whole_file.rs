@@ -7,6 +7,8 @@
 
 use crate::error::{Error, Result};
 use crate::io::h5err;
+use crate::io::hdf5_out::{digest, FinalMeta};
+use crate::io::meta_digest;
 use hdf5::types::VarLenUnicode;
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use std::path::Path;
@@ -46,7 +48,7 @@ pub fn read_header(path: &Path) -> Result<WholeHeader> {
         let g = f.group("fields")?;
         let mut fields: Vec<String> = crate::io::describe::field_datasets(&g)?;
         fields.sort();
-        Ok(WholeHeader {
+        let h = WholeHeader {
             model: get_str(&f, "model")?,
             step: f.attr("step")?.read_scalar()?,
             time: f.attr("time")?.read_scalar()?,
@@ -55,7 +57,30 @@ pub fn read_header(path: &Path) -> Result<WholeHeader> {
             state_signature: get_str(&f, "state_signature").ok(),
             grid_shape: f.attr("grid_shape")?.read_raw::<u64>()?.into_iter().map(|v| v as usize).collect(),
             fields,
-        })
+        };
+        if f.attr(meta_digest::ATTR).is_ok() {
+            let u = |name: &str| -> hdf5::Result<Vec<usize>> {
+                Ok(f.attr(name)?.read_raw::<u64>()?.into_iter().map(|v| v as usize).collect())
+            };
+            let spacing: Vec<f64> = f.attr("spacing")?.read_raw()?;
+            let meta = FinalMeta {
+                model: h.model.clone(),
+                step: h.step,
+                time: h.time,
+                dt: h.dt,
+                config_toml: h.config_toml.clone().unwrap_or_default(),
+                state_signature: h.state_signature.clone().unwrap_or_default(),
+                spacing: [0, 1, 2].map(|i| spacing.get(i).copied().unwrap_or(f64::NAN)),
+                layout: u("layout")?,
+                threads: f.attr("threads")?.read_scalar::<u64>()? as usize,
+            };
+            let names: Vec<String> =
+                get_str(&f, "fields")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
+            if let Some(why) = digest(&meta, &h.grid_shape, &names).verify(&f) {
+                return Err(hdf5::Error::from(why));
+            }
+        }
+        Ok(h)
     };
     read().map_err(|e| h5err::io("not a simrun output file (or damaged):", path, &e))
 }

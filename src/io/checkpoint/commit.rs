@@ -6,7 +6,9 @@
 //! ```text
 //! checkpoint.h5
 //!   attributes: format, step, time, dt, model, simrun_version, config, state_signature,
-//!               state_fields, fields, grid_shape, spacing, layout, ranks, threads, run_id
+//!               state_fields, fields, grid_shape, spacing, layout, ranks, threads, run_id,
+//!               data_dir, meta_xxh3 (the checksum of the others but simrun_version:
+//!               crate::io::meta_digest)
 //!   /fields/<name>            virtual dataset of the global shape (viewers only), with units,
 //!                             long_name, centring and its coordinates attached (io::describe)
 //!   /fields/x, y[, z], x_face  coordinates (dimension scales) of the fields' axes
@@ -20,6 +22,7 @@ use super::record::{block_group, data_file_name, BlockRecord, CommitRecord, File
 use super::{commit_file, get_str, put_stamp, put_str, used, Stamp, MASTER};
 use crate::error::{Error, Result};
 use crate::io::h5err;
+use crate::io::meta_digest::MetaDigest;
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use std::path::{Path, PathBuf};
 
@@ -97,6 +100,28 @@ fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
 }
 
 /// Commit: write `dir/checkpoint.h5` from the metadata and the record gathered from the writers.
+/// The digest of the header values a restart trusts ([`crate::io::meta_digest`]); the record is
+/// checked against the data files instead.
+fn digest(h: &Header, run_id: u64, data_dir: &str) -> MetaDigest {
+    MetaDigest::default()
+        .str("format", &h.format)
+        .u64("step", h.stamp.step)
+        .f64("time", h.stamp.time)
+        .f64("dt", h.stamp.dt)
+        .str("model", &h.model)
+        .str("config", &h.config_toml)
+        .str("state_signature", &h.state_signature)
+        .strs("state_fields", &h.state_fields)
+        .strs("fields", &h.fields)
+        .u64s("grid_shape", h.grid_shape.iter().copied())
+        .f64s("spacing", &h.spacing)
+        .u64s("layout", h.layout.iter().copied())
+        .u64("ranks", h.ranks as u64)
+        .u64("threads", h.threads as u64)
+        .u64("run_id", run_id)
+        .str("data_dir", data_dir)
+}
+
 /// Touches no data file (their lengths and checksums are in the record).
 pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
     write_at(&dir.join(MASTER), ".", meta, rec, None)
@@ -140,6 +165,22 @@ pub fn write_at(
             file.new_attr::<u64>().create("threads")?.write_scalar(&(meta.threads as u64))?;
             file.new_attr::<u64>().create("run_id")?.write_scalar(&rec.run_id)?;
             put_str(&file, "data_dir", data_dir)?;
+            let h = Header {
+                dir: PathBuf::new(),
+                format: COMMIT_FORMAT.into(),
+                stamp: meta.stamp,
+                model: meta.model.clone(),
+                config_toml: meta.config_toml.clone(),
+                state_signature: meta.state_signature.clone(),
+                grid_shape: gshape.clone(),
+                spacing: meta.spacing,
+                layout: meta.layout.clone(),
+                ranks: meta.ranks,
+                threads: meta.threads,
+                fields: rec.fields.clone(),
+                state_fields: meta.state_fields.clone(),
+            };
+            digest(&h, rec.run_id, data_dir).store(&file)?;
             let g = file.create_group("fields")?;
             for name in &rec.fields {
                 let mut b = g.new_dataset::<f64>().shape(gshape.clone());
@@ -257,6 +298,9 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
             fields: fields.clone(),
             state_fields: list(get_str(&file, "state_fields")?),
         };
+        if let Some(why) = digest(&h, file.attr("run_id")?.read_scalar()?, &data_dir).verify(&file) {
+            return Err(hdf5::Error::from(why));
+        }
         let mut rec = CommitRecord {
             run_id: file.attr("run_id")?.read_scalar()?,
             step: stamp.step,
