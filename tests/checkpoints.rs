@@ -316,8 +316,24 @@ fn a_fresh_run_sets_earlier_checkpoints_aside_instead_of_mixing_histories() {
     let (path, out) = setup("aside", BASE);
     let p = path.to_str().unwrap();
     ok(simrun(&[p]), "earlier run to step 300");
+    let earlier_final = std::fs::read(out.join("final.h5")).unwrap();
     let o = ok(simrun(&[p, "--set", "time.steps=100"]), "fresh run to step 100");
     assert!(stderr(&o).contains("set aside"), "{}", stderr(&o));
+    // The earlier run's final state is moved aside whole, not overwritten.
+    let finals: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("final.superseded-"))
+        .collect();
+    assert_eq!(finals.len(), 1, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(finals[0].join("final.h5")).unwrap(),
+        earlier_final,
+        "the earlier final.h5, byte for byte"
+    );
+    assert!(finals[0].join("final.xdmf").exists());
+    assert_ne!(std::fs::read(out.join("final.h5")).unwrap(), earlier_final, "final.h5 is the new run's");
     let ck = out.join("checkpoints");
     assert_eq!(std::fs::read_to_string(ck.join("latest")).unwrap().trim(), "ckpt_0000000100");
     assert!(ck.join("ckpt_0000000100").join("checkpoint.h5").exists(), "the new run's checkpoint was kept");
@@ -360,4 +376,32 @@ fn sixteen_ranks_write_four_grouped_files_that_restart_anywhere() {
             &format!("{name}: 16 ranks -> {second} vs uninterrupted"),
         );
     }
+}
+
+#[test]
+fn a_fresh_run_sets_a_distributed_final_state_aside_whole() {
+    // final.h5 over final/ (2 ranks, nothing gathered): both move together and still read.
+    let (path, out) = setup("aside_final_mpi", BASE);
+    let p = path.to_str().unwrap();
+    let small = ["--set", "output.single_file_max_mib=0", "--set", "checkpoint.every_steps=0"];
+    let mut args = vec![p, "--set", "time.steps=40"];
+    args.extend(small);
+    ok(mpirun(2, &args), "earlier run on 2 ranks");
+    assert!(out.join("final").is_dir(), "a distributed final state");
+    let mut args = vec![p, "--set", "time.steps=20"];
+    args.extend(small);
+    let o = ok(simrun(&args), "fresh run on one process");
+    assert!(stderr(&o).contains("final state of an earlier run"), "{}", stderr(&o));
+    let aside: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("final.superseded-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert!(aside[0].join("final").is_dir());
+    let o = simrun(&["inspect", aside[0].join("final.h5").to_str().unwrap()]);
+    assert!(o.status.success(), "the set-aside final.h5 reads its final/: {}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("step: 40"));
+    assert!(!out.join("final").exists(), "the new run's final state is self-contained");
 }

@@ -1,8 +1,9 @@
 //! The output directory's lifecycle for one run: the lock that keeps a second run out, the
 //! checks made before anything is written, and the single moment the run takes the directory
 //! over (after validation, allocation and the first model call): a crash's uncommitted leftovers
-//! are removed, an earlier history's committed checkpoints are set aside (renamed, never
-//! deleted), and the XDMF series is rewritten to list what is left.
+//! are removed, an earlier history's committed checkpoints (and, for a fresh run, an earlier
+//! run's final state) are set aside (renamed, never deleted), and the XDMF series is rewritten to
+//! list what is left.
 
 use crate::error::{Error, Result};
 use crate::io::checkpoint;
@@ -82,12 +83,16 @@ pub fn check_report_path(path: &Path) -> Result<()> {
 
 /// Take the directory over (rank 0, after the first model call, before any checkpoint is handed
 /// over): remove uncommitted checkpoint leftovers, set aside the committed checkpoints of another
-/// history (all of them for a fresh run, those after `restart_step` for a restart), and have the
-/// I/O thread rewrite the XDMF series if anything changed.
+/// history (all of them for a fresh run, those after `restart_step` for a restart) and, for a
+/// fresh run, an earlier run's final state, and have the I/O thread rewrite the XDMF series if
+/// anything changed.
 pub fn take_over(dir: &Path, restart_step: Option<u64>, io: &IoThread) {
     let before = checkpoint::list_committed(dir).len();
     checkpoint::remove_uncommitted(dir);
     let moved = checkpoint::set_aside(dir, restart_step);
+    if restart_step.is_none() {
+        set_aside_final(dir);
+    }
     if let Some(first) = moved.first() {
         let whose = match restart_step {
             None => "an earlier run".to_string(),
@@ -102,4 +107,35 @@ pub fn take_over(dir: &Path, restart_step: Option<u64>, io: &IoThread) {
     if !moved.is_empty() || (before == 0 && checkpoint::lifecycle::series_path(dir).exists()) {
         io.submit(Job::Series { out_dir: dir.to_path_buf() });
     }
+}
+
+/// The files of a run's final state, as [`crate::sim::finish`] writes them.
+const FINAL_FILES: [&str; 4] = ["final.h5", crate::sim::checkpoints::FINAL_DIR, "final.xdmf", "final.png"];
+
+/// A fresh run's take-over of an earlier run's final state: its files move together into
+/// `final.superseded-<unix seconds>/` (renamed, never deleted; their relative paths kept, so a
+/// distributed `final.h5` still finds its `final/` and `final.xdmf` its `final.h5`), with one
+/// warning. A file that cannot be moved is named in a warning and left where it is.
+fn set_aside_final(dir: &Path) -> Option<PathBuf> {
+    let present: Vec<&str> = FINAL_FILES.into_iter().filter(|n| dir.join(n).exists()).collect();
+    if present.is_empty() {
+        return None;
+    }
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let aside = (0..100).map(|i| {
+        let suffix = if i == 0 { String::new() } else { format!("-{i}") };
+        dir.join(format!("final.superseded-{stamp}{suffix}"))
+    });
+    let aside = aside.into_iter().find(|a| std::fs::create_dir(a).is_ok())?;
+    for name in &present {
+        if let Err(e) = std::fs::rename(dir.join(name), aside.join(name)) {
+            eprintln!("warning: cannot set aside {}: {e}", dir.join(name).display());
+        }
+    }
+    eprintln!(
+        "warning: the final state of an earlier run ({}) set aside (moved, not deleted) into {}",
+        present.join(", "),
+        aside.display()
+    );
+    Some(aside)
 }
