@@ -12,7 +12,7 @@ use std::path::PathBuf;
     long_version = simrun::build_info::long_version(),
     about = "Scientific simulation on structured grids (heat diffusion, miniWeather-class atmosphere, incompressible Navier-Stokes), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  srun --mpi=pmix -n 64 simrun configs/heat2d.toml --restart auto\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study study-other --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGINT/SIGTERM or time.wall_limit after a final checkpoint (continue with --restart latest).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
+    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  srun --mpi=pmix -n 64 simrun configs/heat2d.toml --restart auto\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study study-other --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGTERM/SIGUSR1/SIGUSR2/SIGINT or time.wall_limit after a final checkpoint (continue with --restart latest).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -32,7 +32,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Continue from a checkpoint: `latest` (in output.dir), `auto` (latest if one is committed,
-    /// else start fresh: for batch chains), or a checkpoint directory / checkpoint.h5.
+    /// else start fresh: for batch chains), a checkpoint directory / checkpoint.h5, or a finished
+    /// run's final.h5 (raise time.end_time or time.steps to go on).
     #[arg(long, value_name = "PATH|latest|auto")]
     pub restart: Option<String>,
 }
@@ -57,9 +58,11 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         ranks: Option<u64>,
     },
-    /// Print what a checkpoint holds: model, step, time, fields, shape, the split that wrote it, committed or not.
+    /// Print what a checkpoint or output file holds (model, step, time, fields, shape, the split
+    /// that wrote it, committed or not) and verify its checksums; exit 4 if it is damaged.
     Inspect {
-        /// A checkpoint directory, its checkpoint.h5, one rank file, or an output directory (its latest checkpoint).
+        /// A checkpoint directory, its checkpoint.h5, one rank file, an output directory (its
+        /// latest checkpoint), a final.h5 or a field output.
         path: PathBuf,
     },
     /// Run a strong or weak scaling study over ranks x threads; writes tables and plots into --out.

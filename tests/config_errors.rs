@@ -53,6 +53,37 @@ fn wrong_type() {
 }
 
 #[test]
+fn types_are_named_in_words_not_rust() {
+    // serde says "expected usize" / "expected struct GridConfig"; a TOML user reads words.
+    let cases = [
+        (
+            "words_neg",
+            GOOD.replace("nx = 32", "nx = -5"),
+            "`grid.nx`: invalid value: integer `-5`, expected a non-negative integer",
+        ),
+        (
+            "words_float",
+            GOOD.replace("steps = 10", "steps = 1.5"),
+            "`time.steps`: invalid type: floating point `1.5`, expected a non-negative integer",
+        ),
+        (
+            "words_table",
+            GOOD.replace("[grid]\nnx = 32\nny = 32\n", "grid = 5\n"),
+            "`grid`: invalid type: integer `5`, expected a table",
+        ),
+    ];
+    for (name, text, want) in cases {
+        expect_config_error(name, &text, &[], want);
+    }
+    expect_config_error(
+        "words_number",
+        GOOD,
+        &["--set", "heat.alpha=\"a\""],
+        "`heat.alpha`: invalid type: string \"a\", expected a number",
+    );
+}
+
+#[test]
 fn negative_or_zero_size() {
     expect_config_error("negative", &GOOD.replace("nx = 32", "nx = -5"), &[], "grid.nx");
     expect_config_error("zero", &GOOD.replace("ny = 32", "ny = 0"), &[], "grid.ny");

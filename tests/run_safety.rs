@@ -137,6 +137,18 @@ fn failed_runs_leave_an_existing_output_directory_byte_identical() {
 }
 
 #[test]
+fn an_output_dir_that_is_a_file_is_one_line_and_left_alone() {
+    let (path, out) = setup("dir_is_file", HEAT);
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    std::fs::write(&out, b"not a directory").unwrap();
+    let o = simrun(&[path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("(output.dir) is a file, not a directory"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&out).unwrap(), b"not a directory");
+}
+
+#[test]
 fn a_second_run_into_a_locked_directory_is_refused_naming_the_holder() {
     let (path, out, _) = long("lock", 100_000);
     let p = path.to_str().unwrap();

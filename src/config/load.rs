@@ -130,9 +130,23 @@ fn typing(prefix: &str, e: super::section::SectionError) -> Error {
         let expected = inner.split_once(", expected").map(|(_, rest)| format!(", expected{rest}")).unwrap_or_default();
         format!("key `{path}`: unknown value `{variant}`{expected}")
     } else {
-        format!("key `{path}`: {inner}")
+        format!("key `{path}`: {}", plain_expected(inner))
     };
     Error::config(msg)
+}
+
+/// serde's "expected <Rust type>" in words for a TOML user: "expected u64" -> "expected a
+/// non-negative integer", "expected struct GridConfig" -> "expected a table".
+fn plain_expected(inner: &str) -> String {
+    let Some((head, ty)) = inner.rsplit_once(", expected ") else { return inner.to_string() };
+    let words = match ty.trim() {
+        "usize" | "u64" | "u32" | "u16" | "u8" => "a non-negative integer",
+        "isize" | "i64" | "i32" | "i16" | "i8" => "an integer",
+        "f64" | "f32" => "a number",
+        t if t.starts_with("struct ") || t.starts_with("map") => "a table",
+        t => t,
+    };
+    format!("{head}, expected {words}")
 }
 
 fn join_key(path: &str, field: &str) -> String {

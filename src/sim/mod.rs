@@ -217,7 +217,14 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             }
         };
         let t = Instant::now();
-        let (stamp, dir) = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)?;
+        let (stamp, dir) = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)
+            .map_err(|mut e| {
+                // `auto` restarts as `latest`: name what the user typed.
+                if opts.restart.as_deref() == Some("auto") {
+                    e.message = e.message.replacen("--restart latest:", "--restart auto (latest):", 1);
+                }
+                e
+            })?;
         if spec != "latest" {
             ckpt.protect = Some(dir);
         }

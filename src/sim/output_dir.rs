@@ -33,6 +33,9 @@ fn flock(kind: libc::c_short) -> libc::flock {
 /// refused with one line naming that run's process id (exit 2). Creates nothing in an existing
 /// directory but the empty lock file (once, by the first run that uses it).
 pub fn lock(dir: &Path) -> Result<DirLock> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::io(format!("output directory {} (output.dir) is a file, not a directory", dir.display())));
+    }
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output directory {} (output.dir): {e}", dir.display())))?;
     let path = dir.join(LOCK_FILE);

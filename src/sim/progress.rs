@@ -113,12 +113,19 @@ impl Progressor {
         let frac = self.fraction(step, time);
         let f0 = self.fraction(self.start_step, 0.0).min(frac);
         let elapsed = self.start.elapsed().as_secs_f64();
-        let eta = if frac > f0 { elapsed * (1.0 - frac) / (frac - f0) } else { 0.0 };
+        // No rate or estimate before the first step of this process; none left at the end.
+        let pace = if step <= self.start_step {
+            String::new()
+        } else if frac >= 1.0 {
+            format!(" {:.1} steps/s", self.rate(step))
+        } else {
+            let eta = if frac > f0 { (elapsed * (1.0 - frac) / (frac - f0)).max(0.0) } else { 0.0 };
+            format!(" {:.1} steps/s eta {eta:.1}s", self.rate(step))
+        };
         let d: Vec<String> = diags.iter().map(|(k, v)| format!("{k}={v:.6e}")).collect();
         let text = format!(
-            "step {step} t={time:.6e} {:.0}% {:.1} steps/s eta {eta:.1}s{} | {}",
+            "step {step} t={time:.6e} {:.0}%{pace}{} | {}",
             frac * 100.0,
-            self.rate(step),
             self.steady_eta(elapsed),
             d.join(" ")
         );

@@ -5,7 +5,9 @@
 //! come: batch systems send more than one at walltime (srun turns SIGTERM into SIGKILL for its
 //! tasks but passes SIGUSR1; mpirun forwards SIGUSR1/SIGUSR2 to the ranks but aborts them on
 //! SIGTERM). SIGINT (Ctrl-C) stops the same way the first time; a second SIGINT exits at once with
-//! code 130, for an impatient person at a terminal.
+//! code 130, saying so in one line, for an impatient person at a terminal (the checkpoint being
+//! written stays uncommitted: the next run removes it and `--restart latest` takes the last
+//! committed one).
 
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,7 +30,18 @@ impl StopFlag {
         let interrupted = Arc::new(AtomicBool::new(false));
         // Order matters: the exit check runs before the flag is set, so only a second SIGINT
         // exits.
-        let _ = signal_hook::flag::register_conditional_shutdown(SIGINT, 130, interrupted.clone());
+        let again = interrupted.clone();
+        // SAFETY: the action only loads an atomic and calls write(2) and _exit(2), both
+        // async-signal-safe.
+        let _ = unsafe {
+            signal_hook::low_level::register(SIGINT, move || {
+                if again.load(Ordering::SeqCst) {
+                    let msg = b"\nsecond SIGINT: exiting at once (130) without the final checkpoint; the last committed one stands\n";
+                    libc::write(2, msg.as_ptr().cast(), msg.len());
+                    libc::_exit(130);
+                }
+            })
+        };
         let _ = signal_hook::flag::register(SIGINT, interrupted);
         for sig in [SIGINT, SIGTERM, SIGUSR1, SIGUSR2] {
             let _ = signal_hook::flag::register_usize(sig, signal.clone(), sig as usize);
