@@ -310,6 +310,16 @@ fn weather_run_extended_by_restart_on_another_split_matches_an_uninterrupted_run
     }
 }
 
+/// The directories an earlier run's final state was set aside into.
+fn final_asides(out: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("final.superseded-"))
+        .collect()
+}
+
 #[test]
 fn a_fresh_run_sets_earlier_checkpoints_aside_instead_of_mixing_histories() {
     let full = reference(BASE, "aside");
@@ -320,12 +330,7 @@ fn a_fresh_run_sets_earlier_checkpoints_aside_instead_of_mixing_histories() {
     let o = ok(simrun(&[p, "--set", "time.steps=100"]), "fresh run to step 100");
     assert!(stderr(&o).contains("set aside"), "{}", stderr(&o));
     // The earlier run's final state is moved aside whole, not overwritten.
-    let finals: Vec<PathBuf> = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("final.superseded-"))
-        .collect();
+    let finals = final_asides(&out);
     assert_eq!(finals.len(), 1, "{}", stderr(&o));
     assert_eq!(
         std::fs::read(finals[0].join("final.h5")).unwrap(),
@@ -392,12 +397,7 @@ fn a_fresh_run_sets_a_distributed_final_state_aside_whole() {
     args.extend(small);
     let o = ok(simrun(&args), "fresh run on one process");
     assert!(stderr(&o).contains("final state of an earlier run"), "{}", stderr(&o));
-    let aside: Vec<PathBuf> = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("final.superseded-"))
-        .collect();
+    let aside = final_asides(&out);
     assert_eq!(aside.len(), 1);
     assert!(aside[0].join("final").is_dir());
     let o = simrun(&["inspect", aside[0].join("final.h5").to_str().unwrap()]);
