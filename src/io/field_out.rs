@@ -170,8 +170,6 @@ impl Series {
     /// and the files up to it are read (their `time`) to continue the series. Temporary files of
     /// a killed run are removed. Returns the series and a warning, if anything was set aside.
     pub fn open(spec: SeriesSpec, restart_step: Option<u64>) -> Result<(Series, Option<String>)> {
-        let stamp =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let dir = &spec.dir;
         let mut note = None;
         let entries = |d: &Path| -> Vec<(String, PathBuf)> {
@@ -187,13 +185,12 @@ impl Series {
             None => {
                 let earlier = entries(dir).iter().filter(|(n, _)| step_of(n).is_some()).count();
                 if earlier > 0 {
-                    let mut to = dir.clone().into_os_string();
-                    to.push(format!(".superseded-{stamp}"));
+                    let to = crate::io::aside::name(dir);
                     std::fs::rename(dir, &to)
                         .map_err(|e| Error::io(format!("cannot set aside an earlier run's {}: {e}", dir.display())))?;
                     note = Some(format!(
                         "warning: {earlier} field output(s) of an earlier run set aside (renamed, not deleted): {}",
-                        PathBuf::from(to).display()
+                        to.display()
                     ));
                 }
             }
@@ -205,7 +202,7 @@ impl Series {
                     }
                     match step_of(&name) {
                         Some(k) if k > s => {
-                            let to = path.with_file_name(format!("{name}.superseded-{stamp}"));
+                            let to = crate::io::aside::name(&path);
                             std::fs::rename(&path, &to)
                                 .map_err(|e| Error::io(format!("cannot set aside {}: {e}", path.display())))?;
                             moved += 1;
@@ -216,7 +213,7 @@ impl Series {
                 }
                 if moved > 0 {
                     note = Some(format!(
-                        "warning: {moved} field output(s) in {} after step {s} set aside (renamed `*.superseded-{stamp}`, not deleted)",
+                        "warning: {moved} field output(s) in {} after step {s} set aside (renamed `*.superseded-<unix seconds>`, not deleted)",
                         dir.display()
                     ));
                 }

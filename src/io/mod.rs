@@ -5,6 +5,7 @@
 //! [`labels`]) and line plots ([`plot`]), both drawn with plotters and written atomically
 //! ([`drawing`]). Only the I/O thread calls HDF5 during a run.
 
+pub mod aside;
 pub mod checkpoint;
 pub mod describe;
 pub mod diag_csv;

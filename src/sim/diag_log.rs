@@ -194,10 +194,7 @@ impl DiagLog {
                         self.pending = pending;
                     }
                     None => {
-                        let stamp = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs());
-                        let aside = self.path.with_file_name(format!("{}.superseded-{stamp}", diag_csv::FILE));
+                        let aside = crate::io::aside::name(&self.path);
                         std::fs::rename(&self.path, &aside)
                             .map_err(|e| Error::io(format!("cannot set {name} aside as {}: {e}", aside.display())))?;
                         eprintln!(

@@ -124,12 +124,11 @@ fn set_aside_final(dir: &Path) -> Option<PathBuf> {
     if present.is_empty() {
         return None;
     }
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let aside = (0..100).map(|i| {
-        let suffix = if i == 0 { String::new() } else { format!("-{i}") };
-        dir.join(format!("final.superseded-{stamp}{suffix}"))
-    });
-    let aside = aside.into_iter().find(|a| std::fs::create_dir(a).is_ok())?;
+    let aside = crate::io::aside::name(&dir.join("final"));
+    if let Err(e) = std::fs::create_dir(&aside) {
+        eprintln!("warning: cannot set aside an earlier run's final state in {}: {e}", aside.display());
+        return None;
+    }
     for name in &present {
         if let Err(e) = std::fs::rename(dir.join(name), aside.join(name)) {
             eprintln!("warning: cannot set aside {}: {e}", dir.join(name).display());

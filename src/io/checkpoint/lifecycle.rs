@@ -104,11 +104,10 @@ pub fn remove_uncommitted(out_dir: &Path) {
 /// `<name>.superseded-<unix seconds>`, never deleted, and no longer count as checkpoints. The
 /// `latest` pointer is moved to the newest checkpoint left, or removed. Returns the new names.
 pub fn set_aside(out_dir: &Path, after: Option<u64>) -> Vec<PathBuf> {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let mut moved = Vec::new();
     for (step, dir) in list_committed(out_dir) {
         if after.is_none_or(|a| step > a) {
-            let to = dir.with_file_name(format!("{}.superseded-{stamp}", dir_name(step)));
+            let to = crate::io::aside::name(&dir);
             if std::fs::rename(&dir, &to).is_ok() {
                 moved.push(to);
             }
