@@ -137,6 +137,48 @@ fn failed_runs_leave_an_existing_output_directory_byte_identical() {
 }
 
 #[test]
+fn fresh_runs_in_quick_succession_set_everything_aside_under_new_names() {
+    // Runs a few ms long, one after another: several set-asides within one second. A name taken
+    // by the previous set-aside once failed the third run half way (a directory) or would have
+    // replaced it (a file).
+    let (path, out) = setup("quick_succession", HEAT);
+    let p = path.to_str().unwrap();
+    let sets =
+        ["--set", "time.steps=4", "--set", "checkpoint.every_steps=2", "--set", "output.fields=[{every_steps=2}]"];
+    let runs = 4;
+    for i in 0..runs {
+        let mut args = vec![p];
+        args.extend(sets);
+        ok(simrun(&args), &format!("fresh run {i}"));
+    }
+    let names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    let count = |prefix: &str| names.iter().filter(|n| n.starts_with(prefix)).count();
+    assert_eq!(count("final.superseded-"), runs - 1, "{names:?}");
+    assert_eq!(count("fields.superseded-"), runs - 1, "{names:?}");
+    let ck: Vec<String> = std::fs::read_dir(out.join("checkpoints"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    // Checkpoints at steps 2 and 4 of every earlier run.
+    assert_eq!(ck.iter().filter(|n| n.contains(".superseded-")).count(), 2 * (runs - 1), "{ck:?}");
+    assert!(out.join("final.h5").exists() && out.join("fields").join("step_0000000004.h5").exists());
+}
+
+#[test]
+fn a_stop_at_the_last_step_still_writes_the_final_state() {
+    // The wall limit (here: at once) agreed at the run's last step: the run is done. It used to
+    // stop as interrupted (exit 75) with the end checkpoint committed and no final.h5, and the
+    // next job of a `--restart auto` chain found nothing to do and wrote none either.
+    let (path, out) = setup("stop_at_end", HEAT);
+    let o =
+        ok(simrun(&[path.to_str().unwrap(), "--set", "time.steps=1", "--set", "time.wall_limit=0.001"]), "one step");
+    assert!(!stderr(&o).contains("stopping at step"), "{}", stderr(&o));
+    assert!(out.join("final.h5").exists() && out.join("checkpoints").join("ckpt_0000000001").exists());
+}
+
+#[test]
 fn an_output_dir_that_is_a_file_is_one_line_and_left_alone() {
     let (path, out) = setup("dir_is_file", HEAT);
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();

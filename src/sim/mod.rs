@@ -388,7 +388,10 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         let agreed = ckpt.agree(comm, signal, near_limit)?;
         phases.add("reduce", t.elapsed().as_secs_f64());
         let stamp = Stamp { step, time, dt: last_dt };
-        if agreed.stop_signal || agreed.stop_wall {
+        // A stop asked for at the run's last step is not an interruption: the run is done, and
+        // writes its final state and checkpoint as any finished run (stopping here once left a
+        // committed end checkpoint and no final.h5, which no restart would write).
+        if (agreed.stop_signal || agreed.stop_wall) && !finished {
             interrupted = Some(if agreed.stop_signal {
                 format!("a signal ({})", stop.as_ref().and_then(|s| s.name()).unwrap_or("on another rank"))
             } else {
