@@ -596,3 +596,55 @@ fn bad_launcher_or_pinned_layout_is_a_one_line_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).trim().lines().count() == 1 && stderr(&o).contains("parallel.layout"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_second_study_into_the_same_out_sets_the_first_aside_and_compare_refuses_one_study_twice() {
+    let dir = scratch("scale_twice");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1",
+        "--threads",
+        "1,2",
+        "--repeat",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = std::fs::read(out.join("study.json")).unwrap();
+    let o = scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1",
+        "--threads",
+        "1",
+        "--repeat",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("set aside"), "{}", stderr(&o));
+    // The new study holds only its own runs; the first is whole beside it.
+    let runs: Vec<String> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(runs.iter().all(|r| r.starts_with("r1_t1_")), "{runs:?}");
+    let aside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("study.superseded-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(aside[0].path().join("study.json")).unwrap(), first);
+
+    let same = format!("{}/", out.display());
+    let o = Command::new(bin()).args(["compare", out.to_str().unwrap(), &same]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).trim().lines().count() == 1 && stderr(&o).contains("the same study"), "{}", stderr(&o));
+}

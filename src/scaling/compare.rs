@@ -350,6 +350,17 @@ pub fn compare_command(dirs: &[PathBuf], baseline: Option<&Path>, out: Option<&P
     if dirs.len() < 2 {
         return Err(Error::config("simrun compare needs at least two study directories"));
     }
+    for (i, a) in dirs.iter().enumerate() {
+        for b in &dirs[..i] {
+            if a.canonicalize().ok().is_some_and(|c| b.canonicalize().ok() == Some(c)) {
+                return Err(Error::config(format!(
+                    "{} and {} are the same study: compare different studies",
+                    b.display(),
+                    a.display()
+                )));
+            }
+        }
+    }
     let studies = load_all(dirs)?;
     let base = baseline_index(&studies, baseline)?;
     let cmp = compare(&studies, base);

@@ -96,6 +96,17 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
         }
     }
     let exe = std::env::current_exe().map_err(|e| Error::other(format!("cannot find the simrun executable: {e}")))?;
+    // An earlier study in --out is set aside whole, never mixed with this one's runs.
+    if spec.out.join("study.json").exists() || spec.out.join("runs").is_dir() {
+        let aside = crate::io::aside::name(&spec.out);
+        std::fs::rename(&spec.out, &aside)
+            .map_err(|e| Error::io(format!("cannot set aside the earlier study in {}: {e}", spec.out.display())))?;
+        eprintln!(
+            "scale: warning: {} held an earlier study: set aside (renamed, not deleted) as {}",
+            spec.out.display(),
+            aside.display()
+        );
+    }
     std::fs::create_dir_all(spec.out.join("runs"))
         .map_err(|e| Error::io(format!("cannot create study directory {}: {e}", spec.out.display())))?;
 
