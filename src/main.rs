@@ -36,6 +36,16 @@ fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SIMRUN_LOG"))
         .with_writer(std::io::stderr)
         .init();
+    if matches!(
+        cli.command,
+        Some(cli::Command::Check { .. } | cli::Command::Inspect { .. } | cli::Command::Compare { .. })
+    ) {
+        // Commands that only print: `simrun check CONFIG | head` ends quietly when the reader
+        // closes the pipe, as other command-line tools do, not with a panic on the write. (Runs
+        // keep Rust's default, SIGPIPE ignored: MPI's sockets must see EPIPE, not be killed.)
+        // SAFETY: setting a signal's disposition to the default, before any thread starts.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let code = match cli.command {
         Some(cli::Command::Check { config, set, explain, markdown, ranks }) => {
             report_error(check(config, &set, explain, markdown, ranks.map(|r| r as usize)), true)

@@ -230,3 +230,18 @@ fn shipped_configs_pass_check() {
     }
     assert!(n >= 14, "{n} configs");
 }
+
+#[test]
+fn the_resolved_configuration_loads_again_as_it_is() {
+    // What reports, final.h5 and checkpoints record as the run's configuration must be a config
+    // simrun accepts: with `time.dt` given, the unused default cfl once made it "dt and cfl, not
+    // both", refused.
+    for sets in [&["time.dt=0.0001"][..], &["time.cfl=0.5"][..], &[][..]] {
+        let text = GOOD.replace("OUT", "out");
+        let c = cfg(&text, sets);
+        let again = simrun::config::load_str(&c.to_toml(), "resolved", &[])
+            .unwrap_or_else(|e| panic!("{sets:?}: the resolved config is refused: {e}\n{}", c.to_toml()));
+        assert_eq!(again.to_toml(), c.to_toml(), "{sets:?}: a fixed point");
+        assert_eq!((again.time.dt, again.time.cfl), (c.time.dt, c.time.cfl), "{sets:?}");
+    }
+}

@@ -101,8 +101,10 @@ pub struct TimeConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub end_time: Option<f64>,
-    /// Fixed time step, refused above the model's stability limit (`simrun check` prints it);
-    /// absent = `cfl` x that limit. Give `dt` or a cfl, not both.
+    /// Time step, refused above the model's stability limit (`simrun check` prints it); absent =
+    /// `cfl` x that limit. Give `dt` or a cfl, not both. Heat with `end_time` takes the largest
+    /// step not above it whose whole number of equal steps reaches `end_time` (`simrun check`
+    /// prints the dt used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub dt: Option<f64>,
@@ -432,7 +434,7 @@ impl Config {
         let shared = SharedRef {
             model: self.model,
             grid: &self.grid,
-            time: &self.time,
+            time: TimeOut(&self.time),
             parallel: &self.parallel,
             output: &self.output,
             checkpoint: &self.checkpoint,
@@ -450,10 +452,25 @@ impl Config {
 struct SharedRef<'a> {
     model: &'a str,
     grid: &'a GridConfig,
-    time: &'a TimeConfig,
+    time: TimeOut<'a>,
     parallel: &'a ParallelConfig,
     output: &'a OutputConfig,
     checkpoint: &'a CheckpointConfig,
+}
+
+/// [`TimeConfig`] as the resolved configuration shows it: without `cfl` when `dt` is given (the
+/// cfl is not used then, and a file giving both is refused), so the resolved configuration in
+/// reports, final.h5 and checkpoints runs as it is.
+pub(super) struct TimeOut<'a>(&'a TimeConfig);
+
+impl Serialize for TimeOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = toml::Value::try_from(self.0).map_err(serde::ser::Error::custom)?;
+        if let Some(t) = v.as_table_mut().filter(|t| t.contains_key("dt")) {
+            t.remove("cfl");
+        }
+        v.serialize(s)
+    }
 }
 
 fn one() -> f64 {

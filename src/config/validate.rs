@@ -3,14 +3,14 @@
 //! the model's own checks through the registry (its section, its dt limit, the shared keys it
 //! does not use).
 
-use super::{schema, Config, Given, Shared, SharedRef};
+use super::{schema, Config, Given, Shared, SharedRef, TimeOut};
 use crate::error::{Error, Result};
 
 pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
     let shared = SharedRef {
         model: cfg.model,
         grid: &cfg.grid,
-        time: &cfg.time,
+        time: TimeOut(&cfg.time),
         parallel: &cfg.parallel,
         output: &cfg.output,
         checkpoint: &cfg.checkpoint,
