@@ -252,7 +252,11 @@ fn compare_gives_ratios_and_tells_noise_from_a_real_difference() {
     }
     std::fs::write(b.join("study.json"), st.to_string()).unwrap();
 
-    let same = simrun(&["compare", a.to_str().unwrap(), a.to_str().unwrap()]);
+    // A study against a copy of itself (one directory named twice is refused).
+    let a2 = dir.join("a2");
+    std::fs::create_dir_all(&a2).unwrap();
+    std::fs::copy(a.join("study.json"), a2.join("study.json")).unwrap();
+    let same = simrun(&["compare", a.to_str().unwrap(), a2.to_str().unwrap()]);
     assert!(same.status.success(), "{}", stderr(&same));
     let text = String::from_utf8_lossy(&same.stdout);
     assert_eq!(text.matches("within noise").count(), 2, "{text}");
@@ -615,8 +619,10 @@ fn a_second_study_into_the_same_out_sets_the_first_aside_and_compare_refuses_one
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let first = std::fs::read(out.join("study.json")).unwrap();
+    // Rerun from the study's own copy of its configuration, inside the directory set aside.
+    let own = out.join("config.toml");
     let o = scale(&[
-        cfg.to_str().unwrap(),
+        own.to_str().unwrap(),
         "--ranks",
         "1",
         "--threads",

@@ -77,9 +77,12 @@ impl MetaDigest {
     }
 
     /// Compare with the digest `file` stores: None if they agree or the file has none (written
-    /// before digests), else why the file is refused.
+    /// before digests), else why the file is refused (also when the digest cannot be read).
     pub fn verify(&self, file: &hdf5::File) -> Option<String> {
-        let stored: u64 = file.attr(ATTR).ok()?.read_scalar().ok()?;
+        let Ok(attr) = file.attr(ATTR) else { return None };
+        let Ok(stored) = attr.read_scalar::<u64>() else {
+            return Some("its metadata checksum cannot be read: the file is damaged".to_string());
+        };
         (stored != self.finish()).then(|| {
             "its metadata (step, time, dt, configuration, grid) do not match their checksum: the file is damaged"
                 .to_string()

@@ -96,9 +96,15 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
         }
     }
     let exe = std::env::current_exe().map_err(|e| Error::other(format!("cannot find the simrun executable: {e}")))?;
-    // An earlier study in --out is set aside whole, never mixed with this one's runs.
+    // An earlier study in --out is set aside whole, never mixed with this one's runs (a study
+    // rerun from its own config.toml reads it from where it moved).
+    let mut config_path = spec.config.clone();
     if spec.out.join("study.json").exists() || spec.out.join("runs").is_dir() {
         let aside = crate::io::aside::name(&spec.out);
+        let inside =
+            spec.out.canonicalize().ok().and_then(|o| {
+                spec.config.canonicalize().ok().and_then(|c| c.strip_prefix(&o).ok().map(|r| aside.join(r)))
+            });
         std::fs::rename(&spec.out, &aside)
             .map_err(|e| Error::io(format!("cannot set aside the earlier study in {}: {e}", spec.out.display())))?;
         eprintln!(
@@ -106,13 +112,14 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
             spec.out.display(),
             aside.display()
         );
+        config_path = inside.unwrap_or(config_path);
     }
     std::fs::create_dir_all(spec.out.join("runs"))
         .map_err(|e| Error::io(format!("cannot create study directory {}: {e}", spec.out.display())))?;
 
     // The configuration as given, beside the results, so the study can be rerun as it was.
-    std::fs::copy(&spec.config, spec.out.join("config.toml"))
-        .map_err(|e| Error::io(format!("cannot copy {} into {}: {e}", spec.config.display(), spec.out.display())))?;
+    std::fs::copy(&config_path, spec.out.join("config.toml"))
+        .map_err(|e| Error::io(format!("cannot copy {} into {}: {e}", config_path.display(), spec.out.display())))?;
     let configs: Vec<(usize, usize)> = ranks.iter().flat_map(|&r| threads.iter().map(move |&t| (r, t))).collect();
     // Grid per configuration, decided (and refused) before anything runs.
     let mut grown = Vec::new();
@@ -147,7 +154,7 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
                 exe: &exe,
                 launcher: &launcher,
                 launch_one: spec.launch_one,
-                config: &spec.config,
+                config: &config_path,
                 ranks: r,
                 threads: t,
                 repeat,
