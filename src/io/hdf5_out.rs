@@ -91,8 +91,7 @@ fn write_to(
         }
         let names: Vec<String> = fields.iter().map(|(n, _)| n.to_string()).collect();
         put_string(&file, "fields", &names.join(","))?;
-        let shape_usize: Vec<usize> = shape.to_vec();
-        digest(meta, &shape_usize, &names).store(&file)?;
+        digest(meta, shape, &names).store(&file)?;
         crate::io::describe::describe_model(&group, meta.spacing, &meta.model, &names)?;
         if let Some(t) = diagnostics {
             t.write_h5(&file)?;
