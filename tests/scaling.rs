@@ -39,6 +39,21 @@ fn scale(args: &[&str]) -> Output {
         .expect("simrun runs")
 }
 
+/// A study on one rank over `threads` (e.g. "1,2"), `repeat` times each, into `out`.
+fn one_rank_study(cfg: &Path, threads: &str, repeat: &str, out: &Path) -> Output {
+    scale(&[
+        cfg.to_str().unwrap(),
+        "--ranks",
+        "1",
+        "--threads",
+        threads,
+        "--repeat",
+        repeat,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// A CSV file as rows of column name -> text.
 fn csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -225,17 +240,7 @@ fn compare_gives_ratios_and_tells_noise_from_a_real_difference() {
     let dir = scratch("scale_compare");
     let cfg = write(&dir, "tiny.toml", TINY);
     let a = dir.join("a");
-    let o = scale(&[
-        cfg.to_str().unwrap(),
-        "--ranks",
-        "1",
-        "--threads",
-        "1,2",
-        "--repeat",
-        "2",
-        "--out",
-        a.to_str().unwrap(),
-    ]);
+    let o = one_rank_study(&cfg, "1,2", "2", &a);
     assert!(o.status.success(), "{}", stderr(&o));
     // B: the same study made k times slower, k large enough that B's fastest repeat is slower
     // than A's slowest (a shared machine can make the min-max range of A wide).
@@ -606,32 +611,12 @@ fn a_second_study_into_the_same_out_sets_the_first_aside_and_compare_refuses_one
     let dir = scratch("scale_twice");
     let cfg = write(&dir, "tiny.toml", TINY);
     let out = dir.join("study");
-    let o = scale(&[
-        cfg.to_str().unwrap(),
-        "--ranks",
-        "1",
-        "--threads",
-        "1,2",
-        "--repeat",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = one_rank_study(&cfg, "1,2", "1", &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let first = std::fs::read(out.join("study.json")).unwrap();
     // Rerun from the study's own copy of its configuration, inside the directory set aside.
     let own = out.join("config.toml");
-    let o = scale(&[
-        own.to_str().unwrap(),
-        "--ranks",
-        "1",
-        "--threads",
-        "1",
-        "--repeat",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = one_rank_study(&own, "1", "1", &out);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("set aside"), "{}", stderr(&o));
     // The new study holds only its own runs; the first is whole beside it.
