@@ -179,6 +179,23 @@ fn a_stop_at_the_last_step_still_writes_the_final_state() {
 }
 
 #[test]
+fn a_fresh_run_of_no_steps_sets_the_earlier_run_aside_too() {
+    // time.steps = 0 takes no model call, after which the take-over used to happen: the earlier
+    // run's final.h5 was replaced and its checkpoints stayed, mixed with the new history.
+    let (path, out) = setup("zero_steps", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p, "--set", "time.steps=50"]), "earlier run");
+    let o = ok(simrun(&[p, "--set", "time.steps=0"]), "no steps");
+    assert!(stderr(&o).contains("final state of an earlier run"), "{}", stderr(&o));
+    let names: Vec<String> = std::fs::read_dir(out.join("checkpoints"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with("ckpt_") || n.contains(".superseded-")), "{names:?}");
+}
+
+#[test]
 fn an_output_dir_that_is_a_file_is_one_line_and_left_alone() {
     let (path, out) = setup("dir_is_file", HEAT);
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();

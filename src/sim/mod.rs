@@ -429,7 +429,17 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         diags = model.diagnostics(time, &mut ctx);
     }
-    // The last row; a run that took no step (time.steps = 0) takes the file over only now.
+    // A run that took no step (time.steps = 0) takes the directory and the file over only now.
+    if !taken_over {
+        if root {
+            output_dir::take_over(&out_dir, restart_step, &ckpt.io);
+            outputs.start(&ckpt.io, &grid, restart_step);
+            for job in initial.drain(..) {
+                ckpt.io.submit(job);
+            }
+        }
+        taken_over = true;
+    }
     diag_log::take_over(&mut csv, &mut ckpt, phases);
     diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
     ckpt.diagnostics_csv = csv.as_ref().and_then(DiagLog::path);
