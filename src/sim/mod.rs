@@ -330,14 +330,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         (*reached, *reached_time, *reached_loop) = (step, time, loop_start.elapsed().as_secs_f64());
         if !taken_over {
             // The run is under way: now it may change the output directory.
-            if root {
-                output_dir::take_over(&out_dir, restart_step, &ckpt.io);
-                outputs.start(&ckpt.io, &grid, restart_step);
-                for job in initial.drain(..) {
-                    ckpt.io.submit(job);
-                }
-            }
-            diag_log::take_over(&mut csv, &mut ckpt, phases);
+            take_over(root, &out_dir, restart_step, &outputs, &grid, &mut initial, &mut csv, &mut ckpt, phases);
             taken_over = true;
         }
         if let Some(tol) = cfg.time.steady_tolerance {
@@ -431,16 +424,9 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     }
     // A run that took no step (time.steps = 0) takes the directory and the file over only now.
     if !taken_over {
-        if root {
-            output_dir::take_over(&out_dir, restart_step, &ckpt.io);
-            outputs.start(&ckpt.io, &grid, restart_step);
-            for job in initial.drain(..) {
-                ckpt.io.submit(job);
-            }
-        }
+        take_over(root, &out_dir, restart_step, &outputs, &grid, &mut initial, &mut csv, &mut ckpt, phases);
         taken_over = true;
     }
-    diag_log::take_over(&mut csv, &mut ckpt, phases);
     diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
     ckpt.diagnostics_csv = csv.as_ref().and_then(DiagLog::path);
     progress.line(step, time, &diags);
@@ -556,6 +542,31 @@ fn summary_without_steps(
 
 /// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
 /// round-off)?
+/// The one moment a run takes its output directory over: after its first model call, or at its
+/// end if it takes none. Rank 0 sets an earlier history aside, starts the field outputs and hands
+/// the initial state's over; the diagnostics file is taken over.
+#[allow(clippy::too_many_arguments)]
+fn take_over(
+    root: bool,
+    out_dir: &std::path::Path,
+    restart_step: Option<u64>,
+    outputs: &FieldOutputs,
+    grid: &crate::grid::Grid,
+    initial: &mut Vec<crate::io::thread::Job>,
+    csv: &mut Option<DiagLog>,
+    ckpt: &mut Checkpointer,
+    phases: &mut Phases,
+) {
+    if root {
+        output_dir::take_over(out_dir, restart_step, &ckpt.io);
+        outputs.start(&ckpt.io, grid, restart_step);
+        for job in initial.drain(..) {
+            ckpt.io.submit(job);
+        }
+    }
+    diag_log::take_over(csv, ckpt, phases);
+}
+
 fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool {
     match (cfg.time.steps, cfg.time.end_time) {
         (Some(n), _) => step >= n,

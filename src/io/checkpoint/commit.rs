@@ -298,15 +298,11 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
             fields: fields.clone(),
             state_fields: list(get_str(&file, "state_fields")?),
         };
-        if let Some(why) = digest(&h, file.attr("run_id")?.read_scalar()?, &data_dir).verify(&file) {
+        let run_id: u64 = file.attr("run_id")?.read_scalar()?;
+        if let Some(why) = digest(&h, run_id, &data_dir).verify(&file) {
             return Err(hdf5::Error::from(why));
         }
-        let mut rec = CommitRecord {
-            run_id: file.attr("run_id")?.read_scalar()?,
-            step: stamp.step,
-            fields,
-            ..Default::default()
-        };
+        let mut rec = CommitRecord { run_id, step: stamp.step, fields, ..Default::default() };
         if with_record {
             let r = file.group("record")?;
             let block: Vec<u64> = r.dataset("block")?.read_raw()?;
