@@ -55,7 +55,7 @@ pub enum Command {
         markdown: bool,
         /// Plan for this many MPI ranks (default: the ranks of `parallel.layout`, else 1): the
         /// memory per process and, for navier_stokes, the multigrid level plan.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_name = "N", value_parser = at_least_one)]
         ranks: Option<u64>,
     },
     /// Print what a checkpoint or output file holds (model, step, time, fields, shape, the split
@@ -113,4 +113,13 @@ pub struct ScaleArgs {
     /// Keep every run's output directory (runs/*/out: final.h5, images); removed by default.
     #[arg(long)]
     pub keep_outputs: bool,
+}
+
+/// A whole number of at least 1 (clap's own range message would print u64's maximum).
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of at least 1".into()),
+    }
 }

@@ -177,11 +177,13 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
     // Only an implicit pseudo-time step (navier_stokes.pseudo_time) may exceed the limit.
     let pseudo = if dt > dt_max { ": a pseudo-time step, not bound by it" } else { "" };
     println!("max_stable_dt = {dt_max:.6e}  (dt is {:.1}% of it{pseudo})", 100.0 * dt / dt_max);
-    match (cfg.time.steps, cfg.time.end_time) {
-        (Some(n), _) => println!("steps         = {n}  (end time {:.6e})", n as f64 * dt),
-        (None, Some(e)) => println!("steps         = {}  (end time {e:.6e})", (e / dt).round() as u64),
-        _ => {}
-    }
+    let run = simrun::volume::extent(cfg);
+    let how = match (run.exact, cfg.time.steady_tolerance) {
+        (true, None) => String::new(),
+        (true, Some(_)) => ", at most: time.steady_tolerance may end it earlier".into(),
+        (false, _) => format!(", estimated from the first step's dt: {} adapts it", cfg.model),
+    };
+    println!("steps         = {}  (end time {:.6e}{how})", run.steps, run.end);
     println!(
         "cells         = {cells}  ({} = {})",
         grid.size_text(),

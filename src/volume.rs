@@ -1,14 +1,15 @@
 //! The output volume of a configured run, for `simrun check`: for each output (every field
 //! writer, the images, the checkpoints, the final state) the files and bytes it writes over the
-//! run, and a warning above [`WARN_FILES`] files or [`WARN_BYTES`] bytes in all. Step counts come
-//! from the first step's dt (as `simrun check` prints it): for models with an adaptive dt
-//! (navier_stokes) they are estimates.
+//! run, and a warning above [`WARN_FILES`] files or [`WARN_BYTES`] bytes in all. The steps are
+//! counted by taking them with the driver's own rule ([`Stepping`]: the shortened steps that land
+//! on timed outputs and on the end time included), exact for a model whose dt is fixed; for a
+//! model that adapts its dt (navier_stokes without `time.dt`) from the first step's dt, an estimate.
 
 use crate::config::Config;
 use crate::io::png_out::samples_for;
 use crate::memory::human;
 use crate::models;
-use crate::sim::schedule;
+use crate::sim::schedule::{self, Stepping};
 
 /// Warn above this many files written by one run.
 pub const WARN_FILES: u64 = 10_000;
@@ -30,19 +31,41 @@ pub struct Volume {
     pub note: String,
 }
 
-/// Steps and simulated end time of the run, from the first step's dt.
-fn extent(cfg: &Config) -> (u64, f64) {
+/// Above this many steps [`extent`] estimates instead of counting (counting takes ~20 ns a step).
+const COUNT_LIMIT: u64 = 20_000_000;
+
+/// The steps a configured run takes and the simulated time it ends at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    pub steps: u64,
+    pub end: f64,
+    /// The time the last step starts at.
+    pub last_start: f64,
+    /// Counted with a dt the model keeps (else estimated from the first step's dt).
+    pub exact: bool,
+}
+
+/// The steps and end time of a fresh run of `cfg`: counted step by step as the driver takes
+/// them, from the first step's dt.
+pub fn extent(cfg: &Config) -> Extent {
     let (dt, _) = models::stability(cfg);
-    match (cfg.time.steps, cfg.time.end_time) {
-        (Some(n), _) => (n, n as f64 * dt),
-        (None, Some(e)) => ((e / dt).ceil().max(1.0) as u64, e),
-        _ => (0, 0.0),
+    let exact = cfg.spec().fixed_dt(cfg);
+    match Stepping::of(cfg).count(dt, COUNT_LIMIT) {
+        Some((steps, end, last_start)) => Extent { steps, end, last_start, exact },
+        None => {
+            let (steps, end) = match (cfg.time.steps, cfg.time.end_time) {
+                (Some(n), _) => (n, n as f64 * dt),
+                (None, Some(e)) => ((e / dt).ceil().max(1.0) as u64, e),
+                _ => (0, 0.0),
+            };
+            Extent { steps, end, last_start: end - dt, exact: false }
+        }
     }
 }
 
 /// The volume of every output the configuration writes.
 pub fn volumes(cfg: &Config) -> Vec<Volume> {
-    let (steps, end) = extent(cfg);
+    let Extent { steps, end, last_start, .. } = extent(cfg);
     let (grid, _) = models::geometry(cfg);
     let cells = grid.cells();
     let spec = cfg.spec();
@@ -65,7 +88,8 @@ pub fn volumes(cfg: &Config) -> Vec<Volume> {
     let state_only = spec.state_fields().iter().filter(|s| !view.contains(s)).count() as u64;
     let output_fields = view.len() as u64 + state_only;
     if cfg.output.images {
-        let files = 1 + steps.checked_div(cfg.output.image_every).unwrap_or(0);
+        // Every image_every steps before the last, whose picture is final.png.
+        let files = 1 + steps.saturating_sub(1).checked_div(cfg.output.image_every).unwrap_or(0);
         // At most the RGB pixels of the sampled field plus the frame (PNG compresses).
         let pixels = ((samples_for(grid.n[2]) + 200) * (samples_for(grid.n[1]) + 120)) as u64;
         out.push(Volume {
@@ -77,7 +101,12 @@ pub fn volumes(cfg: &Config) -> Vec<Volume> {
     }
     let c = &cfg.checkpoint;
     if c.every_steps > 0 || c.every_time > 0.0 {
-        let written = steps.checked_div(c.every_steps).unwrap_or(0) + schedule::reached(c.every_time, end);
+        // And one at the end of the run where none is due.
+        let due_at_end = (c.every_steps > 0 && steps.is_multiple_of(c.every_steps))
+            || schedule::crossed(c.every_time, last_start, end);
+        let written = steps.checked_div(c.every_steps).unwrap_or(0)
+            + schedule::reached(c.every_time, end)
+            + u64::from(steps > 0 && !due_at_end);
         let per = FILE_OVERHEAD * 2 + output_fields * (cells * 8 + DATASET_OVERHEAD);
         out.push(Volume {
             what: "checkpoints (checkpoints/)".into(),

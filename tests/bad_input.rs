@@ -392,6 +392,7 @@ fn bad_command_lines_are_one_line() {
         (vec![c.as_str(), "--set"], "--set"),
         (vec![c.as_str(), "--restart"], "--restart"),
         (vec!["scale", c.as_str(), "--ranks", "x", "--out", "d"], "--ranks"),
+        (vec!["check", c.as_str(), "--ranks", "0"], "--ranks <N>': must be at least 1"),
     ] {
         let o = simrun(&args);
         let err = stderr(&o);

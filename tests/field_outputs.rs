@@ -325,14 +325,82 @@ fn check_prints_the_output_volume_and_warns_above_the_threshold() {
     let text = String::from_utf8_lossy(&o.stdout).to_string();
     let line =
         |what: &str| text.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("{what}: {text}")).to_string();
-    // 142 steps: 11 timed outputs, 142 / 40 + 1 = 4 by steps, 2 checkpoints.
+    // 142 equal steps and 8 shortened ones landing on outputs: 11 timed outputs, 150 / 40 + 1 = 4
+    // by steps, 150 / 50 = 3 checkpoints (the last at the end).
     assert!(line("output.fields[0] (fields/)").contains(" 11 file(s)"), "{text}");
     assert!(line("output.fields[1] (steps/)").contains(" 4 file(s)"), "{text}");
-    assert!(line("checkpoints").contains(" 2 file(s)"), "{text}");
+    assert!(line("steps         =").contains("= 150 "), "{text}");
+    assert!(line("checkpoints").contains(" 3 file(s)"), "{text}");
     assert!(!text.contains("warning"), "{text}");
     let busy = base(&dir.join("out"), "").replace(&format!("every_steps = {EVERY_STEPS}"), "every_steps = 1");
     let p = write(&dir, "busy.toml", &busy);
     let o = simrun(&["check", p.to_str().unwrap(), "--set", "time.end_time=1.0"]);
     let text = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(text.contains("warning: output.fields[1] (steps/) writes 1418"), "{text}");
+    // Step 0 and every step: 14185 equal steps, and one shortened step more for each of the
+    // 1000 timed outputs but those a step lands on by itself.
+    let steps = simrun::volume::extent(&cfg(&busy, &["time.end_time=1.0"])).steps;
+    assert!((14185..=15185).contains(&steps), "{steps}");
+    assert!(text.contains(&format!("warning: output.fields[1] (steps/) writes {} files", steps + 1)), "{text}");
+}
+
+/// `simrun check`'s steps and files are the run's own: counted with the steps shortened to land
+/// on the timed outputs (heat, aligned by default), without them (unaligned), and with weather's
+/// compat end rule (the loop runs while t < end_time), against runs of the same configs.
+#[test]
+fn check_counts_the_steps_and_files_the_run_takes() {
+    let dir = scratch("fo_check_counts");
+    let weather = format!(
+        "model = \"weather\"\n[grid]\nnx = 40\nny = 20\nlx = 20000.0\nly = 10000.0\n[time]\nend_time = 7.0\n\
+         [output]\ndir = \"{}\"\nimages = false\nprogress = \"off\"\n[[output.fields]]\nevery_time = 1.5\n\
+         [weather]\ncase = \"gravity_waves\"\ncompat = \"miniweather\"\n",
+        dir.join("out").display()
+    );
+    let all = base(&dir.join("out"), "[checkpoint]\nevery_steps = 50\nkeep = 1000\n")
+        .replace("images = false", "images = true\nimage_every = 40");
+    let cases = [
+        ("aligned, images, checkpoints", all.clone(), "true"),
+        ("unaligned, images, checkpoints", all, "false"),
+        ("aligned", base(&dir.join("out"), ""), "true"),
+        ("unaligned", base(&dir.join("out"), ""), "false"),
+        ("weather compat", weather, "false"),
+    ];
+    for (what, text, align) in cases {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        let c = cfg(&text, &[&format!("time.align_outputs={align}")]);
+        let plan = simrun::volume::extent(&c);
+        assert!(plan.exact, "{what}: a fixed dt is counted exactly");
+        let volumes = simrun::volume::volumes(&c);
+        let s = run(&c);
+        assert_eq!(plan.steps, s.steps, "{what}: steps");
+        assert_eq!(plan.end.to_bits(), s.sim_time.to_bits(), "{what}: end time {} vs {}", plan.end, s.sim_time);
+        let entries = |d: &str| std::fs::read_dir(dir.join("out").join(d)).map_or(0, |r| r.count() as u64);
+        for v in &volumes {
+            let files = match v.what.as_str() {
+                "final.h5" => 1,
+                "images (images/, final.png)" => entries("images") + 1,
+                "checkpoints (checkpoints/)" => entries("checkpoints") - 1, // and `latest`
+                w => {
+                    let i: usize = w["output.fields[".len()..].split(']').next().unwrap().parse().unwrap();
+                    entries(&c.output.fields[i].dir_name(i))
+                }
+            };
+            assert_eq!(v.files, files, "{what}: {} ({} steps)", v.what, s.steps);
+        }
+        assert_eq!(
+            volumes.len(),
+            1 + c.output.fields.len() + usize::from(c.output.images) + usize::from(c.checkpoint.enabled())
+        );
+    }
+    // The printed line: the aligned run's steps, exact.
+    let p = write(&dir, "run.toml", &base(&dir.join("out"), ""));
+    let o = simrun(&["check", p.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let steps = simrun::volume::extent(&cfg(&base(&dir.join("out"), ""), &[])).steps;
+    assert!(text.contains(&format!("steps         = {steps}  (end time 1.000000e-2)\n")), "{text}");
+    // An adapted dt is an estimate, and says so.
+    let ns = "model = \"navier_stokes\"\n[grid]\nnx = 16\nny = 16\n[time]\nend_time = 0.5\n";
+    let p = write(&dir, "ns.toml", ns);
+    let o = simrun(&["check", p.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(text.contains("estimated from the first step's dt: navier_stokes adapts it"), "{text}");
 }

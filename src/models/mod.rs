@@ -73,12 +73,6 @@ pub trait Model {
         }
         Ok(())
     }
-    /// With `time.end_time`, does the loop run while `time < end_time` exactly (true, as some
-    /// reference codes do, possibly taking a round-off-sized last step), or stop within round-off
-    /// of the end (false, the default)?
-    fn strict_end_time(&self) -> bool {
-        false
-    }
     /// Global diagnostics at simulated time `time` (deterministic for any split).
     fn diagnostics(&self, time: f64, ctx: &mut StepCtx) -> Diagnostics;
     /// The largest change per unit time of the state over the last step (the same on every

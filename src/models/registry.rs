@@ -31,6 +31,17 @@ pub trait ModelSpec: Sync {
     fn periodic_axes(&self, cfg: &Config) -> [bool; 3];
     /// (the dt of the first step, the maximum stable dt), for `simrun check` and validation.
     fn plan_dt(&self, cfg: &Config) -> (f64, f64);
+    /// With `time.end_time`, does the loop run while `time < end_time` exactly (true, as some
+    /// reference codes do, possibly taking a round-off-sized last step), or stop within round-off
+    /// of the end (false, the default)?
+    fn strict_end_time(&self, _cfg: &Config) -> bool {
+        false
+    }
+    /// Does the model ask for the dt of [`ModelSpec::plan_dt`] at every step (true), or adapt it
+    /// to the state (false: the steps `simrun check` counts are then an estimate)?
+    fn fixed_dt(&self, _cfg: &Config) -> bool {
+        true
+    }
     /// Does the model measure its change per unit time ([`super::Model::steady_change`]), so
     /// that `time.steady_tolerance` applies?
     fn steady_state(&self) -> bool {

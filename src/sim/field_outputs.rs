@@ -52,11 +52,6 @@ impl FieldOutputs {
         FieldOutputs { writers, model: model.name().to_string() }
     }
 
-    /// The writers' output periods in simulated time (for `time.align_outputs`).
-    pub fn every_times(&self) -> impl Iterator<Item = f64> + '_ {
-        self.writers.iter().map(|w| w.every_time).filter(|&t| t > 0.0)
-    }
-
     fn is_due(w: &Writer, step: u64, prev_time: f64, time: f64) -> bool {
         (w.every_steps > 0 && step.is_multiple_of(w.every_steps)) || schedule::crossed(w.every_time, prev_time, time)
     }

@@ -31,6 +31,7 @@ use diag_log::DiagLog;
 use field_outputs::FieldOutputs;
 use finite::check_finite;
 use progress::Progressor;
+use schedule::Stepping;
 use signals::StopFlag;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -237,8 +238,10 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     } else {
         announce();
     }
-    let strict = model.strict_end_time();
-    if restart_step.is_some() && done(cfg, step, time, last_dt, strict) {
+    // The steps land on the end time and on the timed field outputs (time.align_outputs): output
+    // k of a schedule every T is at k x T, computed from k, so a restart lands on the same bits.
+    let stepping = Stepping::of(cfg);
+    if restart_step.is_some() && stepping.done(step, time, last_dt) {
         if root {
             let end = match (cfg.time.steps, cfg.time.end_time) {
                 (Some(n), _) => format!("time.steps = {n}"),
@@ -277,11 +280,6 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // model may time plans of different steps in its first calls); a call never straddles a step
     // at which anything is scheduled, so outputs see the same states either way.
     let mut clocks = Vec::new();
-    // Timed field outputs the steps land on exactly (time.align_outputs): output k of a schedule
-    // every T is at k x T, computed from k, so a restart lands on the same bits. Checkpoints are
-    // not among them: turning checkpoints on must not change the steps a run takes.
-    let timed: Vec<f64> =
-        if cfg.time.align_outputs.unwrap_or(!strict) { outputs.every_times().collect() } else { Vec::new() };
     // A fresh run's field outputs of the initial state, handed to the I/O thread once the run
     // has taken the output directory over.
     let mut initial = if restart_step.is_none() {
@@ -293,34 +291,20 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // change measured.
     let mut steady: Option<(u64, f64)> = None;
     let mut last_change = f64::NAN;
-    while !done(cfg, step, time, last_dt, strict) && steady.is_none() {
+    while !stepping.done(step, time, last_dt) && steady.is_none() {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         let per_call = model.max_steps_per_call().max(1);
         clocks.clear();
         let mut prev_time;
         loop {
-            let mut dt = model.dt(&mut ctx);
-            let mut land = None;
-            if !timed.is_empty() {
-                (dt, land) = schedule::align(time, dt, timed.iter().map(|&every| schedule::next_after(every, time)));
-            }
-            if let (None, Some(end)) = (cfg.time.steps, cfg.time.end_time) {
-                // Shorten the last step to land on the end time; an overshoot of round-off size
-                // is not a reason to change dt (unless the model asks for the strict rule), so a
-                // run extended later by a restart continues exactly as an uninterrupted one.
-                let slack = if strict { 0.0 } else { 1e-9 * dt };
-                if time + dt > end + slack {
-                    dt = end - time;
-                    land = None;
-                }
-            }
+            let (dt, reached) = stepping.step(time, model.dt(&mut ctx));
             clocks.push(Clock { step, time, dt });
             prev_time = time;
             step += 1;
-            time = land.unwrap_or(time + dt);
+            time = reached;
             last_dt = dt;
             if clocks.len() == per_call
-                || done(cfg, step, time, last_dt, strict)
+                || stepping.done(step, time, last_dt)
                 || scheduled(cfg, &ckpt, &outputs, step, prev_time, time)
             {
                 break;
@@ -345,7 +329,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 }
             }
         }
-        let at_end = done(cfg, step, time, last_dt, strict);
+        let at_end = stepping.done(step, time, last_dt);
         let finished = at_end || steady.is_some();
         // Field outputs before anything that may end the loop (a stop request): a checkpoint at
         // this step comes after them on rank 0's I/O thread.
@@ -540,8 +524,6 @@ fn summary_without_steps(
     }
 }
 
-/// Has the run reached its end (step count, or end time: exactly if `strict`, else up to
-/// round-off)?
 /// The one moment a run takes its output directory over: after its first model call, or at its
 /// end if it takes none. Rank 0 sets an earlier history aside, starts the field outputs and hands
 /// the initial state's over; the diagnostics file is taken over.
@@ -565,15 +547,6 @@ fn take_over(
         }
     }
     diag_log::take_over(csv, ckpt, phases);
-}
-
-fn done(cfg: &Config, step: u64, time: f64, last_dt: f64, strict: bool) -> bool {
-    match (cfg.time.steps, cfg.time.end_time) {
-        (Some(n), _) => step >= n,
-        (None, Some(end)) if strict => time >= end,
-        (None, Some(end)) => time >= end - 1e-9 * last_dt.max(f64::MIN_POSITIVE),
-        (None, None) => true,
-    }
 }
 
 /// Is anything scheduled by step count or simulated time due after the step that reached `step`

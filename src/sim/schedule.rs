@@ -1,6 +1,9 @@
 //! Timed schedules: output times t_k = k x T, each computed from its integer k (never accumulated),
 //! so a restart at any time finds the same next output time, and the step that lands on one
-//! (`time.align_outputs`) lands on the same bits.
+//! (`time.align_outputs`) lands on the same bits. [`Stepping`]: how a run's steps advance to its
+//! end, the one rule the driver steps by and `simrun check` counts by.
+
+use crate::config::Config;
 
 /// The most outputs reached by `time` on the schedule every `every`: the largest k with
 /// k x every <= time (0 when `every` is not positive).
@@ -42,6 +45,82 @@ pub fn align(time: f64, dt: f64, targets: impl Iterator<Item = f64>) -> (f64, Op
         (next - time, Some(next))
     } else {
         (dt, None)
+    }
+}
+
+/// How a run's steps advance: the model's dt, changed to land on the timed field outputs
+/// (`time.align_outputs`) and shortened to land on `time.end_time`; and when the run ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stepping {
+    /// `time.steps` (the run ends after this many; the end time is then not used).
+    pub steps: Option<u64>,
+    /// `time.end_time`.
+    pub end: Option<f64>,
+    /// The model's end rule: run while the time is below the end exactly (true, as some
+    /// reference codes do, possibly taking a round-off-sized last step), or stop within
+    /// round-off of it (false).
+    pub strict: bool,
+    /// Intervals of the timed field outputs the steps land on (empty without alignment).
+    /// Checkpoints are not among them: turning checkpoints on must not change the steps a run takes.
+    pub timed: Vec<f64>,
+}
+
+impl Stepping {
+    /// The stepping `cfg` asks for.
+    pub fn of(cfg: &Config) -> Stepping {
+        let strict = cfg.spec().strict_end_time(cfg);
+        let timed = if cfg.time.align_outputs.unwrap_or(!strict) {
+            cfg.output.fields.iter().map(|w| w.every_time).filter(|&t| t > 0.0).collect()
+        } else {
+            Vec::new()
+        };
+        Stepping { steps: cfg.time.steps, end: cfg.time.end_time, strict, timed }
+    }
+
+    /// Has a run at `step` and `time`, whose last step was `last_dt`, reached its end (the step
+    /// count, or the end time: exactly if strict, else up to round-off)?
+    pub fn done(&self, step: u64, time: f64, last_dt: f64) -> bool {
+        match (self.steps, self.end) {
+            (Some(n), _) => step >= n,
+            (None, Some(end)) if self.strict => time >= end,
+            (None, Some(end)) => time >= end - 1e-9 * last_dt.max(f64::MIN_POSITIVE),
+            (None, None) => true,
+        }
+    }
+
+    /// The step from `time` when the model asks for `dt`: (the dt taken, the time reached). A
+    /// step landing on an output time reaches that time's own bits.
+    pub fn step(&self, time: f64, dt: f64) -> (f64, f64) {
+        let (mut dt, mut land) = (dt, None);
+        if !self.timed.is_empty() {
+            (dt, land) = align(time, dt, self.timed.iter().map(|&every| next_after(every, time)));
+        }
+        if let (None, Some(end)) = (self.steps, self.end) {
+            // Shorten the last step to land on the end time; an overshoot of round-off size is
+            // not a reason to change dt (unless the rule is strict), so a run extended later by a
+            // restart continues exactly as an uninterrupted one.
+            let slack = if self.strict { 0.0 } else { 1e-9 * dt };
+            if time + dt > end + slack {
+                dt = end - time;
+                land = None;
+            }
+        }
+        (dt, land.unwrap_or(time + dt))
+    }
+
+    /// The steps of a fresh run whose model asks for `dt` at every step, the time it ends at and
+    /// the time its last step starts at, found by taking them; None above `limit` steps.
+    pub fn count(&self, dt: f64, limit: u64) -> Option<(u64, f64, f64)> {
+        let (mut step, mut time, mut before, mut last) = (0u64, 0.0f64, 0.0f64, 0.0f64);
+        while !self.done(step, time, last) {
+            if step >= limit || dt.is_nan() || dt <= 0.0 {
+                return None;
+            }
+            before = time;
+            (last, time) = self.step(time, dt);
+            step += 1;
+        }
+        Some((step, time, before))
     }
 }
 

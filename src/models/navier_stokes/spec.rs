@@ -47,6 +47,10 @@ impl ModelSpec for Spec {
     fn plan_dt(&self, cfg: &Config) -> (f64, f64) {
         super::plan_dt(cfg)
     }
+    fn fixed_dt(&self, cfg: &Config) -> bool {
+        // Else each step's dt follows the largest speed.
+        cfg.time.dt.is_some()
+    }
     fn check_split(&self, _cfg: &Config, decomp: &Decomp) -> Result<()> {
         // The thinnest block of any rank (the remainder goes to the first ranks).
         let (ny, nx) = (decomp.global[1] / decomp.procs[1], decomp.global[2] / decomp.procs[2]);

@@ -95,7 +95,6 @@ pub fn plan_dt(cfg: &Config) -> (f64, f64) {
 
 pub struct Weather {
     case: WeatherCase,
-    compat: bool,
     dt: f64,
     block: Block,
     /// The state and the two stage buffers, each (nz, 4, nx) with halos (2, 0, 2).
@@ -180,7 +179,6 @@ impl Weather {
         );
         let mut m = Weather {
             case,
-            compat,
             dt: plan_dt(cfg).0,
             a: q.clone(),
             b: q.clone(),
@@ -283,10 +281,6 @@ impl Model for Weather {
         ctx.phases.add("halo", halo);
         ctx.phases.add("compute", (total - halo).max(0.0));
         Ok(())
-    }
-
-    fn strict_end_time(&self) -> bool {
-        self.compat
     }
 
     fn diagnostics(&self, _time: f64, ctx: &mut StepCtx) -> Diagnostics {

@@ -39,6 +39,10 @@ impl ModelSpec for Spec {
     fn plan_dt(&self, cfg: &Config) -> (f64, f64) {
         super::plan_dt(cfg)
     }
+    fn strict_end_time(&self, cfg: &Config) -> bool {
+        // Upstream's loop runs while etime < sim_time.
+        cfg.section::<WeatherConfig>().compat == config::Compat::Miniweather
+    }
     fn check_split(&self, _cfg: &Config, decomp: &Decomp) -> Result<()> {
         // The thinnest block of any rank (the remainder goes to the first ranks).
         let (nz, nx) = (decomp.global[1] / decomp.procs[1], decomp.global[2] / decomp.procs[2]);
