@@ -281,18 +281,10 @@ impl NavierStokes {
         viscous::rhs(mac, exec, (u, v), [(1.0, &vi.r.0, &vi.r.1), (0.0, u, v)], dt, 0.0, (&mut vi.b.0, &mut vi.b.1));
         // Incremental pressure: b -= dt grad p (p of the last step; (dt p) in the scratch).
         mac.subtract_pressure_gradient(exec, comm, &self.decomp, dt, &self.p, &mut vi.s, (&mut vi.b.0, &mut vi.b.1));
-        let d1 = &mut vi.delta[0];
-        let mut sweeps = viscous::solve(
-            mac,
-            comm,
-            &self.decomp,
-            exec,
-            a,
-            tol,
-            (&vi.b.0, &vi.b.1),
-            (&mut self.u1, &mut self.v1),
-            (&mut d1.0, &mut d1.1),
-        );
+        // From x0 = b1 + a L u.
+        let (b, x) = ((&vi.b.0, &vi.b.1), (&mut self.u1, &mut self.v1));
+        viscous::start(mac, exec, (u, v), b, a, (&mut *x.0, &mut *x.1));
+        let mut sweeps = viscous::solve(mac, comm, &self.decomp, exec, a, tol, b, x);
         let mut solve = 0.0;
         let ts = Instant::now();
         let (s1, _) = self.project(1, 0.0, comm, exec);
@@ -316,18 +308,11 @@ impl NavierStokes {
         // subtract the other half.
         let (pd, d) = (&self.p, &self.decomp);
         mac.subtract_pressure_gradient(exec, comm, d, 0.5 * dt, pd, &mut vi.s, (&mut vi.b.0, &mut vi.b.1));
-        let d2 = &mut vi.delta[1];
-        sweeps += viscous::solve(
-            mac,
-            comm,
-            &self.decomp,
-            exec,
-            a,
-            tol,
-            (&vi.b.0, &vi.b.1),
-            (&mut self.u2, &mut self.v2),
-            (&mut d2.0, &mut d2.1),
-        );
+        // From x0 = b2 + a L u1.
+        let (u1, v1) = (&self.u1, &self.v1);
+        let (b, x) = ((&vi.b.0, &vi.b.1), (&mut self.u2, &mut self.v2));
+        viscous::start(mac, exec, (u1, v1), b, a, (&mut *x.0, &mut *x.1));
+        sweeps += viscous::solve(mac, comm, &self.decomp, exec, a, tol, b, x);
         vi.sweeps = sweeps;
         let ts = Instant::now();
         let (s2, change) = self.project(2, 0.0, comm, exec);

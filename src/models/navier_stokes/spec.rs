@@ -65,13 +65,11 @@ impl ModelSpec for Spec {
         Ok(())
     }
     fn footprint(&self, cfg: &Config, block: [usize; 3]) -> Option<Footprint> {
-        // Implicit viscosity: R, b, two warm starts and scratch, each for u and v; pseudo-time:
-        // the right-hand side, the correction and scratch, each for u and v.
+        // Implicit viscosity: R, b and scratch, each for u and v; pseudo-time: the right-hand
+        // side, the correction and scratch, each for u and v.
         let ns = cfg.section::<NavierStokesConfig>();
-        let extra = if ns.pseudo_time.is_some() {
+        let extra = if ns.pseudo_time.is_some() || ns.viscous.theta().is_some() {
             6
-        } else if ns.viscous.theta().is_some() {
-            10
         } else {
             0
         };

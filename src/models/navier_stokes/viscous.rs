@@ -35,7 +35,9 @@
 //! itself; off-diagonal sum 2 a (1/dx^2 + 1/dy^2)), so each sweep reduces the error by at
 //! least r / (1 + r), r = 2 a (1/dx^2 + 1/dy^2), independent of the grid size: with dt limited
 //! by advection, a dt nu / h^2 ~ cfl / (2 Re_cell), a few sweeps. Every solve starts from
-//! b + (x - b) of the same stage of the previous step, so near steady state it starts converged.
+//! x0 = b + a L w, one explicit step of the implicit part from the stage's own velocity w (u^n,
+//! then u1): within O(dt^2) of the solution, as close as the last step's x - b would be, and made
+//! of the state alone, so a restart from a checkpoint takes the same sweeps and bits.
 //! Colours are by global index parity and the stop test is a global max, so the bits are the
 //! same for any thread count and any rank split.
 
@@ -58,8 +60,6 @@ pub struct Implicit {
     pub r: (Field, Field),
     /// Right-hand side of the current solve.
     pub b: (Field, Field),
-    /// Warm start: x - b of each stage's last solve.
-    pub delta: [(Field, Field); 2],
     /// Scratch: the scaled pressure whose gradient the right-hand sides subtract.
     pub s: Field,
     /// Sweeps of the last step's solves.
@@ -69,7 +69,7 @@ pub struct Implicit {
 impl Implicit {
     pub fn new(theta: f64, tol: f64, like: &Field) -> Implicit {
         let z = || Field::new(like.n, like.h);
-        Implicit { theta, tol, r: (z(), z()), b: (z(), z()), delta: [(z(), z()), (z(), z())], s: z(), sweeps: 0 }
+        Implicit { theta, tol, r: (z(), z()), b: (z(), z()), s: z(), sweeps: 0 }
     }
 }
 
@@ -151,8 +151,28 @@ pub fn rhs(
     });
 }
 
-/// Solve (I - a lap) x = b for u and v by red-black Gauss-Seidel from x = b + delta; on return
-/// delta = x - b. Returns the sweeps taken.
+/// The start of a solve of (I - a lap) x = b: x0 = b + a lap(w) on the unknown faces, b's values
+/// on the others. `w` halos must be filled.
+pub fn start(mac: &Mac, exec: &Team, w: (&Field, &Field), b: (&Field, &Field), a: f64, x: (&mut Field, &mut Field)) {
+    let s = w.0.strides()[1];
+    let (ax, ay) = (a / (mac.d[1] * mac.d[1]), a / (mac.d[0] * mac.d[0]));
+    let (uc, vr) = (mac.u_cols(), mac.v_rows());
+    let lap = |d: &[f64], c: usize| ax * (d[c + 1] - 2.0 * d[c] + d[c - 1]) + ay * (d[c + s] - 2.0 * d[c] + d[c - s]);
+    for (out, wf, bf, is_u) in [(x.0, w.0, b.0, true), (x.1, w.1, b.1, false)] {
+        let (wd, bd) = (&wf.data[..], &bf.data[..]);
+        exec.rows(out, |j, row| {
+            let r0 = wf.idx(0, j as isize, 0);
+            for (i, o) in row.iter_mut().enumerate() {
+                let c = r0 + i;
+                let unknown = if is_u { i < uc } else { j < vr };
+                *o = if unknown { bd[c] + lap(wd, c) } else { bd[c] };
+            }
+        });
+    }
+}
+
+/// Solve (I - a lap) x = b for u and v by red-black Gauss-Seidel from the x given (its faces
+/// other than the unknowns as b's). Returns the sweeps taken.
 #[allow(clippy::too_many_arguments)]
 pub fn solve(
     mac: &Mac,
@@ -163,17 +183,8 @@ pub fn solve(
     tol: f64,
     b: (&Field, &Field),
     x: (&mut Field, &mut Field),
-    delta: (&mut Field, &mut Field),
 ) -> u32 {
     let (xu, xv) = x;
-    for (xf, bf, df) in [(&mut *xu, b.0, &*delta.0), (&mut *xv, b.1, &*delta.1)] {
-        exec.rows(xf, |j, row| {
-            let r0 = bf.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate() {
-                *o = bf.data[r0 + i] + df.data[r0 + i];
-            }
-        });
-    }
     let mut bmax = [super::diag::max_abs_on(exec, b.0).max(super::diag::max_abs_on(exec, b.1))];
     comm.max_f64(&mut bmax);
     let (ax, ay) = (a / (mac.d[1] * mac.d[1]), a / (mac.d[0] * mac.d[0]));
@@ -205,14 +216,6 @@ pub fn solve(
         }
     }
     mac.fill_ghosts_on(exec, comm, decomp, xu, xv);
-    for (df, xf, bf) in [(&mut *delta.0, &*xu, b.0), (&mut *delta.1, &*xv, b.1)] {
-        exec.rows(df, |j, row| {
-            let r0 = bf.idx(0, j as isize, 0);
-            for (i, o) in row.iter_mut().enumerate() {
-                *o = xf.data[r0 + i] - bf.data[r0 + i];
-            }
-        });
-    }
     sweeps
 }
 
