@@ -31,9 +31,10 @@ pub struct RunArgs {
     /// Write a JSON run report to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Continue from a checkpoint: `latest` (in output.dir), `auto` (latest if one is committed,
-    /// else start fresh: for batch chains), a checkpoint directory / checkpoint.h5, or a finished
-    /// run's final.h5 (raise time.end_time or time.steps to go on).
+    /// Continue from a checkpoint: `latest` (in output.dir), `auto` (the newest of the committed
+    /// checkpoints and final.h5 if there is one, else start fresh: for batch chains), a checkpoint
+    /// directory / checkpoint.h5, or a finished run's final.h5 (raise time.end_time or time.steps
+    /// to go on).
     #[arg(long, value_name = "PATH|latest|auto")]
     pub restart: Option<String>,
 }

@@ -351,6 +351,52 @@ fn a_restart_already_at_the_end_does_nothing() {
     assert!(before == tree(&out), "final.h5 and the checkpoints are untouched");
 }
 
+/// `--restart auto` continues from the newest state the directory holds, checkpoint or final.h5:
+/// a run without checkpoints, or one that finished after its last checkpoint, is not recomputed
+/// by the next job of its chain (it was: auto read only checkpoints, started fresh or from the
+/// older checkpoint, and set the finished run aside).
+#[test]
+fn restart_auto_continues_from_final_h5_when_it_is_the_newest() {
+    let (path, out) = setup("auto_final", HEAT);
+    let p = path.to_str().unwrap();
+    // Checkpoints at 50 and 100 (the end), then on to 300 without checkpoints.
+    ok(simrun(&[p, "--set", "time.steps=100"]), "first 100 steps");
+    let o = ok(simrun(&[p, "--set", "checkpoint.every_steps=0", "--restart", "auto"]), "on to 300");
+    assert!(stderr(&o).contains("ckpt_0000000100"), "{}", stderr(&o));
+    let before = tree(&out);
+    let o = ok(simrun(&[p, "--set", "checkpoint.every_steps=0", "--restart", "auto"]), "again");
+    assert!(stderr(&o).contains("final.h5") && stderr(&o).contains("nothing to do"), "{}", stderr(&o));
+    assert!(before == tree(&out), "nothing changed");
+    // No checkpoint at all: the same, and a raised end continues from final.h5, as the run would.
+    let (path, out) = setup("auto_final_none", HEAT);
+    let p = path.to_str().unwrap();
+    let none = ["--set", "checkpoint.every_steps=0"];
+    ok(simrun(&[&[p][..], &none, &["--set", "time.steps=100"]].concat()), "100 steps, no checkpoint");
+    let before = tree(&out);
+    let o = ok(simrun(&[&[p][..], &none, &["--set", "time.steps=100", "--restart", "auto"]].concat()), "again");
+    assert!(stderr(&o).contains("nothing to do"), "{}", stderr(&o));
+    assert!(before == tree(&out), "nothing changed");
+    ok(simrun(&[&[p][..], &none, &["--restart", "auto"]].concat()), "on to 300");
+    let (whole, wout) = setup("auto_final_whole", HEAT);
+    ok(simrun(&[whole.to_str().unwrap()]), "300 steps at once");
+    assert_bits_eq(&final_field(&out, "temperature"), &final_field(&wout, "temperature"), "continued from final.h5");
+    // A damaged final.h5 falls back to the checkpoint before it, in one line.
+    let (path, out) = setup("auto_final_damaged", HEAT);
+    let p = path.to_str().unwrap();
+    ok(simrun(&[p, "--set", "time.steps=100"]), "100 steps");
+    ok(simrun(&[p, "--set", "checkpoint.every_steps=0", "--restart", "auto"]), "on to 300");
+    let f = out.join("final.h5");
+    let mut bytes = std::fs::read(&f).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n / 2);
+    std::fs::write(&f, bytes).unwrap();
+    let o = ok(simrun(&[p, "--set", "checkpoint.every_steps=0", "--restart", "auto"]), "after the damage");
+    let warning = stderr(&o).lines().find(|l| l.starts_with("warning:")).unwrap_or_default().to_string();
+    assert!(warning.contains("final.h5 is unusable") && warning.contains("falling back to"), "{}", stderr(&o));
+    assert!(warning.ends_with("ckpt_0000000100"), "{}", stderr(&o));
+    assert_bits_eq(&final_field(&out, "temperature"), &final_field(&wout, "temperature"), "continued from step 100");
+}
+
 #[test]
 fn an_explicit_restart_source_is_never_pruned() {
     let (path, out) = setup("protect", HEAT);

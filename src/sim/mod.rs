@@ -43,7 +43,7 @@ pub struct RunOptions {
     /// Write the JSON run report here (rank 0).
     pub report: Option<PathBuf>,
     /// Continue from a checkpoint: a checkpoint directory (or its checkpoint.h5), "latest", or
-    /// "auto" (latest if any checkpoint is committed, else start fresh).
+    /// "auto" (the newest of the committed checkpoints and final.h5, else start fresh).
     pub restart: Option<String>,
     /// React to SIGINT/SIGTERM/SIGUSR1/SIGUSR2 (the command line sets this; library callers
     /// usually do not).
@@ -190,19 +190,23 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     let mut restart_step = None;
     let spec = match opts.restart.as_deref() {
         Some("auto") => {
-            // Continue if there is anything to continue from, else start fresh (batch chains).
+            // Continue if there is anything to continue from (a committed checkpoint or the
+            // final state), else start fresh (batch chains).
             let mut any = [0.0];
             if root {
                 let found = crate::io::checkpoint::lifecycle::try_list_committed(&out_dir);
                 any[0] = found.as_ref().map_or(1.0, |v| !v.is_empty() as u8 as f64);
+                if out_dir.join("final.h5").is_file() {
+                    any[0] = 1.0;
+                }
             }
             comm.max_f64(&mut any);
             if any[0] > 0.0 {
-                Some("latest")
+                Some("auto")
             } else {
                 if root {
                     eprintln!(
-                        "--restart auto: no committed checkpoint in {}: starting from the initial state",
+                        "--restart auto: no committed checkpoint or final.h5 in {}: starting from the initial state",
                         out_dir.display()
                     );
                 }
@@ -218,15 +222,8 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             }
         };
         let t = Instant::now();
-        let (stamp, dir) = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)
-            .map_err(|mut e| {
-                // `auto` restarts as `latest`: name what the user typed.
-                if opts.restart.as_deref() == Some("auto") {
-                    e.message = e.message.replacen("--restart latest:", "--restart auto (latest):", 1);
-                }
-                e
-            })?;
-        if spec != "latest" {
+        let (stamp, dir) = restart::restore(spec, cfg, &mut *model, &decomp, comm, &ckpt.io, &say, &mut announce)?;
+        if !matches!(spec, "latest" | "auto") {
             ckpt.protect = Some(dir);
         }
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
@@ -249,7 +246,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 _ => "the end".into(),
             };
             eprintln!(
-                "nothing to do: the checkpoint at step {step} (t={time:e}) already reaches {end}; raise it to continue (nothing was written)"
+                "nothing to do: the state restored at step {step} (t={time:e}) already reaches {end}; raise it to continue (nothing was written)"
             );
         }
         return Ok(summary_without_steps(cfg, model.as_ref(), &grid, comm, &exec, &decomp, step, time, wall));

@@ -28,9 +28,37 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The step of the final state `path` (a self-contained file or a commit file), None if its
+/// header cannot be read.
+fn final_step(io: &IoThread, path: &Path) -> Option<u64> {
+    match io.read_whole_header(path.to_path_buf()) {
+        Ok(Some(w)) => Some(w.step),
+        Ok(None) => io.read_commit(path.to_path_buf()).ok().map(|(h, _)| h.stamp.step),
+        Err(_) => None,
+    }
+}
+
 /// Candidate checkpoint directories for `spec`, in the order to try them, and whether falling
-/// back to the next one is allowed.
-fn candidates(spec: &str, out_dir: &Path) -> Result<(Vec<PathBuf>, bool)> {
+/// back to the next one is allowed. `auto` is `latest` with the run's final.h5 among them, by
+/// its step (after a checkpoint of the same step; first if its header cannot be read, so the
+/// fall-back says why): a run that wrote no checkpoint, or finished after its last one,
+/// continues from its final state.
+fn candidates(spec: &str, out_dir: &Path, io: &IoThread) -> Result<(Vec<PathBuf>, bool)> {
+    if spec == "auto" {
+        let mut list = checkpoint::lifecycle::try_list_committed(out_dir)?;
+        let fin = out_dir.join("final.h5");
+        if fin.is_file() {
+            let at = final_step(io, &fin).map_or(0, |step| list.iter().take_while(|(s, _)| *s >= step).count());
+            list.insert(at, (0, fin));
+        }
+        if list.is_empty() {
+            return Err(Error::config(format!(
+                "--restart auto: no committed checkpoint or final.h5 in {}",
+                out_dir.display()
+            )));
+        }
+        return Ok((list.into_iter().map(|(_, d)| d).collect(), true));
+    }
     if spec != "latest" {
         let path = Path::new(spec);
         if !path.exists() {
@@ -278,7 +306,7 @@ pub fn restore(
     let mut fallback = false;
     let mut first_error = None;
     if comm.is_root() {
-        match candidates(spec, &out_dir) {
+        match candidates(spec, &out_dir, io) {
             Ok((l, f)) => (list, fallback) = (l, f),
             Err(e) => first_error = Some(e),
         }
@@ -294,7 +322,9 @@ pub fn restore(
             Plan::Stop { config, message } => {
                 return Err(if config { Error::config(message) } else { Error::io(message) });
             }
-            Plan::Unusable { dir, why } => format!("checkpoint {} is unusable: {why}", dir.display()),
+            Plan::Unusable { dir, why } => {
+                format!("{}{} is unusable: {why}", if dir.is_dir() { "checkpoint " } else { "" }, dir.display())
+            }
             Plan::ReadWhole { path, step, time, dt, shape } => {
                 announce();
                 let r = io.read_whole_box(path.clone(), shape, names.clone(), decomp.offset, decomp.size);
@@ -311,19 +341,31 @@ pub fn restore(
                         ));
                         return Ok((Stamp { step, time, dt }, path));
                     }
-                    Err(e) => {
+                    Err(e) if !fallback => {
                         if !comm.is_root() {
                             eprintln!("error: rank {}: --restart {spec}: {}", comm.rank(), e.message);
                         }
                         return Err(Error::io(format!("--restart {spec}: {}", e.message)));
                     }
-                    Ok(_) => {
+                    // Another candidate may follow: the reason in one line (rank 0's, or the
+                    // first rank that failed says its own).
+                    Err(e) if comm.is_root() => format!("{} is unusable: {}", path.display(), e.message),
+                    Err(e) => {
+                        eprintln!("rank {}: {}", comm.rank(), e.message);
+                        format!("{} is unusable", path.display())
+                    }
+                    Ok(_) if !fallback => {
                         return Err(Error::io(format!(
                             "--restart {spec}: rank {} could not read its part of {} (its message is above)",
                             bad[0] as usize - 1,
                             path.display()
                         )))
                     }
+                    Ok(_) => format!(
+                        "{} is unusable: rank {} could not read its part (its message is above)",
+                        path.display(),
+                        bad[0] as usize - 1
+                    ),
                 }
             }
             Plan::Read { dir, data, step, time, dt, ranks, threads, record, fields } => {
