@@ -15,10 +15,10 @@ fi
 source scripts/setup.sh
 simrun_setup
 cargo build --release --quiet
-S=$PWD/target/release/simrun
+S=${CARGO_TARGET_DIR:-$PWD/target}/release/simrun
 work=$(mktemp -d /tmp/simrun-slurm.XXXXXX)
 trap 'scancel --name=simrun-check >/dev/null 2>&1 || true' EXIT
-fail() { echo "slurm-check: FAIL: $*" >&2; exit 1; }
+fail() { echo "slurm-check: FAIL: $* (files kept in $work)" >&2; exit 1; }
 same() { h5diff -q "$1" "$2" /fields/temperature /fields/temperature >/dev/null 2>&1; }
 
 small=(configs/heat2d.toml --set grid.nx=512 --set grid.ny=512 --set output.progress=\"off\" --set output.images=false)
@@ -37,14 +37,18 @@ grep -q "srun --mpi=pmix" "$work/nopmi.err" || fail "plain srun -n 2 gives no hi
 [ ! -e "$work/nopmi/final.h5" ] || fail "plain srun -n 2 wrote output"
 echo "slurm-check: plain srun -n 2 refused: $(grep -m1 error "$work/nopmi.err")"
 
-# The chain: about 90 s of compute on 2 ranks, jobs of 1 minute signalled 30 s before the end.
+# The chain: about 100 s of compute on 2 ranks (at the rate the 2-rank run above measured, at
+# least 40000 steps), jobs of 1 minute signalled 30 s before the end: two jobs at least.
+rate=$(sed -n 's/.* \([0-9.]*\) M cell updates\/s.*/\1/p' "$work/pmix.err" | tail -1)
+steps=$(awk -v r="${rate:-0}" 'BEGIN { s = int(100 * r * 1e6 / (1024 * 1024) / 1000) * 1000; print (s > 40000 ? s : 40000) }')
+echo "slurm-check: chain of $steps steps (2 ranks measured ${rate:-?} M cell updates/s)"
 cat >"$work/chain.toml" <<TOML
 model = "heat"
 [grid]
 nx = 1024
 ny = 1024
 [time]
-steps = 40000
+steps = $steps
 [output]
 dir = "$work/chain"
 images = false

@@ -135,10 +135,13 @@ fn in_file(path: &std::path::Path, e: Error) -> Error {
 
 fn inspect(path: &std::path::Path) -> Result<()> {
     use simrun::io::checkpoint;
-    // An output directory or the `latest` pointer: follow it.
-    let target = if path.join("checkpoints").join(checkpoint::LATEST).is_file() {
-        let name = std::fs::read_to_string(path.join("checkpoints").join(checkpoint::LATEST)).unwrap_or_default();
-        path.join("checkpoints").join(name.trim())
+    // An output directory, its checkpoints directory or the `latest` pointer: follow it.
+    let pointer = [path.join("checkpoints"), path.to_path_buf()]
+        .into_iter()
+        .find(|d| d.join(checkpoint::LATEST).is_file() && !d.join(checkpoint::MASTER).exists());
+    let target = if let Some(d) = pointer {
+        let name = std::fs::read_to_string(d.join(checkpoint::LATEST)).unwrap_or_default();
+        d.join(name.trim())
     } else if path.file_name().is_some_and(|n| n == checkpoint::LATEST) && path.is_file() {
         let name = std::fs::read_to_string(path).unwrap_or_default();
         path.parent().unwrap_or(std::path::Path::new(".")).join(name.trim())

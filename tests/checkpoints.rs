@@ -167,6 +167,9 @@ fn four_rank_checkpoint_reads_as_one_global_array() {
         "{text}"
     );
     assert_eq!(text.matches("  ok\n").count(), 4, "{text}");
+    // Its checkpoints directory too: the one `latest` names.
+    let o = ok(simrun(&["inspect", out.join("checkpoints").to_str().unwrap()]), "inspect checkpoints/");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), text, "the same report");
 }
 
 fn flip_bytes(file: &Path) {
