@@ -18,6 +18,8 @@
 # - `--restart auto`: the first job starts fresh, every later one continues from the newest
 #   committed checkpoint (verified; an unusable one falls back to an older one), and a job of a
 #   finished run does nothing and exits 0.
+# - `--open-mode=append`: a requeued job (`scontrol requeue`, a node failure) keeps the log of
+#   its first attempt instead of truncating it.
 # - Exit codes: simrun exits 75 when it stopped early with its final checkpoint committed. Slurm
 #   counts 75 as FAILED, so this script resubmits itself (`--dependency=afterany`: the next job
 #   waits for this one to end) and then exits 0, so the chain's jobs show COMPLETED. Any other
@@ -35,6 +37,7 @@
 #SBATCH --time=01:00:00
 #SBATCH --signal=USR1@180
 #SBATCH --output=simrun-%j.out
+#SBATCH --open-mode=append
 set -u
 if [ $# -lt 1 ]; then
     echo "usage: sbatch $0 CONFIG [simrun arguments...]" >&2
