@@ -16,13 +16,13 @@ pub fn budget(cfg: &Config) -> (Option<f64>, Option<String>) {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
                 (Some((end - now).max(0.0)), None)
             }
-            None => (
-                None,
-                Some(
-                    "note: time.wall_limit = \"auto\" found no batch job end time (not in a Slurm job?): no wall limit"
-                        .into(),
-                ),
-            ),
+            None => {
+                let why = match std::env::var("SLURM_JOB_ID") {
+                    Ok(id) => format!("Slurm job {id} has no end time (no time limit?)"),
+                    Err(_) => "found no batch job end time (not in a Slurm job?)".into(),
+                };
+                (None, Some(format!("note: time.wall_limit = \"auto\": {why}: no wall limit")))
+            }
         },
     }
 }
