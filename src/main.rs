@@ -317,9 +317,13 @@ fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
         Ok(s) => {
             let r = &s.report;
             let d: Vec<String> = s.diagnostics.iter().map(|(k, v)| format!("{k}={v:.9e}")).collect();
+            // A restarted run: the steps it took, then where it got to.
+            let steps = match s.start_step {
+                0 => format!("{} steps", s.steps),
+                from => format!("{} steps (from step {from} to {})", s.steps - from, s.steps),
+            };
             eprintln!(
-                "done: {} steps to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
-                s.steps,
+                "done: {steps} to t={:.6e} in {:.3} s wall, {:.1} M cell updates/s on {} rank(s) x {} thread(s)",
                 s.sim_time,
                 s.wall_seconds,
                 r.cell_updates_per_second / 1e6,

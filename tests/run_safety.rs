@@ -363,6 +363,7 @@ fn restart_auto_continues_from_final_h5_when_it_is_the_newest() {
     ok(simrun(&[p, "--set", "time.steps=100"]), "first 100 steps");
     let o = ok(simrun(&[p, "--set", "checkpoint.every_steps=0", "--restart", "auto"]), "on to 300");
     assert!(stderr(&o).contains("ckpt_0000000100"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("done: 200 steps (from step 100 to 300) to t="), "{}", stderr(&o));
     let before = tree(&out);
     let o = ok(simrun(&[p, "--set", "checkpoint.every_steps=0", "--restart", "auto"]), "again");
     assert!(stderr(&o).contains("final.h5") && stderr(&o).contains("nothing to do"), "{}", stderr(&o));

@@ -55,7 +55,10 @@ pub struct RunOptions {
 /// What a finished run tells its caller.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
+    /// The step reached (counted from the start of the simulation, restarts included).
     pub steps: u64,
+    /// The step this run started from (0, or the restored state's).
+    pub start_step: u64,
     pub sim_time: f64,
     pub wall_seconds: f64,
     pub diagnostics: Diagnostics,
@@ -463,6 +466,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     drop(lock);
     Ok(RunSummary {
         steps: step,
+        start_step: restart_step.unwrap_or(0),
         sim_time: time,
         wall_seconds,
         diagnostics: diags,
@@ -511,6 +515,7 @@ fn summary_without_steps(
     };
     RunSummary {
         steps: step,
+        start_step: step,
         sim_time: time,
         wall_seconds: report.wall_seconds,
         diagnostics: Vec::new(),
