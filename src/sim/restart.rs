@@ -341,25 +341,13 @@ pub fn restore(
                         ));
                         return Ok((Stamp { step, time, dt }, path));
                     }
-                    Err(e) if !fallback => {
-                        if !comm.is_root() {
-                            eprintln!("error: rank {}: --restart {spec}: {}", comm.rank(), e.message);
-                        }
-                        return Err(Error::io(format!("--restart {spec}: {}", e.message)));
-                    }
-                    // Another candidate may follow: the reason in one line (rank 0's, or the
-                    // first rank that failed says its own).
-                    Err(e) if comm.is_root() => format!("{} is unusable: {}", path.display(), e.message),
+                    // Whether another candidate follows is agreed below (rank 0 knows the list):
+                    // the reason in one line, rank 0's or, from another rank, said by it here.
                     Err(e) => {
-                        eprintln!("rank {}: {}", comm.rank(), e.message);
-                        format!("{} is unusable", path.display())
-                    }
-                    Ok(_) if !fallback => {
-                        return Err(Error::io(format!(
-                            "--restart {spec}: rank {} could not read its part of {} (its message is above)",
-                            bad[0] as usize - 1,
-                            path.display()
-                        )))
+                        if !comm.is_root() {
+                            eprintln!("rank {}: {}: {}", comm.rank(), path.display(), e.message);
+                        }
+                        format!("{} is unusable: {}", path.display(), e.message)
                     }
                     Ok(_) => format!(
                         "{} is unusable: rank {} could not read its part (its message is above)",
