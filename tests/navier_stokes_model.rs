@@ -249,3 +249,37 @@ fn copy_field_knows_its_fields_and_refuses_others() {
     let msg = msg.downcast_ref::<String>().expect("a message");
     assert!(msg.contains("no field `vort`") && msg.contains("vorticity"), "{msg}");
 }
+
+/// A grid multigrid cannot coarsen (3 cells across) leaves every pressure solve at max_cycles
+/// above the tolerance: the model says so once, at the first such solve, and counts them at the
+/// end; `simrun check` warns about the plan beforehand. A cavity that coarsens says nothing.
+/// (The run used to go on silently with a divergent velocity and exit 0.)
+#[test]
+fn pressure_solves_that_stop_short_are_warned_about() {
+    let narrow = CAVITY.replace("nx = 24", "nx = 3").replace("ny = 16", "ny = 600");
+    let (mut m, d, exec) = build(&narrow);
+    let mut time = 0.0;
+    advance(&mut *m, &d, &exec, 0, 1, &mut time);
+    let first = m.take_warnings(false);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].contains("step 1") && first[0].contains("navier_stokes.multigrid.max_cycles"), "{first:?}");
+    advance(&mut *m, &d, &exec, 1, 2, &mut time);
+    assert!(m.take_warnings(false).is_empty(), "said once");
+    let end = m.take_warnings(true);
+    assert!(end.len() == 1 && end[0].starts_with("6 of this run's 6 pressure solves"), "{end:?}");
+
+    let (mut m, d, exec) = build(CAVITY);
+    let mut time = 0.0;
+    advance(&mut *m, &d, &exec, 0, 5, &mut time);
+    assert!(m.take_warnings(false).is_empty() && m.take_warnings(true).is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    for (text, warned) in [(&narrow, true), (&CAVITY.to_string(), false)] {
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_simrun")).arg("check").arg(&path).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{out}");
+        assert_eq!(out.contains("finds no coarser level"), warned, "{out}");
+    }
+}

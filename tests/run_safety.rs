@@ -491,3 +491,81 @@ fn restart_auto_chains_runs_until_done() {
     assert!(jobs >= 3, "the wall limit split the run ({jobs} jobs)");
     assert_bits_eq(&full, &final_field(&out, "temperature"), "a chain of --restart auto jobs vs uninterrupted");
 }
+
+/// A periodic channel driven by a body force with a fixed time step that the flow outgrows: the
+/// model stops the run at step 270 (exit 3: `time.dt` above the stability limit), after
+/// checkpoints 100 and 200 were handed over.
+const OUTGROWN_DT: &str = r#"
+model = "navier_stokes"
+[grid]
+nx = 16
+ny = 16
+[time]
+end_time = 5.0
+dt = 0.01
+[navier_stokes]
+re = 100.0
+body_force = [2.0, 0.0]
+[navier_stokes.boundary]
+x_lo = { kind = "periodic" }
+x_hi = { kind = "periodic" }
+y_lo = { kind = "periodic" }
+y_hi = { kind = "periodic" }
+[output]
+dir = "OUT"
+images = false
+progress = "off"
+[checkpoint]
+every_steps = 100
+"#;
+
+/// A run that fails (exit 3) still commits the checkpoints it handed over before the failure,
+/// however slow the disk: they hold good states, and the newest is the one to restart from. (The
+/// checkpoints still queued were written but never committed: a slow disk lost all 270 steps.)
+#[test]
+fn a_failing_run_commits_the_checkpoints_handed_over_before_it() {
+    for ranks in [1, 2] {
+        let dir = scratch(&format!("safety_fail_drains_{ranks}"));
+        let out = dir.join("out");
+        let cfg = write(&dir, "outgrown.toml", &OUTGROWN_DT.replace("OUT", &out.display().to_string()));
+        let p = cfg.to_str().unwrap();
+        let mut cmd = if ranks == 1 {
+            Command::new(bin())
+        } else {
+            let mut c = Command::new("mpirun");
+            c.args(["--oversubscribe", "--bind-to", "none", "-n", "2", bin()]);
+            c.env("OMPI_ALLOW_RUN_AS_ROOT", "1").env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+            c
+        };
+        // Each data file starts 300 ms late: both checkpoints are still queued at step 270.
+        let o = cmd.arg(p).env("SIMRUN_TEST_IO_DELAY_MS", "300").output().unwrap();
+        assert_eq!(o.status.code(), Some(3), "{ranks} rank(s): {}", stderr(&o));
+        assert!(stderr(&o).contains("at step 270"), "{}", stderr(&o));
+        let committed: Vec<u64> = simrun::io::checkpoint::list_committed(&out).iter().map(|(s, _)| *s).collect();
+        assert_eq!(committed, [200, 100], "{ranks} rank(s): both hand-overs committed: {}", stderr(&o));
+        let latest = std::fs::read_to_string(out.join("checkpoints").join("latest")).unwrap();
+        assert_eq!(latest.trim(), "ckpt_0000000200");
+        let o = simrun(&["inspect", out.join("checkpoints/ckpt_0000000200").to_str().unwrap()]);
+        assert!(o.status.success(), "checkpoint 200 verifies: {}", stderr(&o));
+    }
+}
+
+/// A flow that overflows to NaN measures no change (NaN is no maximum) and was announced as a
+/// steady state before the run failed on its non-finite state: it fails without that line.
+#[test]
+fn a_state_gone_non_finite_is_not_a_steady_state() {
+    let dir = scratch("safety_nan_not_steady");
+    let out = dir.join("out");
+    let text = OUTGROWN_DT
+        .replace("OUT", &out.display().to_string())
+        .replace("dt = 0.01", "steps = 50")
+        .replace("end_time = 5.0\n", "steady_tolerance = 1e-6\n")
+        .replace("body_force = [2.0, 0.0]", "body_force = [1e300, 0.0]")
+        .replace("every_steps = 100", "every_steps = 0");
+    let cfg = write(&dir, "nan.toml", &text);
+    let o = simrun(&[cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("steady state"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("non-finite"), "{}", stderr(&o));
+    assert!(!out.join("final.h5").exists());
+}

@@ -81,6 +81,11 @@ pub trait Model {
     fn steady_change(&self) -> Option<f64> {
         None
     }
+    /// What the model has to warn about since the last call (the same on every rank; rank 0
+    /// prints it), asked after every model call and, with `at_end`, once when the run ends.
+    fn take_warnings(&mut self, _at_end: bool) -> Vec<String> {
+        Vec::new()
+    }
     /// Names of the fields written to outputs for viewing, in order.
     fn field_names(&self) -> Vec<&'static str>;
     /// Names of the fields that make up the full state: restoring them (and the clock) continues

@@ -80,6 +80,8 @@ pub struct Checkpointer {
     /// Largest in-flight count over ranks at the last agreement.
     max_in_flight: usize,
     failure: Option<String>,
+    /// This rank has printed its own cause of a failure (once, also when the run drains after it).
+    failure_said: bool,
     non_finite: Option<NonFinite>,
     /// The longest data-file write so far on this rank (seconds).
     longest_write: f64,
@@ -119,6 +121,7 @@ impl Checkpointer {
             in_flight: 0,
             max_in_flight: 0,
             failure: None,
+            failure_said: false,
             non_finite: None,
             longest_write: 0.0,
             writes: Default::default(),
@@ -240,9 +243,10 @@ impl Checkpointer {
         }
         if v[3] > 0.0 {
             let rank = v[3] as usize - 1;
-            if let (Some(m), false) = (&self.failure, self.rank == 0) {
+            if let (Some(m), false, false) = (&self.failure, self.rank == 0, self.failure_said) {
                 // Only rank 0 prints the run's error; a failing rank says its own cause here.
                 eprintln!("error: rank {}: {m}", self.rank);
+                self.failure_said = true;
             }
             return Err(Error::io(match (&self.failure, rank == self.rank) {
                 (Some(m), true) => m.clone(),

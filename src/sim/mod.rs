@@ -291,6 +291,9 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // change measured.
     let mut steady: Option<(u64, f64)> = None;
     let mut last_change = f64::NAN;
+    // A failure in the loop (the model's, a non-finite state, checkpoint I/O) is the same on every
+    // rank: each of them leaves the loop with it.
+    let mut failure: Option<Error> = None;
     while !stepping.done(step, time, last_dt) && steady.is_none() {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         let per_call = model.max_steps_per_call().max(1);
@@ -310,7 +313,15 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 break;
             }
         }
-        model.steps(&clocks, &mut ctx)?;
+        if let Err(e) = model.steps(&clocks, &mut ctx) {
+            failure = Some(e);
+            break;
+        }
+        for w in model.take_warnings(false) {
+            if root {
+                progress.warn(&format!("warning: {w}"));
+            }
+        }
         (*reached, *reached_time, *reached_loop) = (step, time, loop_start.elapsed().as_secs_f64());
         if !taken_over {
             // The run is under way: now it may change the output directory.
@@ -322,6 +333,13 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             last_change = model.steady_change().unwrap_or(f64::NAN);
             progress.note_change(last_change);
             if last_change < tol {
+                // A state gone non-finite can measure no change (NaN is no maximum): not steady.
+                let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
+                let now = model.diagnostics(time, &mut ctx);
+                if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &now) {
+                    failure = Some(e);
+                    break;
+                }
                 steady = Some((step, time));
                 if root {
                     progress.finish();
@@ -362,7 +380,13 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 )
             });
         let t = Instant::now();
-        let agreed = ckpt.agree(comm, signal, near_limit)?;
+        let agreed = match ckpt.agree(comm, signal, near_limit) {
+            Ok(a) => a,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
         phases.add("reduce", t.elapsed().as_secs_f64());
         let stamp = Stamp { step, time, dt: last_dt };
         // A stop asked for at the run's last step is not an interruption: the run is done, and
@@ -391,7 +415,10 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
             diags = model.diagnostics(time, &mut ctx);
             diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
-            check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
+            if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &diags) {
+                failure = Some(e);
+                break;
+            }
             progress.line(step, time, &diags);
         }
         if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) && !finished {
@@ -401,7 +428,20 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         }
         progress.update(step, time);
     }
+    if let Some(e) = failure {
+        progress.finish();
+        // The checkpoints handed over before the failure hold good states (a non-finite one is
+        // refused by its I/O thread): finish and commit them, so that the newest committed
+        // checkpoint is the last good state. This failure is reported, not the drain's.
+        let _ = ckpt.drain(comm, phases);
+        return Err(e);
+    }
     let loop_seconds = loop_start.elapsed().as_secs_f64();
+    for w in model.take_warnings(true) {
+        if root {
+            progress.warn(&format!("warning: {w}"));
+        }
+    }
     {
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         diags = model.diagnostics(time, &mut ctx);

@@ -141,6 +141,14 @@ impl Progressor {
         }
     }
 
+    /// A warning on rank 0 (printed whatever `output.progress` says), that does not break the bar.
+    pub fn warn(&self, text: &str) {
+        match &self.bar {
+            Some(pb) => pb.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(pb) = &self.bar {
             pb.finish_and_clear();

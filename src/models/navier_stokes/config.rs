@@ -183,7 +183,8 @@ pub struct MultigridConfig {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub tolerance: f64,
     /// At most this many V-cycles per pressure solve (a solve that does not reach the tolerance
-    /// goes on with its best iterate and is reported in the diagnostics).
+    /// goes on with its best iterate, is reported in the diagnostics and warned about: the first
+    /// such solve, and their count at the end of the run).
     #[serde(default = "default_cycles")]
     #[schemars(range(min = 1))]
     pub max_cycles: u32,

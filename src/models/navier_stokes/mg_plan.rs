@@ -336,6 +336,13 @@ impl Plan {
                 bytes(GATHER_WARN_BYTES)
             ));
         }
+        let fine = &self.levels[0];
+        if self.coarse == CoarseKind::None && fine.axes[0].n * fine.axes[1].n > DENSE_MAX_CELLS.min(256) {
+            w.push(format!(
+                "multigrid finds no coarser level for {}x{} cells: the pressure solve is smoothing alone and converges slowly (solves that stop at navier_stokes.multigrid.max_cycles leave the velocity divergent); choose nx and ny that halve",
+                fine.axes[1].n, fine.axes[0].n
+            ));
+        }
         if self.coarse == CoarseKind::Sweeps {
             let l = &self.levels[self.levels.len() - 1];
             w.push(format!(

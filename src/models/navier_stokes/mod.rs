@@ -117,6 +117,37 @@ pub struct NavierStokes {
     /// Global (max |u|, max |v|) of the current state (with the wall speeds), from the end of
     /// the last step; None after a restore.
     speeds: Option<(f64, f64)>,
+    /// Pressure solves of this run that stopped at `max_cycles` above the tolerance.
+    stalls: Stalls,
+}
+
+/// Pressure solves that stopped at `max_cycles` above the tolerance: how many of how many, and the
+/// first (step, residual, reduction per cycle) until it is warned about.
+#[derive(Debug, Default)]
+struct Stalls {
+    count: u64,
+    solves: u64,
+    first: Option<(u64, f64, f64)>,
+}
+
+impl Stalls {
+    fn note(&mut self, step: u64, s: &SolveStats, tol: f64) {
+        if s.cycles == 0 && s.initial_residual == 0.0 {
+            return;
+        }
+        self.solves += 1;
+        if s.residual > tol {
+            self.count += 1;
+            if self.count == 1 {
+                let r = if s.initial_residual > 0.0 && s.cycles > 0 {
+                    (s.residual / s.initial_residual).powf(1.0 / s.cycles as f64)
+                } else {
+                    1.0
+                };
+                self.first = Some((step, s.residual, r));
+            }
+        }
+    }
 }
 
 /// Periodic axes (z, y, x) from the boundary config.
@@ -197,6 +228,7 @@ impl NavierStokes {
             mg,
             fixed_dt: cfg.time.dt,
             last: StepInfo::default(),
+            stalls: Stalls::default(),
             team: None,
             speeds: None,
         })
@@ -360,6 +392,28 @@ impl Model for NavierStokes {
         Some(self.last.change)
     }
 
+    fn take_warnings(&mut self, at_end: bool) -> Vec<String> {
+        let mg = &self.cfg.multigrid;
+        let s = &mut self.stalls;
+        let said = if at_end {
+            (s.count > 1).then(|| {
+                format!(
+                    "{} of this run's {} pressure solves stopped at navier_stokes.multigrid.max_cycles = {} above its tolerance",
+                    s.count, s.solves, mg.max_cycles
+                )
+            })
+        } else {
+            // The first solve that stopped short, once (the end of the run gives the count).
+            s.first.take().map(|(step, residual, reduction)| {
+                format!(
+                    "the pressure solve of step {step} stopped at navier_stokes.multigrid.max_cycles = {} with max |residual| {residual:.3e} above navier_stokes.multigrid.tolerance = {:e} ({reduction:.4} per V-cycle): the velocity is not divergence-free to the tolerance (diagnostic max_divergence); raise max_cycles, or use a grid that multigrid coarsens further (see `simrun check`)",
+                    mg.max_cycles, mg.tolerance
+                )
+            })
+        };
+        said.into_iter().collect()
+    }
+
     fn step(&mut self, clock: Clock, ctx: &mut StepCtx) -> Result<()> {
         let t0 = Instant::now();
         let (comm, exec) = (ctx.comm, ctx.exec);
@@ -398,6 +452,9 @@ impl Model for NavierStokes {
         comm.max_f64(&mut m);
         let (dmax, su, sv) = ([m[0]], m[1], m[2]);
         self.speeds = Some((su, sv));
+        let tol = self.cfg.multigrid.tolerance;
+        self.stalls.note(clock.step + 1, &s1, tol);
+        self.stalls.note(clock.step + 1, &s2, tol);
         let reduction = if s2.cycles > 0 && s2.initial_residual > 0.0 {
             (s2.residual / s2.initial_residual).powf(1.0 / s2.cycles as f64)
         } else {
