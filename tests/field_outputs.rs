@@ -404,3 +404,39 @@ fn check_counts_the_steps_and_files_the_run_takes() {
     let text = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(text.contains("estimated from the first step's dt: navier_stokes adapts it"), "{text}");
 }
+
+/// Weather's timed outputs come at the steps the run takes (its `time.align_outputs` default is
+/// false: a shortened step changes the solution, by up to 0.44 K in the thermal case): a run
+/// with outputs has the bits of one without, and each file's time is its step's.
+#[test]
+fn weather_outputs_do_not_change_the_steps_by_default() {
+    let text = |dir: &Path, outputs: bool| {
+        let mut t = format!(
+            "model = \"weather\"\n[grid]\nnx = 40\nny = 20\nlx = 20000.0\nly = 10000.0\n[time]\nend_time = 30.0\n[weather]\ncase = \"collision\"\n[output]\ndir = \"{}\"\nimages = false\nprogress = \"off\"\n",
+            dir.display()
+        );
+        if outputs {
+            t += "[[output.fields]]\nevery_time = 7.0\nprecision = \"f64\"\nnames = [\"theta\"]\n";
+        }
+        t
+    };
+    let (a, b) = (scratch("fo_weather_with"), scratch("fo_weather_without"));
+    let with = run(&cfg(&text(&a, true), &[]));
+    let without = run(&cfg(&text(&b, false), &[]));
+    assert_eq!(with.steps, without.steps);
+    assert_bits_eq(&final_field(&a, "theta"), &final_field(&b, "theta"), "weather with and without outputs");
+    let dt = 1.5 * 500.0 / 450.0;
+    let mut files = 0;
+    for e in std::fs::read_dir(a.join("fields")).unwrap().flatten() {
+        let f = hdf5::File::open(e.path()).unwrap();
+        let (step, time): (u64, f64) =
+            (f.attr("step").unwrap().read_scalar().unwrap(), f.attr("time").unwrap().read_scalar().unwrap());
+        assert!(
+            (time - step as f64 * dt).abs() < 1e-9 * time.max(1.0),
+            "{}: step {step} at t {time}",
+            e.path().display()
+        );
+        files += 1;
+    }
+    assert_eq!(files, 5, "t = 0 and the steps reaching 7, 14, 21 and 28");
+}

@@ -121,8 +121,9 @@ pub struct TimeConfig {
     pub wall_limit: Option<WallLimit>,
     /// Shorten the step before a timed field output (`output.fields[].every_time`; not
     /// checkpoints, which never change the steps) so that it lands exactly on the output time
-    /// k x T; absent = true,
-    /// except with `weather.compat = "miniweather"` (which keeps upstream's steps).
+    /// k x T; absent = true, except for weather (its steps are the scheme's: a shortened step
+    /// changes the solution, see the weather model; outputs then come at the first step at or
+    /// after each output time, with that step's time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub align_outputs: Option<bool>,
     /// Stop at steady state: once the model's largest change per unit time of the state (for

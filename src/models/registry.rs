@@ -37,6 +37,11 @@ pub trait ModelSpec: Sync {
     fn strict_end_time(&self, _cfg: &Config) -> bool {
         false
     }
+    /// `time.align_outputs` when the configuration does not say: do timed field outputs shorten
+    /// the step before them (true), or come at the first step that reaches them (false)?
+    fn align_outputs(&self, _cfg: &Config) -> bool {
+        true
+    }
     /// Does the model ask for the dt of [`ModelSpec::plan_dt`] at every step (true), or adapt it
     /// to the state (false: the steps `simrun check` counts are then an estimate)?
     fn fixed_dt(&self, _cfg: &Config) -> bool {

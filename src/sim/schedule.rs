@@ -69,7 +69,7 @@ impl Stepping {
     /// The stepping `cfg` asks for.
     pub fn of(cfg: &Config) -> Stepping {
         let strict = cfg.spec().strict_end_time(cfg);
-        let timed = if cfg.time.align_outputs.unwrap_or(!strict) {
+        let timed = if cfg.time.align_outputs.unwrap_or_else(|| cfg.spec().align_outputs(cfg)) {
             cfg.output.fields.iter().map(|w| w.every_time).filter(|&t| t > 0.0).collect()
         } else {
             Vec::new()

@@ -49,13 +49,23 @@ pub struct Stage {
     pub dt: f64,
     /// Cell size along the direction.
     pub d: f64,
-    /// Hyperviscosity coefficient -beta d / (16 dt_stage).
+    /// Hyperviscosity coefficient -beta d / (16 dt_stage) of the run's full step (see
+    /// [`Stage::filtering`]).
     pub hv: f64,
 }
 
 impl Stage {
+    /// A stage of a full step: the filter at upstream's strength.
     pub fn new(dt: f64, d: f64, beta: f64) -> Stage {
-        Stage { dt, d, hv: -beta * d / (16.0 * dt) }
+        Stage::filtering(dt, dt, d, beta)
+    }
+
+    /// A stage of `dt` whose hyperviscosity is that of a stage of `hv_dt`: the same stage of the
+    /// run's full step, so a step shortened to land on an output or the end time filters in
+    /// proportion to its length (upstream's coefficient uses the stage's own dt: every step,
+    /// however short, applies the whole filter).
+    pub fn filtering(dt: f64, hv_dt: f64, d: f64, beta: f64) -> Stage {
+        Stage { dt, d, hv: -beta * d / (16.0 * hv_dt) }
     }
 }
 

@@ -189,10 +189,19 @@ impl Block {
         }
     }
 
-    /// out = init + dt_s R_dir(forcing) on the interior (`init = None`: out is also init).
+    /// out = init + dt_s R_dir(forcing) on the interior (`init = None`: out is also init), with
+    /// the hyperviscosity of a stage of `hv_dt_s` ([`Stage::filtering`]).
     /// `forcing`'s halos must be refreshed.
     #[allow(clippy::too_many_arguments)]
-    pub fn stage(&self, team: &Team, dir: Dir, dt_s: f64, out: &mut Field, init: Option<&Field>, forcing: &Field) {
+    pub fn stage(
+        &self,
+        team: &Team,
+        dir: Dir,
+        (dt_s, hv_dt_s): (f64, f64),
+        out: &mut Field,
+        init: Option<&Field>,
+        forcing: &Field,
+    ) {
         let (w, plane) = self.widths();
         let (nx, nz) = (self.nx, self.nz);
         let f = &forcing.data[..];
@@ -200,7 +209,7 @@ impl Block {
         let out_int = &mut out.data[HS * plane..(HS + nz) * plane];
         match dir {
             Dir::X => {
-                let st = Stage::new(dt_s, self.dx, self.beta);
+                let st = Stage::filtering(dt_s, hv_dt_s, self.dx, self.beta);
                 let tw = if self.fast { 0 } else { plane };
                 let scratch = || (vec![0.0; NV * (nx + 1)], vec![0.0; tw], vec![0.0; tw]);
                 planes(team, out_int, plane, scratch, |(flux, ta, tb), k, o| {
@@ -231,7 +240,7 @@ impl Block {
                 });
             }
             Dir::Z => {
-                let st = Stage::new(dt_s, self.dz, self.beta);
+                let st = Stage::filtering(dt_s, hv_dt_s, self.dz, self.beta);
                 // Bands of rows, each swept bottom to top with a ring of the twelfths of the last
                 // four planes and the fluxes of the interfaces below and above the current row,
                 // so the forcing field is read once and nothing field-sized is written but `out`.
