@@ -181,10 +181,15 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
     let pseudo = if dt > dt_max { ": a pseudo-time step, not bound by it" } else { "" };
     println!("max_stable_dt = {dt_max:.6e}  (dt is {:.1}% of it{pseudo})", 100.0 * dt / dt_max);
     let run = simrun::volume::extent(cfg);
-    let how = match (run.exact, cfg.time.steady_tolerance) {
-        (true, None) => String::new(),
-        (true, Some(_)) => ", at most: time.steady_tolerance may end it earlier".into(),
-        (false, _) => format!(", estimated from the first step's dt: {} adapts it", cfg.model),
+    let fixed = cfg.spec().fixed_dt(cfg);
+    let how = match (run.exact, fixed) {
+        (true, _) => String::new(),
+        (false, true) => ", estimated: too many steps to count one by one".into(),
+        (false, false) => format!(", estimated from the first step's dt: {} adapts it", cfg.model),
+    } + if cfg.time.steady_tolerance.is_some() {
+        "; at most: time.steady_tolerance may end it earlier"
+    } else {
+        ""
     };
     println!("steps         = {}  (end time {:.6e}{how})", run.steps, run.end);
     println!(
@@ -201,6 +206,9 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
         println!("{line}");
     }
     println!("# output volume");
+    if cfg.time.steady_tolerance.is_some() {
+        println!("(to the end time: time.steady_tolerance may end the run earlier, with fewer files)");
+    }
     for line in simrun::volume::lines(cfg) {
         println!("{line}");
     }

@@ -58,6 +58,7 @@ pub fn extent(cfg: &Config) -> Extent {
                 (None, Some(e)) => ((e / dt).ceil().max(1.0) as u64, e),
                 _ => (0, 0.0),
             };
+            // Beyond the counting limit: estimated, also for a dt the model keeps.
             Extent { steps, end, last_start: end - dt, exact: false }
         }
     }

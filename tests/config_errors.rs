@@ -245,3 +245,29 @@ fn the_resolved_configuration_loads_again_as_it_is() {
         assert_eq!((again.time.dt, again.time.cfl), (c.time.dt, c.time.cfl), "{sets:?}");
     }
 }
+
+/// A time step far too small for the end time is refused up front (it started a run that could
+/// never end, and `check` printed u64::MAX steps).
+#[test]
+fn an_end_time_beyond_any_step_count_is_refused() {
+    let weather = "model = \"weather\"\n[grid]\nnx = 40\nny = 20\nlx = 20000.0\nly = 10000.0\n[time]\nend_time = 1000.0\n[output]\ndir = \"OUT\"\nprogress = \"off\"\n";
+    expect_config_error("tiny_dt", weather, &["--set", "time.dt=1e-300"], "time.end_time");
+    let heat = GOOD.replace("steps = 10", "end_time = 1e200");
+    expect_config_error("huge_end", &heat, &[], "time.end_time");
+}
+
+/// The advice of a weather blow-up names the key weather takes (`weather.cfl`; it named
+/// `time.cfl`, which weather refuses).
+#[test]
+fn a_weather_blow_up_names_weather_cfl() {
+    let dir = scratch("cfgerr_weather_nan");
+    let text = format!(
+        "model = \"weather\"\n[grid]\nnx = 100\nny = 50\nlx = 20000.0\nly = 10000.0\n[time]\nend_time = 900.0\n[weather]\ncase = \"density_current\"\nhv_beta = 0.0\ncfl = 1.63\n[output]\ndir = \"{}\"\nprogress = \"off\"\nimages = false\ndiagnostics_every = 100\n",
+        dir.join("out").display()
+    );
+    let path = write(&dir, "c.toml", &text);
+    let o = simrun(&[path.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("weather.cfl") && !err.contains("time.cfl"), "{err}");
+}

@@ -82,10 +82,23 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
             )));
         }
     }
+    // A run that cannot end: more steps to the end time than any run takes.
+    if let Some(end) = cfg.time.end_time {
+        let steps = end / dt;
+        if steps > MAX_STEPS {
+            let key = if cfg.model == "weather" { "weather.cfl" } else { "time.cfl" };
+            return Err(Error::config(format!(
+                "key `time.end_time` = {end} at dt = {dt:e} takes about {steps:.1e} steps (more than {MAX_STEPS:e}): raise the time step (`time.dt` or `{key}`) or lower the end time"
+            )));
+        }
+    }
     // Every size the run will compute (fields with halos, buffers, the output gather) fits.
     crate::memory::memory_estimate(cfg, crate::memory::check_ranks(cfg))?;
     Ok(())
 }
+
+/// The most steps a run to `time.end_time` may take (about 11 days at a microsecond a step).
+const MAX_STEPS: f64 = 1e12;
 
 /// The cell count must fit 64 bits (with room for halos): name the keys that make it.
 /// `output.image_field` names a view field of the model; `output.image_range` is lo < hi.

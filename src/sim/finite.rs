@@ -39,7 +39,8 @@ pub fn check_finite(
     let (x, y, z) = (lin % grid.n[2], (lin / grid.n[2]) % grid.n[1], lin / (grid.n[1] * grid.n[2]));
     let at = if grid.dims == 3 { format!("cell (x={x}, y={y}, z={z})") } else { format!("cell (x={x}, y={y})") };
     Err(Error::numerical(format!(
-        "non-finite value (NaN or Inf) in field `{}` at step {step}, {at}: the run is unstable; reduce time.dt or time.cfl",
-        names[fi as usize]
+        "non-finite value (NaN or Inf) in field `{}` at step {step}, {at}: the run is unstable; reduce time.dt or {}",
+        names[fi as usize],
+        if model.name() == "weather" { "weather.cfl" } else { "time.cfl" }
     )))
 }
