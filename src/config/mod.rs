@@ -444,8 +444,31 @@ impl Config {
             let section = self.section.to_toml_under(self.model)?;
             Ok(format!("{s}\n{section}"))
         });
-        text.unwrap_or_else(|e| format!("# could not serialise: {e}\n"))
+        match text {
+            Ok(t) => without_keys(&t, &self.spec().unused_keys(self)),
+            Err(e) => format!("# could not serialise: {e}\n"),
+        }
     }
+}
+
+/// `text` (TOML as [`Config::to_toml`] writes it: one line per scalar key) without the lines of
+/// the dotted `keys` (`section.key`).
+fn without_keys(text: &str, keys: &[&str]) -> String {
+    let mut section = String::new();
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with('[') && !t.starts_with("[[") {
+            section = t.trim_matches(|c| c == '[' || c == ']').to_string();
+        }
+        let key = t.split('=').next().unwrap_or("").trim();
+        if !key.is_empty() && t.contains('=') && keys.contains(&format!("{section}.{key}").as_str()) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// [`Shared`] by reference, for serialising a [`Config`].

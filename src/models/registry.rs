@@ -37,6 +37,11 @@ pub trait ModelSpec: Sync {
     fn strict_end_time(&self, _cfg: &Config) -> bool {
         false
     }
+    /// Keys of the shared sections (and of its own) this model refuses when given, which the
+    /// resolved configuration ([`Config::to_toml`]) leaves out so that it loads again.
+    fn unused_keys(&self, _cfg: &Config) -> Vec<&'static str> {
+        Vec::new()
+    }
     /// `time.align_outputs` when the configuration does not say: do timed field outputs shorten
     /// the step before them (true), or come at the first step that reaches them (false)?
     fn align_outputs(&self, _cfg: &Config) -> bool {

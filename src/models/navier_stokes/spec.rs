@@ -32,6 +32,13 @@ impl ModelSpec for Spec {
     fn validate(&self, cfg: &Config, given: &Given) -> Result<()> {
         config::validate(cfg, given)
     }
+    fn unused_keys(&self, cfg: &Config) -> Vec<&'static str> {
+        let mut keys = vec!["parallel.time_block", "parallel.sweep_trial"];
+        if cfg.section::<NavierStokesConfig>().pseudo_time.is_some() {
+            keys.extend(["navier_stokes.viscous", "navier_stokes.viscous_tolerance", "time.dt", "time.cfl"]);
+        }
+        keys
+    }
     fn view_fields(&self) -> &'static [&'static str] {
         &super::VIEW
     }

@@ -95,6 +95,13 @@ pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
             )));
         }
     }
+    // The cases are laid out in metres (a bubble 2 km above the ground): the generic 1 m domain
+    // would hold none of them.
+    if let Some(key) = ["grid.lx", "grid.ly"].into_iter().find(|k| !given.has(k)) {
+        return Err(Error::config(format!(
+            "key `{key}` must be given for the weather model: the domain in metres (the cases are laid out for 20000 x 10000, lx x ly)"
+        )));
+    }
     if given.has("time.cfl") {
         return Err(Error::config(
             "key `time.cfl` is not used by the weather model: its dt comes from `weather.cfl` (or `time.dt`)",

@@ -43,6 +43,9 @@ impl ModelSpec for Spec {
         // Upstream's loop runs while etime < sim_time.
         cfg.section::<WeatherConfig>().compat == config::Compat::Miniweather
     }
+    fn unused_keys(&self, _cfg: &Config) -> Vec<&'static str> {
+        vec!["time.cfl", "parallel.time_block", "parallel.sweep_trial"]
+    }
     fn align_outputs(&self, _cfg: &Config) -> bool {
         // The scheme's dt is fixed and its steps alternate the x and z passes: a shortened step
         // changes the solution everywhere after it (thermal, 1000 s, outputs every 7 s: 0.44 K),
