@@ -89,8 +89,8 @@ pub fn volumes(cfg: &Config) -> Vec<Volume> {
     let state_only = spec.state_fields().iter().filter(|s| !view.contains(s)).count() as u64;
     let output_fields = view.len() as u64 + state_only;
     if cfg.output.images {
-        // Every image_every steps before the last, whose picture is final.png.
-        let files = 1 + steps.saturating_sub(1).checked_div(cfg.output.image_every).unwrap_or(0);
+        // Every image_every steps (the last step's too), and final.png.
+        let files = 1 + steps.checked_div(cfg.output.image_every).unwrap_or(0);
         // At most the RGB pixels of the sampled field plus the frame (PNG compresses).
         let pixels = ((samples_for(grid.n[2]) + 200) * (samples_for(grid.n[1]) + 120)) as u64;
         out.push(Volume {

@@ -266,7 +266,7 @@ fn restart_from_a_field_output_or_a_damaged_final_h5_is_refused() {
     let p = write(&dir, "run.toml", &base(&dir, ""));
     let out = dir.join("fields/step_0000000015.h5").display().to_string();
     let o = simrun(&[p.to_str().unwrap(), "--restart", &out]);
-    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "the wrong file on the command line: {}", stderr(&o));
     assert!(stderr(&o).contains("is a field output, not a final state"), "{}", stderr(&o));
     // Another grid: refused as a checkpoint of another grid is (exit 2, naming the key).
     let fin = dir.join("final.h5").display().to_string();

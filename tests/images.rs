@@ -85,11 +85,11 @@ fn the_gravity_waves_config_draws_theta_on_one_fixed_diverging_scale() {
     let [lo, hi] = cfg.output.image_range.expect("the shipped config fixes the range");
     assert!(lo < 0.0 && hi > 0.0);
     assert!(cfg.output.image_every > 0);
-    // 300 s: two frames and the final image, of growing amplitude.
+    // 300 s (450 steps): three frames, the last step's among them, and the final image.
     let out = run_dir("gw", "weather-gravity-waves.toml", &["time.end_time=300.0", "output.image_every=150"]);
     let mut frames: Vec<PathBuf> = std::fs::read_dir(out.join("images")).unwrap().map(|e| e.unwrap().path()).collect();
     frames.sort();
-    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert_eq!(frames.len(), 3, "{frames:?}");
     frames.push(out.join("final.png"));
     for f in &frames {
         let t = png_text(f);
@@ -216,8 +216,8 @@ value = 3.0
         })
         .fold(f64::INFINITY, f64::min);
     assert_eq!(with["compute"].1, without["compute"].1, "the same model calls");
-    // Frames at steps 1..39; the last step's picture is final.png, drawn in both runs.
-    assert_eq!(with["io"].1, without["io"].1 + 39, "one io hand-over per frame");
+    // Frames at steps 1..40 (the last step's too); final.png is drawn in both runs.
+    assert_eq!(with["io"].1, without["io"].1 + 40, "one io hand-over per frame");
     // If the driver drew the frames, its io or compute phase would hold n draws.
     assert!(
         with["io"].0 < 0.5 * n * draw,
@@ -234,4 +234,34 @@ value = 3.0
         with["compute"].0,
         without["compute"].0
     );
+}
+
+/// The frame series of a run continued from its final state has every frame of an
+/// uninterrupted run: the last step's frame is drawn beside final.png (it was final.png alone,
+/// and the continued run draws nothing at the step it starts from: the frame went missing).
+#[test]
+fn a_run_continued_from_final_h5_keeps_every_frame() {
+    let names = |out: &Path| -> Vec<String> {
+        frames(out).iter().map(|f| f.file_name().unwrap().to_string_lossy().to_string()).collect()
+    };
+    let dir = scratch("images_continued");
+    let text = |out: &str, steps: u64| {
+        format!(
+            "model = \"heat\"\n[grid]\nnx = 32\nny = 32\n[time]\nsteps = {steps}\n[output]\ndir = \"{}\"\nprogress = \"off\"\nimage_every = 20\n[heat.initial]\nbackground = 1.0\n[[heat.initial.shapes]]\nkind = \"disc\"\ncenter = [0.3, 0.4]\nradius = 0.2\nvalue = 3.0\n",
+            dir.join(out).display()
+        )
+    };
+    let run = |name: &str, body: String, extra: &[&str]| {
+        let p = write(&dir, name, &body);
+        let mut args = vec![p.to_str().unwrap()];
+        args.extend(extra);
+        let o = simrun(&args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+    };
+    run("whole.toml", text("whole", 80), &[]);
+    run("first.toml", text("part", 40), &[]);
+    assert_eq!(names(&dir.join("part")), ["temperature_0000020.png", "temperature_0000040.png"]);
+    run("rest.toml", text("part", 80), &["--restart", "auto"]);
+    assert_eq!(names(&dir.join("part")), names(&dir.join("whole")));
+    assert_eq!(names(&dir.join("whole")).len(), 4);
 }

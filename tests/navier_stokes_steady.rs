@@ -238,3 +238,33 @@ fn re1000_steady_config_converges_to_botella_peyret() {
     let (coarse, fine) = (extrema(32), extrema(64));
     common::cavity::assert_converges_to_botella_peyret("Re=1000 pseudo-time", coarse, fine);
 }
+
+/// Restarting a time-accurate run's state with a pseudo-time configuration names the section
+/// that differs (it named `viscous`, a key a pseudo-time configuration may not even give).
+#[test]
+fn a_restart_across_time_accurate_and_pseudo_time_names_the_section() {
+    let dir = common::scratch("nss_across");
+    let out = dir.join("out");
+    let set_dir = format!("output.dir=\"{}\"", out.display());
+    let cfg = |name: &str| common::root().join("configs").join(name).display().to_string();
+    let accurate = cfg("cavity-re100.toml");
+    let base = ["grid.nx=16", "grid.ny=16", "time.end_time=0.05", "output.progress=\"off\"", "output.images=false"];
+    let mut args = vec![accurate.as_str()];
+    for s in base.iter().chain([&set_dir.as_str()]) {
+        args.extend(["--set", s]);
+    }
+    let o = common::simrun(&args);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let steady = cfg("cavity-re100-steady.toml");
+    let fin = out.join("final.h5").display().to_string();
+    let o2 = dir.join("out2");
+    let set_dir2 = format!("output.dir=\"{}\"", o2.display());
+    let mut args = vec![steady.as_str(), "--restart", fin.as_str()];
+    for s in ["grid.nx=16", "grid.ny=16", "output.progress=\"off\"", set_dir2.as_str()] {
+        args.extend(["--set", s]);
+    }
+    let o = common::simrun(&args);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("the configuration has section `[navier_stokes.pseudo_time]`"), "{err}");
+}

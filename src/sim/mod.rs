@@ -421,7 +421,9 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             }
             progress.line(step, time, &diags);
         }
-        if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) && !finished {
+        // The last step's frame too (beside final.png): a run continued from final.h5 draws none
+        // at the step it starts from, so the series would miss it.
+        if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) {
             let path = out_dir.join("images").join(format!("{}_{step:07}.png", finish::image_field(cfg, &*model)));
             let stamp = Stamp { step, time, dt: last_dt };
             phases.time("io", || finish::submit_image(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, path));

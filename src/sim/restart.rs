@@ -152,6 +152,25 @@ fn mismatch(h: &Header, cfg: &Config, model: &dyn Model, decomp: &Decomp) -> Opt
 }
 
 fn first_difference(a: &str, b: &str) -> String {
+    // A section one side has and the other lacks (e.g. `[navier_stokes.pseudo_time]`) is the
+    // difference to name: the keys before it may differ only because of it.
+    let headers = |s: &str| -> Vec<String> { s.lines().filter(|l| l.starts_with('[')).map(String::from).collect() };
+    let (ha, hb) = (headers(a), headers(b));
+    let model = a.lines().next().and_then(|l| l.split('"').nth(1)).unwrap_or("");
+    let full = |h: &str| {
+        let inner = h.trim_matches(|c| c == '[' || c == ']');
+        if inner == "grid" || inner == model {
+            format!("[{inner}]")
+        } else {
+            format!("[{model}.{inner}]")
+        }
+    };
+    if let Some(h) = ha.iter().find(|h| !hb.contains(h)) {
+        return format!("the checkpoint has section `{}`, the configuration does not", full(h));
+    }
+    if let Some(h) = hb.iter().find(|h| !ha.contains(h)) {
+        return format!("the configuration has section `{}`, the checkpoint does not", full(h));
+    }
     for (x, y) in a.lines().zip(b.lines()) {
         if x != y {
             return format!("the checkpoint has `{x}`, the configuration `{y}`");
@@ -179,8 +198,9 @@ fn record_fault(h: &Header, rec: &CommitRecord) -> Option<String> {
 /// through a commit header made from it (the state signature from its stored configuration).
 fn whole_plan(path: &Path, w: WholeHeader, cfg: &Config, model: &dyn Model, decomp: &Decomp, spec: &str) -> Plan {
     let Some(text) = w.config_toml.as_deref() else {
+        // The wrong file named on the command line: bad input (exit 2), not an I/O failure.
         return Plan::Stop {
-            config: false,
+            config: true,
             message: format!(
                 "--restart {spec}: {} is a field output, not a final state (no configuration in it): restart from final.h5 or a checkpoint",
                 path.display()
