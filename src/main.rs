@@ -205,6 +205,9 @@ fn print_check(cfg: &Config, ranks: usize) -> Result<()> {
     for line in cfg.spec().check_lines(cfg, ranks) {
         println!("{line}");
     }
+    for w in cfg.spec().start_warnings(cfg) {
+        println!("warning: {w}");
+    }
     println!("# output volume");
     if cfg.time.steady_tolerance.is_some() {
         println!("(to the end time: time.steady_tolerance may end the run earlier, with fewer files)");

@@ -166,3 +166,28 @@ fn a_shortened_step_filters_in_proportion_to_its_length() {
         );
     }
 }
+
+/// A domain that leaves out or cuts a case's bubble says so when the run starts and in `simrun
+/// check` (the collision case on a 5 km high domain ran without its cold bubble, silently); the
+/// shipped configs' domains hold their cases whole.
+#[test]
+fn a_domain_that_cuts_the_case_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let low =
+        BASE.replace("ny = 20", "ny = 10").replace("ly = 10000.0", "ly = 5000.0").replace("steps = 10", "steps = 1")
+            + "case = \"collision\"\n[output]\nimages = false\nprogress = \"off\"\n";
+    let path = dir.path().join("low.toml");
+    std::fs::write(&path, low + &format!("dir = \"{}\"\n", dir.path().join("out").display())).unwrap();
+    let bin = env!("CARGO_BIN_EXE_simrun");
+    let o = std::process::Command::new(bin).arg(&path).env("HDF5_USE_FILE_LOCKING", "FALSE").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("warning: the cold bubble") && err.contains("leaves it out"), "{err}");
+    assert!(!err.contains("warm bubble"), "the warm bubble fits: {err}");
+    for case in ["thermal", "collision", "density-current", "gravity-waves", "injection"] {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("configs/weather-{case}.toml"));
+        let o = std::process::Command::new(bin).arg("check").arg(&shipped).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success() && !out.contains("bubble"), "{case}: {out}");
+    }
+}

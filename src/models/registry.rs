@@ -78,6 +78,11 @@ pub trait ModelSpec: Sync {
     fn check_lines(&self, _cfg: &Config, _ranks: usize) -> Vec<String> {
         Vec::new()
     }
+    /// Warnings about the initial state a fresh run starts from (printed by rank 0 before it
+    /// starts, and by `simrun check`), without the `warning: ` prefix.
+    fn start_warnings(&self, _cfg: &Config) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A model's memory on one rank.

@@ -237,6 +237,11 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         restart_step = Some(step);
     } else {
         announce();
+        if root {
+            for w in cfg.spec().start_warnings(cfg) {
+                eprintln!("warning: {w}");
+            }
+        }
     }
     // The steps land on the end time and on the timed field outputs (time.align_outputs): output
     // k of a schedule every T is at k x T, computed from k, so a restart lands on the same bits.

@@ -90,3 +90,24 @@ mod tests {
         assert_eq!(s, [0.0; 4]);
     }
 }
+
+/// A perturbation a case puts in its initial state or forcing: an ellipse of radii (rx, rz)
+/// centred at height z (m) and at half the domain's width.
+#[derive(Debug, Clone, Copy)]
+pub struct Feature {
+    pub name: &'static str,
+    pub z: f64,
+    pub rx: f64,
+    pub rz: f64,
+}
+
+/// The case's perturbations (the ellipses of [`point`]), for checking that the domain holds them.
+pub fn features(case: WeatherCase) -> Vec<Feature> {
+    let f = |name, z, rx, rz| Feature { name, z, rx, rz };
+    match case {
+        WeatherCase::Collision => vec![f("warm bubble", 2000.0, 2000.0, 2000.0), f("cold bubble", 8000.0, 2000.0, 2000.0)],
+        WeatherCase::Thermal => vec![f("warm bubble", 2000.0, 2000.0, 2000.0)],
+        WeatherCase::DensityCurrent => vec![f("cold bubble", 5000.0, 4000.0, 2000.0)],
+        _ => Vec::new(),
+    }
+}

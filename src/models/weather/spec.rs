@@ -46,6 +46,24 @@ impl ModelSpec for Spec {
     fn unused_keys(&self, _cfg: &Config) -> Vec<&'static str> {
         vec!["time.cfl", "parallel.time_block", "parallel.sweep_trial"]
     }
+    fn start_warnings(&self, cfg: &Config) -> Vec<String> {
+        let case = cfg.section::<WeatherConfig>().case;
+        let (lx, ly) = (cfg.grid.lx, cfg.grid.ly);
+        super::cases::features(case)
+            .into_iter()
+            .filter_map(|f| {
+                let (zc, rz, rx) = (f.z, f.rz, f.rx);
+                let what = format!("the {} ({} m across, centred {zc} m up)", f.name, 2.0 * rx);
+                if zc - rz >= ly {
+                    Some(format!("{what} lies above the domain top grid.ly = {ly} m: the initial state leaves it out"))
+                } else if zc + rz > ly || rx > lx / 2.0 {
+                    Some(format!("{what} is cut by the domain (grid.lx = {lx} m, grid.ly = {ly} m): only part of it is in the initial state"))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
     fn align_outputs(&self, _cfg: &Config) -> bool {
         // The scheme's dt is fixed and its steps alternate the x and z passes: a shortened step
         // changes the solution everywhere after it (thermal, 1000 s, outputs every 7 s: 0.44 K),
