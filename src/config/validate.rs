@@ -86,7 +86,7 @@ pub(crate) fn validate(cfg: &Config, given: &Given) -> Result<()> {
     if let Some(end) = cfg.time.end_time {
         let steps = end / dt;
         if steps > MAX_STEPS {
-            let key = if cfg.model == "weather" { "weather.cfl" } else { "time.cfl" };
+            let key = spec.cfl_key();
             return Err(Error::config(format!(
                 "key `time.end_time` = {end} at dt = {dt:e} takes about {steps:.1e} steps (more than {MAX_STEPS:e}): raise the time step (`time.dt` or `{key}`) or lower the end time"
             )));

@@ -37,6 +37,11 @@ pub trait ModelSpec: Sync {
     fn strict_end_time(&self, _cfg: &Config) -> bool {
         false
     }
+    /// The key of the time step's fraction of the stability limit (what to lower when a run
+    /// blows up or takes too many steps).
+    fn cfl_key(&self) -> &'static str {
+        "time.cfl"
+    }
     /// Keys of the shared sections (and of its own) this model refuses when given, which the
     /// resolved configuration ([`Config::to_toml`]) leaves out so that it loads again.
     fn unused_keys(&self, _cfg: &Config) -> Vec<&'static str> {

@@ -15,6 +15,7 @@ pub fn check_finite(
     comm: &dyn Comm,
     step: u64,
     diags: &Diagnostics,
+    cfl_key: &str,
 ) -> Result<()> {
     if diags.iter().all(|(_, v)| v.is_finite()) {
         return Ok(());
@@ -40,7 +41,6 @@ pub fn check_finite(
     let at = if grid.dims == 3 { format!("cell (x={x}, y={y}, z={z})") } else { format!("cell (x={x}, y={y})") };
     Err(Error::numerical(format!(
         "non-finite value (NaN or Inf) in field `{}` at step {step}, {at}: the run is unstable; reduce time.dt or {}",
-        names[fi as usize],
-        if model.name() == "weather" { "weather.cfl" } else { "time.cfl" }
+        names[fi as usize], cfl_key
     )))
 }

@@ -246,6 +246,8 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // The steps land on the end time and on the timed field outputs (time.align_outputs): output
     // k of a schedule every T is at k x T, computed from k, so a restart lands on the same bits.
     let stepping = Stepping::of(cfg);
+    // What a blow-up's message advises to lower.
+    let cfl_key = cfg.spec().cfl_key();
     if restart_step.is_some() && stepping.done(step, time, last_dt) {
         if root {
             let end = match (cfg.time.steps, cfg.time.end_time) {
@@ -275,7 +277,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     let mut csv = root.then(|| DiagLog::new(&out_dir, &diags, restart_step, every));
     let stamp = Stamp { step, time, dt: last_dt };
     diag_log::append(&mut csv, &mut ckpt, phases, stamp, &wall, &diags, true);
-    check_finite(&*model, &decomp, &grid, comm, step, &diags)?;
+    check_finite(&*model, &decomp, &grid, comm, step, &diags, cfl_key)?;
     progress.line(step, time, &diags);
     let loop_start = Instant::now();
     let loop_step0 = step;
@@ -341,7 +343,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
                 // A state gone non-finite can measure no change (NaN is no maximum): not steady.
                 let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
                 let now = model.diagnostics(time, &mut ctx);
-                if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &now) {
+                if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &now, cfl_key) {
                     failure = Some(e);
                     break;
                 }
@@ -420,7 +422,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
             diags = model.diagnostics(time, &mut ctx);
             diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
-            if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &diags) {
+            if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &diags, cfl_key) {
                 failure = Some(e);
                 break;
             }
@@ -462,7 +464,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     ckpt.diagnostics_csv = csv.as_ref().and_then(DiagLog::path);
     progress.line(step, time, &diags);
     progress.finish();
-    let finite = check_finite(&*model, &decomp, &grid, comm, step, &diags);
+    let finite = check_finite(&*model, &decomp, &grid, comm, step, &diags, cfl_key);
 
     // Final state: one self-contained file gathered on rank 0, written by its I/O thread.
     if finite.is_ok() && interrupted.is_none() {

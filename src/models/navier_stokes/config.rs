@@ -173,6 +173,11 @@ pub enum NsFaceKind {
     Periodic,
 }
 
+/// Keys a configuration with `navier_stokes.pseudo_time` may not give (its step is the pseudo
+/// step; no viscous scheme).
+pub const PSEUDO_TIME_REFUSES: [&str; 4] =
+    ["navier_stokes.viscous", "navier_stokes.viscous_tolerance", "time.dt", "time.cfl"];
+
 /// `[navier_stokes.multigrid]`: the pressure Poisson solver.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -273,7 +278,7 @@ pub fn validate(cfg: &Config, given: &Given) -> Result<()> {
         if !pt.cfl.is_finite() {
             return Err(Error::config(format!("key `navier_stokes.pseudo_time.cfl` must be a finite number, got {}", pt.cfl)));
         }
-        if let Some(key) = given.first_of(&["navier_stokes.viscous", "navier_stokes.viscous_tolerance", "time.dt", "time.cfl"]) {
+        if let Some(key) = given.first_of(&PSEUDO_TIME_REFUSES) {
             return Err(Error::config(format!(
                 "key `{key}` is not used with `navier_stokes.pseudo_time` (its pseudo step is `navier_stokes.pseudo_time.cfl` times the explicit stable step): remove it"
             )));

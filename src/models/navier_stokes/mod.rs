@@ -139,12 +139,7 @@ impl Stalls {
         if s.residual > tol {
             self.count += 1;
             if self.count == 1 {
-                let r = if s.initial_residual > 0.0 && s.cycles > 0 {
-                    (s.residual / s.initial_residual).powf(1.0 / s.cycles as f64)
-                } else {
-                    1.0
-                };
-                self.first = Some((step, s.residual, r));
+                self.first = Some((step, s.residual, s.reduction().unwrap_or(1.0)));
             }
         }
     }
@@ -455,11 +450,7 @@ impl Model for NavierStokes {
         let tol = self.cfg.multigrid.tolerance;
         self.stalls.note(clock.step + 1, &s1, tol);
         self.stalls.note(clock.step + 1, &s2, tol);
-        let reduction = if s2.cycles > 0 && s2.initial_residual > 0.0 {
-            (s2.residual / s2.initial_residual).powf(1.0 / s2.cycles as f64)
-        } else {
-            0.0
-        };
+        let reduction = s2.reduction().unwrap_or(0.0);
         self.last = StepInfo {
             cycles: s1.cycles + s2.cycles,
             residual: s2.residual,

@@ -123,6 +123,14 @@ pub struct SolveStats {
     pub residual: f64,
 }
 
+impl SolveStats {
+    /// The mean residual reduction per V-cycle, if the solve took cycles from a nonzero residual.
+    pub fn reduction(&self) -> Option<f64> {
+        (self.cycles > 0 && self.initial_residual > 0.0)
+            .then(|| (self.residual / self.initial_residual).powf(1.0 / self.cycles as f64))
+    }
+}
+
 /// This rank's view of block `b` of a level laid out by `layout`: a decomposition within the
 /// process grid of the level's blocks.
 fn block_decomp(layout: &Layout, b: [usize; 2], global: [usize; 2], periodic: [bool; 2]) -> Decomp {

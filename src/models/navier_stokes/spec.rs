@@ -35,7 +35,7 @@ impl ModelSpec for Spec {
     fn unused_keys(&self, cfg: &Config) -> Vec<&'static str> {
         let mut keys = vec!["parallel.time_block", "parallel.sweep_trial"];
         if cfg.section::<NavierStokesConfig>().pseudo_time.is_some() {
-            keys.extend(["navier_stokes.viscous", "navier_stokes.viscous_tolerance", "time.dt", "time.cfl"]);
+            keys.extend(config::PSEUDO_TIME_REFUSES);
         }
         keys
     }

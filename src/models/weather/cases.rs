@@ -21,16 +21,10 @@ pub fn profile(case: WeatherCase) -> Profile {
 /// Pointwise state at (x, z): perturbations (r, u, w, t) and background (hr, ht).
 pub fn point(case: WeatherCase, xlen: f64, x: f64, z: f64) -> [f64; 6] {
     let (hr, ht) = profile(case).at(z);
-    let (mut u, mut t) = (0.0, 0.0);
-    match case {
-        WeatherCase::Collision => {
-            t += ellipse(x, z, 20.0, xlen / 2.0, 2000.0, 2000.0, 2000.0);
-            t += ellipse(x, z, -20.0, xlen / 2.0, 8000.0, 2000.0, 2000.0);
-        }
-        WeatherCase::Thermal => t += ellipse(x, z, 3.0, xlen / 2.0, 2000.0, 2000.0, 2000.0),
-        WeatherCase::GravityWaves => u = GRAVITY_WAVES_U,
-        WeatherCase::DensityCurrent => t += ellipse(x, z, -20.0, xlen / 2.0, 5000.0, 4000.0, 2000.0),
-        WeatherCase::Injection => {}
+    let u = if case == WeatherCase::GravityWaves { GRAVITY_WAVES_U } else { 0.0 };
+    let mut t = 0.0;
+    for f in features(case) {
+        t += ellipse(x, z, f.amp, xlen / 2.0, f.z, f.rx, f.rz);
     }
     [0.0, u, 0.0, t, hr, ht]
 }
@@ -91,23 +85,31 @@ mod tests {
     }
 }
 
-/// A perturbation a case puts in its initial state or forcing: an ellipse of radii (rx, rz)
-/// centred at height z (m) and at half the domain's width.
+/// A bubble a case puts in its initial potential temperature: an ellipse of amplitude `amp` (K)
+/// and radii (rx, rz) centred at height z (m) and at half the domain's width.
 #[derive(Debug, Clone, Copy)]
 pub struct Feature {
     pub name: &'static str,
+    pub amp: f64,
     pub z: f64,
     pub rx: f64,
     pub rz: f64,
 }
 
-/// The case's perturbations (the ellipses of [`point`]), for checking that the domain holds them.
-pub fn features(case: WeatherCase) -> Vec<Feature> {
-    let f = |name, z, rx, rz| Feature { name, z, rx, rz };
+/// The case's bubbles, in the order [`point`] adds them (also what `start_warnings` checks the
+/// domain against).
+pub fn features(case: WeatherCase) -> &'static [Feature] {
+    const fn f(name: &'static str, amp: f64, z: f64, rx: f64, rz: f64) -> Feature {
+        Feature { name, amp, z, rx, rz }
+    }
+    const WARM: Feature = f("warm bubble", 20.0, 2000.0, 2000.0, 2000.0);
+    const COLD: Feature = f("cold bubble", -20.0, 8000.0, 2000.0, 2000.0);
+    const THERMAL: Feature = f("warm bubble", 3.0, 2000.0, 2000.0, 2000.0);
+    const DENSITY: Feature = f("cold bubble", -20.0, 5000.0, 4000.0, 2000.0);
     match case {
-        WeatherCase::Collision => vec![f("warm bubble", 2000.0, 2000.0, 2000.0), f("cold bubble", 8000.0, 2000.0, 2000.0)],
-        WeatherCase::Thermal => vec![f("warm bubble", 2000.0, 2000.0, 2000.0)],
-        WeatherCase::DensityCurrent => vec![f("cold bubble", 5000.0, 4000.0, 2000.0)],
-        _ => Vec::new(),
+        WeatherCase::Collision => &[WARM, COLD],
+        WeatherCase::Thermal => &[THERMAL],
+        WeatherCase::DensityCurrent => &[DENSITY],
+        WeatherCase::GravityWaves | WeatherCase::Injection => &[],
     }
 }

@@ -43,6 +43,9 @@ impl ModelSpec for Spec {
         // Upstream's loop runs while etime < sim_time.
         cfg.section::<WeatherConfig>().compat == config::Compat::Miniweather
     }
+    fn cfl_key(&self) -> &'static str {
+        "weather.cfl"
+    }
     fn unused_keys(&self, _cfg: &Config) -> Vec<&'static str> {
         vec!["time.cfl", "parallel.time_block", "parallel.sweep_trial"]
     }
@@ -50,7 +53,7 @@ impl ModelSpec for Spec {
         let case = cfg.section::<WeatherConfig>().case;
         let (lx, ly) = (cfg.grid.lx, cfg.grid.ly);
         super::cases::features(case)
-            .into_iter()
+            .iter()
             .filter_map(|f| {
                 let (zc, rz, rx) = (f.z, f.rz, f.rx);
                 let what = format!("the {} ({} m across, centred {zc} m up)", f.name, 2.0 * rx);
