@@ -268,3 +268,71 @@ fn a_restart_across_time_accurate_and_pseudo_time_names_the_section() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("the configuration has section `[navier_stokes.pseudo_time]`"), "{err}");
 }
+
+/// A run that stopped at its steady state, restarted with the same tolerance, is there: nothing
+/// is stepped or written (it took one more step and rewrote final.h5 and a checkpoint at each
+/// restart, as the change was not stored with the state). With a lower tolerance it goes on, to
+/// the bits of a run that had the lower one from the start.
+#[test]
+fn a_restart_of_a_steady_run_takes_no_step_and_a_lower_tolerance_goes_on() {
+    let dir = common::scratch("nss_restart_steady");
+    let cfg = common::root().join("configs").join("cavity-re100-steady.toml").display().to_string();
+    let go = |out: &str, extra: &[&str]| {
+        let set_dir = format!("output.dir=\"{}\"", dir.join(out).display());
+        let mut args = vec![cfg.as_str()];
+        for s in
+            ["grid.nx=16", "grid.ny=16", "checkpoint.every_steps=20", "output.progress=\"off\"", "output.images=false"]
+                .iter()
+                .chain([&set_dir.as_str()])
+        {
+            args.extend(["--set", s]);
+        }
+        args.extend(extra);
+        let o = common::simrun(&args);
+        assert!(o.status.success(), "{extra:?}: {}", common::stderr(&o));
+        common::stderr(&o)
+    };
+    let files = |out: &str| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = walkdir(&dir.join(out))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "h5"))
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    go("a", &["--set", "time.steady_tolerance=1e-4"]);
+    let before = files("a");
+    assert!(before.iter().any(|(p, _)| p.contains("ckpt_")), "the run checkpoints");
+    for spec in ["auto", "latest"] {
+        let err = go("a", &["--set", "time.steady_tolerance=1e-4", "--restart", spec]);
+        assert!(err.contains("is steady") && err.contains("nothing was written"), "{spec}: {err}");
+        assert!(files("a") == before, "--restart {spec} of a steady run changed its files");
+    }
+    let fin = dir.join("a").join("final.h5").display().to_string();
+    let err = go("a", &["--set", "time.steady_tolerance=1e-4", "--restart", &fin]);
+    assert!(err.contains("is steady"), "{err}");
+    assert!(files("a") == before, "--restart final.h5 of a steady run changed its files");
+
+    // A lower tolerance goes on from the steady state of the higher one.
+    go("a", &["--set", "time.steady_tolerance=1e-6", "--restart", "auto"]);
+    go("b", &["--set", "time.steady_tolerance=1e-6"]);
+    for f in ["u_face", "v_face", "p"] {
+        let (a, b) = (dir.join("a").join("final.h5"), dir.join("b").join("final.h5"));
+        common::assert_bits_eq(&read_field(&a, f).unwrap().1, &read_field(&b, f).unwrap().1, f);
+    }
+}
+
+/// Every file under `dir`.
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -131,7 +131,9 @@ pub struct TimeConfig {
     /// diagnostic; with `navier_stokes.pseudo_time` the momentum residual max |R(u, p)|, the
     /// du/dt the time-accurate equations would have at that state) falls below this, the run ends there as at its end (final outputs and
     /// checkpoint written) and the report records `steady_state`; `end_time`/`steps` stay the
-    /// upper bound. Only models with a steady-state measure (navier_stokes) accept it.
+    /// upper bound. A restart of a run that stopped there, with the same tolerance, has nothing
+    /// to do (a lower one goes on). Only models with a steady-state measure (navier_stokes)
+    /// accept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub steady_tolerance: Option<f64>,

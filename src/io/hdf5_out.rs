@@ -22,6 +22,8 @@ pub struct FinalMeta {
     pub step: u64,
     pub time: f64,
     pub dt: f64,
+    /// The steady-state change at this step ([`crate::io::checkpoint::Stamp::change`]).
+    pub change: Option<f64>,
     pub config_toml: String,
     /// The configuration's state signature (what a restart from this file must match).
     pub state_signature: String,
@@ -71,6 +73,7 @@ fn write_to(
     };
     let write = || -> hdf5::Result<()> {
         put_scalars(&file)?;
+        crate::io::checkpoint::put_change(&file, meta.change)?;
         put_string(&file, "model", &meta.model)?;
         put_string(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
         put_string(&file, "config", &meta.config_toml)?;
@@ -104,7 +107,7 @@ fn write_to(
 
 /// The digest of the root attributes a restart from the file trusts ([`crate::io::meta_digest`]).
 pub(crate) fn digest(meta: &FinalMeta, shape: &[usize], fields: &[String]) -> MetaDigest {
-    MetaDigest::default()
+    let d = MetaDigest::default()
         .str("model", &meta.model)
         .u64("step", meta.step)
         .f64("time", meta.time)
@@ -115,7 +118,8 @@ pub(crate) fn digest(meta: &FinalMeta, shape: &[usize], fields: &[String]) -> Me
         .f64s("spacing", &meta.spacing)
         .u64s("layout", meta.layout.iter().copied())
         .u64("threads", meta.threads as u64)
-        .strs("fields", fields)
+        .strs("fields", fields);
+    crate::io::checkpoint::digest_change(d, meta.change)
 }
 
 fn put_string(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {

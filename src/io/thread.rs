@@ -447,7 +447,7 @@ fn serve(jobs: Receiver<Job>, events: Sender<Event>, returns: Sender<Vec<f64>>) 
                 let views: Vec<(&str, &[f64])> = fields.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
                 let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
                 let mesh = xdmf::Mesh { dims: shape.len(), cells: cells_of(&shape), spacing: meta.spacing };
-                let stamp = Stamp { step: meta.step, time: meta.time, dt: meta.dt };
+                let stamp = Stamp { step: meta.step, time: meta.time, dt: meta.dt, change: meta.change };
                 let table = read_table(diagnostics.as_deref());
                 let r = hdf5_out::write_fields(&path, &shape, &views, &meta, table.as_ref()).and_then(|_| {
                     // A distributed final output of an earlier run would be stale now.

@@ -20,6 +20,8 @@ pub struct WholeHeader {
     pub step: u64,
     pub time: f64,
     pub dt: f64,
+    /// The steady-state change at its step, if the run measured one (final.h5 only).
+    pub change: Option<f64>,
     /// The resolved configuration of the run that wrote it (final.h5 only).
     pub config_toml: Option<String>,
     /// Its state signature (final.h5 only; written since field outputs exist).
@@ -53,6 +55,7 @@ pub fn read_header(path: &Path) -> Result<WholeHeader> {
             step: f.attr("step")?.read_scalar()?,
             time: f.attr("time")?.read_scalar()?,
             dt: f.attr("dt")?.read_scalar()?,
+            change: crate::io::checkpoint::get_change(&f)?,
             config_toml: get_str(&f, "config").ok(),
             state_signature: get_str(&f, "state_signature").ok(),
             grid_shape: f.attr("grid_shape")?.read_raw::<u64>()?.into_iter().map(|v| v as usize).collect(),
@@ -68,6 +71,7 @@ pub fn read_header(path: &Path) -> Result<WholeHeader> {
                 step: h.step,
                 time: h.time,
                 dt: h.dt,
+                change: h.change,
                 config_toml: h.config_toml.clone().unwrap_or_default(),
                 state_signature: h.state_signature.clone().unwrap_or_default(),
                 spacing: [0, 1, 2].map(|i| spacing.get(i).copied().unwrap_or(f64::NAN)),
@@ -147,6 +151,9 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         h.grid_shape,
         if h.grid_shape.len() == 3 { "nz, ny, nx" } else { "ny, nx" },
     );
+    if let Some(c) = h.change {
+        s.insert_str(s.len() - "  fields:\n".len(), &format!("  steady change: {c:e} (per unit time, at this step)\n"));
+    }
     let mut bad = 0;
     let mut restartable = true;
     for name in &h.fields {

@@ -66,6 +66,7 @@ pub fn write_final(
         step: stamp.step,
         time: stamp.time,
         dt: stamp.dt,
+        change: stamp.change,
         config_toml: cfg.to_toml(),
         state_signature: cfg.state_signature(),
         spacing: grid.d,

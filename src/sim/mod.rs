@@ -163,7 +163,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         }
     }
     let meta = MasterMeta {
-        stamp: Stamp { step: 0, time: 0.0, dt: 0.0 },
+        stamp: Stamp::default(),
         model: model.name().to_string(),
         config_toml: cfg.to_toml(),
         state_signature: cfg.state_signature(),
@@ -190,6 +190,9 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     let mut step: u64 = 0;
     let mut time = 0.0f64;
     let mut last_dt = 0.0;
+    // The steady-state change at `step` as checkpoints and final.h5 record it (finite, measured
+    // under time.steady_tolerance).
+    let mut change: Option<f64> = None;
     let mut restart_step = None;
     let spec = match opts.restart.as_deref() {
         Some("auto") => {
@@ -232,7 +235,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
         model.after_restore(&mut ctx)?;
         phases.add("io", t.elapsed().as_secs_f64());
-        (step, time, last_dt) = (stamp.step, stamp.time, stamp.dt);
+        (step, time, last_dt, change) = (stamp.step, stamp.time, stamp.dt, stamp.change);
         ckpt.last_step = Some(step);
         restart_step = Some(step);
     } else {
@@ -261,6 +264,26 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         }
         return Ok(summary_without_steps(cfg, model.as_ref(), &grid, comm, &exec, &decomp, step, time, wall));
     }
+    // A run that stopped at its steady state, restarted with the same tolerance: it is there
+    // (another step would rewrite final.h5 and add a checkpoint for each restart).
+    if let (Some(_), Some(tol), Some(c)) = (restart_step, cfg.time.steady_tolerance, change) {
+        if c < tol {
+            if root {
+                eprintln!(
+                    "nothing to do: the state restored at step {step} (t={time:e}) is steady (change {c:e} < time.steady_tolerance = {tol:e}); lower the tolerance to continue (nothing was written)"
+                );
+            }
+            let mut done = summary_without_steps(cfg, model.as_ref(), &grid, comm, &exec, &decomp, step, time, wall);
+            done.report.steady_state = Some(Box::new(SteadyState {
+                reached: true,
+                tolerance: tol,
+                step: Some(step),
+                time: Some(time),
+                change: c,
+            }));
+            return Ok(done);
+        }
+    }
 
     let (budget, note) = if root { wall::budget(cfg) } else { (None, None) };
     if let Some(n) = note {
@@ -275,7 +298,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     };
     // diagnostics.csv: rank 0's compute thread appends a row with each progress line.
     let mut csv = root.then(|| DiagLog::new(&out_dir, &diags, restart_step, every));
-    let stamp = Stamp { step, time, dt: last_dt };
+    let stamp = Stamp { step, time, dt: last_dt, change };
     diag_log::append(&mut csv, &mut ckpt, phases, stamp, &wall, &diags, true);
     check_finite(&*model, &decomp, &grid, comm, step, &diags, cfl_key)?;
     progress.line(step, time, &diags);
@@ -290,14 +313,14 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // A fresh run's field outputs of the initial state, handed to the I/O thread once the run
     // has taken the output directory over.
     let mut initial = if restart_step.is_none() {
-        outputs.collect(&*model, &decomp, &grid, comm, &mut ckpt.io, Stamp { step, time, dt: 0.0 }, time, time, true)
+        outputs.collect(&*model, &decomp, &grid, comm, &mut ckpt.io, Stamp::at(step, time, 0.0), time, time, true)
     } else {
         Vec::new()
     };
     // time.steady_tolerance: the step and time at which the change fell below it, and the last
     // change measured.
     let mut steady: Option<(u64, f64)> = None;
-    let mut last_change = f64::NAN;
+    let mut last_change = change.unwrap_or(f64::NAN);
     // A failure in the loop (the model's, a non-finite state, checkpoint I/O) is the same on every
     // rank: each of them leaves the loop with it.
     let mut failure: Option<Error> = None;
@@ -338,6 +361,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         if let Some(tol) = cfg.time.steady_tolerance {
             // The model's measure is the same on every rank, so all ranks stop together.
             last_change = model.steady_change().unwrap_or(f64::NAN);
+            change = Some(last_change).filter(|c| c.is_finite());
             progress.note_change(last_change);
             if last_change < tol {
                 // A state gone non-finite can measure no change (NaN is no maximum): not steady.
@@ -365,7 +389,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             _ => time,
         };
         if outputs.due(step, prev_time, at) {
-            let stamp = Stamp { step, time, dt: last_dt };
+            let stamp = Stamp { step, time, dt: last_dt, change };
             let t = Instant::now();
             let jobs = outputs.collect(&*model, &decomp, &grid, comm, &mut ckpt.io, stamp, prev_time, at, false);
             for job in jobs {
@@ -395,7 +419,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
             }
         };
         phases.add("reduce", t.elapsed().as_secs_f64());
-        let stamp = Stamp { step, time, dt: last_dt };
+        let stamp = Stamp { step, time, dt: last_dt, change };
         // A stop asked for at the run's last step is not an interruption: the run is done, and
         // writes its final state and checkpoint as any finished run (stopping here once left a
         // committed end checkpoint and no final.h5, which no restart would write).
@@ -421,7 +445,15 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         if every > 0 && step.is_multiple_of(every) && !finished {
             let mut ctx = StepCtx { comm, exec: &exec, decomp: &decomp, phases: &mut *phases };
             diags = model.diagnostics(time, &mut ctx);
-            diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
+            diag_log::append(
+                &mut csv,
+                &mut ckpt,
+                phases,
+                Stamp { step, time, dt: last_dt, change },
+                &wall,
+                &diags,
+                false,
+            );
             if let Err(e) = check_finite(&*model, &decomp, &grid, comm, step, &diags, cfl_key) {
                 failure = Some(e);
                 break;
@@ -432,7 +464,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         // at the step it starts from, so the series would miss it.
         if cfg.output.images && cfg.output.image_every > 0 && step.is_multiple_of(cfg.output.image_every) {
             let path = out_dir.join("images").join(format!("{}_{step:07}.png", finish::image_field(cfg, &*model)));
-            let stamp = Stamp { step, time, dt: last_dt };
+            let stamp = Stamp { step, time, dt: last_dt, change };
             phases.time("io", || finish::submit_image(cfg, &*model, &decomp, &grid, comm, &mut ckpt, stamp, path));
         }
         progress.update(step, time);
@@ -460,7 +492,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         take_over(root, &out_dir, restart_step, &outputs, &grid, &mut initial, &mut csv, &mut ckpt, phases);
         taken_over = true;
     }
-    diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt }, &wall, &diags, false);
+    diag_log::append(&mut csv, &mut ckpt, phases, Stamp { step, time, dt: last_dt, change }, &wall, &diags, false);
     ckpt.diagnostics_csv = csv.as_ref().and_then(DiagLog::path);
     progress.line(step, time, &diags);
     progress.finish();
@@ -469,7 +501,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
     // Final state: one self-contained file gathered on rank 0, written by its I/O thread.
     if finite.is_ok() && interrupted.is_none() {
         let t_io = Instant::now();
-        let stamp = Stamp { step, time, dt: last_dt };
+        let stamp = Stamp { step, time, dt: last_dt, change };
         finish::write_final(cfg, &mut *model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, phases);
         phases.add("io", t_io.elapsed().as_secs_f64());
     }

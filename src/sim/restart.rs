@@ -97,16 +97,14 @@ enum Plan {
         dir: PathBuf,
         /// Where its data files are.
         data: PathBuf,
-        step: u64,
-        time: f64,
-        dt: f64,
+        stamp: Stamp,
         ranks: usize,
         threads: usize,
         record: Vec<u64>,
         fields: Vec<String>,
     },
     /// Read this self-contained file (a final.h5 of one process or gathered on rank 0).
-    ReadWhole { path: PathBuf, step: u64, time: f64, dt: f64, shape: Vec<usize> },
+    ReadWhole { path: PathBuf, stamp: Stamp, shape: Vec<usize> },
     /// This candidate is unusable (why); try the next one if allowed.
     Unusable { dir: PathBuf, why: String },
     /// Stop with this error (exit code from `kind`: 2 mismatch or bad command line, 4 I/O).
@@ -221,7 +219,7 @@ fn whole_plan(path: &Path, w: WholeHeader, cfg: &Config, model: &dyn Model, deco
     let h = Header {
         dir: path.to_path_buf(),
         format: String::new(),
-        stamp: Stamp { step: w.step, time: w.time, dt: w.dt },
+        stamp: Stamp { step: w.step, time: w.time, dt: w.dt, change: w.change },
         model: w.model.clone(),
         config_toml: text.to_string(),
         state_signature: signature,
@@ -239,7 +237,7 @@ fn whole_plan(path: &Path, w: WholeHeader, cfg: &Config, model: &dyn Model, deco
             message: format!("--restart {spec}: {} does not match this configuration: {why}", path.display()),
         };
     }
-    Plan::ReadWhole { path: path.to_path_buf(), step: w.step, time: w.time, dt: w.dt, shape: w.grid_shape }
+    Plan::ReadWhole { path: path.to_path_buf(), stamp: h.stamp, shape: w.grid_shape }
 }
 
 /// Rank 0's plan for candidate `dir`.
@@ -268,9 +266,7 @@ fn plan(dir: &Path, io: &IoThread, cfg: &Config, model: &dyn Model, decomp: &Dec
     Plan::Read {
         dir: dir.to_path_buf(),
         data: h.dir.clone(),
-        step: h.stamp.step,
-        time: h.stamp.time,
-        dt: h.stamp.dt,
+        stamp: h.stamp,
         ranks: h.ranks,
         threads: h.threads,
         record: rec.encode(),
@@ -345,7 +341,8 @@ pub fn restore(
             Plan::Unusable { dir, why } => {
                 format!("{}{} is unusable: {why}", if dir.is_dir() { "checkpoint " } else { "" }, dir.display())
             }
-            Plan::ReadWhole { path, step, time, dt, shape } => {
+            Plan::ReadWhole { path, stamp, shape } => {
+                let (step, time) = (stamp.step, stamp.time);
                 announce();
                 let r = io.read_whole_box(path.clone(), shape, names.clone(), decomp.offset, decomp.size);
                 let mut bad = [if r.is_err() { comm.rank() as f64 + 1.0 } else { 0.0 }];
@@ -359,7 +356,7 @@ pub fn restore(
                             "restarted from {} (step {step}, t={time:e}, checksums verified)",
                             path.display()
                         ));
-                        return Ok((Stamp { step, time, dt }, path));
+                        return Ok((stamp, path));
                     }
                     // Whether another candidate follows is agreed below (rank 0 knows the list):
                     // the reason in one line, rank 0's or, from another rank, said by it here.
@@ -376,7 +373,8 @@ pub fn restore(
                     ),
                 }
             }
-            Plan::Read { dir, data, step, time, dt, ranks, threads, record, fields } => {
+            Plan::Read { dir, data, stamp, ranks, threads, record, fields } => {
+                let (step, time) = (stamp.step, stamp.time);
                 if !announced {
                     announce();
                     announced = true;
@@ -395,7 +393,7 @@ pub fn restore(
                         "restarted from {} (step {step}, t={time:e}, written by {ranks} rank(s) x {threads} thread(s), verified)",
                         dir.display()
                     ));
-                    return Ok((Stamp { step, time, dt }, dir));
+                    return Ok((stamp, dir));
                 }
                 format!("checkpoint {} is unusable: {}", dir.display(), fault_line(code[0], &mine))
             }
@@ -425,17 +423,20 @@ mod tests {
             let p = Plan::Read {
                 dir: PathBuf::from("d"),
                 data: PathBuf::from("d"),
-                step: i,
-                time: x,
-                dt: x / 3.0,
+                stamp: Stamp { step: i, time: x, dt: x / 3.0, change: Some(x / 7.0) },
                 ranks: 1,
                 threads: 1,
                 record: Vec::new(),
                 fields: Vec::new(),
             };
             let back: Plan = serde_json::from_slice(&serde_json::to_vec(&p).unwrap()).unwrap();
-            let Plan::Read { time, dt, .. } = back else { panic!("not a read plan") };
-            assert_eq!((time.to_bits(), dt.to_bits()), (x.to_bits(), (x / 3.0).to_bits()), "{x:e}");
+            let Plan::Read { stamp, .. } = back else { panic!("not a read plan") };
+            let bits = |v: f64| v.to_bits();
+            assert_eq!(
+                (bits(stamp.time), bits(stamp.dt), stamp.change.map(bits)),
+                (bits(x), bits(x / 3.0), Some(bits(x / 7.0))),
+                "{x:e}"
+            );
             x += 2.1972656250000007e-6;
         }
     }

@@ -103,7 +103,7 @@ fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
 /// The digest of the header values a restart trusts ([`crate::io::meta_digest`]); the record is
 /// checked against the data files instead.
 fn digest(h: &Header, run_id: u64, data_dir: &str) -> MetaDigest {
-    MetaDigest::default()
+    let d = MetaDigest::default()
         .str("format", &h.format)
         .u64("step", h.stamp.step)
         .f64("time", h.stamp.time)
@@ -119,7 +119,8 @@ fn digest(h: &Header, run_id: u64, data_dir: &str) -> MetaDigest {
         .u64("ranks", h.ranks as u64)
         .u64("threads", h.threads as u64)
         .u64("run_id", run_id)
-        .str("data_dir", data_dir)
+        .str("data_dir", data_dir);
+    super::digest_change(d, h.stamp.change)
 }
 
 /// Touches no data file (their lengths and checksums are in the record).
@@ -152,6 +153,7 @@ pub fn write_at(
         let write = || -> hdf5::Result<()> {
             put_str(&file, "format", COMMIT_FORMAT)?;
             put_stamp(&file, meta.stamp)?;
+            super::put_change(&file, meta.stamp.change)?;
             put_str(&file, "model", &meta.model)?;
             put_str(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
             put_str(&file, "config", &meta.config_toml)?;
@@ -274,6 +276,7 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
             step: file.attr("step")?.read_scalar()?,
             time: file.attr("time")?.read_scalar()?,
             dt: file.attr("dt")?.read_scalar()?,
+            change: super::get_change(&file)?,
         };
         let u = |name: &str| -> hdf5::Result<Vec<usize>> {
             Ok(file.attr(name)?.read_raw::<u64>()?.into_iter().map(|v| v as usize).collect())

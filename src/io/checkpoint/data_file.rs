@@ -691,7 +691,7 @@ mod tests {
         let size = [1, 70, 2048];
         let data: Vec<f64> = (0..size[1] * size[2]).map(|i| 1.0 + (i as f64 * 0.01).sin()).collect();
         let fields = vec![("temperature".to_string(), Values::Owned(data.clone()))];
-        let stamp = Stamp { step: 7, time: 0.5, dt: 0.1 };
+        let stamp = Stamp::at(7, 0.5, 0.1);
         let block = BlockData { rank: 0, offset: [0; 3], size, fields: &fields };
         let Written::Ok { blocks, file } = write(dir.path(), 0, stamp, 42, 2, &[block], 0).unwrap() else {
             panic!("finite data is written")
@@ -740,7 +740,7 @@ mod tests {
         let mut lease = crate::lease::Lease::default();
         let fa = vec![("u".to_string(), owned(ua.clone())), ("v".to_string(), owned(va.clone()))];
         let fb = vec![("u".to_string(), owned(ub.clone())), ("v".to_string(), Values::Lent(lease.lend(&padded)))];
-        let stamp = Stamp { step: 3, time: 0.25, dt: 0.05 };
+        let stamp = Stamp::at(3, 0.25, 0.05);
         let blocks = [
             BlockData { rank: 0, offset: [0; 3], size: a, fields: &fa },
             BlockData { rank: 1, offset: [0, 37, 0], size: b, fields: &fb },

@@ -44,6 +44,9 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         h.layout,
         h.threads
     );
+    if let Some(c) = h.stamp.change {
+        s.push_str(&format!("  steady change: {c:e} (per unit time, at this step)\n"));
+    }
     for n in &h.fields {
         let role = if h.state_fields.contains(n) { "state" } else { "view" };
         s.push_str(&format!("    /fields/{n} {:?} f64 ({role})\n", h.grid_shape));

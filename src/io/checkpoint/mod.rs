@@ -32,12 +32,51 @@ use std::path::Path;
 pub const MASTER: &str = "checkpoint.h5";
 pub const LATEST: &str = "latest";
 
-/// Step, time and dt of a checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Step, time and dt of a checkpoint, and the steady-state change measured at that step.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     pub step: u64,
     pub time: f64,
     pub dt: f64,
+    /// The model's change per unit time at this step ([`crate::models::Model::steady_change`])
+    /// when the run measures it (`time.steady_tolerance`): stored as the attribute
+    /// [`STEADY_CHANGE`], so a restart of a run that stopped at its steady state knows it is
+    /// there without taking a step.
+    pub change: Option<f64>,
+}
+
+/// The attribute that holds [`Stamp::change`] (absent when the run measured none).
+pub const STEADY_CHANGE: &str = "steady_change";
+
+impl Stamp {
+    pub fn at(step: u64, time: f64, dt: f64) -> Stamp {
+        Stamp { step, time, dt, change: None }
+    }
+}
+
+/// Add the steady change to a digest when there is one (a file without it keeps the digest it
+/// had before the attribute existed).
+pub fn digest_change(d: crate::io::meta_digest::MetaDigest, change: Option<f64>) -> crate::io::meta_digest::MetaDigest {
+    match change {
+        Some(c) => d.f64(STEADY_CHANGE, c),
+        None => d,
+    }
+}
+
+/// Write [`Stamp::change`] as [`STEADY_CHANGE`] when there is one.
+pub fn put_change(loc: &hdf5::Location, change: Option<f64>) -> hdf5::Result<()> {
+    match change {
+        Some(c) => loc.new_attr::<f64>().create(STEADY_CHANGE)?.write_scalar(&c),
+        None => Ok(()),
+    }
+}
+
+/// Read [`STEADY_CHANGE`] if the file has it.
+pub fn get_change(loc: &hdf5::Location) -> hdf5::Result<Option<f64>> {
+    match loc.attr(STEADY_CHANGE) {
+        Ok(a) => Ok(Some(a.read_scalar()?)),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The axes that exist, as a vector in array order: (y, x) in 2-D, (z, y, x) in 3-D.
