@@ -60,10 +60,13 @@ pub enum Command {
         ranks: Option<u64>,
     },
     /// Print what a checkpoint or output file holds (model, step, time, fields, shape, the split
-    /// that wrote it, committed or not) and verify its checksums; exit 4 if it is damaged.
+    /// that wrote it, committed or not) and verify it as a restart would; exit 4 if anything is
+    /// damaged.
     Inspect {
-        /// A checkpoint directory, its checkpoint.h5, one rank file, an output directory (its
-        /// latest checkpoint), a final.h5 or a field output.
+        /// A checkpoint directory, its checkpoint.h5, one rank file (verified against its commit),
+        /// checkpoints/ or its latest (the newest in full, every other one verified), an output
+        /// directory (its checkpoints, final.h5 and every field output), a directory of field
+        /// outputs, a final.h5 or a field output.
         path: PathBuf,
     },
     /// Run a strong or weak scaling study over ranks x threads; writes tables and plots into --out.

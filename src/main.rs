@@ -134,38 +134,12 @@ fn in_file(path: &std::path::Path, e: Error) -> Error {
 }
 
 fn inspect(path: &std::path::Path) -> Result<()> {
-    use simrun::io::checkpoint;
-    // An output directory, its checkpoints directory or the `latest` pointer: follow it.
-    let pointer = [path.join("checkpoints"), path.to_path_buf()]
-        .into_iter()
-        .find(|d| d.join(checkpoint::LATEST).is_file() && !d.join(checkpoint::MASTER).exists());
-    let target = if let Some(d) = pointer {
-        let name = std::fs::read_to_string(d.join(checkpoint::LATEST)).unwrap_or_default();
-        d.join(name.trim())
-    } else if path.file_name().is_some_and(|n| n == checkpoint::LATEST) && path.is_file() {
-        let name = std::fs::read_to_string(path).unwrap_or_default();
-        path.parent().unwrap_or(std::path::Path::new(".")).join(name.trim())
-    } else {
-        path.to_path_buf()
-    };
-    if !target.exists() {
-        return Err(Error::config(format!("{}: no such checkpoint", path.display())));
-    }
-    // A self-contained file (final.h5 of one process, a field output) rather than a commit file.
-    let whole = target.is_file()
-        && target.file_name().is_some_and(|n| n != checkpoint::MASTER && !n.to_string_lossy().starts_with("rank_"))
-        && !simrun::io::whole_file::is_commit_file(&target)?;
-    let (text, intact) =
-        if whole { simrun::io::whole_file::describe(&target)? } else { checkpoint::inspect::describe(&target)? };
+    let (text, intact) = simrun::io::inspect::describe(path)?;
     print!("{text}");
     if intact {
         Ok(())
     } else {
-        Err(Error::io(format!(
-            "{}: damaged {} (see above)",
-            target.display(),
-            if whole { "file" } else { "checkpoint" }
-        )))
+        Err(Error::io(format!("{}: damaged (see above)", path.display())))
     }
 }
 

@@ -52,6 +52,19 @@ impl Precision {
             Precision::F64 => 8,
         }
     }
+
+    /// As written in the configuration and in a field output's `precision` attribute.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        }
+    }
+
+    /// Inverse of [`Precision::name`].
+    pub fn from_name(s: &str) -> Option<Precision> {
+        [Precision::F32, Precision::F64].into_iter().find(|p| p.name() == s)
+    }
 }
 
 /// Directories under `output.dir` that belong to other outputs.

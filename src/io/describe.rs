@@ -89,7 +89,7 @@ fn coordinate(
         return Ok(ds);
     }
     let values: Vec<f64> = (0..n).map(|i| if face { (i as f64 + 1.0) * d } else { (i as f64 + 0.5) * d }).collect();
-    let ds = group.new_dataset_builder().with_data(&values).create(name)?;
+    let ds = checked_1d(group, name, &values)?;
     let (centring, what) = if face {
         (
             [Centring::ZFace, Centring::YFace, Centring::XFace][axis].as_str(),
@@ -120,6 +120,18 @@ pub fn is_scale(ds: &hdf5::Dataset) -> bool {
 pub fn is_attached(ds: &hdf5::Dataset, scale: &hdf5::Dataset, idx: usize) -> bool {
     // SAFETY: both ids are open datasets for the call; HDF5 is locked.
     hdf5::sync::sync(|| unsafe { H5DSis_attached(ds.id(), scale.id(), idx as u32) }) > 0
+}
+
+/// A 1-D dataset (a coordinate, a diagnostics column) in one chunk with a fletcher32 checksum,
+/// so a damaged value is an error on read (in h5py and xarray too), not a silent wrong number.
+/// An empty one cannot be chunked and is written plain.
+pub fn checked_1d<T: hdf5::H5Type>(group: &hdf5::Group, name: &str, data: &[T]) -> hdf5::Result<hdf5::Dataset> {
+    let b = group.new_dataset_builder();
+    if data.is_empty() {
+        b.with_data(data).create(name)
+    } else {
+        b.chunk(data.len()).fletcher32().with_data(data).create(name)
+    }
 }
 
 /// The field datasets of `group` (its datasets that are not coordinates), sorted by name.

@@ -91,10 +91,10 @@ impl Table {
         g.new_attr::<hdf5::types::VarLenUnicode>().create("columns")?.write_scalar(&cols)?;
         let source: hdf5::types::VarLenUnicode = FILE.parse().map_err(|e| hdf5::Error::from(format!("{e:?}")))?;
         g.new_attr::<hdf5::types::VarLenUnicode>().create("source")?.write_scalar(&source)?;
-        g.new_dataset_builder().with_data(&self.steps).create("step")?;
+        crate::io::describe::checked_1d(&g, "step", &self.steps)?;
         for (c, name) in self.columns.iter().enumerate().skip(1) {
             let col: Vec<f64> = self.values.iter().map(|r| r[c - 1]).collect();
-            g.new_dataset_builder().with_data(&col).create(name.as_str())?;
+            crate::io::describe::checked_1d(&g, name, &col)?;
         }
         Ok(())
     }

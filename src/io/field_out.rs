@@ -81,7 +81,7 @@ fn write_to(
         stamp(&file)?;
         put_str(&file, "model", &meta.model)?;
         put_str(&file, "simrun_version", env!("CARGO_PKG_VERSION"))?;
-        put_str(&file, "precision", if meta.precision == Precision::F32 { "f32" } else { "f64" })?;
+        put_str(&file, "precision", meta.precision.name())?;
         let shape_u64: Vec<u64> = shape.iter().map(|&v| v as u64).collect();
         file.new_attr::<u64>().shape(shape_u64.len()).create("grid_shape")?.write(&shape_u64)?;
         file.new_attr::<f64>().shape(3).create("spacing")?.write(&meta.spacing)?;
@@ -92,10 +92,25 @@ fn write_to(
         }
         let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
         put_str(&file, "fields", &names.join(","))?;
+        digest(meta, shape, &names).store(&file)?;
         crate::io::describe::describe_model(&group, meta.spacing, &meta.model, &names)?;
         file.flush()
     };
     write().map_err(|e| h5err::io("cannot write", path, &e))
+}
+
+/// The digest of a field output's root attributes ([`crate::io::meta_digest`]): a damaged
+/// step, time or spacing is found by `simrun inspect` like a damaged value.
+pub(crate) fn digest(meta: &FieldFileMeta, shape: &[usize], fields: &[String]) -> crate::io::meta_digest::MetaDigest {
+    crate::io::meta_digest::MetaDigest::default()
+        .str("model", &meta.model)
+        .u64("step", meta.step)
+        .f64("time", meta.time)
+        .f64("dt", meta.dt)
+        .str("precision", meta.precision.name())
+        .u64s("grid_shape", shape.iter().copied())
+        .f64s("spacing", &meta.spacing)
+        .strs("fields", fields)
 }
 
 /// One field as a chunked, fletcher32-checked dataset of `shape` in `precision`.

@@ -13,6 +13,7 @@ pub mod drawing;
 pub mod field_out;
 pub mod h5err;
 pub mod hdf5_out;
+pub mod inspect;
 pub mod labels;
 pub mod meta_digest;
 pub mod plot;

@@ -177,21 +177,6 @@ fn first_difference(a: &str, b: &str) -> String {
     "the model sections differ".into()
 }
 
-/// Is the record complete and consistent with its header (blocks tile the grid, every state
-/// field and every writer's file listed)?
-fn record_fault(h: &Header, rec: &CommitRecord) -> Option<String> {
-    if !rec.tiles(h.global()) {
-        return Some("its commit record's blocks do not tile the grid".into());
-    }
-    if let Some(f) = h.state_fields.iter().find(|f| !rec.fields.contains(f)) {
-        return Some(format!("its commit record has no checksums of state field `{f}`"));
-    }
-    if rec.blocks.iter().any(|b| rec.file_of(b.writer).is_none() || b.roots.len() != rec.fields.len()) {
-        return Some("its commit record is incomplete".into());
-    }
-    None
-}
-
 /// Rank 0's plan for a self-contained file `path` with header `w`: the checks of a checkpoint,
 /// through a commit header made from it (the state signature from its stored configuration).
 fn whole_plan(path: &Path, w: WholeHeader, cfg: &Config, model: &dyn Model, decomp: &Decomp, spec: &str) -> Plan {
@@ -260,7 +245,7 @@ fn plan(dir: &Path, io: &IoThread, cfg: &Config, model: &dyn Model, decomp: &Dec
             message: format!("--restart {spec}: checkpoint {} does not match this configuration: {why}", dir.display()),
         };
     }
-    if let Some(why) = record_fault(&h, &rec) {
+    if let Some(why) = rec.fault(h.global(), &h.state_fields) {
         return unusable(why);
     }
     Plan::Read {

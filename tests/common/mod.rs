@@ -157,3 +157,10 @@ keep = 3
 [heat.boundary]
 x_lo = { kind = "neumann", value = 1.7e308 }
 "#;
+
+/// Flip bit 0 of byte `at` of `file` (fault injection).
+pub fn flip_byte(file: &Path, at: u64) {
+    let mut b = std::fs::read(file).unwrap();
+    b[at as usize] ^= 1;
+    std::fs::write(file, b).unwrap();
+}

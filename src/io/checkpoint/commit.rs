@@ -102,7 +102,9 @@ fn put_u64s(loc: &hdf5::Location, name: &str, v: &[usize]) -> hdf5::Result<()> {
 /// Commit: write `dir/checkpoint.h5` from the metadata and the record gathered from the writers.
 /// The digest of the header values a restart trusts ([`crate::io::meta_digest`]); the record is
 /// checked against the data files instead.
-fn digest(h: &Header, run_id: u64, data_dir: &str) -> MetaDigest {
+/// `record_sum` is the record's checksum ([`CommitRecord::checksum`]) when the commit carries
+/// one (commits written before it existed keep their digest).
+fn digest(h: &Header, run_id: u64, data_dir: &str, record_sum: Option<u64>) -> MetaDigest {
     let d = MetaDigest::default()
         .str("format", &h.format)
         .u64("step", h.stamp.step)
@@ -120,8 +122,15 @@ fn digest(h: &Header, run_id: u64, data_dir: &str) -> MetaDigest {
         .u64("threads", h.threads as u64)
         .u64("run_id", run_id)
         .str("data_dir", data_dir);
+    let d = match record_sum {
+        Some(sum) => d.u64(RECORD_SUM, sum),
+        None => d,
+    };
     super::digest_change(d, h.stamp.change)
 }
+
+/// The attribute holding [`CommitRecord::checksum`].
+const RECORD_SUM: &str = "record_xxh3";
 
 /// Touches no data file (their lengths and checksums are in the record).
 pub fn write(dir: &Path, meta: &MasterMeta, rec: &CommitRecord) -> Result<()> {
@@ -182,7 +191,9 @@ pub fn write_at(
                 fields: rec.fields.clone(),
                 state_fields: meta.state_fields.clone(),
             };
-            digest(&h, rec.run_id, data_dir).store(&file)?;
+            let sum = rec.checksum();
+            file.new_attr::<u64>().create(RECORD_SUM)?.write_scalar(&sum)?;
+            digest(&h, rec.run_id, data_dir, Some(sum)).store(&file)?;
             let g = file.create_group("fields")?;
             for name in &rec.fields {
                 let mut b = g.new_dataset::<f64>().shape(gshape.clone());
@@ -302,7 +313,11 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
             state_fields: list(get_str(&file, "state_fields")?),
         };
         let run_id: u64 = file.attr("run_id")?.read_scalar()?;
-        if let Some(why) = digest(&h, run_id, &data_dir).verify(&file) {
+        let record_sum: Option<u64> = match file.attr(RECORD_SUM) {
+            Ok(a) => Some(a.read_scalar()?),
+            Err(_) => None,
+        };
+        if let Some(why) = digest(&h, run_id, &data_dir, record_sum).verify(&file) {
             return Err(hdf5::Error::from(why));
         }
         let mut rec = CommitRecord { run_id, step: stamp.step, fields, ..Default::default() };
@@ -328,6 +343,11 @@ pub fn read(path: &Path, with_record: bool) -> Result<(Header, CommitRecord)> {
                 });
             }
             rec.files = files.chunks(2).map(|f| FileRecord { writer: f[0] as usize, bytes: f[1] }).collect();
+            if record_sum.is_some_and(|sum| sum != rec.checksum()) {
+                return Err(hdf5::Error::from(
+                    "its commit record (/record) does not match its checksum: the commit file is damaged".to_string(),
+                ));
+            }
         }
         Ok((h, rec))
     };

@@ -16,7 +16,7 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     let master = master_path(path);
     let is_data_file = master.file_name().map(|n| n.to_string_lossy().starts_with("rank_")).unwrap_or(false);
     if is_data_file {
-        return describe_data_file(&master).map(|s| (s, true));
+        return describe_data_file(&master);
     }
     if !master.exists() {
         let dir =
@@ -30,9 +30,13 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         return Err(Error::io(format!("{}: not committed (no {MASTER}); {files} data file(s) present", dir.display())));
     }
     let (h, rec) = commit::read(&master, true)?;
+    let what = if master.file_name().is_some_and(|n| n == MASTER) {
+        format!("checkpoint {}", h.dir.display())
+    } else {
+        format!("final state {} (distributed: its data files in {})", master.display(), h.dir.display())
+    };
     let mut s = format!(
-        "checkpoint {}\n  format: {}\n  model: {}\n  step: {}\n  time: {:e}\n  dt: {:e}\n  grid: {:?} (array order, {})\n  written by: {} rank(s), layout {:?} (x, y[, z]), {} thread(s) each\n  fields:\n",
-        h.dir.display(),
+        "{what}\n  format: {}\n  model: {}\n  step: {}\n  time: {:e}\n  dt: {:e}\n  grid: {:?} (array order, {})\n  written by: {} rank(s), layout {:?} (x, y[, z]), {} thread(s) each\n  fields:\n",
         h.format,
         h.model,
         h.stamp.step,
@@ -52,9 +56,12 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         s.push_str(&format!("    /fields/{n} {:?} f64 ({role})\n", h.grid_shape));
     }
     let mut bad = 0;
-    if !rec.tiles(h.global()) {
-        bad += 1;
-        s.push_str("  commit record: its blocks do not tile the grid\n");
+    if let Some(why) = rec.fault(h.global(), &h.state_fields) {
+        // Nothing is read through a record that cannot be trusted (its sizes may be anything).
+        s.push_str(&format!(
+            "  commit record: {why}\n  committed: yes, but its record is damaged: a restart refuses it\n"
+        ));
+        return Ok((s, false));
     }
     s.push_str(&format!("  data files ({}):\n", rec.files.len()));
     for f in &rec.files {
@@ -78,7 +85,42 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     Ok((s, bad == 0))
 }
 
-fn describe_data_file(path: &Path) -> Result<String> {
+/// One data file: what it says about itself, and, when a commit sits beside it, the file
+/// verified against that commit's record as a restart would.
+fn describe_data_file(path: &Path) -> Result<(String, bool)> {
+    let mut s = describe_data_header(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    // A checkpoint's commit is beside its data files; a distributed final.h5 is beside `final/`.
+    let master = match dir.file_name() {
+        Some(n) if n == "final" && !dir.join(MASTER).exists() => dir.with_file_name("final.h5"),
+        _ => dir.join(MASTER),
+    };
+    if !master.exists() {
+        s.push_str("  committed: no (no checkpoint.h5 beside it)\n");
+        return Ok((s, true));
+    }
+    let (h, rec) = commit::read(&master, true)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let writer = rec.files.iter().map(|f| f.writer).find(|&w| data_file_name(w) == name);
+    let status = match (rec.fault(h.global(), &h.state_fields), writer) {
+        (Some(why), _) => Err(format!("the commit beside it cannot be trusted: {why}")),
+        (None, None) => Err("the commit beside it does not name this file".to_string()),
+        (None, Some(w)) => data_file::verify_file(&h.dir, &rec, h.dims(), w)
+            .map_err(|fault| format!("{}: {}", fault.fault.word(), fault.detail)),
+    };
+    match status {
+        Ok(()) => {
+            s.push_str("  committed: yes, verified against the commit's record\n");
+            Ok((s, true))
+        }
+        Err(why) => {
+            s.push_str(&format!("  committed: yes, but {why}: a restart refuses the checkpoint\n"));
+            Ok((s, false))
+        }
+    }
+}
+
+fn describe_data_header(path: &Path) -> Result<String> {
     let file = hdf5::File::open(path).map_err(|e| h5err::io("cannot open", path, &e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let read = || -> hdf5::Result<String> {
@@ -98,14 +140,6 @@ fn describe_data_file(path: &Path) -> Result<String> {
                 g.datasets()?.iter().map(|d| d.name().rsplit('/').next().unwrap_or("").to_string()).collect();
             s.push_str(&format!("  {}: offset {off:?}, size {size:?}, fields {}\n", g.name(), names.join(", ")));
         }
-        s.push_str(&format!(
-            "  committed: {}\n",
-            if dir.join(MASTER).exists() {
-                "yes (inspect the directory to verify)"
-            } else {
-                "no (no checkpoint.h5 beside it)"
-            }
-        ));
         Ok(s)
     };
     read().map_err(|e| h5err::io("cannot read", path, &e))

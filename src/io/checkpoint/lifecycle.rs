@@ -39,8 +39,12 @@ pub fn list_committed(out_dir: &Path) -> Vec<(u64, PathBuf)> {
 /// As [`list_committed`], but a directory that exists and cannot be listed is an error (a
 /// missing one is an empty list).
 pub fn try_list_committed(out_dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
-    let dir = root(out_dir);
-    let entries = match std::fs::read_dir(&dir) {
+    try_list_committed_in(&root(out_dir))
+}
+
+/// As [`try_list_committed`], of the checkpoints directory `dir` itself.
+pub fn try_list_committed_in(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::io(format!("cannot list {}: {e}", dir.display()))),

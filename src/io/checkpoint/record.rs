@@ -145,6 +145,40 @@ impl CommitRecord {
         self.files.iter().find(|f| f.writer == writer)
     }
 
+    /// XXH3-64 of what the record promises (its counts, every block with its roots, every
+    /// file), as the flat form without the run id and step (both in the commit's attributes).
+    /// Stored beside `/record` (`record_xxh3`, in the meta digest), so a damaged record is found
+    /// as the commit's damage before any reader trusts its sizes or blames a data file.
+    pub fn checksum(&self) -> u64 {
+        let v = self.encode();
+        let mut h = XxHash3_64::default();
+        for x in &v[2..] {
+            h.write(&x.to_le_bytes());
+        }
+        h.finish()
+    }
+
+    /// Why the record cannot be trusted for a grid of `global` cells whose state is
+    /// `state_fields`, or None: its blocks must tile the grid, hold a root of every state field,
+    /// each lie in a recorded file, and every recorded file must hold a block. Checked by a
+    /// restart and by `simrun inspect` before either reads a data file through it.
+    pub fn fault(&self, global: [usize; 3], state_fields: &[String]) -> Option<String> {
+        if !self.tiles(global) {
+            return Some("its commit record's blocks do not tile the grid".into());
+        }
+        if let Some(f) = state_fields.iter().find(|f| !self.fields.contains(f)) {
+            return Some(format!("its commit record has no checksums of state field `{f}`"));
+        }
+        let unique = self.files.iter().enumerate().all(|(i, f)| self.files[..i].iter().all(|g| g.writer != f.writer));
+        if !unique
+            || self.files.iter().any(|f| !self.blocks.iter().any(|b| b.writer == f.writer))
+            || self.blocks.iter().any(|b| self.file_of(b.writer).is_none() || b.roots.len() != self.fields.len())
+        {
+            return Some("its commit record is incomplete".into());
+        }
+        None
+    }
+
     /// Do the blocks tile the global box exactly once (no gap, no overlap)? Checked before a
     /// restart trusts the record.
     pub fn tiles(&self, global: [usize; 3]) -> bool {
