@@ -6,6 +6,7 @@ use clap::Parser;
 use simrun::config::{self, Config};
 use simrun::par::{Comm, SingleComm};
 use simrun::report::{Profile, Reached, RunBody, RunReport, RunRequest, Status};
+use simrun::sim::signals::StopFlag;
 use simrun::sim::{self, RunOptions};
 use simrun::{memory, models};
 use simrun::{Error, Result};
@@ -197,6 +198,10 @@ fn run(args: cli::RunArgs) -> i32 {
         eprintln!("error: missing CONFIG file; usage: simrun CONFIG [--set key=value ...] [--report FILE] (see simrun --help)");
         return 2;
     };
+    // The stop signals' handlers first: a SIGTERM or SIGUSR1 that comes while MPI starts, the
+    // configuration loads or a restart reads is seen at the first step, which then ends the run
+    // with a final checkpoint (before, it killed the process or was lost).
+    let stop = StopFlag::install();
     #[cfg(feature = "mpi")]
     {
         use simrun::par::mpi_comm::{launch, Launch, MpiComm};
@@ -209,7 +214,7 @@ fn run(args: cli::RunArgs) -> i32 {
                         return 1;
                     }
                 };
-                let code = run_on(&path, &args, &comm);
+                let code = run_on(&path, &args, &comm, stop);
                 drop(comm);
                 return code;
             }
@@ -223,7 +228,7 @@ fn run(args: cli::RunArgs) -> i32 {
             Launch::Single => {}
         }
     }
-    run_on(&path, &args, &SingleComm)
+    run_on(&path, &args, &SingleComm, stop)
 }
 
 /// Refuse a run that does not fit in memory before it starts, with the same answer on every rank:
@@ -251,7 +256,7 @@ fn agreed_memory_check(cfg: &Config, comm: &dyn Comm) -> Result<()> {
     memory::check_memory_within(cfg, comm.size(), available.as_ref())
 }
 
-fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
+fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm, stop: StopFlag) -> i32 {
     let root = comm.is_root();
     let loaded = config::load(path, &args.set)
         .and_then(|cfg| agreed_memory_check(&cfg, comm).map_err(|e| in_file(path, e)).map(|_| cfg));
@@ -276,7 +281,7 @@ fn run_on(path: &std::path::Path, args: &cli::RunArgs, comm: &dyn Comm) -> i32 {
     let opts = RunOptions {
         report: args.report.clone(),
         restart: args.restart.clone(),
-        handle_signals: true,
+        stop: Some(stop),
         banner: Some(banner),
     };
     let mut tracked = sim::Progress::default();

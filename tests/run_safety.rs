@@ -305,6 +305,54 @@ fn sigusr1_to_mpirun_commits_the_final_checkpoint_of_every_rank() {
     assert_bits_eq(&full, &final_field(&out, "temperature"), "SIGUSR1 to mpirun + restart vs uninterrupted");
 }
 
+/// Does process `pid` catch signal `sig` (its bit in /proc/<pid>/status SigCgt)?
+fn catches(pid: u32, sig: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let mask = status.lines().find_map(|l| l.strip_prefix("SigCgt:")).map(str::trim).unwrap_or("0");
+    u64::from_str_radix(mask, 16).is_ok_and(|m| m & (1 << (sig - 1)) != 0)
+}
+
+/// A SIGUSR1 that reaches the ranks while they start (MPI_Init, the configuration, the lock)
+/// stops the run at its first step with a committed final checkpoint, exit 75. The handlers were
+/// installed after all that, so the signal killed the ranks (exit 138, nothing written), 50 ms
+/// after they appeared. Sent as soon as each rank catches it; a restart goes on bitwise.
+#[test]
+fn a_stop_signal_while_the_ranks_start_stops_at_the_first_step() {
+    let (_, _, text) = long("early_ref", 600);
+    let full = reference(&text, "early");
+    let (path, out, _) = long("early", 600);
+    let child = Command::new("mpirun")
+        .args(["-n", "2", "--oversubscribe", "--bind-to", "none"])
+        .arg(bin())
+        .arg(&path)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_mpi_yield_when_idle", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let ranks = loop {
+        let o = Command::new("pgrep").args(["-P", &child.id().to_string(), "-x", "simrun"]).output().unwrap();
+        let pids: Vec<u32> = String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
+        if pids.len() == 2 && pids.iter().all(|&p| catches(p, libc::SIGUSR1 as u32)) {
+            break pids;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "the ranks never started");
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    assert!(!out.join("checkpoints").exists(), "sent before the run got under way");
+    for p in ranks {
+        kill(p, "USR1");
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(75), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stopping at step"), "{}", stderr(&o));
+    ok(mpirun(2, &[path.to_str().unwrap(), "--restart", "latest"]), "restart on 2 ranks");
+    assert_bits_eq(&full, &final_field(&out, "temperature"), "early SIGUSR1 + restart vs uninterrupted");
+}
+
 #[test]
 fn a_restart_of_another_grid_or_model_is_refused_before_reading_data() {
     let (path, out) = setup("mismatch", HEAT);

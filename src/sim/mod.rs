@@ -45,9 +45,10 @@ pub struct RunOptions {
     /// Continue from a checkpoint: a checkpoint directory (or its checkpoint.h5), "latest", or
     /// "auto" (the newest of the committed checkpoints and final.h5, else start fresh).
     pub restart: Option<String>,
-    /// React to SIGINT/SIGTERM/SIGUSR1/SIGUSR2 (the command line sets this; library callers
-    /// usually do not).
-    pub handle_signals: bool,
+    /// React to SIGINT/SIGTERM/SIGUSR1/SIGUSR2 through these handlers (the command line
+    /// installs them first thing, before MPI starts, so that a signal during start-up is not
+    /// lost or fatal; library callers usually pass none).
+    pub stop: Option<StopFlag>,
     /// A line rank 0 prints once the run is known to start (after the checks that can refuse it).
     pub banner: Option<String>,
 }
@@ -146,7 +147,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         Ok(())
     };
     agree_root(preflight, comm)?;
-    let stop = opts.handle_signals.then(StopFlag::install);
+    let stop = opts.stop.clone();
 
     let mut model = phases.time("setup", || models::build(cfg, &grid, &decomp, &exec, comm))?;
     if model.field_names() != cfg.spec().view_fields() || model.state_names() != cfg.spec().state_fields() {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// (EX_TEMPFAIL: restart it with `--restart latest`).
 pub const EXIT_INTERRUPTED: i32 = 75;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct StopFlag {
     /// The number of the last stop signal received; 0 = none.
     signal: Arc<AtomicUsize>,
