@@ -332,7 +332,7 @@ fn a_stop_signal_while_the_ranks_start_stops_at_the_first_step() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let t0 = std::time::Instant::now();
+    let t0 = Instant::now();
     let ranks = loop {
         let o = Command::new("pgrep").args(["-P", &child.id().to_string(), "-x", "simrun"]).output().unwrap();
         let pids: Vec<u32> = String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
