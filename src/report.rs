@@ -216,7 +216,11 @@ impl Profile {
 pub struct Report {
     pub simrun_version: String,
     pub model: String,
+    /// The step reached (counted from the start of the simulation, restarts included).
     pub steps: u64,
+    /// The step this run started from (0, or the restored state's): `cell_updates_per_second`
+    /// counts the `steps - start_step` steps this run took.
+    pub start_step: u64,
     pub sim_time: f64,
     pub wall_seconds: f64,
     pub cells: u64,

@@ -234,3 +234,35 @@ fn a_failed_report_carries_the_progress_made() {
     assert!(r["steps"].as_u64().is_some_and(|s| s > 0), "steps reached: {r}");
     assert!(r["profile"]["phases"].as_array().is_some_and(|p| !p.is_empty()), "{r}");
 }
+
+/// A distributed final state is handed over like a checkpoint, which times its own phases
+/// (`checkpoint`, `io_wait`): `io` does not count that time again (it did, so the phases of a
+/// short 2-rank run added up to 120 % of its wall time). A restarted run's report says where it
+/// started, and its throughput counts its own steps.
+#[test]
+fn the_phases_count_the_final_hand_over_once_and_a_restart_says_where_it_started() {
+    let text = HEAT.replace("nx = 64", "nx = 1024").replace("ny = 48", "ny = 1024").replace("steps = 60", "steps = 4");
+    let (cfg, _, rep) = setup("final_once", &text);
+    let c = cfg.to_str().unwrap();
+    let r = rep.to_str().unwrap();
+    // No checkpoint: `checkpoint` and `io_wait` are the final hand-over's alone.
+    let o = mpirun(2, &[c, "--report", r, "--set", "output.single_file_max_mib=0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = report(&rep);
+    let phase = |k: &str| v["phases"][k].as_f64().unwrap_or(0.0);
+    assert!(
+        phase("io") < phase("checkpoint"),
+        "io holds only what the hand-over does not time (it held the hand-over's `checkpoint` too): {}",
+        v["phases"]
+    );
+    assert_eq!(v["start_step"].as_u64(), Some(0));
+    let o = mpirun(2, &[c, "--report", r, "--set", "checkpoint.every_steps=2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = mpirun(2, &[c, "--report", r, "--restart", "latest", "--set", "time.steps=10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = report(&rep);
+    assert_eq!((v["start_step"].as_u64(), v["steps"].as_u64()), (Some(4), Some(10)), "{v}");
+    let rate = v["cells"].as_f64().unwrap() * 6.0 / v["loop_seconds"].as_f64().unwrap();
+    let reported = v["cell_updates_per_second"].as_f64().unwrap();
+    assert!((rate / reported - 1.0).abs() < 1e-9, "{rate} vs {reported}");
+}

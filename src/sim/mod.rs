@@ -501,10 +501,8 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
 
     // Final state: one self-contained file gathered on rank 0, written by its I/O thread.
     if finite.is_ok() && interrupted.is_none() {
-        let t_io = Instant::now();
         let stamp = Stamp { step, time, dt: last_dt, change };
         finish::write_final(cfg, &mut *model, &decomp, &grid, comm, &mut ckpt, stamp, &exec, phases);
-        phases.add("io", t_io.elapsed().as_secs_f64());
     }
     if root && taken_over {
         ckpt.io.submit(crate::io::thread::Job::FieldSeriesFinish);
@@ -518,6 +516,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         simrun_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name().to_string(),
         steps: step,
+        start_step: restart_step.unwrap_or(0),
         sim_time: time,
         wall_seconds,
         cells,
@@ -576,6 +575,7 @@ fn summary_without_steps(
         simrun_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name().to_string(),
         steps: step,
+        start_step: step,
         sim_time: time,
         wall_seconds: wall.elapsed().as_secs_f64(),
         cells: grid.cells(),
