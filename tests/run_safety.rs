@@ -617,3 +617,15 @@ fn a_state_gone_non_finite_is_not_a_steady_state() {
     assert!(stderr(&o).contains("non-finite"), "{}", stderr(&o));
     assert!(!out.join("final.h5").exists());
 }
+
+/// `--restart latest` with no output directory is refused without creating it (the lock made the
+/// directory and its lock file before the restart found nothing).
+#[test]
+fn restart_latest_without_an_output_directory_creates_nothing() {
+    let (path, out) = setup("latest_nodir", HEAT);
+    assert!(!out.exists());
+    let o = simrun(&[path.to_str().unwrap(), "--restart", "latest"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(error_lines(&o).len(), 1, "{}", stderr(&o));
+    assert!(!out.exists(), "the output directory was created");
+}

@@ -137,7 +137,13 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
 
     // Checks that can refuse the run, before anything is written.
     let mut lock = None;
-    let preflight = if root {
+    let preflight = if root && opts.restart.as_deref() == Some("latest") && !out_dir.is_dir() {
+        // Nothing to continue from: refused without creating the directory.
+        Err(Error::config(format!(
+            "--restart latest: there is no output directory {} (no checkpoint to continue from)",
+            out_dir.display()
+        )))
+    } else if root {
         // The lock first: it creates the output directory, where a report may go.
         output_dir::lock(&out_dir).and_then(|l| {
             lock = Some(l);
