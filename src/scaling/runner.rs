@@ -220,7 +220,7 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     }
     let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let _ = std::fs::write(dir.join("stderr.txt"), &stderr);
+    let _ = crate::io::checkpoint::write_atomically(&dir.join("stderr.txt"), stderr.as_bytes());
     if !out.status.success() {
         return Err(format!(
             "exit {}: {}",

@@ -118,8 +118,9 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
         .map_err(|e| Error::io(format!("cannot create study directory {}: {e}", spec.out.display())))?;
 
     // The configuration as given, beside the results, so the study can be rerun as it was.
-    std::fs::copy(&config_path, spec.out.join("config.toml"))
-        .map_err(|e| Error::io(format!("cannot copy {} into {}: {e}", config_path.display(), spec.out.display())))?;
+    let given =
+        std::fs::read(&config_path).map_err(|e| Error::io(format!("cannot read {}: {e}", config_path.display())))?;
+    crate::io::checkpoint::write_atomically(&spec.out.join("config.toml"), &given)?;
     let configs: Vec<(usize, usize)> = ranks.iter().flat_map(|&r| threads.iter().map(move |&t| (r, t))).collect();
     // Grid per configuration, decided (and refused) before anything runs.
     let mut grown = Vec::new();

@@ -1,10 +1,13 @@
 //! Study outputs as text: `study.json`, `study.csv` (every run), `summary.csv` (per
 //! configuration) and `summary.md` (a Markdown table with the fits). Numbers in the CSV files are
 //! written in Rust's shortest round-trip form, so a reader recomputes exactly what simrun did; a
-//! missing value (a configuration whose runs all failed) is an empty field.
+//! missing value (a configuration whose runs all failed) is an empty field. Every file is
+//! written by temporary name and rename ([`put`]; the plots likewise, through
+//! [`crate::io::drawing`]).
 
 use super::{ConfigSummary, RunRecord, Study};
 use crate::error::{Error, Result};
+use crate::io::checkpoint::write_atomically;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,9 +21,11 @@ pub fn all(study: &Study, dir: &Path) -> Result<()> {
     put(dir, "summary.md", &summary_markdown(study))
 }
 
+/// Write `dir/name` by temporary name and rename ([`write_atomically`]): a reader (`simrun
+/// compare`, a study read while the next run goes on) sees the old file or the new one, whole,
+/// and an interrupted write leaves the old one.
 pub(crate) fn put(dir: &Path, name: &str, text: &str) -> Result<()> {
-    let p = dir.join(name);
-    std::fs::write(&p, text).map_err(|e| Error::io(format!("cannot write {}: {e}", p.display())))
+    write_atomically(&dir.join(name), text.as_bytes())
 }
 
 fn num(v: f64) -> String {
@@ -277,4 +282,31 @@ pub fn build_line(b: &crate::build_info::BuildInfo) -> String {
 pub(crate) fn capital(w: &str) -> String {
     let mut c = w.chars();
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn a_study_file_is_replaced_whole_never_rewritten_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        put(dir.path(), "study.json", "{\"old\": true}\n").unwrap();
+        // A reader that opened the file before the rewrite (compare reading a study while the
+        // next run finishes) keeps reading the whole old file: the new one came in under
+        // another name and was renamed over it, so the old one was never truncated.
+        let mut held = std::fs::File::open(dir.path().join("study.json")).unwrap();
+        put(dir.path(), "study.json", "{\"new\": 1}\n").unwrap();
+        let mut old = String::new();
+        held.read_to_string(&mut old).unwrap();
+        assert_eq!(old, "{\"old\": true}\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("study.json")).unwrap(), "{\"new\": 1}\n");
+        let names: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+        assert_eq!(names, ["study.json"], "no temporary file is left behind");
+        // A directory that cannot take the file: one line naming it, nothing left behind.
+        let e = put(&dir.path().join("missing"), "study.csv", "x").unwrap_err();
+        assert!(e.message.contains("missing/study.csv"), "{}", e.message);
+    }
 }
