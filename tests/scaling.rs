@@ -639,3 +639,47 @@ fn a_second_study_into_the_same_out_sets_the_first_aside_and_compare_refuses_one
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).trim().lines().count() == 1 && stderr(&o).contains("the same study"), "{}", stderr(&o));
 }
+
+#[test]
+fn compare_refuses_an_out_that_is_or_is_inside_a_study_and_touches_nothing() {
+    let dir = scratch("scale_compare_out");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let a = dir.join("a");
+    let o = one_rank_study(&cfg, "1", "1", &a);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // B: A's study, recorded elsewhere; C: another study that is not compared.
+    let (b, c) = (dir.join("b"), dir.join("c"));
+    for d in [&b, &c] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::copy(a.join("study.json"), d.join("study.json")).unwrap();
+    }
+    std::os::unix::fs::symlink(&a, dir.join("link")).unwrap();
+    let listing = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = [listing(&a), listing(&b), listing(&c)];
+    let (a_s, b_s) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let inside = a.join("cmp");
+    let through_link = dir.join("link/cmp");
+    let dotted = format!("{}/../a/", b.display());
+    for out in [a_s, &dotted, inside.to_str().unwrap(), through_link.to_str().unwrap(), c.to_str().unwrap()] {
+        let o = simrun(&["compare", a_s, b_s, "--out", out]);
+        assert_eq!(o.status.code(), Some(2), "--out {out}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.trim().lines().count() == 1 && e.contains("--out") && e.contains("write it elsewhere"), "{e}");
+        assert!(o.stdout.is_empty(), "nothing printed for --out {out}");
+    }
+    assert_eq!([listing(&a), listing(&b), listing(&c)], before, "no study file changed");
+    assert!(!inside.exists(), "no directory made inside a study");
+    // Beside the studies is fine.
+    let o = simrun(&["compare", a_s, b_s, "--out", dir.join("cmp").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_plots(&dir.join("cmp"), &["speedup", "efficiency"]);
+}

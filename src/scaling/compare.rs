@@ -18,7 +18,8 @@
 //!
 //! Printed as Markdown; with `--out` also `compare.md`, `compare.csv` (one row per configuration
 //! and study), `compare.json`, and overlaid `speedup`, `efficiency`, `throughput` and `ratio`
-//! charts (PNG and SVG: one labelled series per study, min-max error bars).
+//! charts (PNG and SVG: one labelled series per study, min-max error bars). `--out` may not be,
+//! or lie inside, a compared study, nor be another study's directory ([`super::compare_out`]).
 
 use super::compare_text::{csv, markdown};
 use super::differs::{what_differs, Difference};
@@ -360,6 +361,9 @@ pub fn compare_command(dirs: &[PathBuf], baseline: Option<&Path>, out: Option<&P
                 )));
             }
         }
+    }
+    if let Some(out) = out {
+        super::compare_out::check_out(dirs, out)?;
     }
     let studies = load_all(dirs)?;
     let base = baseline_index(&studies, baseline)?;

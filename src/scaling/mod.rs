@@ -43,6 +43,7 @@
 pub mod bandwidth;
 mod canvas;
 pub mod compare;
+mod compare_out;
 mod compare_text;
 pub mod differs;
 pub mod fit;
