@@ -567,6 +567,33 @@ fn launch_one_starts_single_rank_runs_through_the_launcher_too() {
     let launched = run(&["--launch-one"], "launched");
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "1\n1\n", "both repeats went through the launcher");
     assert_eq!(launched["meta"]["launch_one"], true);
+
+    // compare names both: whether 1-rank runs went through the launcher, and which launcher.
+    let differs = |a: &str, b: &str| -> Vec<Vec<String>> {
+        let o = simrun(&["compare", dir.join(a).to_str().unwrap(), dir.join(b).to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        md_table(&String::from_utf8_lossy(&o.stdout), "What differs")
+    };
+    let rows = differs("direct", "launched");
+    let row = |rows: &[Vec<String>], what: &str| rows.iter().find(|r| r[0] == what).cloned();
+    assert_eq!(
+        row(&rows, "1-rank runs").unwrap()[1..],
+        ["started directly", "through the launcher (--launch-one)"],
+        "{rows:?}"
+    );
+    assert_eq!(row(&rows, "launcher").unwrap()[1..], ["none used (1 rank, started directly)", launcher.as_str()]);
+    // The same but another launcher template (as study.json records it).
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut st = launched.clone();
+    st["meta"]["launcher"] = serde_json::json!("mpirun --bind-to core --map-by core -n {ranks}");
+    std::fs::write(other.join("study.json"), st.to_string()).unwrap();
+    let rows = differs("launched", "other");
+    assert_eq!(
+        row(&rows, "launcher").unwrap()[1..],
+        [launcher.as_str(), "mpirun --bind-to core --map-by core -n {ranks}"]
+    );
+    assert!(row(&rows, "1-rank runs").is_none(), "the same in both: {rows:?}");
 }
 
 #[test]

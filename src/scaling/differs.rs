@@ -1,5 +1,6 @@
 //! What differs between studies: how they were made (model, mode, grid, steps, steps per sweep,
-//! configurations, repeats, `--set` overrides, every key of the resolved configuration) and where
+//! configurations, repeats, `--set` overrides, the launcher and whether 1-rank runs went through
+//! it, every key of the resolved configuration) and where
 //! they ran (simrun version, git commit, build, libraries, host, CPU model, CPUs, memory, the
 //! measured copy bandwidth). Each item is one row with one value per study; items whose values
 //! differ are "what differs", the others "the same in all". Measured bandwidths count as
@@ -85,6 +86,16 @@ fn config_rows(studies: &[&Study]) -> Vec<Difference> {
         .collect()
 }
 
+/// The launcher template, where some run went through it (more than one rank, or
+/// `--launch-one`); a study of direct 1-rank runs only used none.
+fn launcher(s: &Study) -> String {
+    if s.meta.launch_one || s.meta.ranks.iter().any(|&r| r > 1) {
+        s.meta.launcher.clone()
+    } else {
+        "none used (1 rank, started directly)".to_string()
+    }
+}
+
 /// The rows (differing, same), in a fixed order: the experiment first, then the machine.
 pub fn what_differs(studies: &[&Study]) -> (Vec<Difference>, Vec<Difference>) {
     let row = |what: &str, f: &dyn Fn(&Study) -> String| Difference {
@@ -107,6 +118,15 @@ pub fn what_differs(studies: &[&Study]) -> (Vec<Difference>, Vec<Difference>) {
         row("ranks x threads", &|s| s.summary.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")),
         row("repeats", &|s| s.meta.repeat.to_string()),
         row("--set", &|s| if s.meta.set.is_empty() { "none".to_string() } else { s.meta.set.join(" ") }),
+        row("launcher", &launcher),
+        row("1-rank runs", &|s| {
+            match (s.meta.ranks.contains(&1), s.meta.launch_one) {
+                (false, _) => "none (no 1-rank configuration)",
+                (true, true) => "through the launcher (--launch-one)",
+                (true, false) => "started directly",
+            }
+            .to_string()
+        }),
         row("config file", &|s| s.meta.config.clone()),
     ];
     rows.extend(config_rows(studies));
