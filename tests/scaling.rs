@@ -710,3 +710,20 @@ fn compare_refuses_an_out_that_is_or_is_inside_a_study_and_touches_nothing() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_plots(&dir.join("cmp"), &["speedup", "efficiency"]);
 }
+
+#[test]
+fn a_study_without_1x1_says_what_its_speedup_is_relative_to() {
+    // 2x1 is the smallest configuration: its speedup is taken as 2 (the assumption), and the
+    // summary says so in words next to the numbers it produces.
+    let st = slow_study(&[(2, 1, 1.0), (2, 2, 0.6)]);
+    assert_eq!(st.baseline.as_deref(), Some("2x1"));
+    assert_eq!((st.summary[0].speedup, st.summary[0].efficiency), (Some(2.0), Some(1.0)));
+    assert!((st.summary[1].speedup.unwrap() - 2.0 / 0.6).abs() < 1e-12);
+    let md = simrun::scaling::write::summary_markdown(&st);
+    assert!(md.contains("no 1x1 time: speedup relative to 2x1, assuming it is 2.00x one core"), "{md}");
+    assert!(md.contains("S = 2 T(2x1) / T") && md.contains("2x1 itself shows speedup 2.00, efficiency 1.00"), "{md}");
+    assert!(md.contains("| 2 | 1 | 2 |") && md.contains("| 2.00 | 1.00 |"), "{md}");
+    // With 1x1 it is T1 / T, and no assumption is stated.
+    let md = simrun::scaling::write::summary_markdown(&slow_study(&[(1, 1, 1.0), (2, 1, 0.6)]));
+    assert!(md.contains("Speedup S = T(1x1) / T against the baseline 1x1") && !md.contains("assuming"), "{md}");
+}

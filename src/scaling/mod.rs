@@ -14,9 +14,9 @@
 //! Per configuration the study records the time per step (the time loop only, from the report's
 //! `cell_updates_per_second`: `cells / cell_updates_per_second`) as median, min and max over the
 //! repeats, cell updates per second, every phase in the reports (max and mean over ranks), and the
-//! speedup and parallel efficiency against the baseline (the 1 x 1 run; if absent, the
-//! configuration with the fewest cores). With `p = ranks x threads` cores and `T` the median time
-//! per step:
+//! speedup and parallel efficiency against the baseline (the 1 x 1 run; if it has no time, the
+//! timed configuration with the fewest cores, assumed to scale perfectly: [`basis`] says so in
+//! words). With `p = ranks x threads` cores and `T` the median time per step:
 //! - strong (fixed grid): speedup `S = T_base p_base / T_p` (`T_1 / T_p` against 1 x 1),
 //!   efficiency `S / p`; Amdahl's serial fraction is fitted by least squares ([`fit`]).
 //! - weak (grid grown with p, see [`weak`]): efficiency `T_base / T_p`, scaled speedup `p x
@@ -41,6 +41,7 @@
 //! [`compare`] sets any number of study directories side by side.
 
 pub mod bandwidth;
+pub mod basis;
 mod canvas;
 pub mod compare;
 mod compare_out;

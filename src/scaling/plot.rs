@@ -9,7 +9,7 @@
 //!   median over repeats) in the run's phase total; every phase present is drawn.
 
 use super::canvas::{index_label, msg, render, Figure};
-use super::{Mode, Study};
+use super::Study;
 use crate::error::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -197,17 +197,17 @@ pub fn study_plots(study: &Study, dir: &Path) -> Result<()> {
             })
             .collect()
     };
-    let speedup_label = if m.mode == Mode::Strong { "speedup T1/Tp" } else { "scaled speedup p T1/Tp" };
+    let (speedup_label, efficiency_label) = super::basis::axis_labels(study);
     let speedup = LineFigure {
         title: format!("Speedup ({what})"),
-        y_label: speedup_label.to_string(),
+        y_label: speedup_label,
         series: series(|c| c.speedup),
         ideal: ("ideal (S = p)".to_string(), vec![(1.0, 1.0), (p_max, p_max)]),
     };
     render(&speedup, dir, "speedup", SIZE)?;
     let efficiency = LineFigure {
         title: format!("Parallel efficiency ({what})"),
-        y_label: if m.mode == Mode::Strong { "efficiency T1/(p Tp)" } else { "efficiency T1/Tp" }.to_string(),
+        y_label: efficiency_label,
         series: series(|c| c.efficiency),
         ideal: ("ideal (1)".to_string(), vec![(1.0, 1.0), (p_max, 1.0)]),
     };

@@ -178,12 +178,12 @@ pub fn summary_markdown(study: &Study) -> String {
     }
     let _ = writeln!(
         s,
-        "Load average (1/5/15 min) {} before, {} after; {} repeat(s), interleaved; {:.0} s in all; baseline {}.\n",
+        "Load average (1/5/15 min) {} before, {} after; {} repeat(s), interleaved; {:.0} s in all.  \n{}\n",
         load(m.loadavg_before),
         load(m.loadavg_after),
         m.repeat,
         m.seconds,
-        study.baseline.as_deref().unwrap_or("none (no successful run)")
+        super::basis::sentence(study)
     );
     let unfit: Vec<String> = study
         .fits
