@@ -12,7 +12,7 @@ use std::path::PathBuf;
     long_version = simrun::build_info::long_version(),
     about = "Scientific simulation on structured grids (heat diffusion, miniWeather-class atmosphere, incompressible Navier-Stokes), on threads and MPI ranks",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  srun --mpi=pmix -n 64 simrun configs/heat2d.toml --restart auto\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study study-other --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGTERM/SIGUSR1/SIGUSR2/SIGINT or time.wall_limit after a final checkpoint (continue with --restart latest).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
+    after_help = "Examples:\n  simrun configs/heat2d.toml\n  simrun configs/heat2d.toml --set grid.nx=1024 --set parallel.threads=2 --report run.json\n  mpirun -n 4 simrun configs/heat2d.toml\n  srun --mpi=pmix -n 64 simrun configs/heat2d.toml --restart auto\n  simrun check configs/heat3d.toml\n  simrun check --explain\n  simrun configs/heat2d.toml --restart latest\n  simrun inspect out/heat2d/checkpoints/latest\n  simrun scale configs/heat2d.toml --ranks 1,2 --threads 1,2 --repeat 3 --out study\n  simrun compare study-old study study-other --out cmp\n\nExit codes: 0 ok, 1 other failure, 2 bad configuration or command line, 3 numerical failure (NaN/Inf), 4 I/O failure, 75 stopped by SIGTERM/SIGUSR1/SIGUSR2/SIGINT or time.wall_limit after a final checkpoint (continue with --restart latest; simrun scale: after writing the study of its finished runs).\n\nEnvironment: SIMRUN_MEMORY_LIMIT=<bytes> replaces the measured memory available to each process (a run whose estimate exceeds it is refused); SIMRUN_LOG=debug for tracing."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -117,6 +117,9 @@ pub struct ScaleArgs {
     /// Keep every run's output directory (runs/*/out: final.h5, images); removed by default.
     #[arg(long)]
     pub keep_outputs: bool,
+    /// When the study is stopped (SIGTERM, SIGINT, SIGUSR1, SIGUSR2), the seconds its run under way has to stop after SIGUSR1 (final checkpoint) before SIGTERM, then SIGKILL 5 s later.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub stop_grace: u64,
 }
 
 /// A whole number of at least 1 (clap's own range message would print u64's maximum).

@@ -52,7 +52,10 @@ fn main() {
             report_error(check(config, &set, explain, markdown, ranks.map(|r| r as usize)), true)
         }
         Some(cli::Command::Inspect { path }) => report_error(inspect(&path), true),
-        Some(cli::Command::Scale(a)) => report_error(simrun::scaling::scale_command(&scale_spec(a)), true),
+        Some(cli::Command::Scale(a)) => match simrun::scaling::scale_command(&scale_spec(a)) {
+            Ok(code) => code,
+            Err(e) => report_error(Err(e), true),
+        },
         Some(cli::Command::Compare { dirs, baseline, out }) => {
             report_error(simrun::scaling::compare::compare_command(&dirs, baseline.as_deref(), out.as_deref()), true)
         }
@@ -105,6 +108,7 @@ fn scale_spec(a: cli::ScaleArgs) -> simrun::scaling::StudySpec {
         launch_one: a.launch_one,
         set: a.set,
         keep_outputs: a.keep_outputs,
+        stop_grace: std::time::Duration::from_secs(a.stop_grace),
     }
 }
 

@@ -482,6 +482,7 @@ fn slow_study(times: &[(usize, usize, f64)]) -> simrun::scaling::Study {
             report: String::new(),
             config: String::new(),
             steps_per_sweep: 1,
+            interrupted: false,
         })
         .collect();
     let configs: Vec<(usize, usize)> = times.iter().map(|&(r, t, _)| (r, t)).collect();
@@ -665,6 +666,224 @@ fn a_second_study_into_the_same_out_sets_the_first_aside_and_compare_refuses_one
     let o = Command::new(bin()).args(["compare", out.to_str().unwrap(), &same]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).trim().lines().count() == 1 && stderr(&o).contains("the same study"), "{}", stderr(&o));
+}
+
+/// Send `sig` to a process, or to a process group with a negative id.
+fn signal(target: i32, sig: libc::c_int) {
+    // SAFETY: kill(2) with a pid and a signal number; no memory is involved.
+    let r = unsafe { libc::kill(target, sig) };
+    assert_eq!(r, 0, "kill({target}, {sig}): {}", std::io::Error::last_os_error());
+}
+
+/// Wait up to `secs` for `ready`; false if it never held.
+fn wait_for(secs: u64, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    ready()
+}
+
+/// The processes (not zombies) whose command line mentions `needle`.
+fn live_processes_mentioning(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else { continue };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
+        if cmd.contains(needle) && !zombie {
+            found.push(format!("{}: {cmd}", e.file_name().to_string_lossy()));
+        }
+    }
+    found
+}
+
+/// `simrun scale` started in the background (in its own process group when `group`), stderr to
+/// `<out>.stderr`.
+fn scale_in_background(args: &[&str], out: &Path, group: bool) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    let log = std::fs::File::create(out.with_extension("stderr")).unwrap();
+    let mut c = Command::new(bin());
+    c.arg("scale")
+        .args(args)
+        .args(["--out", out.to_str().unwrap()])
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    if group {
+        c.process_group(0);
+    }
+    c.spawn().unwrap()
+}
+
+/// Wait up to `secs` for `ready` while the background study runs; a study that ends first, or a
+/// wait that runs out, fails the test with its stderr.
+fn wait_running(child: &mut std::process::Child, out: &Path, secs: u64, what: &str, mut ready: impl FnMut() -> bool) {
+    let mut ended = None;
+    let ok = wait_for(secs, || {
+        ended = child.try_wait().unwrap();
+        ended.is_some() || ready()
+    });
+    if !ok || ended.is_some() {
+        let log = std::fs::read_to_string(out.with_extension("stderr")).unwrap_or_default();
+        let _ = child.kill();
+        panic!("{what}: not within {secs} s while the study ran (it ended: {ended:?}): {log}");
+    }
+}
+
+/// Wait for a background study to end (bounded), with its exit code and stderr.
+fn wait_study(mut child: std::process::Child, out: &Path, secs: u64) -> (Option<i32>, String) {
+    let mut status = None;
+    let ended = wait_for(secs, || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    let log = std::fs::read_to_string(out.with_extension("stderr")).unwrap_or_default();
+    if !ended {
+        let _ = child.kill();
+        panic!("the study did not end within {secs} s of the signal: {log}");
+    }
+    (status.unwrap().code(), log)
+}
+
+#[test]
+fn a_signalled_study_stops_its_run_and_keeps_the_finished_runs_as_an_interrupted_study() {
+    let dir = scratch("scale_sigterm");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let out = dir.join("study");
+    // 1x1 runs directly, then 2x1 through mpirun; each takes seconds. The study is signalled as
+    // soon as the first run's results are written, while the second computes.
+    let args = [cfg.to_str().unwrap(), "--ranks", "1,2", "--threads", "1", "--repeat", "1"];
+    let mut child = scale_in_background(&[&args[..], &["--set", "time.steps=1000000"]].concat(), &out, false);
+    let pid = child.id() as i32;
+    wait_running(&mut child, &out, 300, "study.json after the first run", || out.join("study.json").is_file());
+    // Its ranks are past their own signal set-up once rank 0 has printed its banner.
+    let banner = || std::fs::read_to_string(out.join("runs/r2_t1_1/.stderr.txt.partial")).unwrap_or_default();
+    wait_running(&mut child, &out, 60, "the second run", || banner().contains("heat on MPI (2 ranks)"));
+    signal(pid, libc::SIGTERM);
+    let (code, log) = wait_study(child, &out, 60);
+    assert_eq!(code, Some(75), "a stopped study exits 75: {log}");
+    assert!(log.contains("stopped by SIGTERM after 1 of 2 runs"), "{log}");
+    // The run was stopped cleanly, through mpirun, and nothing of it computes on.
+    let run_err = std::fs::read_to_string(out.join("runs/r2_t1_1/stderr.txt")).unwrap();
+    assert!(run_err.contains("(SIGUSR1)"), "the ranks stopped at the forwarded SIGUSR1: {run_err}");
+    let left = live_processes_mentioning(out.to_str().unwrap());
+    assert!(left.is_empty(), "processes of the study left running: {left:?}");
+
+    // The finished run is a study (partial, saying so) that compare reads.
+    let st = study(&out);
+    assert_eq!(st["meta"]["status"], "interrupted");
+    assert_eq!(st["meta"]["stopped_by"], "SIGTERM");
+    assert_eq!(st["meta"]["runs_planned"], 2);
+    let runs = st["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs[0]["ok"] == true && runs[0]["ranks"] == 1 && runs[0]["interrupted"] == false);
+    assert!(runs[1]["ok"] == false && runs[1]["ranks"] == 2 && runs[1]["interrupted"] == true);
+    let why = runs[1]["error"].as_str().unwrap();
+    assert!(why.starts_with("interrupted: the study was stopped by SIGTERM"), "{why}");
+    let summary = csv(&out.join("summary.csv"));
+    let two = summary.iter().find(|r| r["ranks"] == "2").unwrap();
+    assert_eq!(
+        (two["runs_ok"].as_str(), two["runs_failed"].as_str(), two["runs_interrupted"].as_str()),
+        ("0", "0", "1")
+    );
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("**Partial study** (interrupted by SIGTERM: 1 of 2 runs)"), "{md}");
+    assert!(md.contains("## Interrupted run") && !md.contains("## Failed runs"), "{md}");
+    assert_plots(&out, &["speedup", "efficiency", "phases"]);
+    let copy = dir.join("copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(out.join("study.json"), copy.join("study.json")).unwrap();
+    let o = simrun(&["compare", out.to_str().unwrap(), copy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("| 2x1 | interrupted | interrupted |"), "{text}");
+    assert!(text.contains("study interrupted by SIGTERM: 1 of 2 runs"), "{text}");
+
+    // The same study again into the same directory: the interrupted one is set aside whole.
+    let o = scale(&[cfg.to_str().unwrap(), "--ranks", "1", "--repeat", "1", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success() && stderr(&o).contains("set aside"), "{}", stderr(&o));
+    assert_eq!(study(&out)["meta"]["status"], "complete");
+    let aside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("study.superseded-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(study(&aside[0].path())["meta"]["status"], "interrupted");
+}
+
+#[test]
+fn ctrl_c_stops_a_study_and_sigkill_leaves_the_runs_written_so_far() {
+    let dir = scratch("scale_sigint");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    let args =
+        [cfg.to_str().unwrap(), "--ranks", "1", "--threads", "1,2", "--repeat", "1", "--set", "time.steps=1000000"];
+    // Ctrl-C: SIGINT to the study's whole process group, as a terminal sends it.
+    let out = dir.join("int");
+    let mut child = scale_in_background(&args, &out, true);
+    let pgid = child.id() as i32;
+    wait_running(&mut child, &out, 300, "study.json after the first run", || out.join("study.json").is_file());
+    wait_running(&mut child, &out, 60, "the second run", || out.join("runs/r1_t2_1").is_dir());
+    signal(-pgid, libc::SIGINT);
+    let (code, log) = wait_study(child, &out, 60);
+    assert_eq!(code, Some(75), "{log}");
+    let st = study(&out);
+    assert_eq!(
+        (st["meta"]["status"].as_str(), st["meta"]["stopped_by"].as_str()),
+        (Some("interrupted"), Some("SIGINT"))
+    );
+    assert_eq!(st["runs"][1]["interrupted"], true, "{}", st["runs"]);
+    assert!(live_processes_mentioning(out.to_str().unwrap()).is_empty());
+
+    // SIGKILL: no chance to write anything, but the first run's results were written when it
+    // finished, and the run under way stops (it gets SIGTERM when the study dies).
+    let out = dir.join("kill");
+    let mut child = scale_in_background(&args, &out, false);
+    wait_running(&mut child, &out, 300, "study.json after the first run", || out.join("study.json").is_file());
+    wait_running(&mut child, &out, 60, "the second run", || out.join("runs/r1_t2_1").is_dir());
+    signal(child.id() as i32, libc::SIGKILL);
+    let (code, _) = wait_study(child, &out, 10);
+    assert_eq!(code, None, "killed");
+    let st = study(&out);
+    assert_eq!(st["meta"]["status"], "partial");
+    assert_eq!(st["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(st["runs"][0]["ok"], true);
+    assert!(
+        st["warnings"][0].as_str().unwrap().starts_with("partial study: 1 of 2 runs written"),
+        "{}",
+        st["warnings"]
+    );
+    let needle = out.join("runs").display().to_string();
+    assert!(wait_for(30, || live_processes_mentioning(&needle).is_empty()), "the run outlived the study");
+}
+
+#[test]
+fn a_run_that_ignores_the_stop_signals_is_killed_after_the_grace() {
+    let dir = scratch("scale_grace");
+    let cfg = write(&dir, "tiny.toml", TINY);
+    // A launcher that ignores SIGUSR1 and SIGTERM and never ends (a sleep of its own length).
+    let sleep = format!("sleep {}", 1_000_000 + std::process::id());
+    let stubborn = write(&dir, "stubborn.sh", &format!("trap '' USR1 TERM\nexec {sleep}\n"));
+    let launcher = format!("sh {} {{ranks}}", stubborn.display());
+    let out = dir.join("study");
+    let args = [cfg.to_str().unwrap(), "--launch-one", "--launcher", &launcher, "--repeat", "1", "--stop-grace", "1"];
+    let mut child = scale_in_background(&args, &out, false);
+    wait_running(&mut child, &out, 300, "the run", || live_processes_mentioning(&sleep).len() == 1);
+    let t0 = std::time::Instant::now();
+    signal(child.id() as i32, libc::SIGTERM);
+    let (code, log) = wait_study(child, &out, 30);
+    assert_eq!(code, Some(75), "{log}");
+    // 1 s after SIGUSR1, SIGTERM; 5 s after that, SIGKILL.
+    assert!(t0.elapsed().as_secs_f64() < 15.0, "{:?}", t0.elapsed());
+    let why = study(&out)["runs"][0]["error"].as_str().unwrap().to_string();
+    assert!(why.contains("did not stop within 1 s of SIGUSR1 nor 5 s of SIGTERM and was killed (SIGKILL)"), "{why}");
+    assert!(live_processes_mentioning(&sleep).is_empty());
 }
 
 #[test]

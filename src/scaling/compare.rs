@@ -1,8 +1,9 @@
 //! `simrun compare A B [C ...] [--baseline DIR] [--out DIR]`: any number of studies side by side.
 //!
 //! Every configuration (ranks x threads) of any study is a row; a study that lacks it says
-//! "missing" there (and the configuration is listed among those not in every study), one whose
-//! runs all failed says "failed". Studies are compared per cell update: throughput is cell
+//! "missing" there (and the configuration is listed among those not in every study), one without
+//! a time says "failed", "interrupted" (its run stopped with the study) or "not run" (a partial
+//! study). Studies are compared per cell update: throughput is cell
 //! updates per second, so studies on different grids compare fairly. Against the baseline study
 //! (the first, or `--baseline`), each configuration gets:
 //! - the throughput ratio X / baseline with its noise band, from `min_X / max_base` to
@@ -81,6 +82,7 @@ pub struct Cell {
     pub steps_per_sweep: usize,
     pub runs_ok: usize,
     pub runs_failed: usize,
+    pub runs_interrupted: usize,
     /// Seconds per step: median, min, max (NaN when no run succeeded).
     pub time: [f64; 3],
     /// Cell updates per second: median, min (slowest repeat), max (fastest).
@@ -176,6 +178,7 @@ fn cell(c: &ConfigSummary, steps_fallback: u64) -> Cell {
         steps_per_sweep: c.steps_per_sweep,
         runs_ok: c.runs_ok,
         runs_failed: c.runs_failed,
+        runs_interrupted: c.runs_interrupted,
         time: t,
         throughput,
         speedup: scaled(c.speedup),

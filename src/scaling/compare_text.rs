@@ -34,7 +34,9 @@ fn g(v: f64, digits: usize) -> String {
 fn absent(c: &Option<Cell>) -> Option<&'static str> {
     match c {
         None => Some("missing"),
-        Some(c) if !c.timed() => Some("failed"),
+        Some(c) if !c.timed() && c.runs_failed > 0 => Some("failed"),
+        Some(c) if !c.timed() && c.runs_interrupted > 0 => Some("interrupted"),
+        Some(c) if !c.timed() => Some("not run"),
         Some(_) => None,
     }
 }

@@ -103,6 +103,7 @@ pub fn what_differs(studies: &[&Study]) -> (Vec<Difference>, Vec<Difference>) {
         values: studies.iter().map(|s| f(s)).collect(),
     };
     let mut rows = vec![
+        row("study", &|s| s.meta.status_text(s.runs.iter().filter(|r| !r.interrupted).count())),
         row("model", &|s| or_unknown(&s.meta.model)),
         row("mode", &|s| s.meta.mode.name().to_string()),
         row("grid (strong: the grid; weak: per core)", &|s| grid_text(&s.meta.base_grid)),

@@ -35,7 +35,11 @@
 //! Outputs in DIR ([`write`], [`plot`]): `study.csv` (every run), `summary.csv` (per
 //! configuration), `study.json` (both, the fits and how the study was run), `summary.md`, and
 //! `speedup`, `efficiency`, `phases` plots as PNG and SVG, and `config.toml` (the configuration
-//! as given). `runs/rR_tT_K/` holds each run's report and stderr, and its output directory `out/`
+//! as given); each file written by temporary name and rename, all of them again after every run
+//! (status "partial" while runs remain, so a study killed outright leaves the runs it finished).
+//! SIGTERM, SIGINT, SIGUSR1 or SIGUSR2 stop the study: the run under way is stopped
+//! ([`child`]) and marked interrupted, the study files are written with status "interrupted",
+//! and `simrun scale` exits 75. `runs/rR_tT_K/` holds each run's report and stderr, and its output directory `out/`
 //! when the run failed or with `--keep-outputs`.
 //!
 //! [`compare`] sets any number of study directories side by side.
@@ -43,6 +47,7 @@
 pub mod bandwidth;
 pub mod basis;
 mod canvas;
+mod child;
 pub mod compare;
 mod compare_out;
 mod compare_text;
@@ -102,6 +107,8 @@ pub struct StudySpec {
     /// Keep each successful run's output directory (final.h5, images); by default it is removed
     /// once the report is read, since a study of big grids would otherwise fill the disk.
     pub keep_outputs: bool,
+    /// How long a run has to stop after SIGUSR1 when the study is stopped, before SIGTERM.
+    pub stop_grace: std::time::Duration,
 }
 
 /// One finished (or failed) run.
@@ -140,6 +147,10 @@ pub struct RunRecord {
     /// Steps per sweep over memory the run reported (temporal blocking); 0 if unknown.
     #[serde(default)]
     pub steps_per_sweep: usize,
+    /// The study was stopped (a signal) while this run went on: the run was stopped too and
+    /// counts neither as a result nor as a failure (`ok` is false, `error` says how it ended).
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl RunRecord {
@@ -159,6 +170,9 @@ pub struct ConfigSummary {
     pub cells: u64,
     pub runs_ok: usize,
     pub runs_failed: usize,
+    /// Runs stopped with the study (see [`RunRecord::interrupted`]).
+    #[serde(default)]
+    pub runs_interrupted: usize,
     /// Median, min and max over the successful repeats (seconds per step); NaN if none succeeded.
     #[serde(deserialize_with = "nan_if_null")]
     pub time_per_step_median: f64,
@@ -232,6 +246,30 @@ fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> 
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
+/// Whether a study holds every run it planned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StudyStatus {
+    /// Every planned run ran (studies of older builds, written only at the end, are complete).
+    #[default]
+    Complete,
+    /// Written after a run while others remained: a study that still says so when no `simrun
+    /// scale` writes into it was killed (SIGKILL, a crash) before its last run.
+    Partial,
+    /// Stopped by a signal: the finished runs, the one under way marked interrupted.
+    Interrupted,
+}
+
+impl StudyStatus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StudyStatus::Complete => "complete",
+            StudyStatus::Partial => "partial",
+            StudyStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// How and where the study ran.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StudyMeta {
@@ -274,6 +312,30 @@ pub struct StudyMeta {
     /// Bytes per cell update of the model's sweep, for the bandwidth bound.
     #[serde(default)]
     pub bytes_per_update: Option<f64>,
+    /// Complete, partial (written while runs remained) or interrupted (stopped by a signal).
+    #[serde(default)]
+    pub status: StudyStatus,
+    /// The signal that stopped the study ("SIGTERM"), when interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
+    /// Runs planned: configurations x repeats (0 in studies of older builds).
+    #[serde(default)]
+    pub runs_planned: usize,
+}
+
+impl StudyMeta {
+    /// "complete", "partial: 3 of 8 runs", "interrupted by SIGTERM: 3 of 8 runs".
+    pub fn status_text(&self, runs_done: usize) -> String {
+        match self.status {
+            StudyStatus::Complete => "complete".to_string(),
+            StudyStatus::Partial => format!("partial: {runs_done} of {} runs", self.runs_planned),
+            StudyStatus::Interrupted => format!(
+                "interrupted by {}: {runs_done} of {} runs",
+                self.stopped_by.as_deref().unwrap_or("a signal"),
+                self.runs_planned
+            ),
+        }
+    }
 }
 
 /// Everything a study produced (`study.json`).

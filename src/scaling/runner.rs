@@ -1,12 +1,14 @@
 //! Launching one run of a study: the launcher template, the command line of a run, and reading
 //! back its JSON report into a [`RunRecord`].
 
-use super::RunRecord;
+use super::{child, RunRecord};
 use crate::error::{Error, Result};
+use crate::sim::signals::StopFlag;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// A launcher template such as `mpirun --oversubscribe --bind-to none -n {ranks}` or
 /// `srun -n {ranks} -c {threads}`: words split at whitespace (no shell quoting), `{ranks}`
@@ -92,6 +94,10 @@ pub struct RunPlan<'a> {
     pub expect_grid: Option<Vec<usize>>,
     pub keep_outputs: bool,
     pub study_dir: &'a Path,
+    /// The study's stop flag: when raised, the run is stopped ([`super::child`]).
+    pub stop: &'a StopFlag,
+    /// How long a stopped run has after SIGUSR1 before it is terminated.
+    pub stop_grace: Duration,
 }
 
 impl RunPlan<'_> {
@@ -187,6 +193,7 @@ pub fn run(plan: &RunPlan) -> RunRecord {
         report: rel.join("report.json").display().to_string(),
         config: String::new(),
         steps_per_sweep: 0,
+        interrupted: false,
     };
     match plan.resolved_config(&dir) {
         Ok(c) => rec.config = c,
@@ -195,9 +202,19 @@ pub fn run(plan: &RunPlan) -> RunRecord {
             return rec;
         }
     }
-    match launch(plan, &dir) {
+    let (result, stopped) = launch(plan, &dir);
+    match result {
         Ok(r) => fill(&mut rec, r, plan),
         Err(e) => rec.error = Some(e),
+    }
+    // A run that did not finish while the study was being stopped was interrupted, not failed
+    // (it may have exited by itself as the signal came, e.g. a batch system signalling both).
+    if !rec.ok && (stopped.is_some() || plan.stop.raised()) {
+        rec.interrupted = true;
+        let why =
+            plan.stop.name().map_or("the study was stopped".to_string(), |s| format!("the study was stopped by {s}"));
+        let how = stopped.map(|h| format!("; {h}")).unwrap_or_default();
+        rec.error = Some(format!("interrupted: {why}{how}; {}", rec.error.as_deref().unwrap_or("")));
     }
     if rec.ok && !plan.keep_outputs {
         let _ = std::fs::remove_dir_all(dir.join("out"));
@@ -205,9 +222,13 @@ pub fn run(plan: &RunPlan) -> RunRecord {
     rec
 }
 
-fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
+/// Start the run, wait for it (stopping it if the study is stopped) and read its report; with
+/// what was done to stop it, if anything.
+fn launch(plan: &RunPlan, dir: &Path) -> (std::result::Result<ReportIn, String>, Option<String>) {
     let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return (Err(format!("cannot create {}: {e}", dir.display())), None);
+    }
     let report = dir.join("report.json");
     let mut cmd = if plan.ranks > 1 || plan.launch_one {
         plan.launcher.command(plan.ranks, plan.threads, plan.exe)
@@ -218,19 +239,33 @@ fn launch(plan: &RunPlan, dir: &Path) -> std::result::Result<ReportIn, String> {
     for s in &plan.sets(dir) {
         cmd.arg("--set").arg(s);
     }
-    let out = cmd.output().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let _ = crate::io::checkpoint::write_atomically(&dir.join("stderr.txt"), stderr.as_bytes());
-    if !out.status.success() {
-        return Err(format!(
-            "exit {}: {}",
-            out.status.code().map_or("by signal".to_string(), |c| c.to_string()),
-            tail(&stderr, 4)
-        ));
+    // stderr goes to a file under a temporary name while the run writes it, renamed when it ends.
+    let (partial, stderr_path) = (dir.join(".stderr.txt.partial"), dir.join("stderr.txt"));
+    let file = match std::fs::File::create(&partial) {
+        Ok(f) => f,
+        Err(e) => return (Err(format!("cannot create {}: {e}", partial.display())), None),
+    };
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(file);
+    let ended = child::run(&mut cmd, plan.stop, plan.stop_grace);
+    let stderr = std::fs::read_to_string(&partial).unwrap_or_default();
+    let _ = std::fs::rename(&partial, &stderr_path);
+    let ended = match ended {
+        Ok(e) => e,
+        Err(e) => return (Err(format!("cannot start {:?}: {e}", cmd.get_program())), None),
+    };
+    if !ended.status.success() {
+        let code = ended.status.code().map_or("by signal".to_string(), |c| c.to_string());
+        // A run the study stopped says so (its stderr, in stderr.txt, says how the launcher took it).
+        let why =
+            if ended.stopped.is_some() { format!("exit {code}") } else { format!("exit {code}: {}", tail(&stderr, 4)) };
+        return (Err(why), ended.stopped);
     }
-    let text = std::fs::read_to_string(&report)
-        .map_err(|e| format!("no report {}: {e}; stderr: {}", report.display(), tail(&stderr, 4)))?;
-    serde_json::from_str(&text).map_err(|e| format!("unreadable report {}: {e}", report.display()))
+    let read = std::fs::read_to_string(&report)
+        .map_err(|e| format!("no report {}: {e}; stderr: {}", report.display(), tail(&stderr, 4)))
+        .and_then(|text| {
+            serde_json::from_str(&text).map_err(|e| format!("unreadable report {}: {e}", report.display()))
+        });
+    (read, ended.stopped)
 }
 
 fn fill(rec: &mut RunRecord, r: ReportIn, plan: &RunPlan) {

@@ -1,21 +1,39 @@
 //! The study loop: check everything that can be checked before the first run, launch every
-//! configuration `repeat` times (interleaved), show progress and ETA on stderr, then summarise,
-//! fit, write and plot.
+//! configuration `repeat` times (interleaved), show progress and ETA on stderr, and after every
+//! run summarise, fit, write and plot what finished so far. A stop signal (SIGTERM, SIGINT,
+//! SIGUSR1, SIGUSR2) stops the run under way ([`super::child`]) and ends the study there: its
+//! files are written once more, status "interrupted", and `simrun scale` exits 75.
 
 use super::runner::{self, Launcher, RunPlan};
-use super::{bandwidth, fit, plot, summary, weak, write, ConfigSummary, Mode, RunRecord, Study, StudyMeta, StudySpec};
+use super::{
+    bandwidth, fit, plot, summary, weak, write, ConfigSummary, Mode, RunRecord, Study, StudyMeta, StudySpec,
+    StudyStatus,
+};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::host::{loadavg, Host};
+use crate::sim::signals::{StopFlag, EXIT_INTERRUPTED};
+use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-/// `simrun scale`: run the study, write DIR, print the summary; an error if any run failed
-/// (after everything is written).
-pub fn scale_command(spec: &StudySpec) -> Result<()> {
+/// `simrun scale`: run the study, write DIR, print the summary. The exit code: 75 if a signal
+/// stopped the study (its finished runs written, status "interrupted"), else 0; an error if any
+/// run failed (after everything is written).
+pub fn scale_command(spec: &StudySpec) -> Result<i32> {
     let study = run_study(spec)?;
     print!("{}", write::summary_markdown(&study));
-    let failed = study.runs.iter().filter(|r| !r.ok).count();
+    let finished = study.runs.iter().filter(|r| !r.interrupted).count();
     eprintln!("scale: wrote {}/{{study.csv, summary.csv, study.json, summary.md, *.png, *.svg}}", spec.out.display());
+    if study.meta.status == StudyStatus::Interrupted {
+        eprintln!(
+            "scale: stopped by {} after {finished} of {} runs: {} holds a partial study of the finished runs (status \"interrupted\"); rerun the study to measure the rest",
+            study.meta.stopped_by.as_deref().unwrap_or("a signal"),
+            study.meta.runs_planned,
+            spec.out.display()
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let failed = study.runs.iter().filter(|r| !r.ok).count();
     if failed > 0 {
         return Err(Error::other(format!(
             "{failed} of {} runs failed (errors in {}/study.json)",
@@ -23,7 +41,7 @@ pub fn scale_command(spec: &StudySpec) -> Result<()> {
             spec.out.display()
         )));
     }
-    Ok(())
+    Ok(0)
 }
 
 fn dedup(v: &[usize]) -> Vec<usize> {
@@ -48,10 +66,34 @@ fn check_spec(spec: &StudySpec) -> Result<()> {
     Ok(())
 }
 
-/// What makes the study's timings less trustworthy, one sentence each: a loaded host,
-/// oversubscribed configurations. (Fits that mean nothing are flagged on the fits.)
-pub fn warnings(meta: &StudyMeta, summary: &[ConfigSummary]) -> Vec<String> {
+/// What makes the study's timings less trustworthy, one sentence each: a study that lacks runs
+/// (partial, interrupted), a loaded host, oversubscribed configurations. (Fits that mean nothing
+/// are flagged on the fits.)
+pub fn warnings(meta: &StudyMeta, summary: &[ConfigSummary], runs: &[RunRecord]) -> Vec<String> {
     let mut w = Vec::new();
+    if meta.status != StudyStatus::Complete {
+        let finished = runs.iter().filter(|r| !r.interrupted).count();
+        let short: Vec<String> = summary
+            .iter()
+            .filter(|c| c.runs_ok + c.runs_failed < meta.repeat)
+            .map(|c| format!("{} ({} of {})", c.label(), c.runs_ok + c.runs_failed, meta.repeat))
+            .collect();
+        let how = match meta.status {
+            StudyStatus::Interrupted => format!(
+                "stopped by {} after {finished} of {} runs (a run under way was stopped and is not counted)",
+                meta.stopped_by.as_deref().unwrap_or("a signal"),
+                meta.runs_planned
+            ),
+            _ => format!(
+                "{finished} of {} runs written; if no simrun scale is writing into this directory, it was killed before the rest ran",
+                meta.runs_planned
+            ),
+        };
+        w.push(format!(
+            "partial study: {how}; configurations with fewer repeats than asked: {}",
+            if short.is_empty() { "none".to_string() } else { short.join(", ") }
+        ));
+    }
     let cpus = meta.cpus as f64;
     if let Some(l) = meta.loadavg_before.filter(|l| l[0] > cpus) {
         w.push(format!(
@@ -80,6 +122,8 @@ pub fn warnings(meta: &StudyMeta, summary: &[ConfigSummary]) -> Vec<String> {
 /// Run the whole study and write its outputs into `spec.out`.
 pub fn run_study(spec: &StudySpec) -> Result<Study> {
     check_spec(spec)?;
+    // From here a stop signal ends the study cleanly instead of killing it (and orphaning its run).
+    let stop = StopFlag::install();
     let cfg = config::load(&spec.config, &spec.set)?;
     if let Some(l) = &cfg.parallel.layout {
         return Err(Error::config(format!(
@@ -145,8 +189,40 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
         spec.repeat,
         spec.out.display()
     );
-    for repeat in 1..=spec.repeat {
+    let meta = StudyMeta {
+        simrun_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        config: spec.config.display().to_string(),
+        mode: spec.mode,
+        ranks,
+        threads,
+        repeat: spec.repeat,
+        launcher: spec.launcher.clone(),
+        launch_one: spec.launch_one,
+        set: spec.set.clone(),
+        base_grid: crate::grid::Grid::from_config(&cfg.grid).shape(),
+        host: machine.hostname.clone(),
+        cpus: machine.cpus,
+        loadavg_before: load_before,
+        loadavg_after: None,
+        started: meta_start,
+        seconds: 0.0,
+        model: cfg.model.to_string(),
+        resolved_config: cfg.to_toml(),
+        build: crate::build_info().clone(),
+        machine,
+        bandwidth: Some(bw),
+        bytes_per_update: bandwidth::bytes_per_update(cfg.model),
+        status: StudyStatus::Partial,
+        stopped_by: None,
+        runs_planned: total,
+    };
+    let mut study = assemble(&meta, &configs, &runs, start);
+    'runs: for repeat in 1..=spec.repeat {
         for (i, &(r, t)) in configs.iter().enumerate() {
+            if stop.raised() {
+                break 'runs;
+            }
             let mut overrides = spec.set.clone();
             if let Some(g) = &grown[i] {
                 overrides.extend(g.overrides.iter().cloned());
@@ -163,49 +239,47 @@ pub fn run_study(spec: &StudySpec) -> Result<Study> {
                 expect_grid: grown[i].as_ref().map(|g| g.shape.clone()),
                 study_dir: &spec.out,
                 keep_outputs: spec.keep_outputs,
+                stop: &stop,
+                stop_grace: spec.stop_grace,
             };
             let rec = runner::run(&plan);
             progress(&rec, runs.len() + 1, total, start);
             runs.push(rec);
+            // After every run: what finished so far is a study of its own (status "partial"
+            // while runs remain), so even a study killed outright leaves its results.
+            study = assemble(&meta, &configs, &runs, start);
+            if runs.len() < total {
+                write_study(&study, &spec.out)?;
+            }
         }
     }
-    let (mut summary, baseline) = summary::summarise(spec.mode, &configs, &runs);
-    let bytes_per_update = bandwidth::bytes_per_update(cfg.model);
-    summary::apply_bound(&mut summary, Some(&bw), bytes_per_update);
-    let fits = fit::fits(spec.mode, &summary, machine.cpus);
-    let meta = StudyMeta {
-        simrun_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        config: spec.config.display().to_string(),
-        mode: spec.mode,
-        ranks,
-        threads,
-        repeat: spec.repeat,
-        launcher: spec.launcher.clone(),
-        launch_one: spec.launch_one,
-        set: spec.set.clone(),
-        base_grid: crate::grid::Grid::from_config(&cfg.grid).shape(),
-        host: machine.hostname.clone(),
-        cpus: machine.cpus,
-        loadavg_before: load_before,
-        loadavg_after: loadavg(),
-        started: meta_start,
-        seconds: start.elapsed().as_secs_f64(),
-        model: cfg.model.to_string(),
-        resolved_config: cfg.to_toml(),
-        build: crate::build_info().clone(),
-        machine,
-        bandwidth: Some(bw),
-        bytes_per_update,
-    };
-    let warnings = warnings(&meta, &summary);
-    for w in &warnings {
+    study.meta.stopped_by = stop.name().map(str::to_string);
+    study.meta.status = if study.meta.stopped_by.is_some() { StudyStatus::Interrupted } else { StudyStatus::Complete };
+    study.warnings = warnings(&study.meta, &study.summary, &study.runs);
+    for w in &study.warnings {
         eprintln!("scale: warning: {w}");
     }
-    let study = Study { meta, baseline, runs, summary, fits, warnings };
-    write::all(&study, &spec.out)?;
-    plot::study_plots(&study, &spec.out)?;
+    write_study(&study, &spec.out)?;
     Ok(study)
+}
+
+/// The study as far as `runs` go: summaries, fits, the load after and the seconds so far, the
+/// warnings (status as in `meta`).
+fn assemble(meta: &StudyMeta, configs: &[(usize, usize)], runs: &[RunRecord], start: Instant) -> Study {
+    let (mut summary, baseline) = summary::summarise(meta.mode, configs, runs);
+    summary::apply_bound(&mut summary, meta.bandwidth.as_ref(), meta.bytes_per_update);
+    let fits = fit::fits(meta.mode, &summary, meta.cpus);
+    let mut meta = meta.clone();
+    meta.loadavg_after = loadavg();
+    meta.seconds = start.elapsed().as_secs_f64();
+    let warnings = warnings(&meta, &summary, runs);
+    Study { meta, baseline, runs: runs.to_vec(), summary, fits, warnings }
+}
+
+/// Every study file into `dir`: the text outputs, then the plots.
+fn write_study(study: &Study, dir: &Path) -> Result<()> {
+    write::all(study, dir)?;
+    plot::study_plots(study, dir)
 }
 
 /// One line per finished run: count, configuration, result, elapsed and ETA.
@@ -221,7 +295,8 @@ fn progress(rec: &RunRecord, done: usize, total: usize, start: Instant) {
         );
     } else {
         eprintln!(
-            "scale: [{done}/{total}] {what}: FAILED: {} | elapsed {elapsed:.0} s, ETA {eta:.0} s",
+            "scale: [{done}/{total}] {what}: {}: {} | elapsed {elapsed:.0} s, ETA {eta:.0} s",
+            if rec.interrupted { "INTERRUPTED" } else { "FAILED" },
             rec.error.as_deref().unwrap_or("unknown error")
         );
     }

@@ -41,6 +41,7 @@ pub fn summarise(mode: Mode, configs: &[(usize, usize)], runs: &[RunRecord]) -> 
         .map(|&(ranks, threads)| {
             let all: Vec<&RunRecord> = runs.iter().filter(|r| r.ranks == ranks && r.threads == threads).collect();
             let ok: Vec<&RunRecord> = all.iter().copied().filter(|r| r.ok).collect();
+            let interrupted = all.iter().filter(|r| r.interrupted).count();
             let t: Vec<f64> = ok.iter().map(|r| r.time_per_step).collect();
             let tm = median(&t);
             let first = ok.first().or(all.first());
@@ -52,7 +53,8 @@ pub fn summarise(mode: Mode, configs: &[(usize, usize)], runs: &[RunRecord]) -> 
                 grid: first.map(|r| r.grid.clone()).unwrap_or_default(),
                 cells,
                 runs_ok: ok.len(),
-                runs_failed: all.len() - ok.len(),
+                runs_failed: all.len() - ok.len() - interrupted,
+                runs_interrupted: interrupted,
                 time_per_step_median: tm,
                 time_per_step_min: t.iter().copied().fold(f64::NAN, f64::min),
                 time_per_step_max: t.iter().copied().fold(f64::NAN, f64::max),
@@ -134,6 +136,7 @@ mod tests {
             report: String::new(),
             config: String::new(),
             steps_per_sweep: 1,
+            interrupted: false,
         }
     }
 
@@ -161,13 +164,25 @@ mod tests {
         assert_eq!((s[0].time_per_step_min, s[0].time_per_step_max), (1.0, 3.0));
         assert_eq!(s[1].speedup, Some(4.0));
         assert_eq!(s[1].efficiency, Some(2.0));
-        assert_eq!((s[1].runs_ok, s[1].runs_failed), (1, 1));
+        assert_eq!((s[1].runs_ok, s[1].runs_failed, s[1].runs_interrupted), (1, 1, 0));
         assert_eq!(s[2].speedup, Some(2.5));
         assert!(s[3].speedup.is_none() && s[3].time_per_step_median.is_nan());
         assert_eq!(s[0].phases_max["compute"], 20.0);
         let (w, _) = summarise(Mode::Weak, &cfgs, &runs);
         assert_eq!(w[1].efficiency, Some(4.0));
         assert_eq!(w[1].speedup, Some(8.0));
+    }
+
+    #[test]
+    fn an_interrupted_run_is_neither_a_time_nor_a_failure() {
+        let mut stopped = run(2, 1, 0.1, false);
+        stopped.interrupted = true;
+        let runs = vec![run(1, 1, 1.0, true), run(2, 1, 0.5, true), stopped];
+        let (s, _) = summarise(Mode::Strong, &[(1, 1), (2, 1), (1, 2)], &runs);
+        assert_eq!((s[1].runs_ok, s[1].runs_failed, s[1].runs_interrupted), (1, 0, 1));
+        assert_eq!(s[1].time_per_step_median, 0.5);
+        // A configuration the study never reached: no runs of any kind.
+        assert_eq!((s[2].runs_ok, s[2].runs_failed, s[2].runs_interrupted), (0, 0, 0));
     }
 
     #[test]

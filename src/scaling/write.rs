@@ -75,19 +75,20 @@ fn phase_cells(s: &mut String, phases: &[String], values: &BTreeMap<String, f64>
 fn runs_csv(runs: &[RunRecord]) -> String {
     let phases = phase_names(runs.iter().map(|r| &r.phases_max));
     let mut s = String::from(
-        "ranks,threads,cores,repeat,ok,grid,cells,steps,steps_per_sweep,time_per_step_s,cell_updates_per_second,wall_seconds",
+        "ranks,threads,cores,repeat,ok,interrupted,grid,cells,steps,steps_per_sweep,time_per_step_s,cell_updates_per_second,wall_seconds",
     );
     phase_header(&mut s, &phases);
     s.push_str(",error\n");
     for r in runs {
         let _ = write!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.ranks,
             r.threads,
             r.cores(),
             r.repeat,
             r.ok,
+            r.interrupted,
             grid_text(&r.grid),
             r.cells,
             r.steps,
@@ -105,14 +106,14 @@ fn runs_csv(runs: &[RunRecord]) -> String {
 fn summary_csv(summary: &[ConfigSummary]) -> String {
     let phases = phase_names(summary.iter().map(|c| &c.phases_max));
     let mut s = String::from(
-        "ranks,threads,cores,grid,cells,steps,steps_per_sweep,runs_ok,runs_failed,time_per_step_median_s,time_per_step_min_s,time_per_step_max_s,cell_updates_per_second,bound_cell_updates_per_second,percent_of_bound,speedup,efficiency",
+        "ranks,threads,cores,grid,cells,steps,steps_per_sweep,runs_ok,runs_failed,runs_interrupted,time_per_step_median_s,time_per_step_min_s,time_per_step_max_s,cell_updates_per_second,bound_cell_updates_per_second,percent_of_bound,speedup,efficiency",
     );
     phase_header(&mut s, &phases);
     s.push('\n');
     for c in summary {
         let _ = write!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.ranks,
             c.threads,
             c.cores,
@@ -122,6 +123,7 @@ fn summary_csv(summary: &[ConfigSummary]) -> String {
             c.steps_per_sweep,
             c.runs_ok,
             c.runs_failed,
+            c.runs_interrupted,
             num(c.time_per_step_median),
             num(c.time_per_step_min),
             num(c.time_per_step_max),
@@ -161,6 +163,13 @@ pub fn summary_markdown(study: &Study) -> String {
         format!("{} per core", grid_text(&m.base_grid))
     };
     let _ = writeln!(s, "# {} scaling: {} ({title_grid})\n", capital(m.mode.name()), m.config);
+    if m.status != super::StudyStatus::Complete {
+        let _ = writeln!(
+            s,
+            "**Partial study** ({}): only the runs below finished; see the warnings.\n",
+            m.status_text(study.runs.iter().filter(|r| !r.interrupted).count())
+        );
+    }
     let _ = writeln!(s, "Command: `{}`  ", m.command);
     let load =
         |l: Option<[f64; 3]>| l.map(|v| format!("{:.2} {:.2} {:.2}", v[0], v[1], v[2])).unwrap_or_else(|| "n/a".into());
@@ -242,10 +251,13 @@ pub fn summary_markdown(study: &Study) -> String {
             f.rms_residual
         );
     }
-    let failed: Vec<&RunRecord> = study.runs.iter().filter(|r| !r.ok).collect();
-    if !failed.is_empty() {
-        let _ = writeln!(s, "\n## Failed runs\n");
-        for r in failed {
+    for (heading, interrupted) in [("Failed runs", false), ("Interrupted run", true)] {
+        let runs: Vec<&RunRecord> = study.runs.iter().filter(|r| !r.ok && r.interrupted == interrupted).collect();
+        if runs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n## {heading}\n");
+        for r in runs {
             let _ = writeln!(
                 s,
                 "- ranks {} x threads {} (repeat {}): {}",
