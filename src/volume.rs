@@ -2,14 +2,16 @@
 //! writer, the images, the checkpoints, the final state) the files and bytes it writes over the
 //! run, and a warning above [`WARN_FILES`] files or [`WARN_BYTES`] bytes in all. The steps are
 //! counted by taking them with the driver's own rule ([`Stepping`]: the shortened steps that land
-//! on timed outputs and on the end time included), exact for a model whose dt is fixed; for a
-//! model that adapts its dt (navier_stokes without `time.dt`) from the first step's dt, an estimate.
+//! on timed outputs and on the end time included), and the field outputs and checkpoints at them
+//! by the driver's rule for when one is due ([`schedule::due`]: one file at a step both of its
+//! schedules reach); exact for a model whose dt is fixed; for a model that adapts its dt
+//! (navier_stokes without `time.dt`) from the first step's dt, an estimate.
 
 use crate::config::Config;
 use crate::io::png_out::samples_for;
 use crate::memory::human;
 use crate::models;
-use crate::sim::schedule::{self, Stepping};
+use crate::sim::schedule::{self, Stepping, Taken};
 
 /// Warn above this many files written by one run.
 pub const WARN_FILES: u64 = 10_000;
@@ -48,10 +50,17 @@ pub struct Extent {
 /// The steps and end time of a fresh run of `cfg`: counted step by step as the driver takes
 /// them, from the first step's dt.
 pub fn extent(cfg: &Config) -> Extent {
+    walk(cfg, |_| {}).0
+}
+
+/// Take the steps of a fresh run of `cfg` as the driver does ([`Stepping::walk`]), calling `each`
+/// after every step: the run's extent, and whether every step was taken (false above
+/// [`COUNT_LIMIT`]: the extent is estimated and `each` has seen only some of the steps).
+fn walk(cfg: &Config, each: impl FnMut(Taken)) -> (Extent, bool) {
     let (dt, _) = models::stability(cfg);
     let exact = cfg.spec().fixed_dt(cfg);
-    match Stepping::of(cfg).count(dt, COUNT_LIMIT) {
-        Some((steps, end, last_start)) => Extent { steps, end, last_start, exact },
+    match Stepping::of(cfg).walk(dt, COUNT_LIMIT, each) {
+        Some((steps, end, last_start)) => (Extent { steps, end, last_start, exact }, true),
         None => {
             let (steps, end) = match (cfg.time.steps, cfg.time.end_time) {
                 (Some(n), _) => (n, n as f64 * dt),
@@ -59,14 +68,36 @@ pub fn extent(cfg: &Config) -> Extent {
                 _ => (0, 0.0),
             };
             // Beyond the counting limit: estimated, also for a dt the model keeps.
-            Extent { steps, end, last_start: end - dt, exact: false }
+            (Extent { steps, end, last_start: end - dt, exact: false }, false)
         }
     }
 }
 
 /// The volume of every output the configuration writes.
 pub fn volumes(cfg: &Config) -> Vec<Volume> {
-    let Extent { steps, end, last_start, .. } = extent(cfg);
+    // The files of the field writers and the checkpoints, counted at the steps the run takes by
+    // the driver's own rules: an output due on both of its schedules at one step is one file.
+    let stepping = Stepping::of(cfg);
+    let c = &cfg.checkpoint;
+    // A fresh run writes every field writer's step 0.
+    let mut field_files = vec![1u64; cfg.output.fields.len()];
+    let mut checkpoints = 0u64;
+    let (Extent { steps, end, .. }, counted) = walk(cfg, |s| {
+        let at = stepping.schedule_time(s.time, s.at_end);
+        for (n, w) in field_files.iter_mut().zip(&cfg.output.fields) {
+            *n += u64::from(schedule::due(w.every_steps, w.every_time, s.step, s.prev, at));
+        }
+        // A scheduled checkpoint, or the one at the end of the run.
+        checkpoints += u64::from(schedule::due(c.every_steps, c.every_time, s.step, s.prev, s.time) || s.at_end);
+    });
+    if !counted {
+        // Too many steps to take: at most each schedule's outputs, and a checkpoint at the end.
+        for (n, w) in field_files.iter_mut().zip(&cfg.output.fields) {
+            *n = 1 + steps.checked_div(w.every_steps).unwrap_or(0) + schedule::reached(w.every_time, end);
+        }
+        checkpoints =
+            steps.checked_div(c.every_steps).unwrap_or(0) + schedule::reached(c.every_time, end) + u64::from(steps > 0);
+    }
     let (grid, _) = models::geometry(cfg);
     let cells = grid.cells();
     let spec = cfg.spec();
@@ -74,10 +105,7 @@ pub fn volumes(cfg: &Config) -> Vec<Volume> {
     let mut out = Vec::new();
     for (i, w) in cfg.output.fields.iter().enumerate() {
         let names = w.field_names(&view).len() as u64;
-        let by_steps = steps.checked_div(w.every_steps).unwrap_or(0);
-        let by_time = schedule::reached(w.every_time, end);
-        // Step 0, then each schedule's outputs (an output due on both counts once: at most).
-        let files = 1 + by_steps + by_time;
+        let files = field_files[i];
         let per_file = FILE_OVERHEAD + names * (cells * w.precision.bytes() + DATASET_OVERHEAD);
         out.push(Volume {
             what: format!("output.fields[{i}] ({}/)", w.dir_name(i)),
@@ -100,14 +128,8 @@ pub fn volumes(cfg: &Config) -> Vec<Volume> {
             note: "at most, uncompressed".into(),
         });
     }
-    let c = &cfg.checkpoint;
     if c.every_steps > 0 || c.every_time > 0.0 {
-        // And one at the end of the run where none is due.
-        let due_at_end = (c.every_steps > 0 && steps.is_multiple_of(c.every_steps))
-            || schedule::crossed(c.every_time, last_start, end);
-        let written = steps.checked_div(c.every_steps).unwrap_or(0)
-            + schedule::reached(c.every_time, end)
-            + u64::from(steps > 0 && !due_at_end);
+        let written = checkpoints;
         let per = FILE_OVERHEAD * 2 + output_fields * (cells * 8 + DATASET_OVERHEAD);
         out.push(Volume {
             what: "checkpoints (checkpoints/)".into(),

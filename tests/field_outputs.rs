@@ -440,3 +440,83 @@ fn weather_outputs_do_not_change_the_steps_by_default() {
     }
     assert_eq!(files, 5, "t = 0 and the steps reaching 7, 14, 21 and 28");
 }
+
+/// `simrun check` counts a checkpoint (or a field output) that two schedules put on the same
+/// step once, as the run writes it: the tester's case (every_time 0.0005 and every_steps 17 both
+/// at step 34 of 41; check said 8, the run wrote 7), every_steps 7 beside it (check said 11, the
+/// run wrote 8), each schedule alone, and a field writer with both counts.
+#[test]
+fn check_counts_an_output_two_schedules_put_on_one_step_once() {
+    let dir = scratch("fo_check_coinciding");
+    let text = format!(
+        r#"
+model = "heat"
+[grid]
+nx = 61
+ny = 47
+[time]
+end_time = 0.003
+[output]
+dir = "{}"
+diagnostics_every = 7
+image_every = 13
+progress = "off"
+[[output.fields]]
+every_time = 0.00037
+precision = "f64"
+[[output.fields]]
+every_steps = 11
+precision = "f64"
+[checkpoint]
+every_time = 0.0005
+every_steps = 17
+keep = 50
+[heat.boundary]
+x_lo = {{ kind = "dirichlet", value = 1.0 }}
+x_hi = {{ kind = "dirichlet", value = -1.0 }}
+[heat.initial.noise]
+amplitude = 0.5
+seed = 3
+"#,
+        dir.join("out").display()
+    );
+    // The second writer on both counts too (every 2 steps and every 0.00037, as the first).
+    let both = text.replace("every_steps = 11\n", "every_steps = 2\nevery_time = 0.00037\n");
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("every_time 0.0005, every_steps 17", &text, &[]),
+        ("every_time 0.0005, every_steps 7", &text, &["checkpoint.every_steps=7"]),
+        ("every_steps 17 alone", &text, &["checkpoint.every_time=0.0"]),
+        ("every_time 0.0005 alone", &text, &["checkpoint.every_steps=0"]),
+        ("a field writer on both counts", &both, &["checkpoint.every_steps=6", "checkpoint.every_time=0.0003"]),
+    ];
+    let mut coinciding = 0;
+    for (what, text, sets) in cases {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        let c = cfg(text, sets);
+        let volumes = simrun::volume::volumes(&c);
+        let s = run(&c);
+        assert_eq!(simrun::volume::extent(&c).steps, s.steps, "{what}: steps");
+        let entries = |d: &str| std::fs::read_dir(dir.join("out").join(d)).map_or(0, |r| r.count() as u64);
+        let committed = entries("checkpoints") - 1; // and `latest`
+        let count = |name: &str| volumes.iter().find(|v| v.what.starts_with(name)).unwrap().files;
+        assert_eq!(count("checkpoints"), committed, "{what}: checkpoints ({} steps)", s.steps);
+        for i in 0..c.output.fields.len() {
+            let dir_name = c.output.fields[i].dir_name(i);
+            assert_eq!(count(&format!("output.fields[{i}]")), entries(&dir_name), "{what}: {dir_name}");
+        }
+        // The case is one where the schedules coincide: their own counts add up to more.
+        let ck = &c.checkpoint;
+        let sum = s.steps / ck.every_steps.max(1) * u64::from(ck.every_steps > 0)
+            + simrun::sim::schedule::reached(ck.every_time, s.sim_time);
+        coinciding += u64::from(sum > committed);
+        let w = &c.output.fields[1];
+        let sum = 1 + s.steps / w.every_steps + simrun::sim::schedule::reached(w.every_time, s.sim_time);
+        coinciding += u64::from(sum > entries(&w.dir_name(1)));
+    }
+    assert!(coinciding >= 3, "the cases include schedules that coincide, of checkpoints and of a field writer");
+    // The printed line of the tester's case.
+    let p = write(&dir, "run.toml", &text);
+    let o = simrun(&["check", p.to_str().unwrap()]);
+    let printed = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(printed.lines().any(|l| l.contains("checkpoints (checkpoints/)") && l.contains(" 7 file(s)")), "{printed}");
+}

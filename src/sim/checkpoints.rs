@@ -360,9 +360,7 @@ impl Checkpointer {
     /// Is a scheduled checkpoint due after a step from `prev_time` to `time`, now at `step`?
     pub fn due(&self, step: u64, prev_time: f64, time: f64, agreed: &Agreed) -> bool {
         let c = &self.cfg;
-        (c.every_steps > 0 && step.is_multiple_of(c.every_steps))
-            || super::schedule::crossed(c.every_time, prev_time, time)
-            || agreed.wall_checkpoint_due
+        super::schedule::due(c.every_steps, c.every_time, step, prev_time, time) || agreed.wall_checkpoint_due
     }
 
     /// Copy the state to the I/O thread (this rank's, and on a writer those of its group, received

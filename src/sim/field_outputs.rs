@@ -53,7 +53,7 @@ impl FieldOutputs {
     }
 
     fn is_due(w: &Writer, step: u64, prev_time: f64, time: f64) -> bool {
-        (w.every_steps > 0 && step.is_multiple_of(w.every_steps)) || schedule::crossed(w.every_time, prev_time, time)
+        schedule::due(w.every_steps, w.every_time, step, prev_time, time)
     }
 
     /// Is any writer due after the step that reached `step` (from `prev_time` to `time`)?

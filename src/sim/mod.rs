@@ -391,10 +391,7 @@ pub fn run_tracked(cfg: &Config, comm: &dyn Comm, opts: &RunOptions, tracked: &m
         // this step comes after them on rank 0's I/O thread.
         // The last step reaches the end time for the schedules (the run ends within round-off
         // of it), so an output due at the end time is written without time.align_outputs too.
-        let at = match (at_end, cfg.time.steps, cfg.time.end_time) {
-            (true, None, Some(end)) => time.max(end),
-            _ => time,
-        };
+        let at = stepping.schedule_time(time, at_end);
         if outputs.due(step, prev_time, at) {
             let stamp = Stamp { step, time, dt: last_dt, change };
             let t = Instant::now();

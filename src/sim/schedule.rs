@@ -36,6 +36,14 @@ pub fn crossed(every: f64, prev: f64, time: f64) -> bool {
     every > 0.0 && reached(every, time) > reached(every, prev)
 }
 
+/// Is an output on a schedule of every `every_steps` steps and/or every `every_time` of simulated
+/// time (0: not by that count) due after the step that reached `step` (from `prev` to `time`)?
+/// An output due on both counts at one step is one output. The driver's rule for checkpoints and
+/// field outputs, and what `simrun check` counts their files by.
+pub fn due(every_steps: u64, every_time: f64, step: u64, prev: f64, time: f64) -> bool {
+    (every_steps > 0 && step.is_multiple_of(every_steps)) || crossed(every_time, prev, time)
+}
+
 /// The step `dt` from `time`, changed to land exactly on the earliest of the output times
 /// `targets` that it reaches or comes within round-off (1e-9 dt) of: (dt, Some(target)) when
 /// it lands (the caller then sets the time to the target itself, bit for bit), else (dt, None).
@@ -108,20 +116,48 @@ impl Stepping {
         (dt, land.unwrap_or(time + dt))
     }
 
+    /// The time the schedules see after a step that reached `time`: the end time at the run's
+    /// last step (`at_end`; it ends within round-off of it), so an output due at the end time is
+    /// written without `time.align_outputs` too.
+    pub fn schedule_time(&self, time: f64, at_end: bool) -> f64 {
+        match (at_end, self.steps, self.end) {
+            (true, None, Some(end)) => time.max(end),
+            _ => time,
+        }
+    }
+
     /// The steps of a fresh run whose model asks for `dt` at every step, the time it ends at and
     /// the time its last step starts at, found by taking them; None above `limit` steps.
     pub fn count(&self, dt: f64, limit: u64) -> Option<(u64, f64, f64)> {
+        self.walk(dt, limit, |_| {})
+    }
+
+    /// [`Stepping::count`], calling `each` after every step taken, as the driver takes them.
+    pub fn walk(&self, dt: f64, limit: u64, mut each: impl FnMut(Taken)) -> Option<(u64, f64, f64)> {
         let (mut step, mut time, mut before, mut last) = (0u64, 0.0f64, 0.0f64, 0.0f64);
-        while !self.done(step, time, last) {
+        let mut at_end = self.done(step, time, last);
+        while !at_end {
             if step >= limit || dt.is_nan() || dt <= 0.0 {
                 return None;
             }
             before = time;
             (last, time) = self.step(time, dt);
             step += 1;
+            at_end = self.done(step, time, last);
+            each(Taken { step, prev: before, time, at_end });
         }
         Some((step, time, before))
     }
+}
+
+/// One step of [`Stepping::walk`]: the step it reached, the time it started from and the time it
+/// reached, and whether it is the run's last.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Taken {
+    pub step: u64,
+    pub prev: f64,
+    pub time: f64,
+    pub at_end: bool,
 }
 
 #[cfg(test)]
