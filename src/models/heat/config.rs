@@ -142,15 +142,20 @@ pub enum Shape {
     },
 }
 
-/// `[heat.initial.sine]`: adds amplitude * prod sin(k pi x / L); enables l2_error against the
-/// analytic solution (exact with Dirichlet walls at the background value).
+/// `[heat.initial.sine]`: adds amplitude * prod sin(k pi x / L); the diagnostic l2_error compares
+/// against the analytic solution where it holds ([`sine_not_exact`]).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sine {
-    /// Adds amplitude * prod sin(k pi x / L); enables l2_error against the analytic solution.
+    /// Adds amplitude * prod sin(k pi x / L). Alone (no shapes, no noise), with every face of
+    /// the grid's axes Dirichlet at `heat.initial.background` or periodic, it is the exact
+    /// solution's mode (decaying as exp(-alpha pi^2 sum (k/L)^2 t)) and the diagnostics report
+    /// `l2_error` against it; otherwise they leave l2_error out and the run and `simrun check`
+    /// warn why.
     #[serde(default = "one")]
     pub amplitude: f64,
-    /// Integer wave numbers (kx, ky[, kz]); exact with Dirichlet walls at the background value.
+    /// Integer wave numbers (kx, ky[, kz]); along a periodic axis l2_error needs an even k (the
+    /// mode then has the domain's period).
     pub k: Vec<u32>,
 }
 
@@ -169,6 +174,48 @@ pub struct Noise {
 
 fn one() -> f64 {
     1.0
+}
+
+/// Why the initial condition is not the sine mode whose analytic solution the diagnostic
+/// `l2_error` compares against; None where it is (and where there is no sine mode). The mode
+/// background + a prod sin(k pi x / L) solves the heat equation with its walls where the sines
+/// vanish (x = 0 and x = L): exact with both faces of an axis Dirichlet at the background value,
+/// or periodic where sin(k pi x / L) has period L (k even); a Neumann face, or a Dirichlet wall at
+/// another value, drives the field away from it.
+pub fn sine_not_exact(h: &HeatConfig, dims: usize) -> Option<String> {
+    let ic = &h.initial;
+    ic.sine.as_ref()?;
+    if !ic.shapes.is_empty() || ic.noise.is_some() {
+        let what = if ic.shapes.is_empty() { "heat.initial.noise" } else { "heat.initial.shapes" };
+        return Some(format!("the initial condition is not a pure sine mode ({what} is given)"));
+    }
+    let sine = ic.sine.as_ref()?;
+    let b = &h.boundary;
+    let axes = [("x", (b.x_lo, b.x_hi)), ("y", (b.y_lo, b.y_hi)), ("z", (b.z_lo, b.z_hi))];
+    for (i, (axis, (lo, hi))) in axes.into_iter().enumerate().take(dims) {
+        for (side, face) in [("lo", lo), ("hi", hi)] {
+            let key = format!("heat.boundary.{axis}_{side}");
+            match face.kind {
+                FaceKind::Dirichlet if face.value == ic.background => {}
+                FaceKind::Dirichlet => {
+                    return Some(format!(
+                        "`{key}` is a Dirichlet wall at {}, not at heat.initial.background = {}",
+                        face.value, ic.background
+                    ))
+                }
+                FaceKind::Neumann => return Some(format!("`{key}` is a Neumann face")),
+                FaceKind::Periodic => {
+                    let k = sine.k.get(i).copied().unwrap_or(0);
+                    if k % 2 == 1 {
+                        return Some(format!(
+                            "`{key}` is periodic and the mode's k along {axis} is odd ({k}): not periodic over the domain"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The heat model's checks beyond the declared ranges.

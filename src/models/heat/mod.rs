@@ -185,11 +185,12 @@ impl Heat {
     }
 
     /// The analytic solution of the sine-mode problem at time `time`, as a function of the global
-    /// cell (z, y, x), if the initial condition is a pure sine mode.
+    /// cell (z, y, x), if it is the solution of this run: a pure sine mode with walls where it
+    /// holds ([`config::sine_not_exact`]).
     fn analytic(&self, time: f64) -> Option<impl Fn([usize; 3]) -> f64 + Sync + '_> {
         let ic = &self.cfg.initial;
         let sine = ic.sine.as_ref()?;
-        if !ic.shapes.is_empty() || ic.noise.is_some() {
+        if config::sine_not_exact(&self.cfg, self.grid.dims).is_some() {
             return None;
         }
         let scale = sine.amplitude * (-initial::sine_decay_rate(&sine.k, &self.grid, self.cfg.alpha) * time).exp();

@@ -56,6 +56,13 @@ impl ModelSpec for Spec {
     ) -> Result<Box<dyn Model>> {
         Ok(Box::new(Heat::new(cfg, grid, decomp, exec, comm)?))
     }
+    fn start_warnings(&self, cfg: &Config) -> Vec<String> {
+        let h = cfg.section::<HeatConfig>();
+        config::sine_not_exact(h, cfg.dims())
+            .map(|why| format!("heat.initial.sine: no l2_error diagnostic: {why}, so the analytic sine mode is not the solution"))
+            .into_iter()
+            .collect()
+    }
     fn check_lines(&self, cfg: &Config, _ranks: usize) -> Vec<String> {
         // What one process on this machine would take (ranks may cut it to their thinnest block).
         let (grid, periodic) = (Grid::from_config(&cfg.grid), super::periodic_axes(cfg));
