@@ -245,6 +245,28 @@ fn cases() -> Vec<Case> {
         case("periodic_pair", h, &["--set", "heat.boundary.x_lo={kind=\"periodic\"}"], "heat.boundary.x_lo"),
         case("shape_dims", &h.replace("center = [0.5, 0.5]", "center = [0.5]"), &[], "heat.initial.shapes[0].center"),
         case("shape_radius_zero", &h.replace("radius = 0.2", "radius = 0.0"), &[], "heat.initial.shapes[0].radius"),
+        case("shape_radius_negative", &h.replace("radius = 0.2", "radius = -0.2"), &[], "heat.initial.shapes[0].radius"),
+        case(
+            "box_lo_above_hi_x",
+            &format!("{h}\n[[heat.initial.shapes]]\nkind = \"box\"\nlo = [0.8, 0.1]\nhi = [0.2, 0.9]\nvalue = 2.0\n"),
+            &[],
+            "heat.initial.shapes[1].lo",
+        ),
+        case(
+            "box_lo_above_hi_z",
+            &h.replace("center = [0.5, 0.5]", "center = [0.5, 0.5, 0.5]").replace(
+                "[[heat.initial.shapes]]",
+                "[[heat.initial.shapes]]\nkind = \"box\"\nlo = [0.1, 0.1, 0.6]\nhi = [0.9, 0.9, 0.4]\nvalue = 2.0\n[[heat.initial.shapes]]",
+            ),
+            &["--set", "grid.nz=4"],
+            "heat.initial.shapes[0].lo",
+        ),
+        case(
+            "gaussian_sigma_zero",
+            &format!("{h}\n[[heat.initial.shapes]]\nkind = \"gaussian\"\ncenter = [0.5, 0.5]\nsigma = 0.0\namplitude = 1.0\n"),
+            &[],
+            "heat.initial.shapes[1].sigma",
+        ),
         case("sine_k_length", h, &["--set", "heat.initial.sine.k=[1]"], "heat.initial.sine.k"),
         case("noise_negative", h, &["--set", "heat.initial.noise.amplitude=-1.0"], "heat.initial.noise.amplitude"),
         case("alpha_zero", h, &["--set", "heat.alpha=0.0"], "heat.alpha"),

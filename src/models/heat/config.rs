@@ -121,7 +121,7 @@ pub enum Shape {
         /// Temperature inside.
         value: f64,
     },
-    /// Sets `value` inside the axis-aligned box lo..hi.
+    /// Sets `value` inside the axis-aligned box lo..hi (lo <= hi along every axis).
     Box {
         /// Low corner (x, y[, z]).
         lo: Vec<f64>,
@@ -248,6 +248,17 @@ pub fn validate(cfg: &Config, _given: &Given) -> Result<()> {
                     "key `{key}.{name}` needs {dims} coordinates (x, y{}), got {}",
                     if dims == 3 { ", z" } else { "" },
                     p.len()
+                )));
+            }
+        }
+        // A box whose low corner is above its high one along an axis holds no point: it would
+        // set nothing, silently.
+        if let Shape::Box { lo, hi, .. } = s {
+            if let Some(a) = (0..dims).find(|&a| lo[a] > hi[a]) {
+                let axis = ["x", "y", "z"][a];
+                return Err(Error::config(format!(
+                    "key `{key}.lo`: its {axis} ({}) is above `{key}.hi`'s ({}): the box holds no point; give lo <= hi along every axis",
+                    lo[a], hi[a]
                 )));
             }
         }
