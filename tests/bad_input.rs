@@ -306,6 +306,16 @@ fn cases() -> Vec<Case> {
     let mut c = case("layout_not_ranks", h, &["--set", "parallel.layout=[2, 1]"], "parallel.layout");
     c.mode = Mode::Run;
     v.push(c);
+    // A restart from the good run's checkpoint into another boundary condition: the key by its
+    // full path (it named only `kind`).
+    let mut c = case(
+        "restart_other_face",
+        h,
+        &["--restart", "latest", "--set", "heat.boundary.x_lo={kind=\"dirichlet\", value=1.0}"],
+        "heat.boundary.x_lo.kind",
+    );
+    c.mode = Mode::Run;
+    v.push(c);
     // The path itself.
     for (name, must) in [("missing_file", "no_such.toml"), ("directory", "a_dir"), ("not_utf8", "binary.toml")] {
         v.push(Case { name, text: None, args: Vec::new(), env: Vec::new(), must_name: must, mode: Mode::Both });

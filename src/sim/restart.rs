@@ -149,32 +149,80 @@ fn mismatch(h: &Header, cfg: &Config, model: &dyn Model, decomp: &Decomp) -> Opt
     None
 }
 
+/// The first difference between two state signatures ([`Config::state_signature`]: the
+/// checkpoint's `a`, the configuration's `b`), naming the key by its full path (e.g.
+/// `heat.boundary.x_lo.kind`). A section one side has and the other lacks (e.g.
+/// `[navier_stokes.pseudo_time]`), or a different number of `[[...]]` entries, is the difference
+/// to name: the keys may differ only because of it.
 fn first_difference(a: &str, b: &str) -> String {
-    // A section one side has and the other lacks (e.g. `[navier_stokes.pseudo_time]`) is the
-    // difference to name: the keys before it may differ only because of it.
-    let headers = |s: &str| -> Vec<String> { s.lines().filter(|l| l.starts_with('[')).map(String::from).collect() };
-    let (ha, hb) = (headers(a), headers(b));
-    let model = a.lines().next().and_then(|l| l.split('"').nth(1)).unwrap_or("");
-    let full = |h: &str| {
-        let inner = h.trim_matches(|c| c == '[' || c == ']');
-        if inner == "grid" || inner == model {
-            format!("[{inner}]")
-        } else {
-            format!("[{model}.{inner}]")
+    if let (Some(ta), Some(tb)) = (signature_table(a), signature_table(b)) {
+        let (mut sections, mut keys) = (Vec::new(), Vec::new());
+        table_differences("", &ta, &tb, &mut sections, &mut keys);
+        if let Some(d) = sections.into_iter().chain(keys).next() {
+            return d;
         }
-    };
-    if let Some(h) = ha.iter().find(|h| !hb.contains(h)) {
-        return format!("the checkpoint has section `{}`, the configuration does not", full(h));
     }
-    if let Some(h) = hb.iter().find(|h| !ha.contains(h)) {
-        return format!("the configuration has section `{}`, the checkpoint does not", full(h));
-    }
+    // Not TOML as a signature is written (or equal values in other words): the first line.
     for (x, y) in a.lines().zip(b.lines()) {
         if x != y {
             return format!("the checkpoint has `{x}`, the configuration `{y}`");
         }
     }
     "the model sections differ".into()
+}
+
+/// A state signature as one table: `model`, `grid` and the model's section under its name (the
+/// section's own headers, `[boundary.x_lo]`, are relative to it).
+fn signature_table(text: &str) -> Option<toml::Table> {
+    let first = text.lines().next()?;
+    let model: String = toml::from_str::<toml::Table>(first).ok()?.get("model")?.as_str()?.to_string();
+    let header = format!("\n[{model}]\n");
+    let at = text.find(&header)?;
+    let mut table: toml::Table = toml::from_str(&text[..at]).ok()?;
+    let section: toml::Table = toml::from_str(&text[at + header.len()..]).ok()?;
+    table.insert(model, toml::Value::Table(section));
+    Some(table)
+}
+
+/// The differences of two tables under `path`, in key order: sections or entries of an array of
+/// tables that one side lacks to `sections`, values that differ to `keys`.
+fn table_differences(path: &str, a: &toml::Table, b: &toml::Table, sections: &mut Vec<String>, keys: &mut Vec<String>) {
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for name in names {
+        let key = join(name);
+        match (a.get(name), b.get(name)) {
+            (Some(toml::Value::Table(x)), Some(toml::Value::Table(y))) => table_differences(&key, x, y, sections, keys),
+            (Some(toml::Value::Table(_)), None) => {
+                sections.push(format!("the checkpoint has section `[{key}]`, the configuration does not"))
+            }
+            (None, Some(toml::Value::Table(_))) => {
+                sections.push(format!("the configuration has section `[{key}]`, the checkpoint does not"))
+            }
+            (Some(toml::Value::Array(x)), Some(toml::Value::Array(y)))
+                if x.iter().chain(y).all(|v| v.is_table()) && !(x.is_empty() && y.is_empty()) =>
+            {
+                if x.len() != y.len() {
+                    let n = |k: usize| format!("{k} entr{}", if k == 1 { "y" } else { "ies" });
+                    sections.push(format!(
+                        "key `{key}`: the checkpoint has {} (`[[{key}]]`), the configuration {}",
+                        n(x.len()),
+                        n(y.len())
+                    ));
+                }
+                for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                    if let (Some(u), Some(v)) = (u.as_table(), v.as_table()) {
+                        table_differences(&format!("{key}[{i}]"), u, v, sections, keys);
+                    }
+                }
+            }
+            (x, y) if x != y => {
+                let show = |v: Option<&toml::Value>| v.map_or("none".to_string(), |v| format!("`{v}`"));
+                keys.push(format!("key `{key}`: the checkpoint has {}, the configuration {}", show(x), show(y)));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Rank 0's plan for a self-contained file `path` with header `w`: the checks of a checkpoint,
@@ -398,6 +446,62 @@ pub fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The mismatch of a restart names the key that differs by its full path, in every model's
+    /// section and the grid (it said ``the checkpoint has `kind = "neumann"`, the configuration
+    /// `kind = "dirichlet"` `` without the face).
+    #[test]
+    fn a_signature_difference_names_the_full_key() {
+        let heat = "model = \"heat\"\n[grid]\nnx = 8\nny = 8\n[time]\nsteps = 1\n\
+                    [[heat.initial.shapes]]\nkind = \"disc\"\ncenter = [0.5, 0.5]\nradius = 0.2\nvalue = 1.0\n";
+        let weather = "model = \"weather\"\n[grid]\nnx = 20\nny = 10\nlx = 20000.0\nly = 10000.0\n[time]\nsteps = 1\n";
+        let ns = "model = \"navier_stokes\"\n[grid]\nnx = 8\nny = 8\n[time]\nsteps = 1\n";
+        let sig = |text: &str, set: &[&str]| {
+            let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+            crate::config::load_str(text, "test", &set).unwrap().state_signature()
+        };
+        // (config, the checkpoint's --set, the configuration's --set, what the message holds)
+        type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+        let cases: [Case; 7] = [
+            (
+                heat,
+                &["heat.boundary.x_lo={kind=\"neumann\"}"],
+                &["heat.boundary.x_lo={kind=\"dirichlet\"}"],
+                &["key `heat.boundary.x_lo.kind`", "`\"neumann\"`", "`\"dirichlet\"`"],
+            ),
+            (heat, &[], &["heat.boundary.y_hi={kind=\"neumann\", value=0.5}"], &["key `heat.boundary.y_hi.value`"]),
+            (heat, &[], &["heat.alpha=2.0"], &["key `heat.alpha`", "`1.0`", "`2.0`"]),
+            (heat, &[], &["grid.lx=2.0"], &["key `grid.lx`"]),
+            (
+                heat,
+                &[],
+                &["heat.initial.shapes=[{kind=\"disc\", center=[0.5, 0.5], radius=0.3, value=1.0}]"],
+                &["key `heat.initial.shapes[0].radius`"],
+            ),
+            (weather, &[], &["weather.case=\"collision\""], &["key `weather.case`", "`\"thermal\"`"]),
+            (
+                ns,
+                &[],
+                &["navier_stokes.boundary.y_hi={kind=\"wall\", velocity=1.0}"],
+                &["key `navier_stokes.boundary.y_hi.velocity`"],
+            ),
+        ];
+        for (text, a, b, want) in cases {
+            let d = first_difference(&sig(text, a), &sig(text, b));
+            for w in want {
+                assert!(d.contains(w), "{a:?} vs {b:?}: `{d}` lacks {w}");
+            }
+        }
+        // A section or entry one side lacks is named first.
+        let d = first_difference(&sig(heat, &["heat.initial.noise.amplitude=0.1"]), &sig(heat, &[]));
+        assert_eq!(d, "the checkpoint has section `[heat.initial.noise]`, the configuration does not");
+        let two = "heat.initial.shapes=[{kind=\"disc\", center=[0.5, 0.5], radius=0.2, value=1.0}, {kind=\"disc\", center=[0.5, 0.5], radius=0.1, value=2.0}]";
+        let d = first_difference(&sig(heat, &[]), &sig(heat, &[two]));
+        assert_eq!(
+            d,
+            "key `heat.initial.shapes`: the checkpoint has 1 entry (`[[heat.initial.shapes]]`), the configuration 2 entries"
+        );
+    }
 
     /// The plan travels as JSON: its clock must come back bit for bit (a restart continues the
     /// time series exactly; serde_json's default float parser may be one ulp off).
