@@ -210,6 +210,58 @@ fn an_io_failure_writes_a_failed_report_and_a_refused_run_none() {
     assert!(!rep2.exists());
 }
 
+/// `--report` in a directory that takes no new file is refused before the run starts (exit 2, one
+/// line naming the --report path), not after the whole run (exit 4, "Read-only file system", with
+/// final.h5 written). Root ignores permission bits, so as root the directory is made read-only by
+/// a read-only bind mount of it in a private mount namespace (`unshare -m`, gone with the
+/// process); where that is not allowed the read-only case is skipped, with a note. Either way a
+/// report in a writable directory is written, and the check leaves no file behind.
+#[test]
+fn a_report_in_a_read_only_directory_is_refused_before_the_run() {
+    let (cfg, out, rep) = setup("read_only", HEAT);
+    let dir = rep.parent().unwrap().to_path_buf();
+    let ro = dir.join("ro");
+    std::fs::create_dir_all(&ro).unwrap();
+    let target = ro.join("r.json");
+    let args = [cfg.to_str().unwrap(), "--report", target.to_str().unwrap()];
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let o = if root {
+        let script = "d=$1; shift; mount --bind -o ro \"$d\" \"$d\" || exit 99; exec \"$@\"";
+        let o = Command::new("unshare")
+            .args(["-m", "sh", "-c", script, "sh", ro.to_str().unwrap(), bin()])
+            .args(args)
+            .output();
+        match o {
+            Ok(o) if o.status.code() != Some(99) && !stderr(&o).starts_with("unshare:") => Some(o),
+            other => {
+                eprintln!("skipped the read-only case: no read-only bind mount as root here ({other:?})");
+                None
+            }
+        }
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        Some(simrun(&args))
+    };
+    if let Some(o) = o {
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(lines.len() == 1 && lines[0].starts_with("error: --report ") && lines[0].contains(args[2]), "{err}");
+        assert!(!out.join("final.h5").exists(), "the run went ahead");
+        assert!(std::fs::read_dir(&ro).unwrap().next().is_none(), "something was left in {}", ro.display());
+    }
+    // A writable directory: the report and nothing else.
+    let ok_dir = dir.join("rw");
+    std::fs::create_dir_all(&ok_dir).unwrap();
+    let o = simrun(&[cfg.to_str().unwrap(), "--report", ok_dir.join("r.json").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names: Vec<String> =
+        std::fs::read_dir(&ok_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["r.json"]);
+}
+
 #[test]
 fn the_profile_counts_calls_per_phase() {
     let (cfg, _, rep) = setup("calls", HEAT);

@@ -65,7 +65,10 @@ pub fn lock(dir: &Path) -> Result<DirLock> {
     }))
 }
 
-/// `--report FILE` must be writable where it is: its directory must exist.
+/// `--report FILE` must be writable where it is: its directory must exist and take a new file
+/// (the report is written as a temporary file there, then renamed). Checked by creating and
+/// removing a probe file in it (nothing is left behind), so a read-only directory or file
+/// system refuses the run before it starts, not after it (exit 4, the run's output written).
 pub fn check_report_path(path: &Path) -> Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -81,7 +84,17 @@ pub fn check_report_path(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(Error::config(format!("--report {}: is a directory", path.display())));
     }
-    Ok(())
+    probe_writable(&parent).map_err(|e| {
+        Error::config(format!("--report {}: cannot write in directory {}: {e}", path.display(), parent.display()))
+    })
+}
+
+/// Can a file be created in `dir`? Creates a new empty file of a name no one else uses and
+/// removes it again.
+fn probe_writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".simrun-report-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new().write(true).create_new(true).open(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 /// Take the directory over (rank 0, after the first model call, before any checkpoint is handed
