@@ -172,6 +172,11 @@ fn four_rank_checkpoint_reads_as_one_global_array() {
     let newest = String::from_utf8_lossy(&o.stdout);
     assert!(newest.starts_with("checkpoint ") && text.contains(newest.as_ref()), "{newest}\n{text}");
     assert_eq!(newest.matches("  ok\n").count(), 4, "{newest}");
+    // The distributed final state's data directory is inspected through final.h5 beside it (it
+    // was "not committed", exit 4).
+    let o = ok(simrun(&["inspect", out.join("final").to_str().unwrap()]), "inspect final/");
+    let fin = String::from_utf8_lossy(&o.stdout);
+    assert!(fin.starts_with("final state ") && fin.matches("  ok\n").count() == 4, "{fin}");
 }
 
 fn flip_bytes(file: &Path) {

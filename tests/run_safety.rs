@@ -90,6 +90,21 @@ fn spawn(args: &[&str]) -> Child {
     Command::new(bin()).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
+/// `mpirun -n ranks simrun path` in the background, its stderr piped.
+fn spawn_mpirun(ranks: usize, path: &Path) -> Child {
+    Command::new("mpirun")
+        .args(["-n", &ranks.to_string(), "--oversubscribe", "--bind-to", "none"])
+        .arg(bin())
+        .arg(path)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_mpi_yield_when_idle", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn kill(pid: u32, sig: &str) {
     assert!(Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status().unwrap().success());
 }
@@ -281,17 +296,7 @@ fn sigusr1_to_mpirun_commits_the_final_checkpoint_of_every_rank() {
     let (_, _, text) = long("usr1_ref", 4000);
     let full = reference(&text, "usr1");
     let (path, out, _) = long("usr1", 4000);
-    let child = Command::new("mpirun")
-        .args(["-n", "2", "--oversubscribe", "--bind-to", "none"])
-        .arg(bin())
-        .arg(&path)
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_mpi_yield_when_idle", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_mpirun(2, &path);
     wait_for(&out.join("checkpoints").join("latest"), Duration::from_secs(60));
     kill(child.id(), "USR1");
     let o = child.wait_with_output().unwrap();
@@ -321,17 +326,7 @@ fn a_stop_signal_while_the_ranks_start_stops_at_the_first_step() {
     let (_, _, text) = long("early_ref", 600);
     let full = reference(&text, "early");
     let (path, out, _) = long("early", 600);
-    let child = Command::new("mpirun")
-        .args(["-n", "2", "--oversubscribe", "--bind-to", "none"])
-        .arg(bin())
-        .arg(&path)
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_mpi_yield_when_idle", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_mpirun(2, &path);
     let t0 = Instant::now();
     let ranks = loop {
         let o = Command::new("pgrep").args(["-P", &child.id().to_string(), "-x", "simrun"]).output().unwrap();

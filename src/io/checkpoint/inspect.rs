@@ -18,9 +18,9 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     if is_data_file {
         return describe_data_file(&master);
     }
+    let dir = if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+    let master = if master.exists() { master } else { commit_of(&dir) };
     if !master.exists() {
-        let dir =
-            if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
         let files = std::fs::read_dir(&dir)
             .into_iter()
             .flatten()
@@ -85,16 +85,21 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     Ok((s, bad == 0))
 }
 
+/// The commit of the data files in `dir`: a checkpoint's is beside them, a distributed
+/// final.h5 beside `final/`.
+pub fn commit_of(dir: &Path) -> std::path::PathBuf {
+    match dir.file_name() {
+        Some(n) if n == "final" && !dir.join(MASTER).exists() => dir.with_file_name("final.h5"),
+        _ => dir.join(MASTER),
+    }
+}
+
 /// One data file: what it says about itself, and, when a commit sits beside it, the file
 /// verified against that commit's record as a restart would.
 fn describe_data_file(path: &Path) -> Result<(String, bool)> {
     let mut s = describe_data_header(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    // A checkpoint's commit is beside its data files; a distributed final.h5 is beside `final/`.
-    let master = match dir.file_name() {
-        Some(n) if n == "final" && !dir.join(MASTER).exists() => dir.with_file_name("final.h5"),
-        _ => dir.join(MASTER),
-    };
+    let master = commit_of(dir);
     if !master.exists() {
         s.push_str("  committed: no (no checkpoint.h5 beside it)\n");
         return Ok((s, true));
