@@ -27,7 +27,7 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     if path.is_file() {
         if path.file_name().is_some_and(|n| n == LATEST) {
             let dir = path.parent().unwrap_or(Path::new("."));
-            return checkpoints(dir, true);
+            return checkpoints(dir);
         }
         return one_file(path);
     }
@@ -43,7 +43,7 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         return checkpoint::inspect::describe(path);
     }
     if has(LATEST) || is_checkpoints(path) {
-        return checkpoints(path, true);
+        return checkpoints(path);
     }
     if has("checkpoints") || has("final.h5") || has("diagnostics.csv") {
         return output_dir(path);
@@ -80,9 +80,9 @@ fn is_checkpoints(dir: &Path) -> bool {
             .any(|e| e.file_name().to_string_lossy().starts_with("ckpt_"))
 }
 
-/// `checkpoints/`: the newest committed checkpoint in full (with `full`), the others one line
-/// each, the uncommitted ones and a stale `latest` noted.
-fn checkpoints(dir: &Path, full: bool) -> Result<(String, bool)> {
+/// `checkpoints/`: the newest committed checkpoint in full, the others one line each, the
+/// uncommitted ones and a stale `latest` noted.
+fn checkpoints(dir: &Path) -> Result<(String, bool)> {
     let committed = lifecycle::try_list_committed_in(dir)?;
     let mut s = String::new();
     let mut ok = true;
@@ -91,11 +91,9 @@ fn checkpoints(dir: &Path, full: bool) -> Result<(String, bool)> {
         note_uncommitted(&mut s, dir, &committed);
         return Ok((s, true));
     };
-    if full {
-        let (text, good) = checkpoint::inspect::describe(newest)?;
-        s.push_str(&text);
-        ok &= good;
-    }
+    let (text, good) = checkpoint::inspect::describe(newest)?;
+    s.push_str(&text);
+    ok &= good;
     let pointed = std::fs::read_to_string(dir.join(LATEST)).ok().map(|n| n.trim().to_string());
     if let Some(name) =
         pointed.filter(|n| !committed.iter().any(|(_, d)| d.file_name().is_some_and(|f| f == n.as_str())))
@@ -106,9 +104,9 @@ fn checkpoints(dir: &Path, full: bool) -> Result<(String, bool)> {
             file_name(newest)
         );
     }
-    let others = if full { &committed[1..] } else { &committed[..] };
+    let others = &committed[1..];
     if !others.is_empty() {
-        let _ = writeln!(s, "  {} checkpoint(s){}:", others.len(), if full { " besides" } else { "" });
+        let _ = writeln!(s, "  {} checkpoint(s) besides:", others.len());
     }
     for (_, d) in others {
         let (text, good) = match checkpoint::inspect::describe(d) {
@@ -151,7 +149,7 @@ fn output_dir(dir: &Path) -> Result<(String, bool)> {
     let mut ok = true;
     let ck = lifecycle::root(dir);
     if ck.is_dir() {
-        let (text, good) = checkpoints(&ck, true)?;
+        let (text, good) = checkpoints(&ck)?;
         s.push_str(&text);
         ok &= good;
     } else {
