@@ -160,7 +160,7 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     let f = hdf5::File::open(path).map_err(|e| h5err::io("cannot open", path, &e))?;
     let kind = if h.config_toml.is_some() { "final state (self-contained)" } else { "field output" };
     let mut s = format!(
-        "{kind} {}\n  model: {}\n  step: {}\n  time: {:e}\n  dt: {:e}\n  grid: {:?} (array order, {})\n  fields:\n",
+        "{kind} {}\n  model: {}\n  step: {}\n  time: {:e}\n  dt: {:e}\n  grid: {:?} (array order, {})\n",
         path.display(),
         h.model,
         h.step,
@@ -170,8 +170,9 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         if h.grid_shape.len() == 3 { "nz, ny, nx" } else { "ny, nx" },
     );
     if let Some(c) = h.change {
-        s.insert_str(s.len() - "  fields:\n".len(), &format!("  steady change: {c:e} (per unit time, at this step)\n"));
+        s.push_str(&format!("  steady change: {c:e} (per unit time, at this step)\n"));
     }
+    s.push_str("  fields:\n");
     let mut bad = 0;
     let mut restartable = true;
     for name in &h.fields {

@@ -36,7 +36,7 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
         format!("final state {} (distributed: its data files in {})", master.display(), h.dir.display())
     };
     let mut s = format!(
-        "{what}\n  format: {}\n  model: {}\n  step: {}\n  time: {:e}\n  dt: {:e}\n  grid: {:?} (array order, {})\n  written by: {} rank(s), layout {:?} (x, y[, z]), {} thread(s) each\n  fields:\n",
+        "{what}\n  format: {}\n  model: {}\n  step: {}\n  time: {:e}\n  dt: {:e}\n  grid: {:?} (array order, {})\n  written by: {} rank(s), layout {:?} (x, y[, z]), {} thread(s) each\n",
         h.format,
         h.model,
         h.stamp.step,
@@ -51,6 +51,7 @@ pub fn describe(path: &Path) -> Result<(String, bool)> {
     if let Some(c) = h.stamp.change {
         s.push_str(&format!("  steady change: {c:e} (per unit time, at this step)\n"));
     }
+    s.push_str("  fields:\n");
     for n in &h.fields {
         let role = if h.state_fields.contains(n) { "state" } else { "view" };
         s.push_str(&format!("    /fields/{n} {:?} f64 ({role})\n", h.grid_shape));
